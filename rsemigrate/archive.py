@@ -1,0 +1,191 @@
+"""The neutral archive (format v1): its layout inside the bag, its file store and its reader.
+
+    ARCHIVE/                      a BagIt 1.0 bag (see bag.py)
+      archive.json                header: format, source, window, counts, provenance events
+      data/users.jsonl            one record a line, in the order the source listed them
+      data/groups.jsonl
+      data/channels.jsonl
+      data/attachments.jsonl
+      data/messages/<channel>.jsonl   one file per channel, chronological
+      data/files/<ab>/<sha256>        attachment content, stored once per distinct content
+      data/report.jsonl           everything skipped, quarantined, degraded, duplicated or missing
+
+The human-readable spec is `schema/README.md`; the JSON Schemas beside it are generated from
+`records.py` and `header.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import BinaryIO, Iterator, TypeVar
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from . import bag
+from .errors import ArchiveError
+from .header import Header
+from .records import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    Attachment,
+    Channel,
+    Group,
+    Message,
+    ReportEntry,
+    User,
+)
+
+HEADER_FILE = "archive.json"
+RECORD_FILES = {
+    User: "users.jsonl",
+    Group: "groups.jsonl",
+    Channel: "channels.jsonl",
+    Attachment: "attachments.jsonl",
+    ReportEntry: "report.jsonl",
+}
+MESSAGES_DIR = "messages"
+FILES_DIR = "files"
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,79}")
+T = TypeVar("T")
+
+
+def message_file(channel_id: str) -> str:
+    """Payload path (relative to `data/`) of a channel's messages.
+
+    Ids that are safe file names are used as they are; any other id gets a readable prefix and a
+    digest, so two ids can never share a file and no id can name a path outside `messages/`.
+    """
+    if _SAFE_NAME.fullmatch(channel_id):
+        return f"{MESSAGES_DIR}/{channel_id}.jsonl"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", channel_id)[:40].strip("_") or "channel"
+    digest = hashlib.sha256(channel_id.encode()).hexdigest()[:16]
+    return f"{MESSAGES_DIR}/{slug}-{digest}.jsonl"
+
+
+def stored_file(sha256: str) -> str:
+    """Payload path (relative to `data/`) of content with this digest."""
+    return f"{FILES_DIR}/{sha256[:2]}/{sha256}"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+
+
+class FileStore:
+    """Content-addressed attachment storage inside a bag being written.
+
+    Content is hashed while it is copied, so identical files are stored once and the manifest
+    entry costs no second read.
+    """
+
+    def __init__(self, writer: bag.BagWriter) -> None:
+        self._writer = writer
+        self._seen: set[str] = set()
+        self._tmp = writer.data / FILES_DIR / ".incoming"
+        self._tmp.mkdir(parents=True)
+
+    def put(self, stream: BinaryIO) -> StoredFile:
+        tmp = self._tmp / f"{len(self._seen)}-{os.getpid()}"
+        digest, size = bag.copy_hashing(stream, tmp)
+        if digest in self._seen:
+            tmp.unlink()
+        else:
+            dest = self._writer.data / stored_file(digest)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dest)
+            self._writer.record(stored_file(digest), digest, size)
+            self._seen.add(digest)
+        return StoredFile(digest, size)
+
+    def close(self) -> None:
+        self._tmp.rmdir()
+
+
+@cache
+def adapter(cls: type[T]) -> TypeAdapter[T]:
+    return TypeAdapter(cls)
+
+
+def decode(cls: type[T], line: bytes, where: str) -> T:
+    """One JSONL line as a typed record; an invalid line is an ArchiveError naming it."""
+    try:
+        return adapter(cls).validate_json(line)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(record)"
+        raise ArchiveError(f"{where}: {field}: {first['msg']}") from None
+
+
+class Archive:
+    """A sealed archive opened for reading. Records stream; nothing is loaded whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data = path / "data"
+        if not (path / "bagit.txt").is_file() or not (path / bag.TAGMANIFEST).is_file():
+            raise ArchiveError(
+                f"{path}: not a finished rsemigrate archive (no bagit.txt or tag manifest); "
+                "an interrupted export leaves only a '.NAME.partial-*' folder"
+            )
+        try:
+            raw = orjson.loads((path / HEADER_FILE).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise ArchiveError(f"{path / HEADER_FILE}: unreadable header ({exc})") from None
+        if raw.get("format") != FORMAT_NAME:
+            raise ArchiveError(f"{path / HEADER_FILE}: format is {raw.get('format')!r}, not {FORMAT_NAME!r}")
+        if str(raw.get("format_version", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:
+            raise ArchiveError(
+                f"{path / HEADER_FILE}: format version {raw.get('format_version')} is not supported "
+                f"(this tool reads {FORMAT_VERSION})"
+            )
+        self.header: Header = decode(Header, (path / HEADER_FILE).read_bytes(), str(path / HEADER_FILE))
+
+    def seal(self) -> str:
+        return bag.seal_of(self.path)
+
+    def lines(self, relpath: str) -> Iterator[tuple[int, bytes]]:
+        """(line number, raw JSON) of a payload JSONL file; a missing file yields nothing."""
+        path = self.data / relpath
+        if not path.is_file():
+            return
+        with open(path, "rb") as fh:
+            for lineno, line in enumerate(fh, 1):
+                yield lineno, line
+
+    def records(self, cls: type[T], relpath: str | None = None) -> Iterator[T]:
+        relpath = relpath or RECORD_FILES[cls]
+        for lineno, line in self.lines(relpath):
+            yield decode(cls, line, f"data/{relpath} line {lineno}")
+
+    def users(self) -> Iterator[User]:
+        return self.records(User)
+
+    def groups(self) -> Iterator[Group]:
+        return self.records(Group)
+
+    def channels(self) -> Iterator[Channel]:
+        return self.records(Channel)
+
+    def attachments(self) -> Iterator[Attachment]:
+        return self.records(Attachment)
+
+    def report(self) -> Iterator[ReportEntry]:
+        return self.records(ReportEntry)
+
+    def messages(self, channel_id: str | None = None) -> Iterator[Message]:
+        """Messages of one channel, or of every channel in turn, oldest first."""
+        ids = [channel_id] if channel_id is not None else [c.id for c in self.channels()]
+        for cid in ids:
+            yield from self.records(Message, message_file(cid))
+
+    def file_path(self, sha256: str) -> Path:
+        return self.data / stored_file(sha256)

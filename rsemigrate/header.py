@@ -1,0 +1,79 @@
+"""`archive.json`: the archive's header, a BagIt tag file covered by the tag manifest.
+
+It says what the archive is (format and version), where it came from (platform, network, the
+input's checksum), what it holds (counts, export window) and what has been done to it (an
+append-only list of provenance events, PREMIS-style: what, when, by which tool version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import FORMAT_NAME, FORMAT_VERSION, Timestamp
+
+
+@dataclass(slots=True)
+class Counts:
+    users: int = 0
+    groups: int = 0
+    channels: int = 0
+    threads: int = 0
+    messages: int = 0
+    deleted_messages: int = 0
+    #: messages in direct or group-direct conversations.
+    private_messages: int = 0
+    attachments: int = 0
+    missing_files: int = 0
+    #: report entries by action (skipped, quarantined, degraded, duplicate, missing).
+    report: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Window:
+    """The export window: the oldest and newest message, and what was asked for if known."""
+
+    first: str | None = None
+    last: str | None = None
+    requested_since: Timestamp | None = None
+    requested_until: Timestamp | None = None
+
+
+@dataclass(slots=True)
+class Source:
+    platform: str
+    input_name: str
+    input_sha256: str
+    network_id: str | None = None
+    network_name: str | None = None
+
+
+@dataclass(slots=True)
+class Tool:
+    name: str
+    version: str
+
+
+@dataclass(slots=True)
+class Event:
+    """One provenance event. `input_sha256` is the checksum of what the action consumed."""
+
+    action: str
+    at: str
+    tool: Tool
+    input_sha256: str | None = None
+    outcome: str = "success"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Header:
+    archive_id: str
+    created_at: str
+    tool: Tool
+    source: Source
+    window: Window
+    counts: Counts
+    events: list[Event]
+    format: str = FORMAT_NAME
+    format_version: str = FORMAT_VERSION

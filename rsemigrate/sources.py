@@ -1,0 +1,206 @@
+"""Read-only access to an export, whether a .zip or an unpacked folder.
+
+Nothing is ever extracted to disk: entries are streamed straight out of the zip, so an entry
+named `../../etc/passwd` could not escape even if it got through. It does not get through: the
+zip's whole directory is checked before any record is read (no `..`, no absolute path, no link,
+no duplicate name, sizes and compression ratios under the caps), because a half-read malicious
+export must not leave a half-written archive behind.
+
+Zip reads are bounded by the declared size and checked against the CRC by `zipfile`, so the
+declared sizes checked here are the real ones; a lying or truncated entry raises mid-read, which
+`open()` turns into an `UnsafeInputError` naming the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from .errors import InputError, UnsafeInputError
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """Zip-bomb caps. A real export compresses text ~5-15x; a bomb compresses ~1000x."""
+
+    max_total_bytes: int = 200 * 1024**3
+    max_ratio: float = 200.0
+    #: entries smaller than this are not ratio-checked (tiny files compress oddly).
+    ratio_floor_bytes: int = 1024 * 1024
+
+
+class SourceTree:
+    """The files of an export, by relative POSIX path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+
+    def names(self) -> list[str]:
+        raise NotImplementedError
+
+    def open(self, name: str) -> BinaryIO:
+        raise NotImplementedError
+
+    def size(self, name: str) -> int:
+        raise NotImplementedError
+
+    def digest(self) -> str:
+        """sha256 of the input as handed over, recorded in the provenance event."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def find(self, filename: str) -> str | None:
+        """The shallowest entry whose base name is `filename`, ignoring case."""
+        wanted = filename.lower()
+        hits = [n for n in self.names() if PurePosixPath(n).name.lower() == wanted]
+        return min(hits, key=lambda n: (n.count("/"), n)) if hits else None
+
+    def __enter__(self) -> SourceTree:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_source(path: Path, limits: SourceLimits = SourceLimits()) -> SourceTree:
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return FolderSource(path)
+    if zipfile.is_zipfile(path):
+        return ZipSource(path, limits)
+    raise InputError(f"{path}: neither a folder nor a readable .zip file (corrupt or truncated?)")
+
+
+class FolderSource(SourceTree):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.root = path.resolve()
+        self._names: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            for entry in (*dirnames, *filenames):
+                full = Path(dirpath, entry)
+                if full.is_symlink() and not full.resolve().is_relative_to(self.root):
+                    raise UnsafeInputError(
+                        f"{full.relative_to(self.root)} is a link pointing outside the export; refused"
+                    )
+            self._names.extend(
+                Path(dirpath, f).relative_to(self.root).as_posix() for f in filenames
+            )
+        self._names.sort()
+
+    def names(self) -> list[str]:
+        return self._names
+
+    def open(self, name: str) -> BinaryIO:
+        return open(self.root / name, "rb")
+
+    def size(self, name: str) -> int:
+        return (self.root / name).stat().st_size
+
+    def digest(self) -> str:
+        listing = hashlib.sha256()
+        for name in self._names:
+            with self.open(name) as fh:
+                listing.update(f"{hashlib.file_digest(fh, 'sha256').hexdigest()}  {name}\n".encode())
+        return listing.hexdigest()
+
+
+class ZipSource(SourceTree):
+    def __init__(self, path: Path, limits: SourceLimits) -> None:
+        super().__init__(path)
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise UnsafeInputError(f"{path}: corrupt or truncated zip ({exc})") from exc
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        total = 0
+        for info in infos:
+            name = _check_entry(path, info, limits)
+            if name is None:
+                continue
+            if name in self._infos:
+                raise UnsafeInputError(f"{path}: entry {name!r} appears twice; refusing an ambiguous export")
+            self._infos[name] = info
+            total += info.file_size
+            if total > limits.max_total_bytes:
+                raise UnsafeInputError(
+                    f"{path}: entries unpack to more than {limits.max_total_bytes} bytes "
+                    "(zip bomb cap; raise it only for a trusted export)"
+                )
+
+    def names(self) -> list[str]:
+        return sorted(self._infos)
+
+    def open(self, name: str) -> BinaryIO:
+        try:
+            raw = self._zip.open(self._infos[name])
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+            raise UnsafeInputError(f"{self.path}: entry {name!r} is corrupt ({exc})") from exc
+        return io.BufferedReader(_GuardedStream(raw, f"{self.path}: entry {name!r}"), _CHUNK)
+
+    def size(self, name: str) -> int:
+        return self._infos[name].file_size
+
+    def digest(self) -> str:
+        with open(self.path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _check_entry(path: Path, info: zipfile.ZipInfo, limits: SourceLimits) -> str | None:
+    """The entry's safe relative name, None for a directory; raises for anything dangerous."""
+    raw = info.filename
+    name = raw.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
+        raise UnsafeInputError(f"{path}: entry {raw!r} would escape the export folder; refused")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise UnsafeInputError(f"{path}: entry {raw!r} is a symbolic link; refused")
+    if info.is_dir():
+        return None
+    if info.file_size >= limits.ratio_floor_bytes:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > limits.max_ratio:
+            raise UnsafeInputError(
+                f"{path}: entry {raw!r} expands {ratio:.0f}x (cap {limits.max_ratio:.0f}x): "
+                "looks like a zip bomb; refused"
+            )
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
+class _GuardedStream(io.RawIOBase):
+    """Turns zipfile's mid-read failures (bad CRC, truncated data) into a clear UnsafeInputError."""
+
+    def __init__(self, raw: BinaryIO, label: str) -> None:
+        self._raw, self._label = raw, label
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._raw.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise UnsafeInputError(f"{self._label} is corrupt or truncated ({exc})") from exc
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()

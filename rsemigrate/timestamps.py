@@ -1,0 +1,66 @@
+"""Tolerant, but never guessing, timestamp parsing into `Timestamp(utc, raw)`.
+
+Accepted: ISO 8601 / RFC 3339 with `Z` or a numeric offset (`2019-03-04T10:00:00Z`,
+`2019-03-04 10:00:00.123+01:00`) and Yammer's REST form `2019/03/04 10:00:00 +0000`. A time
+without a zone is refused rather than assumed to be UTC: a silent hour shift in evidence is worse
+than a clear error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from .records import Timestamp
+
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?\s?(?:Z|z|[+-]\d{2}(?::?\d{2})?)"
+)
+_SLASHED = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{4})")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_timestamp(raw: str) -> Timestamp:
+    """Parse `raw`; raises ValueError with the accepted forms when it is anything else."""
+    text = raw.strip()
+    if _ISO.fullmatch(text):
+        iso = text.replace(",", ".").replace(" Z", "Z")
+        # Python < 3.12 rejects more than 6 fractional digits; nanoseconds are kept in `raw`.
+        iso = re.sub(r"(\.\d{6})\d+", r"\1", iso)
+    elif m := _SLASHED.fullmatch(text):
+        iso = f"{m[1]}-{m[2]}-{m[3]}T{m[4]}{m[5]}"
+    else:
+        raise ValueError(
+            f"unrecognised timestamp {raw!r}: expected ISO 8601 with Z or an offset "
+            "(2019-03-04T10:00:00Z) or 'YYYY/MM/DD HH:MM:SS +0000'"
+        )
+    try:
+        stamp = datetime.fromisoformat(iso)
+    except ValueError as exc:
+        raise ValueError(f"impossible timestamp {raw!r}: {exc}") from None
+    return Timestamp(format_utc(stamp), raw)
+
+
+def format_utc(stamp: datetime) -> str:
+    """RFC 3339 in UTC with `Z`; fractions only when present (milliseconds or microseconds)."""
+    stamp = stamp.astimezone(UTC)
+    if not stamp.microsecond:
+        spec = "seconds"
+    elif stamp.microsecond % 1000 == 0:
+        spec = "milliseconds"
+    else:
+        spec = "microseconds"
+    return stamp.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def utc_micros(utc: str) -> int:
+    """Microseconds since the epoch of an RFC 3339 string: the sort key of messages."""
+    stamp = datetime.fromisoformat(utc)
+    return (stamp - _EPOCH) // _MICRO
+
+
+def format_micros(micros: int) -> str:
+    return format_utc(datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000))
+
+
+_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
