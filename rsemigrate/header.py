@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import FORMAT_NAME, FORMAT_VERSION, Timestamp
+from .records import FORMAT_NAME, FORMAT_VERSION, STRICT, Timestamp, UtcString
 
 
 @dataclass(slots=True)
 class Counts:
+    __pydantic_config__ = STRICT
     users: int = 0
     groups: int = 0
     channels: int = 0
@@ -33,14 +34,16 @@ class Counts:
 class Window:
     """The export window: the oldest and newest message, and what was asked for if known."""
 
-    first: str | None = None
-    last: str | None = None
+    __pydantic_config__ = STRICT
+    first: UtcString | None = None
+    last: UtcString | None = None
     requested_since: Timestamp | None = None
     requested_until: Timestamp | None = None
 
 
 @dataclass(slots=True)
 class Source:
+    __pydantic_config__ = STRICT
     platform: str
     input_name: str
     input_sha256: str
@@ -50,6 +53,7 @@ class Source:
 
 @dataclass(slots=True)
 class Tool:
+    __pydantic_config__ = STRICT
     name: str
     version: str
 
@@ -58,8 +62,9 @@ class Tool:
 class Event:
     """One provenance event. `input_sha256` is the checksum of what the action consumed."""
 
+    __pydantic_config__ = STRICT
     action: str
-    at: str
+    at: UtcString
     tool: Tool
     input_sha256: str | None = None
     outcome: str = "success"
@@ -68,8 +73,9 @@ class Event:
 
 @dataclass(slots=True)
 class Header:
+    __pydantic_config__ = STRICT
     archive_id: str
-    created_at: str
+    created_at: UtcString
     tool: Tool
     source: Source
     window: Window

@@ -15,7 +15,9 @@ This module imports no platform code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field
 
 FORMAT_NAME = "rsemigrate-archive"
 FORMAT_VERSION = "1.0"
@@ -27,18 +29,26 @@ MentionKind = Literal["user", "group", "tag", "channel", "all", "here", "usergro
 AttachmentKind = Literal["file", "image", "link", "page", "module"]
 StorageStatus = Literal["present", "missing", "external"]
 ReportAction = Literal["skipped", "quarantined", "degraded", "duplicate", "missing"]
+RFC3339_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6})?Z$"
+UtcString = Annotated[str, Field(pattern=RFC3339_UTC)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+#: Unknown fields are refused and every field is always written, so the JSON Schema is exact.
+STRICT = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 @dataclass(slots=True, frozen=True)
 class Timestamp:
     """An instant: `utc` is RFC 3339 in UTC (`2019-03-04T10:00:00Z`); `raw` is the source text."""
 
-    utc: str
+    __pydantic_config__ = STRICT
+    utc: UtcString
     raw: str
 
 
 @dataclass(slots=True)
 class User:
+    __pydantic_config__ = STRICT
     id: str
     name: str
     email: str | None = None
@@ -61,6 +71,8 @@ class User:
 class Group:
     """A community, team or workspace: the container channels belong to."""
 
+    __pydantic_config__ = STRICT
+
     id: str
     name: str
     description: str | None = None
@@ -75,6 +87,8 @@ class Group:
 @dataclass(slots=True)
 class Channel:
     """A conversation container. Yammer and Workplace groups become one `feed` channel each."""
+
+    __pydantic_config__ = STRICT
 
     id: str
     kind: ChannelKind
@@ -91,12 +105,15 @@ class Channel:
 class Body:
     """The body exactly as the source had it; `format` names its markup (`yammer-plain`, `html`…)."""
 
+    __pydantic_config__ = STRICT
+
     format: str
     content: str
 
 
 @dataclass(slots=True)
 class Mention:
+    __pydantic_config__ = STRICT
     kind: MentionKind
     raw: str
     target_id: str | None = None
@@ -105,6 +122,7 @@ class Mention:
 
 @dataclass(slots=True)
 class Reaction:
+    __pydantic_config__ = STRICT
     kind: str
     user_id: str | None = None
     at: Timestamp | None = None
@@ -112,6 +130,7 @@ class Reaction:
 
 @dataclass(slots=True)
 class Message:
+    __pydantic_config__ = STRICT
     id: str
     channel_id: str
     thread_id: str
@@ -136,6 +155,8 @@ class Message:
 class Attachment:
     """A file, link card or page a message refers to; files are stored by sha256 in the bag."""
 
+    __pydantic_config__ = STRICT
+
     id: str
     kind: AttachmentKind
     status: StorageStatus
@@ -143,7 +164,7 @@ class Attachment:
     name: str | None = None
     media_type: str | None = None
     size: int | None = None
-    sha256: str | None = None
+    sha256: Sha256 | None = None
     url: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
 
@@ -158,6 +179,8 @@ class ReportEntry:
     the export: references to `record_type`/`record_id` are known gaps, not errors).
     """
 
+    __pydantic_config__ = STRICT
+
     action: ReportAction
     record_type: str
     record_id: str | None
@@ -169,6 +192,8 @@ class ReportEntry:
 @dataclass(slots=True)
 class SourceInfo:
     """What a connector learned about the export as a whole; it goes into `archive.json`."""
+
+    __pydantic_config__ = STRICT
 
     platform: str
     network_id: str | None = None

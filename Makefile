@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine with Python >= 3.11 and make:
+#   make demo   export the bundled Yammer sample into a sealed archive, then validate, verify, stats
+#   make test   run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   := build/demo
+
+.PHONY: demo test bench schema clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/rsemigrate export yammer fixtures/yammer -o $(DEMO)/archive
+	$(BIN)/rsemigrate validate $(DEMO)/archive
+	$(BIN)/rsemigrate verify $(DEMO)/archive
+	$(BIN)/rsemigrate stats $(DEMO)/archive
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench_export_yammer.py
+	$(BIN)/python bench/bench_search.py
+
+schema: $(VENV)/.installed
+	$(BIN)/python -m rsemigrate.schema schema/
+
+clean:
+	rm -rf $(VENV) build bench/out

@@ -1,0 +1,156 @@
+"""The archive writer: a BagIt bag that independent tools accept, sealed only when complete."""
+
+import json
+from pathlib import Path
+
+import bagit
+import jsonschema
+import pytest
+from referencing import Registry
+
+from rsemigrate import bag
+from rsemigrate.archive import Archive, message_file
+from rsemigrate.errors import ArchiveError
+from rsemigrate.schema import schemas
+from rsemigrate.testing import archive_from_records
+
+from .samples import message, sample_records
+
+
+def test_bag_is_valid_for_the_bagit_package(archive):
+    b = bagit.Bag(str(archive))
+    b.validate()  # raises on any problem, including the tag manifest
+    assert set(b.algorithms) == {"sha256"}
+    assert "data/report.jsonl" in b.payload_entries()
+
+
+def test_every_record_validates_against_the_published_schema(archive):
+    docs = schemas()
+    checked = 0
+    for relpath, name in [("users.jsonl", "user"), ("groups.jsonl", "group"), ("channels.jsonl", "channel"),
+                          ("attachments.jsonl", "attachment"), ("report.jsonl", "report")] + [
+                             (f"messages/{p.name}", "message") for p in (archive / "data/messages").iterdir()]:
+        validator = jsonschema.Draft202012Validator(docs[f"{name}.schema.json"])
+        for line in (archive / "data" / relpath).read_text().splitlines():
+            validator.validate(json.loads(line))
+            checked += 1
+    jsonschema.Draft202012Validator(docs["archive.schema.json"]).validate(
+        json.loads((archive / "archive.json").read_text()))
+    assert checked == 2 + 1 + 2 + 3 + 1 + 4
+
+
+def test_schema_rejects_a_record_with_an_unknown_field():
+    validator = jsonschema.Draft202012Validator(schemas()["group.schema.json"])
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({"id": "g", "name": "n", "description": None, "private": False, "deleted": False,
+                            "external": False, "created_at": None, "updated_at": None, "source": {},
+                            "colour": "red"})
+
+
+def test_identical_files_are_stored_once(archive):
+    stored = [p for p in (archive / "data/files").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+    atts = {a.id: a for a in Archive(archive).attachments()}
+    assert atts["file:1"].sha256 == atts["file:2"].sha256 == stored[0].name
+    assert atts["file:3"].status == "missing" and atts["file:3"].sha256 is None
+
+
+def test_messages_are_grouped_by_channel_in_time_order(tmp_path):
+    records = sample_records()[:6] + [
+        message("late", at="2021-01-01T00:00:00Z"),
+        message("early", at="2019-01-01T00:00:00Z"),
+        message("tie-b", at="2020-01-01T00:00:00Z"),
+        message("tie-a", at="2020-01-01T00:00:00+00:00"),
+    ]
+    path = archive_from_records(tmp_path, records).path
+    assert [m.id for m in Archive(path).messages("g1")] == ["early", "tie-a", "tie-b", "late"]
+
+
+def test_header_counts_and_provenance(archive):
+    header = Archive(archive).header
+    c = header.counts
+    assert (c.users, c.groups, c.channels, c.messages, c.threads) == (2, 1, 2, 4, 2)
+    assert (c.deleted_messages, c.private_messages, c.attachments, c.missing_files) == (1, 1, 3, 1)
+    assert c.report == {"skipped": 1}
+    assert header.window.first == "2020-01-01T10:00:00Z" and header.window.last == "2020-01-03T08:00:00Z"
+    [event] = header.events
+    assert event.action == "export" and event.input_sha256 == header.source.input_sha256
+    assert header.source.network_name == "Sample"
+
+
+def test_verify_names_changed_missing_and_extra_files(archive):
+    assert bag.verify(archive) == []
+    (archive / "data/users.jsonl").write_text("tampered\n")
+    (archive / "data/groups.jsonl").unlink()
+    (archive / "data/smuggled.txt").write_text("x")
+    found = {(f.kind, f.path) for f in bag.verify(archive)}
+    assert ("changed", "data/users.jsonl") in found
+    assert ("missing", "data/groups.jsonl") in found
+    assert ("extra", "data/smuggled.txt") in found
+    assert any(kind == "oxum" for kind, _ in found)
+
+
+def test_verify_detects_an_edited_header(archive):
+    text = (archive / "archive.json").read_text().replace('"Sample"', '"Other"')
+    (archive / "archive.json").write_text(text)
+    assert [(f.kind, f.path) for f in bag.verify(archive)] == [("changed", "archive.json")]
+
+
+def test_existing_output_is_refused(tmp_path):
+    (tmp_path / "archive").mkdir()
+    with pytest.raises(ArchiveError, match="already exists"):
+        archive_from_records(tmp_path, sample_records())
+
+
+def test_an_interrupted_export_leaves_nothing_that_looks_like_an_archive(tmp_path):
+    def records():
+        yield from sample_records()[:5]
+        raise KeyboardInterrupt  # Ctrl-C in the middle of reading
+
+    with pytest.raises(KeyboardInterrupt):
+        archive_from_records(tmp_path, records())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
+    with pytest.raises(ArchiveError, match="not a finished"):
+        Archive(tmp_path / "archive")
+
+
+def test_a_killed_export_leaves_only_a_partial_folder(tmp_path):
+    """kill -9 cannot run cleanup: what is left must not pass for an archive."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent.parent.parent)!r})
+        from tests.core.samples import sample_records
+        from rsemigrate.testing import archive_from_records
+        def records():
+            yield from sample_records()
+            os.kill(os.getpid(), signal.SIGKILL)
+        archive_from_records(__import__('pathlib').Path({str(tmp_path)!r}), records())
+    """)
+    proc = subprocess.run([sys.executable, "-c", script])
+    assert proc.returncode == -9
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "archive-source"]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".archive.partial-")
+    assert not (tmp_path / leftovers[0] / "bagit.txt").exists()
+    assert not (tmp_path / "archive").exists()
+
+
+def test_message_file_names_are_safe_and_distinct():
+    assert message_file("12345") == "messages/12345.jsonl"
+    odd = [message_file(i) for i in ("../../etc/passwd", "a/b", "a_b", "C:\\x", ".hidden", "x" * 300)]
+    assert len(set(odd)) == len(odd)
+    for name in odd:
+        assert name.startswith("messages/") and "/" not in name[len("messages/"):]
+        assert ".." not in name and len(name) < 120
+
+
+def test_reader_refuses_another_major_format_version(archive):
+    header = json.loads((archive / "archive.json").read_text())
+    header["format_version"] = "2.0"
+    (archive / "archive.json").write_text(json.dumps(header))
+    with pytest.raises(ArchiveError, match="format version 2.0"):
+        Archive(archive)

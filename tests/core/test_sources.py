@@ -1,0 +1,103 @@
+"""Bad input is refused whole, with a message naming the entry, before anything is written."""
+
+import stat
+import zipfile
+
+import pytest
+
+from rsemigrate.errors import InputError, UnsafeInputError
+from rsemigrate.sources import SourceLimits, open_source
+
+
+def make_zip(path, entries):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            if isinstance(name, zipfile.ZipInfo):
+                zf.writestr(name, data)
+            else:
+                zf.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["../evil.csv", "a/../../evil.csv", "/etc/passwd", "C:/x.csv", "..\\evil.csv"])
+def test_entries_that_escape_are_refused(tmp_path, name):
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id\n", name: "x"})
+    with pytest.raises(UnsafeInputError, match="escape"):
+        open_source(z)
+
+
+def test_symlink_entries_are_refused(tmp_path):
+    link = zipfile.ZipInfo("Files/link")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    z = make_zip(tmp_path / "x.zip", {link: "/etc/passwd"})
+    with pytest.raises(UnsafeInputError, match="symbolic link"):
+        open_source(z)
+
+
+def test_a_zip_bomb_is_refused_by_ratio(tmp_path):
+    z = make_zip(tmp_path / "bomb.zip", {"Messages.csv": b"\0" * (20 * 1024 * 1024)})
+    with pytest.raises(UnsafeInputError, match="zip bomb"):
+        open_source(z)
+
+
+def test_a_zip_bomb_is_refused_by_total_size(tmp_path):
+    z = make_zip(tmp_path / "big.zip", {f"f{i}.bin": bytes(range(256)) * 40 for i in range(5)})
+    with pytest.raises(UnsafeInputError, match="zip bomb cap"):
+        open_source(z, SourceLimits(max_total_bytes=30_000))
+
+
+def test_a_truncated_zip_is_refused(tmp_path):
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id,body\n" + "1,hello\n" * 1000})
+    data = z.read_bytes()
+    z.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="corrupt or truncated|neither a folder nor"):
+        open_source(z)
+
+
+def test_corrupt_entry_data_fails_on_read_naming_the_entry(tmp_path):
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id,body\n" + "".join(f"{i},text {i}\n" for i in range(5000))})
+    data = bytearray(z.read_bytes())
+    data[200:260] = b"\x00" * 60  # flip compressed bytes inside the entry
+    z.write_bytes(bytes(data))
+    tree = open_source(z)
+    with pytest.raises(UnsafeInputError, match="Messages.csv"):
+        tree.open("Messages.csv").read()
+
+
+def test_duplicate_entry_names_are_refused(tmp_path):
+    z = tmp_path / "dup.zip"
+    with zipfile.ZipFile(z, "w") as zf, pytest.warns(UserWarning):
+        zf.writestr("Messages.csv", "a")
+        zf.writestr("Messages.csv", "b")
+    with pytest.raises(UnsafeInputError, match="twice"):
+        open_source(z)
+
+
+def test_a_folder_link_pointing_outside_is_refused(tmp_path):
+    src = tmp_path / "export"
+    src.mkdir()
+    (src / "Messages.csv").write_text("id\n")
+    (src / "Files").symlink_to("/etc")
+    with pytest.raises(UnsafeInputError, match="outside"):
+        open_source(src)
+
+
+def test_not_a_zip_nor_a_folder(tmp_path):
+    f = tmp_path / "export.zip"
+    f.write_text("this is not a zip")
+    with pytest.raises(InputError, match="neither a folder nor a readable .zip"):
+        open_source(f)
+
+
+def test_zip_and_folder_read_the_same_and_find_ignores_case_and_depth(tmp_path):
+    entries = {"export-1/messages.CSV": "id\n1\n", "export-1/Files/1.txt": "one"}
+    z = make_zip(tmp_path / "x.zip", entries)
+    folder = tmp_path / "folder"
+    for name, data in entries.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(data)
+    for tree in (open_source(z), open_source(folder)):
+        assert tree.find("Messages.csv") == "export-1/messages.CSV"
+        assert tree.open("export-1/Files/1.txt").read() == b"one"
+        assert len(tree.digest()) == 64
+    assert open_source(folder).digest() == open_source(folder).digest()

@@ -1,0 +1,29 @@
+import pytest
+
+from rsemigrate.timestamps import format_micros, parse_timestamp, utc_micros
+
+
+@pytest.mark.parametrize("raw, utc", [
+    ("2019-03-04T10:00:00Z", "2019-03-04T10:00:00Z"),
+    ("2019-03-04T11:30:00+01:30", "2019-03-04T10:00:00Z"),
+    ("2019-03-04 10:00:00 +0000", "2019-03-04T10:00:00Z"),
+    ("2019/03/04 12:00:00 +0200", "2019-03-04T10:00:00Z"),
+    ("2019-03-04T10:00:00.120Z", "2019-03-04T10:00:00.120Z"),
+    ("2019-03-04T10:00:00.123456789Z", "2019-03-04T10:00:00.123456Z"),
+    ("2019-03-04T10:00Z", "2019-03-04T10:00:00Z"),
+])
+def test_accepted_forms_keep_the_raw_text(raw, utc):
+    stamp = parse_timestamp(raw)
+    assert stamp.utc == utc and stamp.raw == raw
+
+
+@pytest.mark.parametrize("raw", ["2019-03-04T10:00:00", "2019-03-04", "04/03/2019 10:00", "yesterday", "",
+                                 "2019-02-30T10:00:00Z"])
+def test_anything_else_is_a_clear_error(raw):
+    with pytest.raises(ValueError, match="timestamp"):
+        parse_timestamp(raw)
+
+
+def test_micros_round_trip():
+    for utc in ("1999-12-31T23:59:59.999999Z", "2020-01-01T00:00:00Z", "1965-06-01T12:00:00.500Z"):
+        assert format_micros(utc_micros(utc)) == utc
