@@ -16,6 +16,8 @@ from .records import Timestamp
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?\s?(?:Z|z|[+-]\d{2}(?::?\d{2})?)"
 )
+_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 _SLASHED = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{4})")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -23,10 +25,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def parse_timestamp(raw: str) -> Timestamp:
     """Parse `raw`; raises ValueError with the accepted forms when it is anything else."""
     text = raw.strip()
+    if _CANONICAL.fullmatch(text):  # already RFC 3339 UTC: only check that the date exists
+        try:
+            datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"impossible timestamp {raw!r}: {exc}") from None
+        return Timestamp(text, raw)
     if _ISO.fullmatch(text):
         iso = text.replace(",", ".").replace(" Z", "Z")
         # Python < 3.12 rejects more than 6 fractional digits; nanoseconds are kept in `raw`.
-        iso = re.sub(r"(\.\d{6})\d+", r"\1", iso)
+        iso = _LONG_FRACTION.sub(r"\1", iso)
     elif m := _SLASHED.fullmatch(text):
         iso = f"{m[1]}-{m[2]}-{m[3]}T{m[4]}{m[5]}"
     else:
