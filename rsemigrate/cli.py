@@ -6,13 +6,18 @@ Library code raises `RsemigrateError`; only this module prints or chooses an exi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
+from click.core import ParameterSource
 
 from .errors import RsemigrateError
+
+if TYPE_CHECKING:
+    from .connector import Connector, Option
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 
@@ -58,7 +63,7 @@ class _ExportGroup(click.Group):
         connector = connectors().get(name)
         if connector is None or connector.read is None:
             return None
-        return _export_command(name, connector.description)
+        return _export_command(connector)
 
 
 @main.group(cls=_ExportGroup)
@@ -66,19 +71,23 @@ def export() -> None:
     """Read a platform's export into a new neutral archive."""
 
 
-def _export_command(name: str, description: str) -> click.Command:
-    @click.command(name=name, help=f"{description}\n\nSRC is the export as a .zip or an unpacked folder.")
+def _export_command(connector: Connector) -> click.Command:
+    name = connector.name
+
+    @click.command(name=name, help=f"{connector.description}\n\nSRC is the export as a .zip or an unpacked folder.")
     @click.argument("src", type=click.Path(path_type=Path))
     @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
                   help="The archive folder to create (must not exist yet).")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-    def command(src: Path, output: Path, as_json: bool) -> None:
+    @_declared_options(connector.options)
+    def command(src: Path, output: Path, as_json: bool, **values: Any) -> None:
         from .exporter import run_export
         from .progress import export_progress
         from .registry import source_connector
 
+        options = _option_values(connector.options, values)
         with export_progress(enabled=not as_json) as progress:
-            info = run_export(source_connector(name), src, output, progress=progress)
+            info = run_export(source_connector(name), src, output, progress=progress, options=options)
         if as_json:
             _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts})
         else:
@@ -90,6 +99,83 @@ def _export_command(name: str, description: str) -> click.Command:
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
+
+
+class _CollectGroup(click.Group):
+    """`collect NAME`: one subcommand per installed connector that can save a live service."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from .registry import connectors
+
+        return [name for name, c in connectors().items() if c.collect is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from .registry import connectors
+
+        connector = connectors().get(name)
+        if connector is None or connector.collect is None:
+            return None
+        return _collect_command(connector)
+
+
+@main.group(cls=_CollectGroup)
+def collect() -> None:
+    """Save a live service's content into a folder that `export NAME` then reads."""
+
+
+def _collect_command(connector: Connector) -> click.Command:
+    @click.command(name=connector.name, help=f"Save {connector.name} content through its API into a "
+                   f"folder that `rsemigrate export {connector.name}` reads.")
+    @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+                  help="The folder to create (must not exist yet).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+    @_declared_options(connector.collect_options)
+    def command(output: Path, as_json: bool, **values: Any) -> None:
+        assert connector.collect is not None
+        counts = connector.collect(output, **_option_values(connector.collect_options, values))
+        if as_json:
+            _json({"folder": str(output), "counts": dict(counts)})
+        else:
+            click.echo(f"Saved {output}: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+
+    return command
+
+
+def _declared_options(options: tuple[Option, ...]) -> Callable[[click.Command], click.Command]:
+    """Click options for a connector's declared options; a secret also gets `--NAME-file`."""
+
+    def apply(command: Any) -> Any:
+        for option in reversed(options):
+            flag = "--" + option.name.replace("_", "-")
+            if option.secret:
+                command = click.option(f"{flag}-file", f"{option.name}_file", type=click.File(encoding="utf-8"),
+                                       help=f"Read {flag} from this file instead (safer than the command "
+                                            "line, which other local users can see).")(command)
+            command = click.option(flag, option.name, envvar=option.env, default=option.default,
+                                   show_envvar=option.env is not None,
+                                   show_default=option.default is not None and not option.secret,
+                                   help=option.help)(command)
+        return command
+
+    return apply
+
+
+def _option_values(options: tuple[Option, ...], values: dict[str, Any]) -> dict[str, str | None]:
+    """Declared option values by name; a secret's `--NAME-file` beats its environment variable."""
+    resolved: dict[str, str | None] = {}
+    ctx = click.get_current_context()
+    for option in options:
+        value = values.get(option.name)
+        handle = values.get(f"{option.name}_file")
+        if handle is not None:
+            flag = "--" + option.name.replace("_", "-")
+            if ctx.get_parameter_source(option.name) is ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"give {flag} or {flag}-file, not both")
+            value = handle.readline().strip()
+            if not value:
+                raise click.UsageError(f"{flag}-file {handle.name}: the first line is empty")
+        resolved[option.name] = value or None
+    return resolved
 
 
 @main.command()
@@ -158,5 +244,19 @@ def list_connectors() -> None:
     from .registry import connectors
 
     for name, connector in connectors().items():
-        sides = "source" if connector.read else ""
-        click.echo(f"{name:<12} {sides:<8} {connector.description}")
+        sides = "+".join(side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn)
+        click.echo(f"{name:<12} {sides:<14} {connector.description}")
+
+
+# Migration plans and target tools (rsemigrate/plancli.py); target commands load lazily.
+from .plancli import plan as _plan, target_groups as _target_groups  # noqa: E402
+
+main.add_command(_plan)
+for _group in _target_groups():
+    main.add_command(_group)
+
+
+from .search.commands import hits, index, search, thread  # noqa: E402
+
+for _command in (index, search, thread, hits):
+    main.add_command(_command)

@@ -8,7 +8,7 @@ folder without `bagit.txt`, so nothing half-written ever looks like an archive.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -44,7 +44,10 @@ def tool() -> Tool:
 
 
 def run_export(connector: Connector, source: Path, output: Path, *,
-               limits: SourceLimits = SourceLimits(), progress: Progress | None = None) -> ExportInfo:
+               limits: SourceLimits = SourceLimits(), progress: Progress | None = None,
+               options: Mapping[str, str | None] | None = None) -> ExportInfo:
+    """Export `source` into a new sealed archive at `output`; `options` go to the connector's
+    `read` by keyword (see `Connector.options`) and are never recorded in the archive."""
     if connector.read is None:
         raise InputError(f"connector {connector.name!r} cannot read exports")
     progress = progress or (lambda phase, n: None)
@@ -52,10 +55,10 @@ def run_export(connector: Connector, source: Path, output: Path, *,
         input_sha256 = tree.digest()
         writer = BagWriter(output)
         try:
-            spool = Spool(writer.root / "spool.sqlite")
+            spool = Spool(writer.root / "spool")
             files = FileStore(writer)
             info = SourceInfo(platform=connector.name)
-            for n, record in enumerate(connector.read(tree, files), 1):
+            for n, record in enumerate(connector.read(tree, files, **(options or {})), 1):
                 if isinstance(record, SourceInfo):
                     info = record
                 else:
@@ -67,7 +70,6 @@ def run_export(connector: Connector, source: Path, output: Path, *,
             _write_payload(writer, spool, progress)
             header = _header(spool, info, tree.name, input_sha256)
             spool.close()
-            (writer.root / "spool.sqlite").unlink()
             seal = writer.seal(
                 {HEADER_FILE: orjson.dumps(header, option=orjson.OPT_INDENT_2)},
                 {

@@ -1,14 +1,23 @@
-"""A scratch SQLite database that sorts, de-duplicates and cross-checks records on disk.
+"""A scratch store that sorts, de-duplicates and cross-checks records on disk.
 
 Sources arrive in whatever order the platform wrote them (Yammer: newest first, one CSV for
 every channel; Slack: one file a day). The archive wants each channel's messages in time order,
 one copy of each id, and every dangling reference reported. Doing that in memory would grow with
-the export, so records go to SQLite (an external sort with a fixed cache) as pre-serialised JSON
-and come back out in archive order. The spool is deleted before the bag is sealed.
+the export, so it is done on disk with a fixed cache:
+
+- each message is serialised once, appended to a body log, and never parsed again;
+- SQLite holds only its keys (ids, channel, time, and the body's offset in the log), so inserts
+  stay small; indexes are built once after loading, which is far cheaper than keeping them up
+  to date row by row;
+- the archive order is a walk of a covering index, each body read back with one `pread`.
+
+The spool lives in a folder of its own, deleted before the bag is sealed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,16 +34,23 @@ _ENTITY_KINDS = {User: "user", Group: "group", Channel: "channel", Attachment: "
 _SCHEMA = """
 CREATE TABLE entity (kind TEXT, id TEXT, seq INTEGER, changed INTEGER DEFAULT 0,
                      attr TEXT, body BLOB, PRIMARY KEY (kind, id)) WITHOUT ROWID;
-CREATE TABLE message (id TEXT PRIMARY KEY, channel_id TEXT, thread_id TEXT, reply_to_id TEXT,
-                      author_id TEXT, at_us INTEGER, deleted INTEGER, copies INTEGER DEFAULT 1,
-                      body BLOB);
+CREATE TABLE message (seq INTEGER PRIMARY KEY, id TEXT, channel INTEGER, thread_id TEXT,
+                      reply_to_id TEXT, author_id TEXT, at_us INTEGER, deleted INTEGER,
+                      offset INTEGER, length INTEGER);
+CREATE TABLE channel_number (n INTEGER PRIMARY KEY, id TEXT);
 CREATE TABLE report (seq INTEGER PRIMARY KEY, action TEXT, body BLOB);
 """
 
 
 class Spool:
-    def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None)
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir()
+        self.folder = folder
+        self._log = open(folder / "bodies", "wb")
+        self._log_size = 0
+        #: channel ids as small integers: a cheaper sort key than the id strings.
+        self._channel_numbers: dict[str, int] = {}
+        self._db = sqlite3.connect(folder / "keys.sqlite", isolation_level=None)
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
             "PRAGMA cache_size=-32000;" + _SCHEMA
@@ -48,11 +64,14 @@ class Spool:
         self._seq += 1
         body = orjson.dumps(record)
         if isinstance(record, Message):
+            channel = self._channel_numbers.setdefault(record.channel_id, len(self._channel_numbers))
             self._messages.append((
-                record.id, record.channel_id, record.thread_id, record.reply_to_id,
+                self._seq, record.id, channel, record.thread_id, record.reply_to_id,
                 record.author_id, utc_micros(record.created_at.utc),
-                record.deleted_at is not None, body,
+                record.deleted_at is not None, self._log_size, len(body),
             ))
+            self._log.write(body)
+            self._log_size += len(body)
             if len(self._messages) >= _BATCH:
                 self._flush()
         elif isinstance(record, ReportEntry):
@@ -66,16 +85,9 @@ class Spool:
                 self._flush()
 
     def _flush(self) -> None:
-        # A message seen again replaces the earlier row (the latest export of it wins) and is
-        # counted; an entity announced again unchanged is not a duplicate, a changed one is.
-        self._db.executemany(
-            "INSERT INTO message (id, channel_id, thread_id, reply_to_id, author_id, at_us, deleted, body)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-            " channel_id=excluded.channel_id, thread_id=excluded.thread_id,"
-            " reply_to_id=excluded.reply_to_id, author_id=excluded.author_id, at_us=excluded.at_us,"
-            " deleted=excluded.deleted, body=excluded.body, copies=copies+1",
-            self._messages,
-        )
+        # An entity announced again unchanged is not a duplicate, a changed one is. Messages
+        # are de-duplicated once everything is loaded (see finish).
+        self._db.executemany("INSERT INTO message VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._messages)
         self._db.executemany(
             "INSERT INTO entity (kind, id, seq, attr, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id)"
             " DO UPDATE SET changed = changed + (body != excluded.body), attr=excluded.attr,"
@@ -88,9 +100,16 @@ class Spool:
     def finish(self) -> None:
         """Index for the archive order and report duplicates and dangling references."""
         self._flush()
+        self._log.close()
         db = self._db
-        db.execute("CREATE INDEX message_order ON message (channel_id, at_us, id)")
-        for mid, copies in db.execute("SELECT id, copies FROM message WHERE copies > 1").fetchall():
+        db.executemany("INSERT INTO channel_number VALUES (?, ?)",
+                       ((n, cid) for cid, n in self._channel_numbers.items()))
+        db.execute("CREATE INDEX message_id ON message (id)")
+        # A message seen again replaces the earlier copies: the latest export of it wins.
+        duplicates = db.execute(
+            "SELECT id, count(*), max(seq) FROM message GROUP BY id HAVING count(*) > 1").fetchall()
+        for mid, copies, latest in duplicates:
+            db.execute("DELETE FROM message WHERE id = ? AND seq != ?", (mid, latest))
             self.add(ReportEntry("duplicate", "message", mid,
                                  f"exported {copies} times; the last copy was kept"))
         for kind, eid, changed in db.execute(
@@ -98,27 +117,27 @@ class Spool:
             self.add(ReportEntry("duplicate", kind, eid,
                                  f"listed {changed + 1} times with different content; the last was kept"))
         self._report_dangling()
+        db.execute("CREATE INDEX message_order ON message (channel, at_us, id, offset, length)")
         db.execute("COMMIT")
 
     def _report_dangling(self) -> None:
+        # (what is missing, the referring expression, the table it should be in, the reason)
         checks = [
-            ("message", "thread_id", "message", "is the root of a thread whose {n} message(s) were "
+            ("message", "m.thread_id", "message", "is the root of a thread whose {n} message(s) were "
              "exported without it (outside the export window?); they are kept"),
-            ("message", "reply_to_id", "message", "is answered by {n} exported message(s) but is not "
+            ("message", "m.reply_to_id", "message", "is answered by {n} exported message(s) but is not "
              "in the export itself; the replies are kept"),
-            ("user", "author_id", "user", "wrote {n} message(s) but is not in the export's users"),
-            ("channel", "channel_id", "channel", "holds {n} message(s) but is not in the export's channels"),
+            ("user", "m.author_id", "user", "wrote {n} message(s) but is not in the export's users"),
+            ("channel", "c.id", "channel", "holds {n} message(s) but is not in the export's channels"),
         ]
-        for record_type, column, kind, reason in checks:
-            if kind == "message":
-                missing = f"SELECT m.{column}, count(*) FROM message m WHERE m.{column} IS NOT NULL " \
-                          f"AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{column}) GROUP BY 1"
-            else:
-                missing = f"SELECT m.{column}, count(*) FROM message m WHERE NOT EXISTS (SELECT 1 FROM " \
-                          f"entity e WHERE e.kind = '{kind}' AND e.id = m.{column}) GROUP BY 1"
+        for record_type, ref, table, reason in checks:
+            exists = ("SELECT 1 FROM message p WHERE p.id = {ref}" if table == "message" else
+                      "SELECT 1 FROM entity e WHERE e.kind = '{table}' AND e.id = {ref}").format(ref=ref, table=table)
+            missing = (f"SELECT {ref}, count(*) FROM message m JOIN channel_number c ON c.n = m.channel"
+                       f" WHERE {ref} IS NOT NULL AND NOT EXISTS ({exists}) GROUP BY 1")
             for target, n in self._db.execute(missing).fetchall():
-                self.add(ReportEntry("missing", record_type, target, f"{record_type} {target} " +
-                                     reason.format(n=n)))
+                self.add(ReportEntry("missing", record_type, target,
+                                     f"{record_type} {target} " + reason.format(n=n)))
 
     def entities(self, kind: str) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM entity WHERE kind = ? ORDER BY seq", (kind,)):
@@ -126,7 +145,14 @@ class Spool:
 
     def messages(self) -> Iterator[tuple[str, bytes]]:
         """(channel id, serialised message), grouped by channel, oldest first, ties by id."""
-        yield from self._db.execute("SELECT channel_id, body FROM message ORDER BY channel_id, at_us, id")
+        names = {n: cid for cid, n in self._channel_numbers.items()}
+        fd = os.open(self.folder / "bodies", os.O_RDONLY)
+        try:
+            for channel, offset, length in self._db.execute(
+                    "SELECT channel, offset, length FROM message ORDER BY channel, at_us, id"):
+                yield names[channel], os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
 
     def report(self) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM report ORDER BY seq"):
@@ -146,8 +172,8 @@ class Spool:
             messages=one("SELECT count(*) FROM message"),
             deleted_messages=one("SELECT count(*) FROM message WHERE deleted"),
             private_messages=one(
-                "SELECT count(*) FROM message m JOIN entity c ON c.kind='channel' AND c.id=m.channel_id"
-                 " WHERE c.attr IN ('direct', 'group_direct')"),
+                "SELECT count(*) FROM message m JOIN channel_number n ON n.n = m.channel"
+                " JOIN entity c ON c.kind = 'channel' AND c.id = n.id WHERE c.attr IN ('direct', 'group_direct')"),
             attachments=one("SELECT count(*) FROM entity WHERE kind='attachment'"),
             missing_files=one(
                 "SELECT count(*) FROM entity WHERE kind='attachment' AND attr = 'missing'"),
@@ -161,3 +187,5 @@ class Spool:
 
     def close(self) -> None:
         self._db.close()
+        self._log.close()
+        shutil.rmtree(self.folder)

@@ -1,0 +1,152 @@
+"""People, workspaces and channels: users.json, org_users.json and the channel index files.
+
+- A user is deleted when `deleted` is true and a guest when `is_restricted` (multi-channel guest)
+  or `is_ultra_restricted` (single-channel guest) is; `email` is often absent (Slack leaves it out
+  unless the exporting admin's plan shows it), and is then null, never invented.
+- Bots are users with `is_bot`; a bot's `profile.bot_id` (B…) is what `bot_message`s carry, so
+  it maps those messages back to the bot user.
+- A sender no user list knows is rebuilt from the message (its `user_profile`, `username` or
+  `bot_profile`) as `User(origin="message")` and reported `degraded`, once.
+- Each workspace root becomes a Group (`workspace` for the top folder, `workspace:<folder>` for
+  a Grid per-workspace folder); each index entry a Channel of that group, keyed by its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rsemigrate.errors import InputError
+from rsemigrate.jsonfile import dump_record, read_json
+from rsemigrate.records import Channel, Group, ReportEntry, User, UserState
+
+from . import wire
+from .layout import Layout, Root
+
+TOP_WORKSPACE = "workspace"
+#: names of senders that are no person of the export.
+_PLACEHOLDER_NAMES = {wire.SLACKBOT: "Slackbot", wire.UNKNOWN_AUTHOR: "Unknown sender"}
+
+
+@dataclass
+class Directory:
+    """What messages need to know about people: names for mentions, bot ids, known ids."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    #: bot id (B…) → the bot user's id.
+    bots: dict[str, str] = field(default_factory=dict)
+    channel_names: dict[str, str] = field(default_factory=dict)
+
+    def read_users(self, layout: Layout) -> Iterator[User | ReportEntry]:
+        """Every user of every user list, once; on Grid org_users.json comes first and wins."""
+        for path in layout.users:
+            for n, item in enumerate(_array(layout, path), 1):
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                    yield ReportEntry("quarantined", "user", None, "unreadable user: not an object with "
+                                      "an id", location=f"{path} record {n}", raw=dump_record(item))
+                    continue
+                if item["id"] in self.names:
+                    continue
+                user = build_user(item)  # type: ignore[arg-type]
+                self.names[user.id] = user.name
+                if bot_id := (item.get("profile") or {}).get("bot_id"):
+                    self.bots.setdefault(bot_id, user.id)
+                yield user
+
+    def sender(self, user_id: str, message: wire.MessageObject, location: str) -> Iterator[User | ReportEntry]:
+        """A user known only from a message; later sightings yield nothing."""
+        if user_id in self.names:
+            return
+        profile: dict[str, Any] = dict(message.get("user_profile") or message.get("bot_profile") or {})  # type: ignore[call-overload]
+        is_bot = user_id == wire.SLACKBOT or user_id.startswith("B") or "bot_id" in message
+        name = (profile.get("real_name") or profile.get("display_name") or profile.get("name")
+                or message.get("username") or _PLACEHOLDER_NAMES.get(user_id) or f"user {user_id}")
+        self.names[user_id] = name
+        yield User(user_id, name, bot=is_bot, origin="message", source={"profile": profile} if profile else {})
+        yield ReportEntry("degraded", "user", user_id, "not in the export's user list; rebuilt from a "
+                          "message (name only)", location=location)
+
+
+def build_user(item: wire.UserObject) -> User:
+    profile = item.get("profile") or {}
+    deleted = bool(item.get("deleted"))
+    state: UserState = "deleted" if deleted else "active"
+    name = (profile.get("real_name") or item.get("real_name") or profile.get("display_name")
+            or item.get("name") or item["id"])
+    return User(
+        id=item["id"],
+        name=name,
+        email=profile.get("email") or None,
+        state=state,
+        guest=bool(item.get("is_restricted") or item.get("is_ultra_restricted")),
+        bot=bool(item.get("is_bot")) or item["id"] == wire.SLACKBOT,
+        title=profile.get("title") or None,
+        source={k: v for k, v in item.items() if k not in wire.USER_CONSUMED},
+    )
+
+
+def workspace(layout: Layout, root: Root) -> Group:
+    """The Group standing for one workspace root of the export."""
+    if not root.folder:
+        name = layout.tree.name.removesuffix(".zip")
+        return Group(TOP_WORKSPACE, name, description="Slack workspace export", source={"folder": ""})
+    return Group(f"{TOP_WORKSPACE}:{root.label}", root.label.rpartition("/")[2],
+                 description="Slack workspace (Enterprise Grid per-workspace folder)", source={"folder": root.folder})
+
+
+def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
+                  ) -> Iterator[tuple[Channel, str | None] | ReportEntry]:
+    """(channel, its folder or None) for each entry of the root's index files."""
+    for index, path in root.indexes.items():
+        kind, private = wire.CHANNEL_INDEXES[index]
+        for n, item in enumerate(_array(layout, path), 1):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                yield ReportEntry("quarantined", "channel", None, "unreadable channel: not an object with "
+                                  "an id", location=f"{path} record {n}", raw=dump_record(item))
+                continue
+            channel = build_channel(item, kind, private, group.id, directory)  # type: ignore[arg-type]
+            channel.source["index"] = index
+            directory.channel_names[channel.id] = item.get("name") or channel.id
+            yield channel, layout.channel_folder(root, item.get("name"), item["id"])
+
+
+def build_channel(item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory) -> Channel:
+    members = [m for m in item.get("members") or [] if isinstance(m, str)]
+    if not members and item.get("user"):
+        members = [item["user"]]
+    if kind == "direct":
+        name = "Direct message: " + ", ".join(directory.names.get(m, m) for m in members)
+    elif kind == "group_direct":
+        name = "Group message: " + ", ".join(directory.names.get(m, m) for m in members)
+    else:
+        name = item.get("name") or item["id"]
+    purpose = (item.get("purpose") or {}).get("value") or None
+    return Channel(
+        id=item["id"],
+        kind=kind,  # type: ignore[arg-type]
+        name=name,
+        group_id=group_id,
+        private=private,
+        member_ids=members,
+        description=purpose,
+        created_at=wire.epoch_timestamp(item.get("created")),
+        source={k: v for k, v in item.items() if k not in ("id", "members", "created")},
+    )
+
+
+def unlisted_channel(root_group: Group, folder: str) -> tuple[Channel, ReportEntry]:
+    """A channel for a folder of day files that no index file lists; its messages are kept."""
+    name = folder.rstrip("/").rpartition("/")[2]
+    channel = Channel(f"unlisted:{folder.rstrip('/')}", "channel", name, group_id=root_group.id,
+                      source={"folder": folder})
+    return channel, ReportEntry("degraded", "channel", channel.id, f"folder {folder} holds day files but no "
+                                "index file lists it; its messages are kept in a channel named after the "
+                                "folder (id, privacy and members unknown)", location=folder)
+
+
+def _array(layout: Layout, path: str) -> list[Any]:
+    data = read_json(layout.tree, path)
+    if not isinstance(data, list):
+        raise InputError(f"expected a JSON array, found {type(data).__name__}", file=path, line=1)
+    return data

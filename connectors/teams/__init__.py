@@ -1,0 +1,41 @@
+"""Microsoft Teams as a migration target, through Graph's import (migration mode) API.
+
+Modules: plan (the plan's Teams tables), planinit (the commented starting plan), render (Teams
+HTML, payloads, sizes), prepare (the transform pipeline per channel or chat), check (the dry run),
+preflight and graph (read-only online checks), emulator/ (a local Graph emulator for tests and
+rehearsals), cli (`rsemigrate teams …`). Everything heavy is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rsemigrate.dryrun import DryRunReport
+from rsemigrate.target import CheckRequest, InitRequest, Target
+
+
+def _init_plan(request: InitRequest) -> str:
+    from .planinit import init_plan
+
+    return init_plan(request)
+
+
+def _check(request: CheckRequest) -> DryRunReport:
+    from .check import check
+
+    return check(request)
+
+
+def _commands() -> list[Any]:
+    from .cli import commands
+
+    return commands()
+
+
+target = Target(
+    name="teams",
+    description="Microsoft Teams through Graph's import API (migration mode): plan, dry run, emulator.",
+    init_plan=_init_plan,
+    check=_check,
+    commands=_commands,
+)

@@ -1,0 +1,239 @@
+"""`rsemigrate plan check` for Teams: the dry run. Reads the archive and the plan, writes nothing.
+
+Offline it renders every message exactly as the import would (prepare.drafts), then checks sizes,
+planned times, authors, files (present, right size, right hash), channel names and chats, and
+counts every fallback. With `--online` it first runs the read-only preflight (preflight.py), whose
+findings feed the same report: an email that does not resolve moves that person to the
+placeholder, an explicit mapping that does not resolve is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rsemigrate.archive import Archive, message_file
+from rsemigrate.dryrun import (
+    ContainerPlan,
+    DegradationCount,
+    DryRunReport,
+    Estimate,
+    ParentPlan,
+    Problem,
+    UnmappedUser,
+)
+from rsemigrate.records import Attachment
+from rsemigrate.target import CheckRequest
+from transforms.draft import DEGRADATIONS, Identity
+
+from .plan import Container, TeamsPlan, load_plan
+from .prepare import Preparation, drafts, prepare, user_mapping
+from .render import MAX_REACTIONS, iso_ms, measure
+
+#: requests besides posting messages, for the duration estimate.
+TEAM_CREATE_REQUESTS = 4  # POST /teams, two operation polls, list channels
+SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024
+FRAGMENT = 10 * 327_680
+MAX_PROBLEMS_PER_KIND = 200
+
+
+@dataclass
+class _Scan:
+    """Per-check accumulators."""
+
+    degradations: Counter[str] = field(default_factory=Counter)
+    authors: Counter[str] = field(default_factory=Counter)
+    identities: dict[str, Identity] = field(default_factory=dict)
+    files: dict[str, str | None] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    per_kind: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    upload_bytes: int = 0
+    slowest_channel: int = 0
+
+    def problem(self, kind: str, severity: str, where: str, detail: str) -> None:
+        self.per_kind[kind] += 1
+        if self.per_kind[kind] <= MAX_PROBLEMS_PER_KIND:
+            self.problems.append(Problem(kind, severity, where, detail))  # type: ignore[arg-type]
+
+
+def check(request: CheckRequest) -> DryRunReport:
+    archive = Archive(request.archive)
+    plan = load_plan(request.plan, archive)
+    report = DryRunReport("teams", str(request.archive), str(request.plan), online=request.online)
+    report.problems.extend(plan.problems)
+    header = plan.common.header
+    if header.archive_id and header.archive_id != archive.header.archive_id:
+        report.problems.append(Problem("other-archive", "warning", "plan [plan] archive_id",
+                                       "the plan was written for another archive; review its destinations"))
+    elif header.archive_seal and header.archive_seal != archive.seal():
+        report.problems.append(Problem("archive-changed", "warning", "plan [plan] archive_seal",
+                                       "the archive changed since the plan was written; review its destinations"))
+    unresolved: frozenset[str] = frozenset()
+    if request.online:
+        from .preflight import run_preflight
+
+        result = run_preflight(plan, archive)
+        report.preflight, unresolved = result.checks, result.unresolved
+        report.problems.extend(result.problems)
+    prep = prepare(archive, plan, user_mapping(plan, unresolved))
+    scan = _Scan()
+    now_ms = int(time.time() * 1000)
+    for container in plan.containers:
+        planned = _scan_container(prep, container, scan, now_ms)
+        if planned.posts:  # a container left empty by the options is not created at all
+            report.containers.append(planned)
+    _teams(plan, report)
+    report.problems.extend(scan.problems)
+    for kind, n in scan.per_kind.items():
+        if n > MAX_PROBLEMS_PER_KIND:
+            report.problems.append(Problem(kind, "warning", "(summary)", f"{n - MAX_PROBLEMS_PER_KIND} more not listed"))
+    _people(prep, scan, report)
+    report.skipped = dict(prep.skipped) | {reason: n for reason, n in _skipped_channels(plan, archive).items()}
+    report.degradations = [DegradationCount(kind, n, DEGRADATIONS.get(kind, kind))
+                           for kind, n in sorted(scan.degradations.items(), key=lambda kv: (-kv[1], kv[0]))]
+    report.estimate = _estimate(plan, report, scan)
+    return report
+
+
+def _scan_container(prep: Preparation, container: Container, scan: _Scan, now_ms: int) -> ContainerPlan:
+    action = {"general": "import into General", "new-channel": "create channel (migration)",
+              "existing-channel": "startMigration on existing", "chat": "create group chat"}[container.kind]
+    plan = ContainerPlan(container.key, container.kind, container.name, action,
+                         parent=container.team.key if container.team else None,
+                         sources=[f"{c.id} ({c.name})" for c in container.sources])
+    budget = prep.plan.connection.message_budget
+    first = last = None
+    threads = 0
+    members: set[str] = set()
+    for draft in drafts(prep, container):
+        plan.posts += 1
+        if draft.part == 1:
+            plan.messages += 1
+            threads += draft.root_id is None
+            for d in draft.degradations:
+                scan.degradations[d.kind] += 1
+        assert draft.created_ms is not None and draft.author is not None
+        first = draft.created_ms if first is None else first
+        last = draft.created_ms
+        where = f"{container.name}: message {draft.key}"
+        if draft.part == 1:
+            scan.authors[draft.author.source_id] += 1
+            scan.identities[draft.author.source_id] = draft.author
+        if draft.author.target:
+            members.add(draft.author.target)
+        size = measure(draft)
+        if size > budget:
+            scan.problem("oversize", "refused", where,
+                         f"{size} bytes after splitting (budget {budget}): its mentions or files alone exceed it")
+        if draft.created_ms > now_ms:
+            scan.problem("future-time", "refused", where, f"planned at {iso_ms(draft.created_ms)}, in the future")
+        if len(draft.reactions) > MAX_REACTIONS:
+            scan.problem("too-many-reactions", "refused", where, f"{len(draft.reactions)} reactions")
+        for ref in draft.files:
+            plan.files += 1
+            plan.file_bytes += ref.attachment.size or 0
+            _check_file(prep.archive, ref.attachment, where, scan)
+    margin = prep.plan.connection.container_margin_seconds * 1000
+    plan.first, plan.last = (iso_ms(first) if first is not None else None), (iso_ms(last) if last else None)
+    if first is not None:
+        plan.created_at = iso_ms(first - margin)
+    plan.threads = threads
+    scan.requests += plan.posts + 2 if plan.posts else 0  # create or start, complete
+    scan.slowest_channel = max(scan.slowest_channel, plan.posts)
+    if container.kind == "chat":
+        for member_id in container.sources[0].member_ids:
+            target = prep.users.identity(member_id).target
+            if target:
+                members.add(target)
+        if len(members) < 2 and plan.messages:
+            scan.problem("chat-members", "lost", container.name,
+                         "fewer than two distinct target accounts take part: the chat cannot be created")
+    return plan
+
+
+def _check_file(archive: Archive, attachment: Attachment, where: str, scan: _Scan) -> None:
+    digest = attachment.sha256
+    key = digest or f"no digest: {attachment.id}"
+    if key in scan.files:
+        problem = scan.files[key]
+    else:
+        problem = _verify_stored(archive, digest, attachment.size)
+        scan.files[key] = problem
+        if problem is None and attachment.size:
+            scan.upload_bytes += attachment.size
+            scan.requests += 1 if attachment.size <= SIMPLE_UPLOAD_MAX else 1 + math.ceil(attachment.size / FRAGMENT)
+    if problem:
+        scan.problem("file-unavailable", "lost", f"{where}: file {attachment.name or attachment.id}", problem)
+
+
+def _verify_stored(archive: Archive, digest: str | None, size: int | None) -> str | None:
+    if not digest:
+        return "listed as present but has no sha256 in the archive"
+    path = archive.file_path(digest)
+    if not path.is_file():
+        return f"its content ({path.relative_to(archive.path)}) is missing from the archive"
+    if size is not None and path.stat().st_size != size:
+        return f"stored size {path.stat().st_size} differs from the recorded {size}"
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    if h.hexdigest() != digest:
+        return "its content does not match its sha256 (the archive is damaged: run rsemigrate verify)"
+    return None
+
+
+def _teams(plan: TeamsPlan, report: DryRunReport) -> None:
+    for team in plan.teams.values():
+        mine = [c for c in report.containers if c.parent == team.key]
+        if not mine:
+            continue
+        created = None
+        if not team.existing:
+            starts = [c.created_at for c in mine if c.created_at]
+            created = min(starts) if starts else None
+        report.parents.append(ParentPlan(team.key, team.name,
+                                         "use existing team" if team.existing else "create team (migration)",
+                                         created))
+
+
+def _people(prep: Preparation, scan: _Scan, report: DryRunReport) -> None:
+    methods: Counter[str] = Counter(who.method for who in scan.identities.values())
+    report.users = dict(methods)
+    unmapped = [who for who in scan.identities.values() if not who.mapped]
+    unmapped.sort(key=lambda who: (-scan.authors[who.source_id], who.name))
+    for who in unmapped:
+        user = prep.users.users.get(who.source_id)
+        fallback = (f"posted as {who.target} with the name shown" if who.method == "placeholder"
+                    else "no target account and no placeholder: refused")
+        report.unmapped_users.append(UnmappedUser(who.source_id, who.name, user.email if user else None,
+                                                  scan.authors[who.source_id], fallback))
+        if who.method == "none":
+            report.problems.append(Problem(
+                "no-author-account", "refused", f"user {who.source_id} ({who.name})",
+                f"wrote {scan.authors[who.source_id]} message(s) but maps to no account: "
+                "add them to the users mapping or set users.placeholder"))
+
+
+def _skipped_channels(plan: TeamsPlan, archive: Archive) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for channel, reason in plan.skipped:
+        n = sum(1 for _ in archive.lines(message_file(channel.id)))
+        if n:
+            counts[f"messages ({reason})"] += n
+    return counts
+
+
+def _estimate(plan: TeamsPlan, report: DryRunReport, scan: _Scan) -> Estimate:
+    rates = plan.common.rates
+    creates = sum(TEAM_CREATE_REQUESTS + 1 for p in report.parents if p.action.startswith("create"))
+    requests = scan.requests + creates + len(report.containers)
+    seconds = max(scan.slowest_channel / rates.per_channel, requests / rates.tenant)
+    seconds += scan.upload_bytes / rates.upload_bytes_per_second
+    return Estimate(requests, scan.upload_bytes, round(seconds, 1),
+                    f"{rates.per_channel:g} requests/s per channel, {rates.tenant:g}/s for the tenant, "
+                    f"channels in parallel, uploads at {rates.upload_bytes_per_second / 1e6:g} MB/s")

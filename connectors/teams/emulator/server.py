@@ -1,0 +1,278 @@
+"""The emulator's HTTP side: routing (werkzeug), token checks, throttling, faults, lifecycle.
+
+This is an EMULATOR of a documented subset of Microsoft Graph, not Microsoft Graph: it follows
+the published rules for importing into Teams so that tests and rehearsals fail where a tenant
+would, but it cannot prove that a real tenant accepts a payload (docs/teams.md lists what only a
+canary tenant can settle).
+
+    with GraphEmulator(EmulatorConfig(users=[User.make("ann@contoso.com")])) as url:
+        ...  # Graph at url + "/v1.0", tokens at url + "/{tenant}/oauth2/v2.0/token"
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from ..render import MAX_REACTIONS, TEAMS_LIMIT_BYTES
+from . import drive, messages, teams
+from .auth import TokenError, Tokens
+from .call import Call, Reply
+from .faults import Faults
+from .rules import GraphError
+from .state import DEFAULT_TENANT, App, Tenant, User
+from .throttle import Throttle
+
+log = logging.getLogger("rsemigrate.teams.emulator")
+
+_CHANNEL = "/v1.0/teams/<team>/channels/<channel>"
+_ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
+    ("POST", "/v1.0/teams", teams.create_team),
+    ("GET", "/v1.0/teams", messages.list_teams),
+    ("GET", "/v1.0/teams/<team>", teams.get_team),
+    ("GET", "/v1.0/teams/<team>/operations/<operation>", teams.get_operation),
+    ("POST", "/v1.0/teams/<team>/completeMigration", teams.complete_team),
+    ("GET", "/v1.0/teams/<team>/channels", teams.list_channels),
+    ("POST", "/v1.0/teams/<team>/channels", teams.create_channel),
+    ("GET", _CHANNEL, teams.get_channel),
+    ("POST", _CHANNEL + "/startMigration", teams.start_channel),
+    ("POST", _CHANNEL + "/completeMigration", teams.complete_channel),
+    ("POST", _CHANNEL + "/messages", messages.post_channel_message),
+    ("GET", _CHANNEL + "/messages", messages.list_channel_messages),
+    ("GET", _CHANNEL + "/messages/<message>", messages.get_channel_message),
+    ("POST", _CHANNEL + "/messages/<message>/replies", messages.post_reply),
+    ("GET", _CHANNEL + "/messages/<message>/replies", messages.list_replies),
+    ("GET", _CHANNEL + "/filesFolder", drive.files_folder),
+    ("POST", "/v1.0/teams/<team>/members", teams.add_member),
+    ("GET", "/v1.0/teams/<team>/members", teams.list_members),
+    ("POST", "/v1.0/teams/<team>/members/add", teams.add_members),
+    ("POST", "/v1.0/chats", teams.create_chat),
+    ("GET", "/v1.0/chats/<chat>", teams.get_chat),
+    ("POST", "/v1.0/chats/<chat>/startMigration", teams.start_chat),
+    ("POST", "/v1.0/chats/<chat>/completeMigration", teams.complete_chat),
+    ("POST", "/v1.0/chats/<chat>/messages", messages.post_chat_message),
+    ("GET", "/v1.0/chats/<chat>/messages", messages.list_chat_messages),
+    ("GET", "/v1.0/users", messages.list_users),
+    ("GET", "/v1.0/users/<user>", messages.get_user),
+    ("GET", "/v1.0/groups", messages.list_groups),
+    ("GET", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
+    ("PUT", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
+    ("POST", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
+]
+#: reached without a token, like SharePoint upload URLs (and, here, file downloads).
+_OPEN_ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
+    ("GET", "/_upload/<session>", drive.upload_fragment),
+    ("PUT", "/_upload/<session>", drive.upload_fragment),
+    ("DELETE", "/_upload/<session>", drive.upload_fragment),
+    ("GET", "/_files/<drive>/<item>/<path:name>", drive.download),
+]
+_ODATA_KEYS = re.compile(r"/(teams|operations|chats|channels|users)\('([^']*)'\)")
+
+
+@dataclass
+class EmulatorConfig:
+    tenant_id: str = DEFAULT_TENANT
+    domain: str = "contoso.onmicrosoft.com"
+    apps: list[App] = field(default_factory=lambda: [App()])
+    users: list[User] = field(default_factory=list)
+    per_channel_rps: float = 5.0
+    tenant_rps: float = 50.0
+    max_message_bytes: int = TEAMS_LIMIT_BYTES
+    max_reactions: int = MAX_REACTIONS
+    simple_upload_max: int = 250 * 1000 * 1000
+    upload_session_seconds: int = 3600
+    #: how many polls of a team-creation operation answer inProgress before succeeded.
+    operation_polls: int = 0
+    seed: int | None = 0
+    clock: Callable[[], float] = time.time
+    log_requests: bool = False
+
+
+def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(body, bytes):
+        return Response(body, status, headers)
+    text = "" if body is None else json.dumps(body)
+    return Response(text, status, headers, content_type="application/json" if text else None)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message,
+                      "innerError": {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")}}}
+    return _json_response(status, body, headers)
+
+
+class _Dropped(ConnectionAbortedError):
+    """Raised inside the WSGI call to make werkzeug drop the connection without an answer."""
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise _Dropped("fault injection: connection dropped")
+
+
+class _Handler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if getattr(self.server, "log_requests", False):
+            log.info("%s %s %s", self.command, self.path.split("?")[0], code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        pass
+
+
+class GraphEmulator:
+    """A local Graph emulator on an ephemeral (or given) port; `with` starts and stops it."""
+
+    def __init__(self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.config = config or EmulatorConfig()
+        c = self.config
+        self.tenant = Tenant(c.tenant_id, c.domain, c.apps, c.users, c.seed)
+        self.tokens = Tokens(self.tenant)
+        self.throttle = Throttle(c.per_channel_rps, c.tenant_rps)
+        self.faults = Faults()
+        self.requests = 0
+        self._map = Map([Rule(path, endpoint=(fn, True), methods=[m]) for m, path, fn in _ROUTES]
+                        + [Rule(path, endpoint=(fn, False), methods=[m]) for m, path, fn in _OPEN_ROUTES])
+        self._host, self._port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return f"http://{self._host}:{self._server.server_port}"
+
+    @property
+    def graph_url(self) -> str:
+        return self.url + "/v1.0"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/{self.tenant.id}/oauth2/v2.0/token"
+
+    def bind(self) -> str:
+        """Open the listening socket (no requests served yet); returns the base URL."""
+        self._server = make_server(self._host, self._port, self, threaded=True, request_handler=_Handler)
+        self._server.log_requests = self.config.log_requests  # type: ignore[attr-defined]
+        return self.url
+
+    def start(self) -> str:
+        url = self.bind()
+        assert self._server is not None
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="graph-emulator", daemon=True)
+        self._thread.start()
+        return url
+
+    def serve_forever(self) -> None:
+        if self._server is None:
+            self.bind()
+        assert self._server is not None
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        return self._dispatch(request, environ)(environ, start_response)
+
+    def _dispatch(self, request: Request, environ: dict[str, Any]) -> Response:
+        path = _ODATA_KEYS.sub(r"/\1/\2", request.path)
+        now = self.config.clock()
+        if path.endswith("/oauth2/v2.0/token") and request.method == "POST":
+            try:
+                return _json_response(200, self.tokens.issue(path.split("/")[1], dict(request.form), now))
+            except TokenError as exc:
+                return _json_response(exc.status, {"error": exc.error, "error_description": exc.description})
+        if path.startswith("/_emulator/"):
+            return self._admin(request, path)
+        try:
+            (handler, needs_token), params = self._map.bind("emulator").match(path, method=request.method)
+        except NotFound:
+            return _error(404, "UnknownResource", f"{request.method} {path} is not part of the emulated Graph subset")
+        except MethodNotAllowed:
+            return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {path}")
+        app = None
+        if needs_token:
+            app = self.tokens.verify(request.headers.get("Authorization"), now)
+            if app is None:
+                return _error(401, "InvalidAuthenticationToken", "Access token is empty, invalid or expired.")
+            wait = self.throttle.admit(params.get("channel") or params.get("chat"), now)
+            if wait is not None:
+                return _error(429, "TooManyRequests", "Too many requests; retry after the given delay.",
+                              {"Retry-After": str(wait)})
+        fault = self.faults.pick(request.method, path)
+        if fault is not None and fault.action == "status":
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            return _error(fault.status, "ServiceUnavailable" if fault.status == 503 else "GatewayTimeout"
+                          if fault.status == 504 else "InternalServerError", "Injected fault", headers)
+        if fault is not None and fault.action == "drop":
+            _drop(environ)
+        call = Call(self.tenant, app, self.config, int(now * 1000), dict(params), dict(request.args),
+                    request.get_data(), {k.lower(): v for k, v in request.headers.items()},
+                    self.url + "/v1.0", path.removeprefix("/v1.0"), request.method, self.url)
+        with self.tenant.lock:
+            self.requests += 1
+            try:
+                reply = handler(call)
+            except GraphError as exc:
+                return _error(exc.status, exc.code, exc.message, exc.headers)
+        if fault is not None and fault.action == "lost":
+            _drop(environ)
+        return _json_response(reply.status, reply.body, reply.headers)
+
+    def _admin(self, request: Request, path: str) -> Response:
+        """Control endpoints for rehearsals: state, faults, users. No token (bind to loopback)."""
+        if path == "/_emulator/state" and request.method == "GET":
+            return _json_response(200, self.tenant.snapshot())
+        if path == "/_emulator/health":
+            return _json_response(200, {"status": "ok", "emulator": True, "tenant": self.tenant.id})
+        if path == "/_emulator/faults" and request.method == "POST":
+            try:
+                fault = self.faults.add(str((request.get_json(silent=True) or {}).get("spec", "")))
+            except ValueError as exc:
+                return _error(400, "BadRequest", str(exc))
+            return _json_response(201, {"added": fault.__dict__})
+        if path == "/_emulator/faults" and request.method == "DELETE":
+            self.faults.clear()
+            return _json_response(204, None)
+        if path == "/_emulator/users" and request.method == "POST":
+            with self.tenant.lock:
+                for entry in request.get_json(silent=True) or []:
+                    self.tenant.add_user(User.make(entry["upn"], entry.get("displayName"),
+                                                   enabled=entry.get("enabled", True)))
+            return _json_response(201, {"users": len(self.tenant.users)})
+        return _error(404, "UnknownResource", f"no emulator control endpoint {request.method} {path}")

@@ -1,0 +1,113 @@
+"""Teams message rules: the HTML allow-list, mention and file markup, the chatMessage payload an
+import posts, and how its size is counted against the ~28 KB message limit.
+
+Size: Teams' published limit (~28 KB) covers "the message itself (text, image links, etc.),
+@-mentions … and reactions". Graph's import docs give no figure, and whether reactions count is an
+open question to settle on a canary tenant (docs/teams.md). This tool counts the UTF-8 bytes of
+the body plus the JSON of the mentions and attachments arrays, plans against a 24 000-byte budget
+(margin for the unknown), and the emulator refuses above 28 KiB by the same measure.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from transforms.draft import Draft, Identity
+from transforms.markup import BASIC, AllowList
+
+TEAMS_HTML = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})})
+BUDGET_BYTES = 24_000
+TEAMS_LIMIT_BYTES = 28 * 1024
+MAX_REACTIONS = 250
+
+#: source reaction names → Teams reactionType; other names are sent as they are (emoji).
+REACTION_TYPES = {
+    "like": "like", "love": "heart", "heart": "heart", "laugh": "laugh", "haha": "laugh",
+    "wow": "surprised", "surprised": "surprised", "sad": "sad", "angry": "angry",
+}
+
+#: stand-ins used when sizing at planning time (the real values are only known at import).
+_PLANNED_ID = "00000000-0000-0000-0000-000000000000"
+_PLANNED_URL = "https://tenant.sharepoint.com/sites/team/Shared%20Documents/channel/Imported/" + "x" * 60
+
+
+def mention_markup(n: int, text: str) -> str:
+    return f'<at id="{n}">{html.escape(text)}</at>'
+
+
+def file_markup(tag_id: str) -> str:
+    return f'<attachment id="{tag_id}"></attachment>'
+
+
+def iso_ms(ms: int) -> str:
+    """Milliseconds since the epoch as Graph's createdDateTime (UTC, millisecond precision)."""
+    stamp = datetime.fromtimestamp(ms / 1000, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """What an upload returned: the eTag GUID the attachment id must equal, and the file URL."""
+
+    guid: str
+    url: str
+    name: str
+
+
+def _user(who: Identity, resolve: Callable[[Identity], str]) -> dict[str, Any]:
+    return {"user": {"id": resolve(who), "displayName": who.name, "userIdentityType": "aadUser"}}
+
+
+def message_payload(draft: Draft, *, resolve: Callable[[Identity], str],
+                    files: Mapping[str, UploadedFile] | None = None) -> dict[str, Any]:
+    """The chatMessage JSON for one draft. `resolve` gives a person's Entra object id; `files`
+    maps each file's planning tag id to its upload (absent: planning stand-ins are used)."""
+    if draft.author is None or draft.created_ms is None:
+        raise ValueError(f"message {draft.key} has no author or planned time yet")
+    content = draft.html
+    attachments = []
+    for ref in draft.files:
+        up = (files or {}).get(ref.tag_id) or UploadedFile(ref.tag_id, _PLANNED_URL, ref.attachment.name or "file")
+        if up.guid != ref.tag_id:
+            content = content.replace(ref.markup, file_markup(up.guid))
+        attachments.append({"id": up.guid, "contentType": "reference", "contentUrl": up.url, "name": up.name})
+    payload: dict[str, Any] = {
+        "createdDateTime": iso_ms(draft.created_ms),
+        "from": _user(draft.author, resolve),
+        "body": {"contentType": "html", "content": content},
+    }
+    if draft.mentions:
+        payload["mentions"] = [
+            {"id": m.id, "mentionText": m.text, "mentioned": _user(m.user, resolve)} for m in draft.mentions
+        ]
+    if attachments:
+        payload["attachments"] = attachments
+    if draft.reactions:
+        payload["reactions"] = [
+            {"reactionType": r.kind, "createdDateTime": r.at or iso_ms(draft.created_ms), "user": _user(r.user, resolve)}
+            for r in draft.reactions
+        ]
+    return payload
+
+
+def payload_size(payload: Mapping[str, Any]) -> int:
+    """Bytes counted against the message limit: body, mentions and attachments (not reactions)."""
+    body = payload.get("body") or {}
+    size = len(str(body.get("content") or "").encode("utf-8"))
+    for key in ("mentions", "attachments"):
+        if payload.get(key):
+            size += len(orjson.dumps(payload[key]))
+    return size
+
+
+def measure(draft: Draft) -> int:
+    """Size of a draft as planned (ids and URLs are stand-ins of realistic length)."""
+    planned = replace(draft, created_ms=draft.created_ms or 0,
+                      author=draft.author or Identity("", "", None, "none"))
+    return payload_size(message_payload(planned, resolve=lambda who: _PLANNED_ID))

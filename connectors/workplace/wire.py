@@ -1,0 +1,144 @@
+"""The raw shapes of Workplace from Meta's Graph API, and the folder layout they are saved in.
+
+Facts from Meta's Graph API reference for Workplace and Meta's own sample scripts
+(fbsamples/workplace-platform-samples; reference: source-formats.md §2). Every answer to a
+collection is a page `{"data": [...], "paging": {"cursors": {...}, "next": "..."}}`. Ids are
+strings and often exceed 2**53; post ids are `<group id>_<post id>`.
+
+The layout below is this tool's (Workplace's own admin "Download Workplace data" archive has no
+public description; see docs/workplace.md). `collector` writes it, `reader` reads it:
+
+    FOLDER/
+      collect.json                          what was asked, when, and what could not be read
+      community.json                        GET /community
+      members/page-0001.json …              GET /community/members
+      groups/page-0001.json …               GET /community/groups
+      groups/<group>/group.json             GET /<group>
+      groups/<group>/members/page-….json    GET /<group>/members
+      groups/<group>/groups/page-….json     GET /<group>/groups (nested groups; each has its own folder)
+      groups/<group>/feed/page-….json       GET /<group>/feed (posts, attachments inline)
+      groups/<group>/comments/<id>/page-….json   GET /<id>/comments: of a post, or replies to a comment
+      groups/<group>/reactions/<id>/page-….json  GET /<id>/reactions: of a post or a comment
+      groups/<group>/media/<key>.<ext>      downloaded media of attachments (see `media_key`)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypedDict
+
+COLLECT = "collect.json"
+COMMUNITY = "community.json"
+MEMBERS = "members"
+GROUPS = "groups"
+GROUP = "group.json"
+FEED = "feed"
+COMMENTS = "comments"
+REACTIONS = "reactions"
+MEDIA = "media"
+PAGE = re.compile(r"page-(\d{4,})\.json")
+#: the version the collector asks for; any later one answers the same fields.
+GRAPH_URL = "https://graph.workplace.com/v18.0"
+
+#: fields asked for; the reader takes whatever the saved answers hold.
+MEMBER_FIELDS = "id,name,email,title,department,locale,active,account_invite_time,account_claim_time"
+GROUP_FIELDS = "id,name,description,privacy,purpose,archived,updated_time,owner,icon,cover,post_requires_admin_approval"
+ATTACHMENT_FIELDS = "type,title,description,url,unshimmed_url,target,media,subattachments"
+POST_FIELDS = (f"id,from,message,message_tags,formatting,story,type,status_type,created_time,updated_time,"
+               f"permalink_url,link,to,poll,properties,attachments{{{ATTACHMENT_FIELDS}}}")
+COMMENT_FIELDS = (f"id,from,message,message_tags,created_time,comment_count,permalink_url,"
+                  f"attachment{{{ATTACHMENT_FIELDS.replace(',subattachments', '')}}}")
+REACTION_FIELDS = "id,name,type"
+#: Graph API error codes meaning "slow down" (Meta's rate-limiting documentation): application,
+#: user, page and API-specific request limits.
+THROTTLE_CODES = frozenset({4, 17, 32, 613})
+#: the token itself is invalid or expired: nothing else will work either.
+TOKEN_CODES = frozenset({102, 190})
+
+
+class Author(TypedDict, total=False):
+    id: str
+    name: str
+    email: str
+
+
+class Tag(TypedDict, total=False):
+    id: str
+    name: str
+    type: str
+    offset: int
+    length: int
+
+
+class Media(TypedDict, total=False):
+    image: dict[str, Any]
+    #: a video's own file; `image` is then its thumbnail.
+    source: str
+
+
+class AttachmentNode(TypedDict, total=False):
+    type: str
+    title: str
+    description: str
+    url: str
+    unshimmed_url: str
+    target: dict[str, str]
+    media: Media
+    subattachments: dict[str, list[dict[str, Any]]]
+
+
+class Post(TypedDict, total=False):
+    id: str
+    #: absent when the reader may not see the author (a removed account, another company…).
+    #: `from` is a Python keyword: read as item["from"].
+    message: str
+    message_tags: list[Tag]
+    formatting: str
+    story: str
+    created_time: str
+    updated_time: str
+    attachments: dict[str, list[AttachmentNode]]
+
+
+class Comment(TypedDict, total=False):
+    id: str
+    message: str
+    message_tags: list[Tag]
+    created_time: str
+    comment_count: int
+    attachment: AttachmentNode
+
+
+def media_url(node: AttachmentNode) -> str | None:
+    """The URL of the node's media file: a video's `source`, else its image."""
+    media = node.get("media") or {}
+    return media.get("source") or (media.get("image") or {}).get("src") or None
+
+
+def media_key(owner_id: str, path: str, node: AttachmentNode) -> str:
+    """The file name stem media are saved under (`<key>.<ext>`): the attached object's id when it
+    has one (a photo or video id), else the owner (post or comment) id and the node's position
+    (`1`, `1-2` for the second subattachment of the first attachment). Never holds a dot."""
+    target = (node.get("target") or {}).get("id")
+    return re.sub(r"[^A-Za-z0-9_-]", "_", target or f"{owner_id}-{path}")
+
+
+def page_name(number: int) -> str:
+    return f"page-{number:04d}.json"
+
+
+def attachment_nodes(owner: dict[str, Any]) -> list[tuple[str, AttachmentNode]]:
+    """(position, node) of a post's `attachments` or a comment's single `attachment`, each
+    followed by its `subattachments` (an album's photos): positions `1`, `1-1`, `1-2`, `2`…"""
+    if isinstance(owner.get("attachment"), dict):
+        tops: list[Any] = [owner["attachment"]]
+    else:
+        tops = (owner.get("attachments") or {}).get("data") or []
+    found: list[tuple[str, AttachmentNode]] = []
+    for i, node in enumerate(tops, 1):
+        if not isinstance(node, dict):
+            continue
+        found.append((str(i), node))  # type: ignore[arg-type]
+        subs = (node.get("subattachments") or {}).get("data") or []
+        found.extend((f"{i}-{j}", sub) for j, sub in enumerate(subs, 1) if isinstance(sub, dict))
+    return found

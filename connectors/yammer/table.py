@@ -1,0 +1,154 @@
+"""One CSV file of the export, streamed row by row, with errors that say where.
+
+Yammer's CSVs are RFC 4180 with every field quoted, doubled quotes, line breaks inside bodies, an
+optional UTF-8 BOM and CRLF line ends. The file is fed to `csv` one physical line at a time,
+decoded here rather than by a text wrapper, so that:
+- an invalid UTF-8 byte is reported at its physical line and CSV column, not at a chunk offset;
+- the physical lines of the current record are at hand, so a quarantined row keeps its exact text;
+- `csv`'s `line_num` counts physical lines, which is what every location names.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+from rsemigrate.errors import InputError
+from rsemigrate.records import ReportEntry, Timestamp
+from rsemigrate.sources import SourceTree
+from rsemigrate.timestamps import parse_timestamp
+
+#: a body can be megabytes long; a runaway quote must still stop somewhere, with a clear error.
+FIELD_SIZE_LIMIT = 256 * 1024 * 1024
+_BOM = "\ufeff"
+_FLAGS = {"true": True, "false": False, "": False}
+
+#: a good row: its first physical line, and its cells.
+Row = tuple[int, list[str]]
+
+
+class Table:
+    """A CSV file of the export: its header, then its rows as `Row` or quarantine entries."""
+
+    def __init__(self, tree: SourceTree, path: str, record_type: str, required: Iterable[str] = ()) -> None:
+        self.name = path
+        self.record_type = record_type
+        self.header: list[str] = []
+        self._stream: BinaryIO = tree.open(path)
+        #: physical lines of the record being parsed, for quarantine and error locations.
+        self._record: list[str] = []
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
+        self._reader = csv.reader(self._lines())
+        try:
+            header = next(self._reader, None)
+        except csv.Error as exc:
+            raise self._malformed(exc) from None
+        if header is None:
+            raise InputError("the file is empty; expected a header line", file=path, line=1)
+        self.header = [column.strip() for column in header]
+        self._record.clear()
+        for column in required:
+            if column not in self.header:
+                raise InputError(f"required column {column!r} is missing (header: {', '.join(self.header)})",
+                                 file=path, line=1, column=column)
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stream.close()
+
+    def index(self, column: str) -> int:
+        """Position of `column` in a row, or `len(header)`: `rows()` pads each row with one ""."""
+        return self.header.index(column) if column in self.header else len(self.header)
+
+    def rows(self, key: str) -> Iterator[Row | ReportEntry]:
+        """Rows with the header's width and a non-empty `key`; any other row is quarantined.
+
+        Each row gets one extra "" at its end, the value of every absent column (see `index`).
+        Blank lines carry nothing and are passed over.
+        """
+        width = len(self.header)
+        key_at = self.index(key)
+        record = self._record
+        reader = self._reader
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                if len(row) != width:
+                    if row:
+                        yield self.quarantine(start, f"{len(row)} fields where the header has {width}")
+                elif not row[key_at].strip():
+                    yield self.quarantine(start, f"empty {key!r}")
+                else:
+                    row.append("")
+                    yield start, row
+                record.clear()
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise self._malformed(exc) from None
+
+    def dicts(self, key: str) -> Iterator[tuple[int, dict[str, str]] | ReportEntry]:
+        """`rows()` as {column: cell} dicts: for the small files, where clarity beats speed."""
+        header = self.header
+        for item in self.rows(key):
+            if isinstance(item, ReportEntry):
+                yield item
+            else:  # zip stops at the header's end, before the "" pad
+                yield item[0], dict(zip(header, item[1], strict=False))
+
+    def quarantine(self, line: int, reason: str) -> ReportEntry:
+        """A report entry keeping the current record's original text."""
+        raw = "".join(self._record).rstrip("\r\n")
+        return ReportEntry("quarantined", self.record_type, None, f"unreadable row: {reason}",
+                           location=self.where(line), raw=raw)
+
+    def where(self, line: int) -> str:
+        return f"{self.name} line {line}"
+
+    def timestamp(self, value: str, line: int, column: str) -> Timestamp | None:
+        """An optional timestamp cell: None when empty; an unknown form is fatal (see __init__.py)."""
+        if not value:
+            return None
+        try:
+            return parse_timestamp(value)
+        except ValueError as exc:
+            raise InputError(str(exc), file=self.name, line=line, column=column) from None
+
+    def flag(self, value: str, line: int, column: str) -> bool:
+        """A `true`/`false` cell (any case; empty is false). Guessing a privacy flag is not an option."""
+        try:
+            return _FLAGS[value.strip().lower()]
+        except KeyError:
+            raise InputError(f"expected true or false, found {value!r}",
+                             file=self.name, line=line, column=column) from None
+
+    def _malformed(self, exc: csv.Error) -> InputError:
+        return InputError(f"malformed CSV ({exc})", file=self.name, line=self._reader.line_num)
+
+    def _lines(self) -> Iterator[str]:
+        stream = self._stream
+        record = self._record
+        first = True
+        for raw in stream:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise self._decode_error(raw, exc) from None
+            if first:
+                line = line.removeprefix(_BOM)
+                first = False
+            record.append(line)
+            yield line
+
+    def _decode_error(self, raw: bytes, exc: UnicodeDecodeError) -> InputError:
+        """Name the line (the one being fetched) and, when past the header, the CSV column."""
+        line = self._reader.line_num + 1
+        before = raw[: exc.start].decode("utf-8")
+        column = None
+        if self.header:
+            cells = next(csv.reader(("".join(self._record) + before).splitlines(keepends=True)), [])
+            column = self.header[max(len(cells), 1) - 1] if len(cells) <= len(self.header) else None
+        return InputError(f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at character {len(before) + 1} "
+                          "of the line); the export must be UTF-8", file=self.name, line=line, column=column)

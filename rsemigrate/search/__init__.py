@@ -1,0 +1,13 @@
+"""Search over a sealed archive, for auditors: any message, in context, in milliseconds.
+
+    query.py     the query language: text -> a typed `Query` tree (parsed once, for every back end)
+    backend.py   the `SearchBackend` protocol, its result types, where the index lives
+    sqlite/      the default back end: SQLite FTS5 in one file beside the archive
+    render.py    search results as a listing, JSON or CSV
+    thread.py    a thread as an indented tree, stored attachments re-verified
+    hits.py      search-term hit reports
+    commands.py  the `index`, `search`, `thread` and `hits` commands
+
+The index is derived data: it records the archive's seal and is rebuilt whenever the seal
+changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
+"""

@@ -1,0 +1,81 @@
+"""What a target is: a declaration the engine can discover and call to plan and check a migration.
+
+Targets are found through the `rsemigrate.targets` entry-point group, like connectors, so the
+engine never names a platform. A target offers three things: write a starting plan for an
+archive, check a plan against an archive without writing anything (the dry run), and optionally
+extra CLI commands of its own (for example a local emulator of its API).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .dryrun import DryRunReport
+
+GROUP = "rsemigrate.targets"
+
+
+@dataclass(frozen=True)
+class InitRequest:
+    """What `plan init` was asked: the archive, where the plan goes, optional user hints."""
+
+    archive: Path
+    output: Path
+    users_csv: Path | None = None
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    archive: Path
+    plan: Path
+    online: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    #: init_plan(request) -> the plan's TOML text (the CLI writes it).
+    init_plan: Callable[[InitRequest], str]
+    #: check(request) -> the dry-run report; writes nothing anywhere.
+    check: Callable[[CheckRequest], DryRunReport]
+    #: commands() -> extra click commands shown as `rsemigrate NAME ...`; imported lazily.
+    commands: Callable[[], list[Any]] | None = None
+
+
+def target_names() -> list[str]:
+    """Installed target names, without importing any target (fast: used to build `--help`)."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
+@cache
+def targets() -> dict[str, Target]:
+    found: dict[str, Target] = {}
+    for ep in entry_points(group=GROUP):
+        try:
+            target = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a third-party plugin may fail in any way
+            warnings.warn(f"target plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
+            continue
+        if not isinstance(target, Target):
+            warnings.warn(f"target plugin {ep.name!r} ({ep.value}) is not a Target; ignored", stacklevel=2)
+            continue
+        found[target.name] = target
+    return dict(sorted(found.items()))
+
+
+def get_target(name: str) -> Target:
+    known = targets()
+    if name not in known:
+        raise InputError(f"no target named {name!r}; installed: {', '.join(known) or 'none'}")
+    return known[name]

@@ -1,0 +1,85 @@
+"""Small Yammer exports written by the tests themselves, read by the real connector."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from connectors.yammer import read
+from rsemigrate.archive import FileStore
+from rsemigrate.bag import BagWriter
+from rsemigrate.records import Record
+from rsemigrate.sources import open_source
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "yammer"
+#: the newer Messages.csv layout; tests may pass another header.
+MESSAGE_HEADER = [
+    "id", "replied_to_id", "parent_id", "thread_id", "conversation_id", "group_id", "group_name",
+    "participants", "in_private_group", "in_private_conversation", "scope_type", "sender_id", "sender_type",
+    "sender_name", "sender_email", "delegate_id", "body", "html_body", "title", "message_type", "api_url",
+    "attachments", "deleted_by_id", "deleted_by_type", "deleted_at", "created_at", "gdpr_delete_url",
+]
+
+
+def message(mid: str, **cells: str) -> dict[str, str]:
+    """A Messages.csv row: a root post by user 1 in group 10 unless `cells` say otherwise."""
+    return {"id": mid, "thread_id": mid, "group_id": "10", "group_name": "Ten", "sender_id": "1",
+            "body": f"message {mid}", "created_at": "2019-03-04T10:00:00Z", **cells}
+
+
+class YammerExport:
+    """An export folder under construction; `read()` returns what the connector yields."""
+
+    def __init__(self, folder: Path, scratch: Path) -> None:
+        self.folder = folder
+        self._scratch = scratch
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def csv(self, name: str, rows: list[dict[str, str]], header: list[str] | None = None, *,
+            bom: bool = False) -> Path:
+        """Write `name` the way Yammer does: every field quoted, CRLF line ends."""
+        header = header or list(dict.fromkeys(k for row in rows for k in row))
+        path = self.folder / name
+        with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+            writer = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+            writer.writerow(header)
+            writer.writerows([row.get(column, "") for column in header] for row in rows)
+        return path
+
+    def messages(self, *rows: dict[str, str], header: list[str] | None = None) -> Path:
+        """Messages.csv, plus a Users.csv and Groups.csv knowing user 1 and group 10 unless the
+        test wrote its own, so that only what a test is about shows in the report."""
+        if not (self.folder / "Users.csv").exists():
+            self.csv("Users.csv", [{"id": "1", "name": "Ann", "email": "ann@example.com"}])
+        if not (self.folder / "Groups.csv").exists():
+            self.csv("Groups.csv", [{"id": "10", "name": "Ten"}])
+        return self.csv("Messages.csv", list(rows), header or MESSAGE_HEADER)
+
+    def read(self) -> list[Record]:
+        return read_export(self.folder, self._scratch)
+
+    def by_type(self) -> dict[str, list]:
+        """Records by class name (`Message`, `User`…), in the order they came."""
+        found: dict[str, list] = defaultdict(list)
+        for record in self.read():
+            found[type(record).__name__].append(record)
+        return found
+
+
+def read_export(source: Path, scratch: Path) -> list[Record]:
+    """Every record the connector yields for `source`, files stored in a throwaway bag."""
+    writer = BagWriter(scratch / "bag")  # never sealed: abort() removes its staging folder
+    try:
+        with open_source(source) as tree:
+            files = FileStore(writer)
+            return list(read(tree, files))
+    finally:
+        writer.abort()
+
+
+@pytest.fixture
+def yammer(tmp_path: Path) -> YammerExport:
+    return YammerExport(tmp_path / "export", tmp_path)

@@ -1,0 +1,142 @@
+"""The index: built beside the archive (never inside it), trusted only while the seal matches."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from rsemigrate import bag
+
+
+def _meta(index) -> dict[str, str]:
+    with sqlite3.connect(index) as db:
+        return dict(db.execute("SELECT key, value FROM meta"))
+
+
+def test_first_search_builds_the_index_beside_the_archive(build, cli) -> None:
+    archive = build.archive()
+    index = archive.parent / "archive.index.sqlite"
+    assert not index.exists()
+    result = cli.ok("search", archive, "budget", "--count")
+    assert result.stdout == "5\n"
+    assert "Indexed 10 messages" in result.stderr and "there is no index yet" in result.stderr
+    assert index.is_file()
+    meta = _meta(index)
+    assert meta["seal"] == bag.seal_of(archive) and meta["format_version"] == "1.0"
+    assert meta["messages"] == "10"
+
+
+def test_the_bag_is_untouched(build, cli) -> None:
+    archive = build.archive()
+    before = sorted(p.relative_to(archive) for p in archive.rglob("*"))
+    cli.ok("index", archive)
+    cli.ok("search", archive, "budget")
+    assert sorted(p.relative_to(archive) for p in archive.rglob("*")) == before
+    assert bag.verify(archive) == []
+    assert [p.name for p in archive.parent.iterdir() if p.name.startswith(".")] == []  # no partial file left
+
+
+def test_an_unchanged_archive_is_not_reindexed(build, cli) -> None:
+    archive = build.archive()
+    index = archive.parent / "archive.index.sqlite"
+    cli.ok("index", archive)
+    built, stamp = _meta(index)["built_at"], index.stat().st_mtime_ns
+    result = cli.ok("index", archive)
+    assert result.stdout == f"Index is current (the archive's seal is unchanged): {index}\n"
+    assert "Indexed" not in cli.ok("search", archive, "budget").stderr
+    assert (_meta(index)["built_at"], index.stat().st_mtime_ns) == (built, stamp)
+    assert "a rebuild was requested" in cli.ok("index", archive, "--force").stderr
+    assert index.stat().st_mtime_ns != stamp
+
+
+def test_a_changed_archive_is_reindexed(build, cli) -> None:
+    import shutil
+
+    archive = build.archive()
+    cli.ok("index", archive)
+    old_seal = _meta(archive.parent / "archive.index.sqlite")["seal"]
+
+    def more(files):
+        yield from build.sample_records(files)
+        yield build.message("m11", "c-fin", "u-ann", "nouvelle note de frais", "2019-04-01")
+
+    shutil.rmtree(archive)
+    build.archive(more)  # a new export at the same path: a new seal
+    result = cli.ok("search", archive, "frais", "--format", "json")
+    assert "the archive has changed since the index was built" in result.stderr
+    assert '"message_id": "m11"' in result.stdout
+    assert _meta(archive.parent / "archive.index.sqlite")["seal"] not in (old_seal, "")
+
+
+def test_an_index_from_another_schema_version_is_rebuilt(build, cli) -> None:
+    archive = build.archive()
+    index = archive.parent / "archive.index.sqlite"
+    cli.ok("index", archive)
+    with sqlite3.connect(index) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    assert "built by another version" in cli.ok("index", archive).stderr
+
+
+def test_a_chosen_index_path(build, cli, tmp_path) -> None:
+    archive = build.archive()
+    chosen = tmp_path / "elsewhere" / "review.sqlite"
+    chosen.parent.mkdir()
+    assert cli.ok("search", archive, "budget", "--count", "--index", chosen).stdout == "5\n"
+    assert chosen.is_file() and not (archive.parent / "archive.index.sqlite").exists()
+
+
+def test_the_index_may_not_live_inside_the_archive(build, cli) -> None:
+    archive = build.archive()
+    result = cli.run("index", archive, "--index", archive / "data" / "index.sqlite")
+    assert result.exit_code == 2
+    assert "must live outside the archive folder" in result.output
+    assert bag.verify(archive) == []
+
+
+def test_an_unrelated_file_is_never_overwritten(build, cli, tmp_path) -> None:
+    archive = build.archive()
+    precious = tmp_path / "notes.sqlite"
+    precious.write_text("my notes", encoding="utf-8")
+    result = cli.run("index", archive, "--index", precious)
+    assert result.exit_code == 2
+    assert "is not an rsemigrate search index" in result.output and "Traceback" not in result.output
+    assert precious.read_text(encoding="utf-8") == "my notes"
+    with sqlite3.connect(tmp_path / "other.sqlite") as db:  # a database, but not an index
+        db.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    assert cli.run("index", archive, "--index", tmp_path / "other.sqlite").exit_code == 2
+
+
+def test_an_unreadable_message_line_is_named(build, cli) -> None:
+    archive = build.archive()
+    messages = archive / "data" / "messages" / "c-fin.jsonl"
+    lines = messages.read_text(encoding="utf-8").splitlines()
+    lines[1] = '{"id": "m2", "channel_id": "c-fin"}'
+    messages.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli.run("index", archive)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: data/messages/c-fin.jsonl line 2: ")
+    assert not (archive.parent / "archive.index.sqlite").exists()
+
+
+def test_unknown_authors_keep_their_id(build, cli) -> None:
+    def records(files):
+        yield from build.sample_records(files)
+        yield build.message("g1", "c-fin", "u-ghost", "message from a departed user", "2019-05-01")
+
+    archive = build.archive(records)
+    [hit] = cli.hits(archive, "departed")
+    assert (hit["author_name"], hit["author_email"]) == ("u-ghost", None)
+    assert cli.ids(archive, "from:u-ghost") == ["g1"]
+
+
+def test_large_archives_are_read_in_a_child_process(build, cli, monkeypatch) -> None:
+    from rsemigrate.search.sqlite import read
+
+    monkeypatch.setattr(read, "_CHILD_FROM", 0)  # what an archive of 100,000 messages gets
+    archive = build.archive()
+    assert cli.ids(archive, "budget") == ["m10", "m8", "m3", "m2", "m1"]
+    assert cli.ids(archive, "from:ann is:private") == ["m7"]
+    messages = archive / "data" / "messages" / "c-gen.jsonl"
+    messages.write_text(messages.read_text(encoding="utf-8") + "not json\n", encoding="utf-8")
+    result = cli.run("index", archive, "--force")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: data/messages/c-gen.jsonl line 5: ")
