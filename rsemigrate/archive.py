@@ -84,12 +84,14 @@ class FileStore:
     """Content-addressed attachment storage inside a bag being written.
 
     Content is hashed while it is copied, so identical files are stored once and the manifest
-    entry costs no second read.
+    entry costs no second read. New files are listed by `drain()` for the bag's manifest rather
+    than entered directly, because the store may run in the export's reader process.
     """
 
     def __init__(self, writer: bag.BagWriter) -> None:
-        self._writer = writer
+        self._data = writer.data
         self._seen: set[str] = set()
+        self._new: list[tuple[str, str, int]] = []
         self._tmp = writer.data / FILES_DIR / ".incoming"
         self._tmp.mkdir(parents=True)
 
@@ -99,12 +101,17 @@ class FileStore:
         if digest in self._seen:
             tmp.unlink()
         else:
-            dest = self._writer.data / stored_file(digest)
+            dest = self._data / stored_file(digest)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, dest)
-            self._writer.record(stored_file(digest), digest, size)
+            self._new.append((stored_file(digest), digest, size))
             self._seen.add(digest)
         return StoredFile(digest, size)
+
+    def drain(self) -> list[tuple[str, str, int]]:
+        """(payload path, sha256, size) of the files stored since the last call."""
+        new, self._new = self._new, []
+        return new
 
     def close(self) -> None:
         self._tmp.rmdir()

@@ -25,6 +25,7 @@ from .errors import InputError
 from .header import Counts, Event, Header, Source, Tool, Window
 from .records import Attachment, Channel, Group, Record, ReportEntry, SourceInfo, User
 from .sources import SourceLimits, open_source
+from .reading import in_child, prepared_batches
 from .spool import Spool
 from .timestamps import format_utc
 
@@ -58,13 +59,16 @@ def run_export(connector: Connector, source: Path, output: Path, *,
             spool = Spool(writer.root / "spool")
             files = FileStore(writer)
             info = SourceInfo(platform=connector.name)
-            for n, record in enumerate(connector.read(tree, files, **(options or {})), 1):
-                if isinstance(record, SourceInfo):
-                    info = record
-                else:
-                    spool.add(record)
-                if n % 10_000 == 0:
-                    progress("read", n)
+            read = connector.read
+            done = 0
+            for batch in in_child(lambda: prepared_batches(read(tree, files, **(options or {})), files)):
+                for stored in batch.stored:
+                    writer.record(*stored)
+                for item in batch.items:
+                    spool.add(item)
+                info = batch.info or info
+                done += len(batch.items)
+                progress("read", done)
             spool.finish()
             files.close()
             _write_payload(writer, spool, progress)

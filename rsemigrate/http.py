@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -86,7 +87,12 @@ def same_origin(url: str, other: str) -> bool:
 
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds the answer's Retry-After asks for (a number or an HTTP date), if it has one."""
-    value = response.headers.get("Retry-After", "").strip()
+    return parse_retry_after(response.headers.get("Retry-After", ""))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds a Retry-After header value asks for (a number or an HTTP date), if any."""
+    value = (value or "").strip()
     if not value:
         return None
     try:
@@ -113,7 +119,7 @@ class Client:
         self._client = httpx.Client(timeout=timeout, follow_redirects=True,
                                     headers={"User-Agent": "rsemigrate"})
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -173,6 +179,10 @@ class Client:
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        asked = error.wait if isinstance(error, _Again) else None
-        backoff = self._retry.backoff * 2 ** (state.attempt_number - 1)
-        return min(asked if asked is not None else backoff, self._retry.max_wait)
+        return retry_wait(self._retry, state.attempt_number, error.wait if isinstance(error, _Again) else None)
+
+
+def retry_wait(policy: RetryPolicy, attempt: int, asked: float | None) -> float:
+    """How long to wait after failed attempt number `attempt`: what Retry-After asked for, else
+    exponential back-off; never more than `policy.max_wait`."""
+    return min(asked if asked is not None else policy.backoff * 2 ** (attempt - 1), policy.max_wait)

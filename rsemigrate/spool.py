@@ -25,7 +25,7 @@ from pathlib import Path
 import orjson
 
 from .header import Counts
-from .timestamps import format_micros, utc_micros
+from .timestamps import sort_key, utc_of_key
 from .records import Attachment, Channel, Group, Message, ReportEntry, User
 
 _BATCH = 5000
@@ -35,18 +35,36 @@ _SCHEMA = """
 CREATE TABLE entity (kind TEXT, id TEXT, seq INTEGER, changed INTEGER DEFAULT 0,
                      attr TEXT, body BLOB, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 CREATE TABLE message (seq INTEGER PRIMARY KEY, id TEXT, channel INTEGER, thread_id TEXT,
-                      reply_to_id TEXT, author_id TEXT, at_us INTEGER, deleted INTEGER,
+                      reply_to_id TEXT, author_id TEXT, at TEXT, deleted INTEGER,
                       offset INTEGER, length INTEGER);
 CREATE TABLE channel_number (n INTEGER PRIMARY KEY, id TEXT);
 CREATE TABLE report (seq INTEGER PRIMARY KEY, action TEXT, body BLOB);
 """
 
 
+#: A record reduced to what the spool stores: a tag, its keys and its serialised body. Tuples,
+#: because they cross a process boundary once per message (see reading.py).
+Prepared = tuple
+
+
+def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry) -> Prepared:
+    body = orjson.dumps(record)
+    if record.__class__ is Message:
+        m: Message = record  # type: ignore[assignment]
+        return ("m", m.id, m.channel_id, m.thread_id, m.reply_to_id, m.author_id,
+                sort_key(m.created_at.utc), m.deleted_at is not None, body)
+    if isinstance(record, ReportEntry):
+        return ("r", record.action, body)
+    # attr: the one field counts need (a channel's kind, an attachment's status).
+    attr = record.kind if isinstance(record, Channel) else getattr(record, "status", None)
+    return ("e", _ENTITY_KINDS[type(record)], record.id, attr, body)
+
+
 class Spool:
     def __init__(self, folder: Path) -> None:
         folder.mkdir()
         self.folder = folder
-        self._log = open(folder / "bodies", "wb")
+        self._log = open(folder / "bodies", "wb", buffering=1 << 20)
         self._log_size = 0
         #: channel ids as small integers: a cheaper sort key than the id strings.
         self._channel_numbers: dict[str, int] = {}
@@ -60,27 +78,27 @@ class Spool:
         self._messages: list[tuple] = []
         self._seq = 0
 
-    def add(self, record: User | Group | Channel | Attachment | Message | ReportEntry) -> None:
+    def add(self, item: Prepared) -> None:
+        """Store one prepared record; the order of calls is the source order (later wins)."""
         self._seq += 1
-        body = orjson.dumps(record)
-        if isinstance(record, Message):
-            channel = self._channel_numbers.setdefault(record.channel_id, len(self._channel_numbers))
-            self._messages.append((
-                self._seq, record.id, channel, record.thread_id, record.reply_to_id,
-                record.author_id, utc_micros(record.created_at.utc),
-                record.deleted_at is not None, self._log_size, len(body),
-            ))
+        if item[0] == "m":  # the hot path: once per message, so kept lean
+            _, mid, channel_id, thread_id, reply_to_id, author_id, key, deleted, body = item
+            numbers = self._channel_numbers
+            channel = numbers.get(channel_id)
+            if channel is None:
+                channel = numbers[channel_id] = len(numbers)
+            size = len(body)
+            self._messages.append((self._seq, mid, channel, thread_id, reply_to_id, author_id, key,
+                                   deleted, self._log_size, size))
             self._log.write(body)
-            self._log_size += len(body)
+            self._log_size += size
             if len(self._messages) >= _BATCH:
                 self._flush()
-        elif isinstance(record, ReportEntry):
+        elif item[0] == "r":
             self._db.execute("INSERT INTO report (seq, action, body) VALUES (?, ?, ?)",
-                             (self._seq, record.action, body))
+                             (self._seq, item[1], item[2]))
         else:
-            # attr: the one field counts need (a channel's kind, an attachment's status).
-            attr = getattr(record, "kind", None) if isinstance(record, Channel) else getattr(record, "status", None)
-            self._entities.append((_ENTITY_KINDS[type(record)], record.id, self._seq, attr, body))
+            self._entities.append((item[1], item[2], self._seq, item[3], item[4]))
             if len(self._entities) >= _BATCH:
                 self._flush()
 
@@ -110,14 +128,14 @@ class Spool:
             "SELECT id, count(*), max(seq) FROM message GROUP BY id HAVING count(*) > 1").fetchall()
         for mid, copies, latest in duplicates:
             db.execute("DELETE FROM message WHERE id = ? AND seq != ?", (mid, latest))
-            self.add(ReportEntry("duplicate", "message", mid,
-                                 f"exported {copies} times; the last copy was kept"))
+            self.add(prepare(ReportEntry("duplicate", "message", mid,
+                                 f"exported {copies} times; the last copy was kept")))
         for kind, eid, changed in db.execute(
             "SELECT kind, id, changed FROM entity WHERE changed > 0").fetchall():
-            self.add(ReportEntry("duplicate", kind, eid,
-                                 f"listed {changed + 1} times with different content; the last was kept"))
+            self.add(prepare(ReportEntry("duplicate", kind, eid,
+                                 f"listed {changed + 1} times with different content; the last was kept")))
         self._report_dangling()
-        db.execute("CREATE INDEX message_order ON message (channel, at_us, id, offset, length)")
+        db.execute("CREATE INDEX message_order ON message (channel, at, id, offset, length)")
         db.execute("COMMIT")
 
     def _report_dangling(self) -> None:
@@ -136,8 +154,8 @@ class Spool:
             missing = (f"SELECT {ref}, count(*) FROM message m JOIN channel_number c ON c.n = m.channel"
                        f" WHERE {ref} IS NOT NULL AND NOT EXISTS ({exists}) GROUP BY 1")
             for target, n in self._db.execute(missing).fetchall():
-                self.add(ReportEntry("missing", record_type, target,
-                                     f"{record_type} {target} " + reason.format(n=n)))
+                self.add(prepare(ReportEntry("missing", record_type, target,
+                                     f"{record_type} {target} " + reason.format(n=n))))
 
     def entities(self, kind: str) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM entity WHERE kind = ? ORDER BY seq", (kind,)):
@@ -149,7 +167,7 @@ class Spool:
         fd = os.open(self.folder / "bodies", os.O_RDONLY)
         try:
             for channel, offset, length in self._db.execute(
-                    "SELECT channel, offset, length FROM message ORDER BY channel, at_us, id"):
+                    "SELECT channel, offset, length FROM message ORDER BY channel, at, id"):
                 yield names[channel], os.pread(fd, length, offset)
         finally:
             os.close(fd)
@@ -182,8 +200,8 @@ class Spool:
 
     def window(self) -> tuple[str | None, str | None]:
         """RFC 3339 times of the oldest and newest message."""
-        first, last = self._db.execute("SELECT min(at_us), max(at_us) FROM message").fetchone()
-        return (None, None) if first is None else (format_micros(first), format_micros(last))
+        first, last = self._db.execute("SELECT min(at), max(at) FROM message").fetchone()
+        return (None, None) if first is None else (utc_of_key(first), utc_of_key(last))
 
     def close(self) -> None:
         self._db.close()

@@ -61,14 +61,28 @@ def format_utc(stamp: datetime) -> str:
     return stamp.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
+def sort_key(utc: str) -> str:
+    """A string that sorts like the instant: `utc` with its fraction padded to microseconds.
+
+    Comparing RFC 3339 strings directly fails when one has a fraction and the other not
+    (`…:00.5Z` < `…:00Z`); padding both to `YYYY-MM-DDTHH:MM:SS.ffffff` is exact and far
+    cheaper than parsing, which matters once per message.
+    """
+    return utc[:19] + ".000000" if len(utc) == 20 else utc[:-1].ljust(26, "0")
+
+
+def utc_of_key(key: str) -> str:
+    """The RFC 3339 string of a `sort_key`, in `format_utc`'s form."""
+    fraction = key[20:].rstrip("0")
+    if not fraction:
+        return key[:19] + "Z"
+    return f"{key[:20]}{key[20:23] if len(fraction) <= 3 else key[20:]}Z"
+
+
 def utc_micros(utc: str) -> int:
     """Microseconds since the epoch of an RFC 3339 string: the sort key of messages."""
     stamp = datetime.fromisoformat(utc)
     return (stamp - _EPOCH) // _MICRO
-
-
-def format_micros(micros: int) -> str:
-    return format_utc(datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000))
 
 
 _MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH

@@ -20,7 +20,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 SIGNIN_PAGE = (b"<!DOCTYPE html><html><head><title>Slack</title></head><body>"
@@ -42,7 +42,7 @@ class FilesEmulator:
     _server: BaseWSGIServer | None = None
 
     def __enter__(self) -> str:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=_Quiet)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self._server.server_port}"
 
@@ -74,3 +74,10 @@ class FilesEmulator:
         if file_id in self.signin:
             return Response(SIGNIN_PAGE, 200, content_type="text/html; charset=utf-8")
         return Response(self.files[file_id], 200, content_type="application/octet-stream")
+
+
+class _Quiet(WSGIRequestHandler):
+    """No access log: `requests` records what tests need, and a log line per request is noise."""
+
+    def log_request(self, *args: object) -> None:
+        pass

@@ -42,9 +42,9 @@ _GONE = {"tombstone": "deleted in Slack", "hidden_by_limit": "hidden by the free
 class Downloader:
     """Fetches `files.slack.com` URLs with the token, from `files_url` (the same by default)."""
 
-    def __init__(self, token: str, files_url: str = wire.FILES_ORIGIN, retry: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(self, token: str, files_url: str = wire.FILES_ORIGIN, retry: RetryPolicy | None = None) -> None:
         self.files_url = files_url.rstrip("/")
-        self._client = Client(self.files_url, token, retry=retry)
+        self._client = Client(self.files_url, token, retry=retry or RetryPolicy())
 
     def close(self) -> None:
         self._client.close()

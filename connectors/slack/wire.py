@@ -165,7 +165,7 @@ def ts_timestamp(ts: str) -> Timestamp:
     return Timestamp(stamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z", ts)
 
 
-def epoch_timestamp(seconds: int | float | str | None) -> Timestamp | None:
+def epoch_timestamp(seconds: float | str | None) -> Timestamp | None:
     """A channel's `created` (epoch seconds); None when absent, zero or not a number."""
     try:
         value = float(seconds or 0)

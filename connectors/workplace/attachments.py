@@ -13,7 +13,6 @@ Subattachments keep their parent's position in `source.parent`.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit

@@ -36,7 +36,7 @@ import httpx
 import orjson
 
 from rsemigrate.errors import InputError
-from rsemigrate.http import Client, RemoteError, redact, without_params
+from rsemigrate.http import Client, RemoteError, without_params
 from rsemigrate.timestamps import format_utc
 
 from . import wire
@@ -177,8 +177,7 @@ class _Walk:
                 target = self._stage / wire.GROUPS / group_id / wire.MEDIA / f"{key}{_extension(url, response)}"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with open(target, "wb") as fh:
-                    for chunk in response.iter_bytes(1 << 20):
-                        fh.write(chunk)
+                    fh.writelines(response.iter_bytes(1 << 20))
         except RemoteError as exc:
             self._media_failed.append({"group": group_id, "key": key, "error": str(exc)})
             return

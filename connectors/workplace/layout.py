@@ -72,6 +72,15 @@ class Collection:
             raise InputError(f"expected a JSON object, found {type(data).__name__}", file=name, line=1)
         return data
 
+    def page_keys(self) -> list[PageKey]:
+        return list(self._pages)
+
+    def media_files(self) -> Iterator[tuple[str, str, str]]:
+        """(group id, media key, entry) of every saved media file."""
+        for group_id, files in self._media.items():
+            for key, entry in files.items():
+                yield group_id, key, entry
+
     def has(self, key: PageKey) -> bool:
         return key in self._pages
 

@@ -56,20 +56,6 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613})
 TOKEN_CODES = frozenset({102, 190})
 
 
-class Author(TypedDict, total=False):
-    id: str
-    name: str
-    email: str
-
-
-class Tag(TypedDict, total=False):
-    id: str
-    name: str
-    type: str
-    offset: int
-    length: int
-
-
 class Media(TypedDict, total=False):
     image: dict[str, Any]
     #: a video's own file; `image` is then its thumbnail.
@@ -85,28 +71,6 @@ class AttachmentNode(TypedDict, total=False):
     target: dict[str, str]
     media: Media
     subattachments: dict[str, list[dict[str, Any]]]
-
-
-class Post(TypedDict, total=False):
-    id: str
-    #: absent when the reader may not see the author (a removed account, another company…).
-    #: `from` is a Python keyword: read as item["from"].
-    message: str
-    message_tags: list[Tag]
-    formatting: str
-    story: str
-    created_time: str
-    updated_time: str
-    attachments: dict[str, list[AttachmentNode]]
-
-
-class Comment(TypedDict, total=False):
-    id: str
-    message: str
-    message_tags: list[Tag]
-    created_time: str
-    comment_count: int
-    attachment: AttachmentNode
 
 
 def media_url(node: AttachmentNode) -> str | None:

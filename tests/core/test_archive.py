@@ -1,6 +1,11 @@
 """The archive writer: a BagIt bag that independent tools accept, sealed only when complete."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import bagit
@@ -10,7 +15,7 @@ from referencing import Registry
 
 from rsemigrate import bag
 from rsemigrate.archive import Archive, message_file
-from rsemigrate.errors import ArchiveError
+from rsemigrate.errors import ArchiveError, InputError, RsemigrateError
 from rsemigrate.schema import schemas
 from rsemigrate.testing import archive_from_records
 
@@ -116,27 +121,45 @@ def test_an_interrupted_export_leaves_nothing_that_looks_like_an_archive(tmp_pat
 
 def test_a_killed_export_leaves_only_a_partial_folder(tmp_path):
     """kill -9 cannot run cleanup: what is left must not pass for an archive."""
-    import os
-    import subprocess
-    import sys
-    import textwrap
-
     script = textwrap.dedent(f"""
         import os, signal, sys
-        sys.path.insert(0, {str(Path(__file__).parent.parent.parent)!r})
+        sys.path.insert(0, {str(Path(__file__).parents[2])!r})
         from tests.core.samples import sample_records
         from rsemigrate.testing import archive_from_records
+        MAIN = os.getpid()
         def records():
             yield from sample_records()
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(MAIN, signal.SIGKILL)  # the export process itself, wherever the reader runs
+            yield from []
         archive_from_records(__import__('pathlib').Path({str(tmp_path)!r}), records())
     """)
-    proc = subprocess.run([sys.executable, "-c", script])
+    proc = subprocess.run([sys.executable, "-c", script], timeout=60)
     assert proc.returncode == -9
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "archive-source"]
     assert len(leftovers) == 1 and leftovers[0].startswith(".archive.partial-")
     assert not (tmp_path / leftovers[0] / "bagit.txt").exists()
     assert not (tmp_path / "archive").exists()
+
+
+def test_a_reader_that_dies_is_an_error_and_leaves_nothing(tmp_path):
+    def records():
+        yield from sample_records()
+        os.kill(os.getpid(), signal.SIGKILL)  # the reader process, killed mid-export
+        yield from []
+
+    with pytest.raises(RsemigrateError, match="reader process stopped unexpectedly"):
+        archive_from_records(tmp_path, records())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
+
+
+def test_an_error_in_the_reader_arrives_as_itself(tmp_path):
+    def records():
+        yield from sample_records()[:3]
+        raise InputError("bad cell", file="Messages.csv", line=7, column="body")
+
+    with pytest.raises(InputError, match="Messages.csv, line 7, column 'body': bad cell"):
+        archive_from_records(tmp_path, records())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
 
 
 def test_message_file_names_are_safe_and_distinct():

@@ -1,6 +1,6 @@
 import pytest
 
-from rsemigrate.timestamps import format_micros, parse_timestamp, utc_micros
+from rsemigrate.timestamps import parse_timestamp, sort_key, utc_micros, utc_of_key
 
 
 @pytest.mark.parametrize("raw, utc", [
@@ -24,6 +24,9 @@ def test_anything_else_is_a_clear_error(raw):
         parse_timestamp(raw)
 
 
-def test_micros_round_trip():
-    for utc in ("1999-12-31T23:59:59.999999Z", "2020-01-01T00:00:00Z", "1965-06-01T12:00:00.500Z"):
-        assert format_micros(utc_micros(utc)) == utc
+def test_sort_keys_order_like_the_instants_and_round_trip():
+    instants = ["2020-01-01T00:00:00.500Z", "2020-01-01T00:00:00Z", "1965-06-01T12:00:00.000001Z",
+                "2020-01-01T00:00:00.123456Z", "1999-12-31T23:59:59Z"]
+    assert sorted(instants, key=sort_key) == sorted(instants, key=utc_micros)
+    for utc in instants:
+        assert utc_of_key(sort_key(utc)) == utc

@@ -1,0 +1,116 @@
+"""The bundled Workplace sample (fixtures/workplace, in the collector's layout; see its README) end
+to end: export, validate, verify, stats, the zip, bad input. Numbers counted by hand from the files."""
+
+import json
+import zipfile
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connectors.workplace import connector
+from rsemigrate.archive import Archive
+from rsemigrate.cli import main
+from rsemigrate.errors import InputError, UnsafeInputError
+from rsemigrate.exporter import run_export
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "workplace"
+COUNTS = {"users": 7, "groups": 5, "channels": 5, "threads": 8, "messages": 14, "deleted_messages": 0,
+          "private_messages": 0, "attachments": 8, "missing_files": 2}
+REPORT = {"degraded": 2, "quarantined": 2, "skipped": 1}
+
+
+def cli(*args: object, **env: str):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env or None)
+
+
+def zipped(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"globex-2024-05-02/{path.relative_to(folder).as_posix()}")
+    return target
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return run_export(connector, FIXTURE, tmp_path_factory.mktemp("workplace") / "archive").path
+
+
+def test_the_sample_collection_has_the_counted_numbers(archive):
+    header = Archive(archive).header
+    assert {**asdict(header.counts), "report": None} == {**COUNTS, "report": None}
+    assert header.counts.report == REPORT
+    assert (header.source.network_id, header.source.network_name) == ("10000000000000001", "Globex Corporation")
+    assert (header.window.first, header.window.last) == ("2023-01-10T09:00:00Z", "2023-06-02T08:00:00Z")
+
+
+def test_nothing_lost_every_saved_post_and_comment_is_in_the_archive_or_the_report(archive):
+    saved = sum(len(json.loads(p.read_text())["data"]) for folder in ("feed", "comments")
+                for p in FIXTURE.glob(f"groups/*/{folder}/**/page-*.json"))
+    opened = Archive(archive)
+    quarantined = [r for r in opened.report() if r.action == "quarantined" and r.record_type == "message"]
+    assert saved == 15
+    assert sum(1 for _ in opened.messages()) + len(quarantined) == saved
+
+
+def test_validate_verify_and_stats_agree(archive):
+    assert cli("validate", archive).exit_code == 0
+    assert cli("verify", archive).exit_code == 0
+    stats = cli("stats", archive, "--json")
+    assert stats.exit_code == 0 and json.loads(stats.output) == COUNTS
+
+
+def test_the_zipped_sample_exports_the_same_through_the_command_line(tmp_path):
+    result = cli("export", "workplace", zipped(FIXTURE, tmp_path / "globex.zip"), "-o", tmp_path / "archive", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["counts"] == {**COUNTS, "report": REPORT}
+    assert cli("validate", tmp_path / "archive").exit_code == 0
+    assert cli("verify", tmp_path / "archive").exit_code == 0
+
+
+def test_a_folder_that_is_no_collection_is_a_clear_error(tmp_path):
+    (tmp_path / "export" / "groups").mkdir(parents=True)
+    result = cli("export", "workplace", tmp_path / "export", "-o", tmp_path / "archive")
+    assert result.exit_code == 2 and "no community.json found" in result.output
+    assert not (tmp_path / "archive").exists()
+
+
+def test_a_malformed_page_names_file_line_and_column(tmp_path):
+    export = tmp_path / "export"
+    (export / "groups" / "1" / "feed").mkdir(parents=True)
+    (export / "community.json").write_text('{"id": "9", "name": "C"}')
+    (export / "groups" / "1" / "feed" / "page-0001.json").write_text('{"data": [\n  {"id": "1_2",}\n]}')
+    result = cli("export", "workplace", export, "-o", tmp_path / "archive")
+    assert result.exit_code == 2
+    assert "groups/1/feed/page-0001.json, line 2: malformed JSON at column" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["export"]
+
+
+def test_a_page_that_is_not_a_graph_page_is_a_clear_error(tmp_path):
+    export = tmp_path / "export"
+    (export / "members").mkdir(parents=True)
+    (export / "community.json").write_text('{"id": "9"}')
+    (export / "members" / "page-0001.json").write_text('[{"id": "1"}]')
+    with pytest.raises(InputError, match=r"members/page-0001.json, line 1: expected a Graph API page"):
+        run_export(connector, export, tmp_path / "archive")
+
+
+def test_a_time_in_an_unknown_form_names_the_file(tmp_path):
+    export = tmp_path / "export"
+    (export / "groups" / "1" / "feed").mkdir(parents=True)
+    (export / "community.json").write_text('{"id": "9"}')
+    (export / "groups" / "1" / "feed" / "page-0001.json").write_text(
+        '{"data": [{"id": "1_2", "created_time": "yesterday"}]}')
+    with pytest.raises(InputError, match=r"groups/1/feed/page-0001.json record 1: unrecognised timestamp"):
+        run_export(connector, export, tmp_path / "archive")
+
+
+def test_a_hostile_zip_is_refused_before_anything_is_written(tmp_path):
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr("community.json", "{}")
+        zf.writestr("/etc/evil.json", "{}")
+    with pytest.raises(UnsafeInputError):
+        run_export(connector, tmp_path / "evil.zip", tmp_path / "archive")
+    assert not (tmp_path / "archive").exists()
