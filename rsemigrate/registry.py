@@ -1,6 +1,7 @@
-"""Connector discovery through the `rsemigrate.connectors` entry-point group.
+"""Plugin discovery through entry-point groups: connectors (`rsemigrate.connectors`) here,
+targets (`rsemigrate.targets`) in target.py.
 
-Built-in connectors are registered the same way as third-party ones (see pyproject.toml), so
+Built-in plugins are registered the same way as third-party ones (see pyproject.toml), so
 there is one path to test. A plugin that fails to load becomes a warning, not a crash: one broken
 package must not stop an export from another platform.
 """
@@ -10,27 +11,35 @@ from __future__ import annotations
 import warnings
 from functools import cache
 from importlib.metadata import entry_points
+from typing import TypeVar
 
 from .connector import Connector
 from .errors import InputError
 
 GROUP = "rsemigrate.connectors"
+T = TypeVar("T")
+
+
+def load_plugins(group: str, cls: type[T]) -> dict[str, T]:
+    """name -> declaration, for each entry point of `group` that loads and is a `cls`."""
+    kind = cls.__name__
+    found: dict[str, T] = {}
+    for ep in entry_points(group=group):
+        try:
+            declared = ep.load()
+        except Exception as exc:  # a third-party plugin may fail in any way
+            warnings.warn(f"{kind} plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=3)
+            continue
+        if not isinstance(declared, cls):
+            warnings.warn(f"{kind} plugin {ep.name!r} ({ep.value}) is not a {kind}; ignored", stacklevel=3)
+            continue
+        found[declared.name] = declared  # type: ignore[attr-defined]
+    return dict(sorted(found.items()))
 
 
 @cache
 def connectors() -> dict[str, Connector]:
-    found: dict[str, Connector] = {}
-    for ep in entry_points(group=GROUP):
-        try:
-            connector = ep.load()
-        except Exception as exc:  # a third-party plugin may fail in any way
-            warnings.warn(f"connector plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
-            continue
-        if not isinstance(connector, Connector):
-            warnings.warn(f"connector plugin {ep.name!r} ({ep.value}) is not a Connector; ignored", stacklevel=2)
-            continue
-        found[connector.name] = connector
-    return dict(sorted(found.items()))
+    return load_plugins(GROUP, Connector)
 
 
 def source_connector(name: str) -> Connector:

@@ -8,7 +8,6 @@ extra CLI commands of its own (for example a local emulator of its API).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .registry import load_plugins
 
 if TYPE_CHECKING:
     from .dryrun import DryRunReport
@@ -60,18 +60,7 @@ def target_names() -> list[str]:
 
 @cache
 def targets() -> dict[str, Target]:
-    found: dict[str, Target] = {}
-    for ep in entry_points(group=GROUP):
-        try:
-            target = ep.load()
-        except Exception as exc:  # noqa: BLE001 - a third-party plugin may fail in any way
-            warnings.warn(f"target plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
-            continue
-        if not isinstance(target, Target):
-            warnings.warn(f"target plugin {ep.name!r} ({ep.value}) is not a Target; ignored", stacklevel=2)
-            continue
-        found[target.name] = target
-    return dict(sorted(found.items()))
+    return load_plugins(GROUP, Target)
 
 
 def get_target(name: str) -> Target:
