@@ -21,6 +21,7 @@ _PRIVATE_USE = re.compile("[\ue000-\ue003]")
 _YAMMER = re.compile(r"\[\[(user|group|tag):([^\]\s]+)\]\]")
 _SLACK = re.compile(r"<(@|#|!subteam\^|!)([^>|\s]+)(?:\|([^>]*))?>")
 _SLACK_KINDS = {"@": "user", "#": "channel", "!subteam^": "usergroup"}
+_SLACK_BROADCASTS = frozenset({"here", "channel", "everyone"})
 
 
 def sentinel(index: int) -> str:
@@ -29,7 +30,8 @@ def sentinel(index: int) -> str:
 
 def find_mentions(fmt: str, text: str, listed: list[Mention]) -> list[Mention]:
     """The mentions of a body: those the connector listed, then any token it did not list."""
-    refs = [m for m in listed if m.raw and m.raw in text]
+    # A link is markup the body converter renders as <a href>: as a mention it would lose its URL.
+    refs = [m for m in listed if m.raw and m.raw in text and m.kind != "link"]
     seen = {m.raw for m in refs}
     if fmt.startswith("yammer"):
         for match in _YAMMER.finditer(text):
@@ -43,6 +45,8 @@ def find_mentions(fmt: str, text: str, listed: list[Mention]) -> list[Mention]:
             seen.add(match[0])
             sigil, ident, label = match[1], match[2], match[3]
             if sigil == "!":
+                if ident not in _SLACK_BROADCASTS:  # <!date^…|fallback> and the like: no one is notified
+                    continue
                 kind = "here" if ident == "here" else "all"
                 refs.append(Mention(kind, match[0], None, label or ident))  # type: ignore[arg-type]
             else:
@@ -96,6 +100,8 @@ def markdown_to_html(text: str) -> str:
 
 
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^>|\s]+)(?:\|([^>]*))?>")
+#: `<!date^…|fallback>` and other specials that are no mention: Slack shows their fallback text.
+_SLACK_SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
 _SLACK_STYLES = [
     (re.compile(r"```\n?(.+?)```", re.DOTALL), lambda m: f"<pre>{m[1]}</pre>"),
     (re.compile(r"`([^`\n]+)`"), lambda m: f"<code>{m[1]}</code>"),
@@ -119,6 +125,7 @@ def mrkdwn_to_html(text: str) -> str:
         return f"\ue002{len(links) - 1}\ue003"
 
     text = _SLACK_LINK.sub(keep_link, text)
+    text = _SLACK_SPECIAL.sub(lambda m: m[2] if m[2] is not None else m[0], text)
     text = html.escape(html.unescape(text), quote=False)
     for pattern, repl in _SLACK_STYLES:
         text = pattern.sub(repl, text)
@@ -140,6 +147,7 @@ def mrkdwn_to_html(text: str) -> str:
 CONVERTERS = {
     "plain": plain_to_html,
     "text": plain_to_html,
+    "plaintext": plain_to_html,  # Workplace posts without formatting
     "yammer-plain": plain_to_html,
     "markdown": markdown_to_html,
     "md": markdown_to_html,

@@ -1,9 +1,10 @@
 """A saved Workplace collection (folder or zip): where each page and media file is, and its items.
 
 The layout is described in `wire`. Only names are indexed up front; pages are parsed one at a
-time when their items are wanted, so memory stays bounded by one page. A page that is not JSON,
-or not `{"data": [...]}`, is an InputError naming the file; an item of a page that is not an
-object with an id is the reader's to quarantine.
+time when their items are wanted, so memory stays bounded by one page. A missing index
+(community.json, or the first members or groups page), a page that is not JSON, or not
+`{"data": [...]}`, is an InputError naming the file; an item of a page that is not an object with
+an id is the reader's to quarantine.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class Collection:
                 self._index(name, name[len(self.root):].split("/"))
         for pages in self._pages.values():
             pages.sort()
+        for edge in (wire.MEMBERS, wire.GROUPS):  # the collector always saves both, even when empty
+            if ("", edge, "") not in self._pages:
+                raise InputError(f"{tree.path}: no {self.root}{edge}/{wire.page_name(1)} found: the community's "
+                                 f"{edge} listing is missing (an incomplete collection?)")
 
     def _index(self, name: str, parts: list[str]) -> None:
         page = wire.PAGE.fullmatch(parts[-1])

@@ -1,16 +1,23 @@
-"""Small Yammer exports written by the tests themselves, read by the real connector."""
+"""Helpers shared by the connector tests: small exports written by the tests themselves (Yammer
+CSV, the smallest Slack export and Workplace collection), read by the real connectors, and the
+command line run in-process."""
 
 from __future__ import annotations
 
 import csv
+import json
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from connectors.yammer import read
 from rsemigrate.archive import FileStore
 from rsemigrate.bag import BagWriter
+from rsemigrate.cli import main
 from rsemigrate.records import Record
 from rsemigrate.sources import open_source
 
@@ -83,3 +90,44 @@ def read_export(source: Path, scratch: Path) -> list[Record]:
 @pytest.fixture
 def yammer(tmp_path: Path) -> YammerExport:
     return YammerExport(tmp_path / "export", tmp_path)
+
+
+def cli(*args: object, **env: str) -> Result:
+    """`rsemigrate ARGS…` run in-process as a user would type it; `env` adds environment variables."""
+    return CliRunner().invoke(main, [str(a) for a in args], env=env or None)
+
+
+def write_json(folder: Path, files: Mapping[str, object]) -> Path:
+    """Each `{relative path: JSON value}` written under `folder` (folders made as needed)."""
+    for name, value in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value, indent=4), encoding="utf-8")
+    return folder
+
+
+def slack_export(folder: Path) -> Path:
+    """The smallest Slack export the reader accepts: one user, one channel, one day of one message."""
+    return write_json(folder, {
+        "users.json": [{"id": "U1", "name": "ann", "profile": {"real_name": "Ann"}}],
+        "channels.json": [{"id": "C1", "name": "general", "members": ["U1"]}],
+        "general/2024-03-01.json": [{"type": "message", "user": "U1", "text": "hello", "ts": "1709283600.000100"}],
+    })
+
+
+def workplace_collection(folder: Path) -> Path:
+    """The smallest Workplace collection the reader accepts: the three files the collector always saves."""
+    return write_json(folder, {"community.json": {"id": "9", "name": "C"},
+                               "members/page-0001.json": {"data": [], "paging": {}},
+                               "groups/page-0001.json": {"data": [], "paging": {}}})
+
+
+def zipped(folder: Path, target: Path, extra: Iterable[tuple[str | zipfile.ZipInfo, bytes]] = ()) -> Path:
+    """`folder` as a deflated zip at `target`, plus the `extra` entries (hostile ones, say) last."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(folder).as_posix())
+        for entry, data in extra:
+            zf.writestr(entry, data)
+    return target

@@ -15,6 +15,8 @@ from rsemigrate.cli import main
 from rsemigrate.errors import InputError, UnsafeInputError
 from rsemigrate.exporter import run_export
 
+from .conftest import workplace_collection
+
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "workplace"
 COUNTS = {"users": 7, "groups": 5, "channels": 5, "threads": 8, "messages": 14, "deleted_messages": 0,
           "private_messages": 0, "attachments": 8, "missing_files": 2}
@@ -78,9 +80,8 @@ def test_a_folder_that_is_no_collection_is_a_clear_error(tmp_path):
 
 
 def test_a_malformed_page_names_file_line_and_column(tmp_path):
-    export = tmp_path / "export"
+    export = workplace_collection(tmp_path / "export")
     (export / "groups" / "1" / "feed").mkdir(parents=True)
-    (export / "community.json").write_text('{"id": "9", "name": "C"}')
     (export / "groups" / "1" / "feed" / "page-0001.json").write_text('{"data": [\n  {"id": "1_2",}\n]}')
     result = cli("export", "workplace", export, "-o", tmp_path / "archive")
     assert result.exit_code == 2
@@ -89,18 +90,15 @@ def test_a_malformed_page_names_file_line_and_column(tmp_path):
 
 
 def test_a_page_that_is_not_a_graph_page_is_a_clear_error(tmp_path):
-    export = tmp_path / "export"
-    (export / "members").mkdir(parents=True)
-    (export / "community.json").write_text('{"id": "9"}')
+    export = workplace_collection(tmp_path / "export")
     (export / "members" / "page-0001.json").write_text('[{"id": "1"}]')
     with pytest.raises(InputError, match=r"members/page-0001.json, line 1: expected a Graph API page"):
         run_export(connector, export, tmp_path / "archive")
 
 
 def test_a_time_in_an_unknown_form_names_the_file(tmp_path):
-    export = tmp_path / "export"
+    export = workplace_collection(tmp_path / "export")
     (export / "groups" / "1" / "feed").mkdir(parents=True)
-    (export / "community.json").write_text('{"id": "9"}')
     (export / "groups" / "1" / "feed" / "page-0001.json").write_text(
         '{"data": [{"id": "1_2", "created_time": "yesterday"}]}')
     with pytest.raises(InputError, match=r"groups/1/feed/page-0001.json record 1: unrecognised timestamp"):
