@@ -20,12 +20,17 @@ demo: $(VENV)/.installed
 	$(BIN)/rsemigrate validate $(DEMO)/archive
 	$(BIN)/rsemigrate verify $(DEMO)/archive
 	$(BIN)/rsemigrate stats $(DEMO)/archive
+	$(BIN)/rsemigrate plan init $(DEMO)/archive --to teams -o $(DEMO)/plan.toml
+	$(BIN)/rsemigrate plan check $(DEMO)/archive --plan $(DEMO)/plan.toml
+	$(BIN)/rsemigrate import $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
+	$(BIN)/rsemigrate reconcile $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_export_yammer.py
+	$(BIN)/python bench/bench_export_slack.py
 	$(BIN)/python bench/bench_search.py
 
 schema: $(VENV)/.installed

@@ -127,9 +127,14 @@ def decode(cls: type[T], line: bytes, where: str) -> T:
     try:
         return adapter(cls).validate_json(line)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(record)"
-        raise ArchiveError(f"{where}: {field}: {first['msg']}") from None
+        raise ArchiveError(f"{where}: {first_error(exc)}") from None
+
+
+def first_error(exc: ValidationError) -> str:
+    """`field.path: what is wrong` for the first problem of a record."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(record)"
+    return f"{field}: {first['msg']}"
 
 
 class Archive:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -20,12 +22,12 @@ import orjson
 
 from .archive import HEADER_FILE, RECORD_FILES, FileStore, message_file
 from .bag import BagWriter
-from .connector import Connector
+from .connector import Connector, ReadFn
 from .errors import InputError
 from .header import Counts, Event, Header, Source, Tool, Window
-from .records import Attachment, Channel, Group, Record, ReportEntry, SourceInfo, User
-from .sources import SourceLimits, open_source
 from .reading import in_child, prepared_batches
+from .records import Attachment, Channel, Group, ReportEntry, SourceInfo, User
+from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
 from .timestamps import format_utc
 
@@ -52,25 +54,12 @@ def run_export(connector: Connector, source: Path, output: Path, *,
     if connector.read is None:
         raise InputError(f"connector {connector.name!r} cannot read exports")
     progress = progress or (lambda phase, n: None)
+    read = partial(connector.read, **(options or {}))
     with open_source(source, limits) as tree:
-        input_sha256 = tree.digest()
         writer = BagWriter(output)
         try:
-            spool = Spool(writer.root / "spool")
-            files = FileStore(writer)
-            info = SourceInfo(platform=connector.name)
-            read = connector.read
-            done = 0
-            for batch in in_child(lambda: prepared_batches(read(tree, files, **(options or {})), files)):
-                for stored in batch.stored:
-                    writer.record(*stored)
-                for item in batch.items:
-                    spool.add(item)
-                info = batch.info or info
-                done += len(batch.items)
-                progress("read", done)
-            spool.finish()
-            files.close()
+            spool, info, input_sha256 = _read_into_spool(read, tree, writer, progress)
+            info = info or SourceInfo(platform=connector.name)
             _write_payload(writer, spool, progress)
             header = _header(spool, info, tree.name, input_sha256)
             spool.close()
@@ -87,6 +76,32 @@ def run_export(connector: Connector, source: Path, output: Path, *,
             writer.abort()
             raise
     return ExportInfo(output, seal, header.counts)
+
+
+def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
+                     progress: Progress) -> tuple[Spool, SourceInfo | None, str]:
+    """Spool every record the connector reads (in the reader process, see reading.py), while a
+    thread here hashes the input, so the provenance checksum costs no extra wall time."""
+    spool = Spool(writer.root / "spool")
+    files = FileStore(writer)
+    info = None
+    batches = in_child(lambda: prepared_batches(read(tree, files), files))
+    first = next(batches)  # the reader process is forked by now: only then may threads start
+    with ThreadPoolExecutor(1) as pool:
+        digest = pool.submit(tree.digest)
+        done = 0
+        for batch in chain([first], batches):
+            for stored in batch.stored:
+                writer.record(*stored)
+            for item in batch.items:
+                spool.add(item)
+            info = batch.info or info
+            done += len(batch.items)
+            progress("read", done)
+        input_sha256 = digest.result()
+    spool.finish()
+    files.close()
+    return spool, info, input_sha256
 
 
 def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:

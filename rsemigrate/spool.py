@@ -25,8 +25,8 @@ from pathlib import Path
 import orjson
 
 from .header import Counts
-from .timestamps import sort_key, utc_of_key
 from .records import Attachment, Channel, Group, Message, ReportEntry, User
+from .timestamps import sort_key, utc_of_key
 
 _BATCH = 5000
 _ENTITY_KINDS = {User: "user", Group: "group", Channel: "channel", Attachment: "attachment"}

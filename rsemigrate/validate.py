@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import RECORD_FILES, Archive, adapter, message_file, stored_file
+from pydantic import ValidationError
+
+from .archive import RECORD_FILES, Archive, adapter, first_error, message_file, stored_file
 from .header import Counts
 from .records import Attachment, Channel, Group, Message, ReportEntry, User
 from .timestamps import utc_micros
@@ -78,11 +80,8 @@ def _records(archive: Archive, cls: type, relpath: str) -> Iterator[tuple[str, o
         where = f"data/{relpath} line {lineno}"
         try:
             yield where, check.validate_json(line)
-        except ValueError as exc:
-            errors = getattr(exc, "errors", lambda: [{"loc": (), "msg": str(exc)}])()
-            first = errors[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(record)"
-            yield where, Problem(where, f"{field}: {first['msg']}")
+        except ValidationError as exc:
+            yield where, Problem(where, first_error(exc))
 
 
 def _load(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:
