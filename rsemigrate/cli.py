@@ -260,3 +260,10 @@ from .search.commands import hits, index, search, thread  # noqa: E402
 
 for _command in (index, search, thread, hits):
     main.add_command(_command)
+
+
+# Import into a target and reconcile it (rsemigrate/importcli.py); targets load lazily.
+from .importcli import import_ as _import, reconcile as _reconcile  # noqa: E402
+
+main.add_command(_import)
+main.add_command(_reconcile)

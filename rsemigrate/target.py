@@ -1,9 +1,9 @@
 """What a target is: a declaration the engine can discover and call to plan and check a migration.
 
 Targets are found through the `rsemigrate.targets` entry-point group, like connectors, so the
-engine never names a platform. A target offers three things: write a starting plan for an
-archive, check a plan against an archive without writing anything (the dry run), and optionally
-extra CLI commands of its own (for example a local emulator of its API).
+engine never names a platform. A target offers: write a starting plan for an archive, check a
+plan against an archive without writing anything (the dry run), optionally run the import and
+reconcile it, and extra CLI commands of its own (for example a local emulator of its API).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from .registry import load_plugins
 
 if TYPE_CHECKING:
     from .dryrun import DryRunReport
+    from .importer import ImportReport, ImportRequest
+    from .reconcile import Reconciliation, ReconcileRequest
 
 GROUP = "rsemigrate.targets"
 
@@ -51,6 +53,10 @@ class Target:
     check: Callable[[CheckRequest], DryRunReport]
     #: commands() -> extra click commands shown as `rsemigrate NAME ...`; imported lazily.
     commands: Callable[[], list[Any]] | None = None
+    #: run_import(request) -> the import report (`rsemigrate import`), over the ledger.
+    run_import: Callable[[ImportRequest], ImportReport] | None = None
+    #: reconcile(request) -> archive vs ledger vs target (`rsemigrate reconcile`).
+    reconcile: Callable[[ReconcileRequest], Reconciliation] | None = None
 
 
 def target_names() -> list[str]:

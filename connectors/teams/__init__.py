@@ -3,15 +3,22 @@
 Modules: plan (the plan's Teams tables), planinit (the commented starting plan), render (Teams
 HTML, payloads, sizes), prepare (the transform pipeline per channel or chat), check (the dry run),
 preflight and graph (read-only online checks), emulator/ (a local Graph emulator for tests and
-rehearsals), cli (`rsemigrate teams …`). Everything heavy is imported on first use.
+rehearsals), cli (`rsemigrate teams …`). The import: importer (the order of work), credential
+and client (sign-in, msgraph-sdk with pacing and retries), accounts and freeze (the plan into the
+ledger), containers, files and poster (the writes), rehearsal and transcript (`--rehearse`),
+reconcile. Everything heavy is imported on first use.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsemigrate.dryrun import DryRunReport
 from rsemigrate.target import CheckRequest, InitRequest, Target
+
+if TYPE_CHECKING:
+    from rsemigrate.importer import ImportReport, ImportRequest
+    from rsemigrate.reconcile import ReconcileRequest, Reconciliation
 
 
 def _init_plan(request: InitRequest) -> str:
@@ -26,6 +33,18 @@ def _check(request: CheckRequest) -> DryRunReport:
     return check(request)
 
 
+def _import(request: ImportRequest) -> ImportReport:
+    from .importer import run_import
+
+    return run_import(request)
+
+
+def _reconcile(request: ReconcileRequest) -> Reconciliation:
+    from .reconcile import reconcile
+
+    return reconcile(request)
+
+
 def _commands() -> list[Any]:
     from .cli import commands
 
@@ -34,8 +53,10 @@ def _commands() -> list[Any]:
 
 target = Target(
     name="teams",
-    description="Microsoft Teams through Graph's import API (migration mode): plan, dry run, emulator.",
+    description="Microsoft Teams through Graph's import API (migration mode): plan, dry run, import, emulator.",
     init_plan=_init_plan,
     check=_check,
     commands=_commands,
+    run_import=_import,
+    reconcile=_reconcile,
 )

@@ -34,7 +34,8 @@ class GraphReadError(Exception):
         self.status, self.code = status, code
 
 
-def read_secret(connection: ConnectionSection, plan_dir: Path) -> str:
+def read_secret(connection: ConnectionSection, plan_dir: Path, purpose: str = "--online") -> str:
+    """The app's client secret, from `client_secret_file` or the environment (never the plan)."""
     if connection.client_secret_file:
         path = (plan_dir / connection.client_secret_file).expanduser()
         try:
@@ -43,19 +44,24 @@ def read_secret(connection: ConnectionSection, plan_dir: Path) -> str:
             raise InputError(f"cannot read teams.client_secret_file: {exc.strerror}", file=str(path)) from None
     secret = os.environ.get(connection.client_secret_env, "")
     if not secret:
-        raise InputError(f"--online needs the app's client secret: set the environment variable "
+        raise InputError(f"{purpose} needs the app's client secret: set the environment variable "
                          f"{connection.client_secret_env} or teams.client_secret_file in the plan")
     return secret
 
 
-def token_roles(token: str) -> list[str]:
-    """The `roles` claim of an access token (read, not verified: Graph verifies it)."""
+def token_claims(token: str) -> dict[str, Any]:
+    """The claims of an access token (read, not verified: Graph verifies it)."""
     try:
         body = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (IndexError, ValueError):
-        return []
-    roles = claims.get("roles", [])
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def token_roles(token: str) -> list[str]:
+    """The `roles` claim of an access token."""
+    roles = token_claims(token).get("roles", [])
     return [str(r) for r in roles] if isinstance(roles, list) else []
 
 

@@ -49,6 +49,9 @@ class ConnectionSection:
     #: the client secret is read from this environment variable, or from `client_secret_file`.
     client_secret_env: str = "RSEMIGRATE_TEAMS_CLIENT_SECRET"
     client_secret_file: str | None = None
+    #: app-only sign-in with a certificate instead of a secret (PEM or PKCS#12; real tenants only).
+    client_certificate_file: str | None = None
+    client_certificate_password_env: str = "RSEMIGRATE_TEAMS_CERTIFICATE_PASSWORD"
     graph_url: str = "https://graph.microsoft.com/v1.0"
     login_url: str = "https://login.microsoftonline.com"
     message_budget: int = BUDGET_BYTES
@@ -76,6 +79,8 @@ class TeamSection:
     existing: bool = False
     id: str | None = None
     description: str | None = None
+    #: accounts (UPN or object id) made owners of a team the import creates, once it is completed.
+    owners: list[str] = field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -105,6 +110,7 @@ class TeamTarget:
     existing: bool
     id: str | None = None
     description: str | None = None
+    owners: list[str] = field(default_factory=list)
 
 
 @plain_dataclass
@@ -162,7 +168,7 @@ def load_plan(path: Path, archive: Archive) -> TeamsPlan:
             raise doc.error((key,), f"unknown table (a Teams plan has {', '.join(sorted(TABLES))})")
     common = load_common(doc)
     connection = doc.section(("teams",), ConnectionSection)
-    teams = {key: TeamTarget(key, t.name, t.existing, t.id, t.description)
+    teams = {key: TeamTarget(key, t.name, t.existing, t.id, t.description, list(t.owners))
              for key, t in doc.section(("team",), dict[str, TeamSection]).items()}
     destinations = doc.section(("destination",), dict[str, DestinationSection])
     plan = TeamsPlan(path, common, connection, teams, [], [], [])

@@ -10,13 +10,16 @@ the body plus the JSON of the mentions and attachments arrays, plans against a 2
 
 from __future__ import annotations
 
+import hashlib
 import html
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from bs4 import BeautifulSoup
 
 from transforms.draft import Draft, Identity
 from transforms.markup import BASIC, AllowList
@@ -70,30 +73,52 @@ def message_payload(draft: Draft, *, resolve: Callable[[Identity], str],
     maps each file's planning tag id to its upload (absent: planning stand-ins are used)."""
     if draft.author is None or draft.created_ms is None:
         raise ValueError(f"message {draft.key} has no author or planned time yet")
-    content = draft.html
-    attachments = []
-    for ref in draft.files:
-        up = (files or {}).get(ref.tag_id) or UploadedFile(ref.tag_id, _PLANNED_URL, ref.attachment.name or "file")
-        if up.guid != ref.tag_id:
-            content = content.replace(ref.markup, file_markup(up.guid))
-        attachments.append({"id": up.guid, "contentType": "reference", "contentUrl": up.url, "name": up.name})
     payload: dict[str, Any] = {
         "createdDateTime": iso_ms(draft.created_ms),
         "from": _user(draft.author, resolve),
-        "body": {"contentType": "html", "content": content},
+        "body": {"contentType": "html", "content": draft.html},
     }
     if draft.mentions:
         payload["mentions"] = [
             {"id": m.id, "mentionText": m.text, "mentioned": _user(m.user, resolve)} for m in draft.mentions
         ]
-    if attachments:
-        payload["attachments"] = attachments
+    if draft.files:
+        payload["attachments"] = [{"id": ref.tag_id, "contentType": "reference", "contentUrl": _PLANNED_URL,
+                                   "name": ref.attachment.name or "file"} for ref in draft.files]
     if draft.reactions:
         payload["reactions"] = [
             {"reactionType": r.kind, "createdDateTime": r.at or iso_ms(draft.created_ms), "user": _user(r.user, resolve)}
             for r in draft.reactions
         ]
-    return payload
+    return bind_files(payload, files) if files else payload
+
+
+def bind_files(payload: dict[str, Any], files: Mapping[str, UploadedFile]) -> dict[str, Any]:
+    """`payload` with each planning tag id (key of `files`) swapped for its upload: the eTag GUID
+    in the body's `<attachment id>` and in the reference attachment, with the file's URL."""
+    content = str(payload["body"]["content"])
+    attachments = []
+    for attachment in payload.get("attachments") or []:
+        up = files.get(attachment["id"])
+        if up is None:
+            attachments.append(attachment)
+            continue
+        content = content.replace(file_markup(attachment["id"]), file_markup(up.guid))
+        attachments.append({"id": up.guid, "contentType": "reference", "contentUrl": up.url, "name": up.name})
+    bound = payload | {"body": payload["body"] | {"content": content}}
+    if attachments:
+        bound["attachments"] = attachments
+    return bound
+
+
+_ATTACHMENT_TAG = re.compile(r'<attachment id="[^"]*"></attachment>')
+
+
+def content_digest(content: str) -> str:
+    """sha256 of a body's text, blind to attachment ids (planning stand-ins or eTag GUIDs) and to
+    whitespace, so a message read back from the target is recognised whatever ids it got."""
+    text = BeautifulSoup(_ATTACHMENT_TAG.sub("[file]", content), "html.parser").get_text(" ")
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def payload_size(payload: Mapping[str, Any]) -> int:

@@ -1,5 +1,7 @@
 """Channel files: filesFolder, simple uploads, resumable upload sessions, and reading files back.
 
+A user's OneDrive root (`GET /users/{id}/drive/root`) holds the files of chats.
+
 Rules (driveitem-put-content, driveitem-createuploadsession): a simple PUT takes files up to
 250 MB; a session takes fragments in order, each under 60 MiB and a multiple of 320 KiB
 (327 680 bytes) except the last; `GET` on the session URL returns `nextExpectedRanges`, `DELETE`
@@ -42,6 +44,16 @@ def files_folder(call: Call) -> Reply:
         root = _folder(call.tenant, team.drive_id, None, "root", call.root_url)
         channel.folder_id = _folder(call.tenant, team.drive_id, root.id, channel.display_name, call.root_url).id
     return Reply(200, call.tenant.items[channel.folder_id].json())
+
+
+def user_drive_root(call: Call) -> Reply:
+    """A user's OneDrive root (where Teams keeps the files shared in chats)."""
+    call.need(*FILES_READ)
+    user = call.tenant.find_user(call.params["user"])
+    if user is None:
+        raise GraphError(404, "itemNotFound", f"No user {call.params['user']}")
+    drive = "b!" + user.id.replace("-", "")
+    return Reply(200, _folder(call.tenant, drive, None, "root", call.root_url).json())
 
 
 def _resolve(call: Call) -> tuple[str, str | None, str | None]:

@@ -12,7 +12,7 @@ from typing import Any
 from .call import Call, Reply
 from .rules import GraphError, bad, check_message, iso
 from .state import Conversation, Message
-from .teams import MIGRATE, channel_of, chat_of
+from .teams import MIGRATE, channel_of, chat_json, chat_of
 
 _FILTER_EQ = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
 
@@ -103,6 +103,19 @@ def list_chat_messages(call: Call) -> Reply:
     call.need("Chat.Read.All", "Chat.ReadWrite.All")
     conv = chat_of(call)
     return _page(call, [message_json(conv, m, None) for m in conv.messages.values()])
+
+
+def list_user_chats(call: Call) -> Reply:
+    """The chats a user takes part in; `$expand=members` adds their members."""
+    call.need("Chat.ReadBasic.All", "Chat.Read.All", "Chat.ReadWrite.All")
+    user = call.tenant.find_user(call.params["user"])
+    if user is None:
+        raise GraphError(404, "Request_ResourceNotFound", f"Resource '{call.params['user']}' does not exist")
+    expand = call.args.get("$expand", "") == "members"
+    chats = [chat_json(c) | ({"members": [{"@odata.type": "#microsoft.graph.aadUserConversationMember", "userId": m}
+                                          for m in c.members]} if expand else {})
+             for c in call.tenant.chats.values() if user.id in c.members]
+    return _page(call, chats)
 
 
 def get_user(call: Call) -> Reply:

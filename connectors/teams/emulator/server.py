@@ -67,6 +67,8 @@ _ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
     ("GET", "/v1.0/chats/<chat>/messages", messages.list_chat_messages),
     ("GET", "/v1.0/users", messages.list_users),
     ("GET", "/v1.0/users/<user>", messages.get_user),
+    ("GET", "/v1.0/users/<user>/chats", messages.list_user_chats),
+    ("GET", "/v1.0/users/<user>/drive/root", drive.user_drive_root),
     ("GET", "/v1.0/groups", messages.list_groups),
     ("GET", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
     ("PUT", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),

@@ -204,6 +204,6 @@ class Tenant:
                            "inMigration": t.in_migration, "members": t.members,
                            "channels": [conv(c) | {"displayName": c.display_name} for c in t.channels.values()]}
                           for t in self.teams.values()],
-                "chats": [conv(c) | {"members": c.members} for c in self.chats.values()],
+                "chats": [conv(c) | {"members": c.members, "topic": c.topic} for c in self.chats.values()],
                 "files": [i.json() for i in self.items.values() if not i.folder],
             }

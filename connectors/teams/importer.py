@@ -1,0 +1,236 @@
+"""`rsemigrate import` for Teams: the documented order, conversations in parallel, over the ledger.
+
+    sign in → (first run) resolve accounts, freeze the plan into the ledger
+           → (resume) refuse if the archive, the plan or the app identity changed
+    1. containers: each team in migration mode (or the existing one), its channels, the chats
+    2. per conversation, in parallel: its files, then its posts (roots before replies, in planned
+       time order), then completeMigration once every post is sent
+    3. per team, once all its channels (General included) are completed: completeMigration on
+       the team, then members and owners
+
+A conversation with a failed or unsent post is not completed (completion cannot be undone), so
+its team is not completed either; the report and `rsemigrate reconcile` say why, and a resume
+(after a fix, or with --accept-gaps) finishes it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rsemigrate.archive import Archive
+from rsemigrate.crashpoint import crash_point
+from rsemigrate.errors import InputError
+from rsemigrate.importer import (
+    ImportReport,
+    ImportRequest,
+    RunContext,
+    Stop,
+    Unavailable,
+    accept_gaps,
+    in_parallel,
+    outcomes,
+    run_until_stopped,
+    send_messages,
+)
+from rsemigrate.ledger import DONE, SENT, Container, Ledger, default_url
+from rsemigrate.ratelimit import RateLimiter
+from transforms.identities import UserMap
+
+from .accounts import resolve_accounts
+from .check import check
+from .client import GraphClient
+from .containers import Containers
+from .credential import TokenCredential, make_credential, signed_in_as
+from .files import Uploader
+from .freeze import freeze, migration_for
+from .plan import ConnectionSection, TeamsPlan, load_plan
+from .poster import ConversationPoster
+from .prepare import prepare, user_mapping
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where and as whom one run writes: a real tenant, or the rehearsal's emulator."""
+
+    mode: str
+    connection: ConnectionSection
+    ledger_url: str
+    credential: TokenCredential
+
+
+def run_import(request: ImportRequest) -> ImportReport:
+    archive = Archive(request.archive)
+    plan = load_plan(request.plan, archive)
+    if request.rehearse:
+        from .rehearsal import rehearse
+
+        return rehearse(request, archive, plan)
+    url = request.ledger_url or default_url(request.plan)
+    session = Session("live", plan.connection, url, make_credential(plan.connection, plan.path.parent))
+    return run_session(request, archive, plan, session)
+
+
+def run_session(request: ImportRequest, archive: Archive, plan: TeamsPlan, session: Session) -> ImportReport:
+    with Ledger(session.ledger_url) as ledger:
+        started = ledger.migration()
+        if started is not None and not request.resume:
+            raise InputError(f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
+                             "UTC: continue it with --resume (a second import would post everything twice)")
+        if started is None and request.resume:
+            raise InputError(f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume")
+        if started is None:
+            _refuse_unclean(request)
+        return run_until_stopped(lambda stop: _run(request, archive, plan, session, ledger, stop))
+
+
+def _refuse_unclean(request: ImportRequest) -> None:
+    from rsemigrate.target import CheckRequest
+
+    report = check(CheckRequest(request.archive, request.plan))
+    if not report.clean:
+        bad = [p for p in report.problems if p.severity != "warning"]
+        raise InputError(f"the dry run is not clean ({len(bad)} problem(s), e.g. {bad[0].kind}: {bad[0].where}): "
+                         f"run `rsemigrate plan check {request.archive} --plan {request.plan}` and fix the plan first")
+
+
+async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, session: Session, ledger: Ledger,
+               stop: Stop) -> ImportReport:
+    begun = time.monotonic()
+    rates = plan.common.rates
+    per_channel = request.per_container_rate or rates.per_channel
+    tenant = request.overall_rate or rates.tenant
+    limiter = RateLimiter(per_channel, tenant)
+    g = GraphClient(session.connection.graph_url, session.credential, limiter)
+    report = ImportReport("teams", session.mode, ledger.url)
+    work: _Work | None = None
+    failed = True
+    try:
+        identity = await signed_in_as(session.credential, session.connection)
+        if ledger.migration() is None:
+            request.view.phase("Resolving accounts and freezing the plan")
+            extra = [o for t in plan.teams.values() for o in t.owners] + [p for p in [plan.common.users.placeholder] if p]
+            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan)), extra)
+            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan, accounts.unresolved)), accounts, identity,
+                                 session.mode))
+            crash_point("frozen")
+        else:
+            ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))
+        ledger.start_run(session.mode)
+        parallel = request.parallel or max(4, 2 * math.ceil(tenant / per_channel))
+        work = _Work(RunContext(ledger, request.view, stop), g, Containers(g, ledger), Uploader(g, ledger, archive),
+                     request.accept_gaps, report)
+        await work.all(parallel)
+        failed = False
+    finally:
+        report.interrupted = bool(stop)
+        report.seconds = time.monotonic() - begun
+        report.requests, report.throttled, report.retried = g.stats.requests, g.stats.throttled, g.stats.retried
+        if ledger.migration() is not None:
+            labels = _labels(ledger)
+            report.containers = outcomes(ledger, labels)
+            report.sent_this_run = work.ctx.sent if work else 0
+            ledger.end_run("failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps")
+        await g.close()
+        await session.credential.close()
+    return report
+
+
+def _labels(ledger: Ledger) -> dict[str, str]:
+    parents = {c.key: c.name for c in ledger.containers() if c.is_parent}
+    return {c.key: f"{parents[c.parent_key]} / {c.name}" if c.parent_key in parents else c.name
+            for c in ledger.containers()}
+
+
+@dataclass
+class _Work:
+    ctx: RunContext
+    g: GraphClient
+    containers: Containers
+    uploader: Uploader
+    accept_gaps: bool
+    report: ImportReport
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.ctx.ledger
+
+    async def all(self, parallel: int) -> None:
+        rows = self.ledger.containers()
+        parents = {c.key: c for c in rows if c.is_parent}
+        conversations = [c for c in rows if not c.is_parent]
+        self.ctx.view.phase("Creating teams, channels and chats in migration mode")
+        tops = list(parents.values()) + [c for c in conversations if c.parent_key is None]
+        await in_parallel(tops, lambda row: self._open(row, conversations), parallel)
+        if self.ctx.stop:
+            return
+        self.ctx.view.phase("Uploading files and posting messages")
+        ready = [c for c in conversations if c.state == SENT]
+        await in_parallel(ready, lambda row: self._conversation(row, parents.get(row.parent_key or "")), parallel)
+        if self.ctx.stop:
+            return
+        self.ctx.view.phase("Completing teams, adding members")
+        await in_parallel(list(parents.values()), lambda row: self._finish_team(row, conversations), parallel)
+        for row in parents.values():
+            if row.kind == "team" and row.finish_state != SENT:
+                self.report.errors.append(f"team {row.name!r} is not completed: "
+                                          + (row.error or "some of its channels are not completed"))
+            missing = [m for m in self.ledger.members(row.key) if m.state != SENT]
+            if missing:
+                self.report.errors.append(f"team {row.name!r}: {len(missing)} member(s) not added "
+                                          f"({missing[0].name}: {missing[0].error or missing[0].state})")
+
+    async def _guard(self, row: Container, step: Awaitable[None]) -> None:
+        """Run one container's step; a container that cannot go on stops alone, the others continue."""
+        try:
+            await step
+        except Unavailable as exc:
+            self.report.errors.append(f"{row.name}: {exc}")
+            self.ledger.note("stopped", row.key, str(exc))
+            self.ctx.view.note(f"[red]{row.name}[/]: {exc}")
+
+    async def _open(self, row: Container, conversations: list[Container]) -> None:
+        if self.ctx.stop:
+            return
+
+        async def steps() -> None:
+            if row.is_parent:
+                await self.containers.open_team(row)
+                for child in (c for c in conversations if c.parent_key == row.key):
+                    await self._guard(child, self.containers.open_conversation(child, row))
+            else:
+                await self.containers.open_conversation(row, None)
+
+        await self._guard(row, steps())
+
+    async def _conversation(self, row: Container, parent: Container | None) -> None:
+        if self.ctx.stop:
+            return
+
+        async def steps() -> None:
+            team_id = parent.target_id if parent else None
+            await self.uploader.upload_all(row, team_id, self.ctx.stop)
+            files = {f.key: f for f in self.ledger.files(row.key)}
+            await send_messages(self.ctx, row, ConversationPoster(self.g, row, team_id, files))
+            if self.ctx.stop:
+                return
+            if self.accept_gaps:
+                accept_gaps(self.ledger, row)
+            if all(m.state in DONE for m in self.ledger.messages(row.key)):
+                await self.containers.finish_conversation(row, parent)
+            self.ctx.view.finish(row.key)
+
+        await self._guard(row, steps())
+
+    async def _finish_team(self, row: Container, conversations: list[Container]) -> None:
+        children = [c for c in conversations if c.parent_key == row.key]
+        if not self.ctx.stop and row.state == SENT and all(c.finish_state == SENT for c in children):
+            await self._guard(row, self.containers.finish_team(row))
+
+
+def default_rehearsal_dir(plan: Path) -> Path:
+    """Where `--rehearse` writes: `plan.toml` → `plan.rehearsal/` beside it."""
+    return plan.resolve().with_suffix(".rehearsal")
