@@ -1,5 +1,7 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
-#   make demo   export the bundled Yammer sample into a sealed archive, then validate, verify, stats
+#   make demo   the whole path on the bundled Yammer sample: export into a sealed archive, validate,
+#               verify, stats, search, thread; then plan, dry run, rehearsed Teams import into the
+#               built-in Graph emulator, and reconciliation
 #   make test   run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -20,6 +22,8 @@ demo: $(VENV)/.installed
 	$(BIN)/rsemigrate validate $(DEMO)/archive
 	$(BIN)/rsemigrate verify $(DEMO)/archive
 	$(BIN)/rsemigrate stats $(DEMO)/archive
+	$(BIN)/rsemigrate search $(DEMO)/archive 'securite OR réunion' --limit 5
+	$(BIN)/rsemigrate thread $(DEMO)/archive 2000337749565416
 	$(BIN)/rsemigrate plan init $(DEMO)/archive --to teams -o $(DEMO)/plan.toml
 	$(BIN)/rsemigrate plan check $(DEMO)/archive --plan $(DEMO)/plan.toml
 	$(BIN)/rsemigrate import $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
@@ -32,6 +36,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_export_yammer.py
 	$(BIN)/python bench/bench_export_slack.py
 	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/bench_import_teams.py
 
 schema: $(VENV)/.installed
 	$(BIN)/python -m rsemigrate.schema schema/
