@@ -73,23 +73,45 @@ def export() -> None:
 
 def _export_command(connector: Connector) -> click.Command:
     name = connector.name
+    collects = connector.export_collects and connector.collect is not None
+    usage = ("SRC is a collection saved by `rsemigrate collect " + name + "` (.zip or folder). Without SRC, "
+             "the collect options are used to collect first, into ARCHIVE." + name + "-collection beside the "
+             "archive (kept; an interrupted run resumes there), which is then exported."
+             ) if collects else "SRC is the export as a .zip or an unpacked folder."
+    declared = connector.options + (connector.collect_options if collects else ())
 
-    @click.command(name=name, help=f"{connector.description}\n\nSRC is the export as a .zip or an unpacked folder.")
-    @click.argument("src", type=click.Path(path_type=Path))
+    @click.command(name=name, help=f"{connector.description}\n\n{usage}")
+    @click.argument("src", type=click.Path(path_type=Path), required=not collects)
     @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
                   help="The archive folder to create (must not exist yet).")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-    @_declared_options(connector.options)
-    def command(src: Path, output: Path, as_json: bool, **values: Any) -> None:
+    @_declared_options(declared)
+    def command(src: Path | None, output: Path, as_json: bool, **values: Any) -> None:
+        from .connector import collection_beside
         from .exporter import run_export
         from .progress import export_progress
         from .registry import source_connector
 
         options = _option_values(connector.options, values)
+        collected = None
+        if collects:
+            collect_values = _option_values(connector.collect_options, values)
+            if src is not None and _given(connector.collect_options, values):
+                raise click.UsageError("SRC is a saved collection: the collect options are for an export without SRC")
+            if src is None:
+                assert connector.collect is not None
+                if output.exists():  # say so now, not after a collection that may take hours
+                    raise click.UsageError(f"{output} already exists; choose a new output path")
+                src = collection_beside(output, name)
+                collected = dict(connector.collect(src, **collect_values))
+                if not as_json:
+                    click.echo(f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + ".")
+        assert src is not None
         with export_progress(enabled=not as_json) as progress:
             info = run_export(source_connector(name), src, output, progress=progress, options=options)
         if as_json:
-            _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts})
+            _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts,
+                   **({"collection": str(src), "collected": collected} if collected is not None else {})})
         else:
             c = info.counts
             click.echo(f"Wrote {info.path}: {c.messages} messages in {c.channels} channels, "
@@ -99,6 +121,13 @@ def _export_command(connector: Connector) -> click.Command:
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
+
+
+def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:
+    """Whether any of `options` was typed on the command line (not from the environment)."""
+    ctx = click.get_current_context()
+    return any(ctx.get_parameter_source(o.name) is ParameterSource.COMMANDLINE or values.get(f"{o.name}_file")
+               for o in options)
 
 
 class _CollectGroup(click.Group):

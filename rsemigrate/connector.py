@@ -4,7 +4,8 @@ A connector is data, not a framework: its name, a one-line description, the func
 offers and the options they take. A source connector's `read` streams neutral records out of an
 export; the engine owns everything after that (sorting, de-duplication, the archive). A `collect`
 function saves a live service's content as an export that `read` accepts, for platforms whose
-only complete export is their API. Targets add a write side later.
+only complete export is their API; with `export_collects`, `export NAME` without SRC runs both.
+Targets add a write side later.
 
 Options are declared, not parsed by the connector: the CLI turns each into `--NAME` (falling back
 to an environment variable), so `--help` and the docs come from one place.
@@ -61,3 +62,11 @@ class Connector:
     collect: CollectFn | None = None
     #: options of `collect` (`collect NAME --OPTION`).
     collect_options: tuple[Option, ...] = ()
+    #: `export NAME` may then be run without SRC: it collects first (with `collect_options`) into
+    #: `collection_beside(ARCHIVE)`, where an interrupted collection resumes, and reads that.
+    export_collects: bool = False
+
+
+def collection_beside(archive: Path, name: str) -> Path:
+    """Where `export NAME -o ARCHIVE` without SRC keeps what it collects: beside the archive."""
+    return archive.parent / f"{archive.name}.{name}-collection"

@@ -103,6 +103,9 @@ class DryRunReport:
     problems: list[Problem] = field(default_factory=list)
     preflight: list[PreflightCheck] = field(default_factory=list)
     estimate: Estimate = field(default_factory=Estimate)
+    #: what the target calls a parent (a Teams team, a Matrix space), and conversations without one.
+    parent_label: str = "teams"
+    loose_label: str = "Chats"
 
     @property
     def clean(self) -> bool:
@@ -161,14 +164,14 @@ def render_text(report: DryRunReport, max_items: int = 50) -> str:
                        f"{c.files:>5} files {_bytes(c.file_bytes):>9}")
     chats = [c for c in report.containers if c.parent is None]
     if chats:
-        out.append(f"Chats: {len(chats)} to create, {sum(c.messages for c in chats)} messages")
+        out.append(f"{report.loose_label}: {len(chats)} to create, {sum(c.messages for c in chats)} messages")
         for c in chats[:max_items]:
             out.append(f"  {_cut(c.name):<40} {c.action:<28} {c.messages:>7} msgs")
         if len(chats) > max_items:
             out.append(f"  … and {len(chats) - max_items} more (see --json)")
     out.append("")
     out.append(f"Totals: {t['messages']} messages as {t['posts']} posts in {t['containers']} conversations; "
-               f"{t['files']} files, {_bytes(t['file_bytes'])}; {t['parents_to_create']} teams to create")
+               f"{t['files']} files, {_bytes(t['file_bytes'])}; {t['parents_to_create']} {report.parent_label} to create")
     if report.skipped:
         out.append("Skipped by the plan: " + ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())))
     if report.users:

@@ -47,7 +47,8 @@ def init(archive: Path, to: str, output: Path, users_csv: Path | None, placehold
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--online", is_flag=True,
               help="Also run the read-only preflight against the target (token, accounts, names).")
-def check(archive: Path, plan_path: Path, as_json: bool, online: bool) -> None:
+@click.option("--to", "to", help="The target the plan must be for (default: the plan's [plan] target).")
+def check(archive: Path, plan_path: Path, as_json: bool, online: bool, to: str | None) -> None:
     """Dry run: report what the import would do. Writes nothing anywhere.
 
     Exit code 0 when the plan is clean, 1 when something would be lost or refused.
@@ -58,7 +59,13 @@ def check(archive: Path, plan_path: Path, as_json: bool, online: bool) -> None:
     from .plan import plan_target
     from .target import CheckRequest, get_target
 
-    target = get_target(plan_target(plan_path))
+    name = plan_target(plan_path)
+    if to and to != name:
+        from .errors import InputError
+
+        raise InputError(f"{plan_path} is a plan for {name!r}, not {to!r}: write one with "
+                         f"`rsemigrate plan init {archive} --to {to} -o PLAN`")
+    target = get_target(name)
     report = target.check(CheckRequest(archive, plan_path, online))
     if as_json:
         click.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())

@@ -1,4 +1,8 @@
-"""Microsoft Teams as a migration target, through Graph's import (migration mode) API.
+"""Microsoft Teams: a migration target (Graph's import API) and a source (Graph's read API).
+
+`target` is the import side; `connector` the read side (`collect teams`, `export teams`), whose
+modules live in `source/` (see its docstring and docs/teams-source.md). Both sign in the same way
+and share the client, the pacing and the emulator.
 
 Modules: plan (the plan's Teams tables), planinit (the commented starting plan), render (Teams
 HTML, payloads, sizes), prepare (the transform pipeline per channel or chat), check (the dry run),
@@ -11,14 +15,22 @@ reconcile. Everything heavy is imported on first use.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rsemigrate.connector import Connector
 from rsemigrate.dryrun import DryRunReport
 from rsemigrate.target import CheckRequest, InitRequest, Target
 
+from .source.options import COLLECT_OPTIONS
+
 if TYPE_CHECKING:
+    from rsemigrate.archive import FileStore
     from rsemigrate.importer import ImportReport, ImportRequest
     from rsemigrate.reconcile import ReconcileRequest, Reconciliation
+    from rsemigrate.records import Record
+    from rsemigrate.sources import SourceTree
 
 
 def _init_plan(request: InitRequest) -> str:
@@ -59,4 +71,27 @@ target = Target(
     commands=_commands,
     run_import=_import,
     reconcile=_reconcile,
+)
+
+
+def _read(tree: SourceTree, files: FileStore, /, **options: str | None) -> Iterator[Record]:
+    from .source.reader import read
+
+    return read(tree, files, **options)
+
+
+def _collect(folder: Path, /, **options: str | None) -> Mapping[str, int]:
+    from .source.session import collect
+
+    return collect(folder, **options)
+
+
+connector = Connector(
+    name="teams",
+    description="Microsoft Teams channels (standard, private, shared) and chosen users' chats, read through "
+                "Microsoft Graph: a collection saved by `rsemigrate collect teams`.",
+    read=_read,
+    collect=_collect,
+    collect_options=COLLECT_OPTIONS,
+    export_collects=True,
 )

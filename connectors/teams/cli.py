@@ -54,6 +54,9 @@ def _users(users_csv: Path | None, upns: tuple[str, ...], archive: Path | None) 
               help="CSV of tenant users: upn[,displayName][,enabled].")
 @click.option("--archive", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Also make every archive user with an email a tenant user (email as UPN).")
+@click.option("--content", "content", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="Seed the tenant with a saved Teams collection (`rsemigrate collect teams`; folder or zip): "
+                   "existing channels and chats to rehearse an export against (repeatable).")
 @click.option("--fault", "faults", multiple=True,
               help="Inject a fault: 'METHOD PATH-REGEX drop|lost|STATUS [nth=N] [every=N] [times=N]'.")
 @click.option("--channel-rps", default=5.0, show_default=True, help="Throttle per channel or chat (0: off).")
@@ -64,8 +67,8 @@ def _users(users_csv: Path | None, upns: tuple[str, ...], archive: Path | None) 
               help="Environment variable holding the app's secret (unset: 'emulator-secret').")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
 def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None, archive: Path | None,
-             faults: tuple[str, ...], channel_rps: float, tenant_rps: float, tenant_id: str | None,
-             client_id: str | None, secret_env: str, quiet: bool) -> None:
+             content: tuple[Path, ...], faults: tuple[str, ...], channel_rps: float, tenant_rps: float,
+             tenant_id: str | None, client_id: str | None, secret_env: str, quiet: bool) -> None:
     """Run a local EMULATOR of the Graph import API for rehearsals (it is not Microsoft Graph).
 
     Point a plan's [teams] graph_url and login_url at the printed URLs, then run
@@ -85,7 +88,7 @@ def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None
     app = App(client_id or DEFAULT_CLIENT_ID, os.environ.get(secret_env) or DEFAULT_SECRET)
     config = EmulatorConfig(tenant_id=tenant_id or DEFAULT_TENANT, apps=[app],
                             users=_users(users_csv, upns, archive), per_channel_rps=channel_rps,
-                            tenant_rps=tenant_rps, log_requests=not quiet, seed=None)
+                            tenant_rps=tenant_rps, log_requests=not quiet, seed=None, content=list(content))
     server = GraphEmulator(config, host=host, port=port)
     for fault in parsed:
         server.faults.add(fault)
@@ -93,7 +96,11 @@ def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None
     if not quiet:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     click.echo(f"Graph EMULATOR (not Microsoft Graph) listening on {url}")
-    click.echo(f"  {len(config.users)} tenant users; throttling {channel_rps:g}/s per channel, {tenant_rps:g}/s tenant")
+    if content:
+        click.echo(f"  seeded: {len(server.tenant.teams)} teams, {len(server.tenant.chats)} chats, "
+                   f"{len(server.tenant.items)} drive files")
+    click.echo(f"  {len(server.tenant.users)} tenant users; throttling {channel_rps:g}/s per channel, "
+               f"{tenant_rps:g}/s tenant")
     click.echo("  In the plan's [teams] table:")
     click.echo(f'    graph_url = "{url}/v1.0"')
     click.echo(f'    login_url = "{url}"')

@@ -104,15 +104,16 @@ class ThreadedCredential:
         self._credential.close()
 
 
-def make_credential(connection: ConnectionSection, plan_dir: Path) -> TokenCredential:
-    """The credential the plan's [teams] table describes; secrets are read here, never stored."""
+def make_credential(connection: ConnectionSection, plan_dir: Path, secret: str | None = None) -> TokenCredential:
+    """The credential the plan's [teams] table describes; secrets are read here, never stored.
+    `secret`, when given (the Teams source's --client-secret), is used instead of reading one."""
     if not connection.tenant_id or not connection.client_id:
         raise InputError("the import needs teams.tenant_id and teams.client_id in the plan (the app registration)")
     login = connection.login_url.rstrip("/")
     if urlsplit(login).scheme == "http":
         token_url = f"{login}/{quote(connection.tenant_id)}/oauth2/v2.0/token"
         return LoopbackSecretCredential(token_url, connection.client_id,
-                                        read_secret(connection, plan_dir, "the import"))
+                                        secret or read_secret(connection, plan_dir, "the import"))
     from azure.identity import CertificateCredential, ClientSecretCredential
 
     if connection.client_certificate_file:
@@ -123,7 +124,7 @@ def make_credential(connection: ConnectionSection, plan_dir: Path) -> TokenCrede
         return ThreadedCredential(CertificateCredential(connection.tenant_id, connection.client_id,
                                                         certificate_path=str(path), password=password,
                                                         authority=login))
-    secret = read_secret(connection, plan_dir, "the import")
+    secret = secret or read_secret(connection, plan_dir, "the import")
     return ThreadedCredential(ClientSecretCredential(connection.tenant_id, connection.client_id, secret,
                                                      authority=login))
 

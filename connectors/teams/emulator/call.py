@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from .rules import bad
 from .state import App, Tenant
@@ -53,3 +54,20 @@ class Reply:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def page(call: Call, items: list[dict[str, Any]], *, top: int = 20, most: int = 50) -> Reply:
+    """One page of `items` from `$skiptoken` (default `top`, at most `most`); the
+    `@odata.nextLink` keeps every other query option (`$expand`…), as Graph's do."""
+    try:
+        size = min(most, max(1, int(call.args.get("$top", str(top)))))
+        skip = max(0, int(call.args.get("$skiptoken", "0")))
+    except ValueError:
+        raise bad("$top and $skiptoken must be integers") from None
+    out: dict[str, Any] = {"value": items[skip:skip + size]}
+    if skip + size < len(items):
+        kept = [(k, v) for k, v in call.args.items() if k not in ("$skiptoken", "$top")]
+        query = "&".join(f"{k}={quote(v, safe=',')}" for k, v in [*kept, ("$top", str(size)),
+                                                                  ("$skiptoken", str(skip + size))])
+        out["@odata.nextLink"] = f"{call.base_url}{call.path}?{query}"
+    return Reply(200, out)

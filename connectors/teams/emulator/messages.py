@@ -1,7 +1,6 @@
-"""Importing messages and replies, reading them back, and the directory reads a preflight makes.
+"""Importing messages and replies, and the directory reads a preflight makes.
 
-Reading channel messages with application permissions is a *protected* API on the real service
-(ChannelMessage.Read.All plus an approval form); the emulator only checks the role.
+Reading messages back (imported or seeded) is `reads.py`; `message_json` is how an imported one reads.
 """
 
 from __future__ import annotations
@@ -9,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .call import Call, Reply
+from .call import Call, Reply, page
 from .rules import GraphError, bad, check_message, iso
 from .state import Conversation, Message
-from .teams import MIGRATE, channel_of, chat_json, chat_of
+from .teams import MIGRATE, channel_of, chat_of
 
 _FILTER_EQ = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
 
@@ -62,62 +61,6 @@ def message_json(conv: Conversation, m: Message, team_id: str | None) -> dict[st
     return out
 
 
-def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
-    try:
-        top = min(50, max(1, int(call.args.get("$top", "20"))))
-        skip = max(0, int(call.args.get("$skiptoken", "0")))
-    except ValueError:
-        raise bad("$top and $skiptoken must be integers") from None
-    page: dict[str, Any] = {"value": items[skip:skip + top]}
-    if skip + top < len(items):
-        page["@odata.nextLink"] = f"{call.base_url}{call.path}?$top={top}&$skiptoken={skip + top}"
-    return Reply(200, page)
-
-
-def list_channel_messages(call: Call) -> Reply:
-    call.need("ChannelMessage.Read.All")
-    conv = channel_of(call)
-    roots = [message_json(conv, m, call.params["team"]) for m in conv.messages.values() if m.reply_to is None]
-    return _page(call, roots)
-
-
-def get_channel_message(call: Call) -> Reply:
-    call.need("ChannelMessage.Read.All")
-    conv = channel_of(call)
-    m = conv.messages.get(call.params["message"])
-    if m is None:
-        raise GraphError(404, "NotFound", f"No message {call.params['message']}")
-    return Reply(200, message_json(conv, m, call.params["team"]))
-
-
-def list_replies(call: Call) -> Reply:
-    call.need("ChannelMessage.Read.All")
-    conv = channel_of(call)
-    root = conv.messages.get(call.params["message"])
-    if root is None:
-        raise GraphError(404, "NotFound", f"No message {call.params['message']}")
-    return _page(call, [message_json(conv, conv.messages[r], call.params["team"]) for r in root.replies])
-
-
-def list_chat_messages(call: Call) -> Reply:
-    call.need("Chat.Read.All", "Chat.ReadWrite.All")
-    conv = chat_of(call)
-    return _page(call, [message_json(conv, m, None) for m in conv.messages.values()])
-
-
-def list_user_chats(call: Call) -> Reply:
-    """The chats a user takes part in; `$expand=members` adds their members."""
-    call.need("Chat.ReadBasic.All", "Chat.Read.All", "Chat.ReadWrite.All")
-    user = call.tenant.find_user(call.params["user"])
-    if user is None:
-        raise GraphError(404, "Request_ResourceNotFound", f"Resource '{call.params['user']}' does not exist")
-    expand = call.args.get("$expand", "") == "members"
-    chats = [chat_json(c) | ({"members": [{"@odata.type": "#microsoft.graph.aadUserConversationMember", "userId": m}
-                                          for m in c.members]} if expand else {})
-             for c in call.tenant.chats.values() if user.id in c.members]
-    return _page(call, chats)
-
-
 def get_user(call: Call) -> Reply:
     call.need("User.Read.All", "Directory.Read.All")
     user = call.tenant.find_user(call.params["user"])
@@ -143,7 +86,7 @@ def list_users(call: Call) -> Reply:
     users = [u.json() for u in call.tenant.users.values()]
     if cond := _equals(call):
         users = [u for u in users if str(u.get(cond[0]) or "").lower() == cond[1].lower()]
-    return _page(call, users)
+    return page(call, users)
 
 
 def list_groups(call: Call) -> Reply:
@@ -153,7 +96,7 @@ def list_groups(call: Call) -> Reply:
               for t in call.tenant.teams.values()]
     if cond := _equals(call):
         groups = [g for g in groups if str(g.get(cond[0]) or "").lower() == cond[1].lower()]
-    return _page(call, groups)
+    return page(call, groups)
 
 
 def list_teams(call: Call) -> Reply:
@@ -162,5 +105,5 @@ def list_teams(call: Call) -> Reply:
              for t in call.tenant.teams.values()]
     if cond := _equals(call):
         teams = [g for g in teams if str(g.get(cond[0]) or "").lower() == cond[1].lower()]
-    return _page(call, teams)
+    return page(call, teams)
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -28,11 +29,12 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ..render import MAX_REACTIONS, TEAMS_LIMIT_BYTES
-from . import drive, messages, teams
+from . import drive, messages, reads, teams
 from .auth import TokenError, Tokens
 from .call import Call, Reply
 from .faults import Faults
 from .rules import GraphError
+from .seed import seed_collection
 from .state import DEFAULT_TENANT, App, Tenant, User
 from .throttle import Throttle
 
@@ -42,37 +44,28 @@ _CHANNEL = "/v1.0/teams/<team>/channels/<channel>"
 _ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
     ("POST", "/v1.0/teams", teams.create_team),
     ("GET", "/v1.0/teams", messages.list_teams),
-    ("GET", "/v1.0/teams/<team>", teams.get_team),
     ("GET", "/v1.0/teams/<team>/operations/<operation>", teams.get_operation),
     ("POST", "/v1.0/teams/<team>/completeMigration", teams.complete_team),
-    ("GET", "/v1.0/teams/<team>/channels", teams.list_channels),
     ("POST", "/v1.0/teams/<team>/channels", teams.create_channel),
-    ("GET", _CHANNEL, teams.get_channel),
     ("POST", _CHANNEL + "/startMigration", teams.start_channel),
     ("POST", _CHANNEL + "/completeMigration", teams.complete_channel),
     ("POST", _CHANNEL + "/messages", messages.post_channel_message),
-    ("GET", _CHANNEL + "/messages", messages.list_channel_messages),
-    ("GET", _CHANNEL + "/messages/<message>", messages.get_channel_message),
     ("POST", _CHANNEL + "/messages/<message>/replies", messages.post_reply),
-    ("GET", _CHANNEL + "/messages/<message>/replies", messages.list_replies),
     ("GET", _CHANNEL + "/filesFolder", drive.files_folder),
     ("POST", "/v1.0/teams/<team>/members", teams.add_member),
-    ("GET", "/v1.0/teams/<team>/members", teams.list_members),
     ("POST", "/v1.0/teams/<team>/members/add", teams.add_members),
     ("POST", "/v1.0/chats", teams.create_chat),
-    ("GET", "/v1.0/chats/<chat>", teams.get_chat),
     ("POST", "/v1.0/chats/<chat>/startMigration", teams.start_chat),
     ("POST", "/v1.0/chats/<chat>/completeMigration", teams.complete_chat),
     ("POST", "/v1.0/chats/<chat>/messages", messages.post_chat_message),
-    ("GET", "/v1.0/chats/<chat>/messages", messages.list_chat_messages),
     ("GET", "/v1.0/users", messages.list_users),
     ("GET", "/v1.0/users/<user>", messages.get_user),
-    ("GET", "/v1.0/users/<user>/chats", messages.list_user_chats),
     ("GET", "/v1.0/users/<user>/drive/root", drive.user_drive_root),
     ("GET", "/v1.0/groups", messages.list_groups),
     ("GET", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
     ("PUT", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
     ("POST", "/v1.0/drives/<drive>/items/<path:rest>", drive.drive_item),
+    *reads.ROUTES,  # GETs of teams, channels, members, messages, chats, hosted contents, shares
 ]
 #: reached without a token, like SharePoint upload URLs (and, here, file downloads).
 _OPEN_ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
@@ -101,6 +94,10 @@ class EmulatorConfig:
     seed: int | None = 0
     clock: Callable[[], float] = time.time
     log_requests: bool = False
+    #: saved Teams collections (folders or zips) whose content the tenant starts with (seed.py).
+    content: list[Path] = field(default_factory=list)
+    #: replies inside each root answered with `$expand=replies` (Graph: 1000).
+    expanded_replies: int = 1000
 
 
 def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -146,6 +143,8 @@ class GraphEmulator:
         self.config = config or EmulatorConfig()
         c = self.config
         self.tenant = Tenant(c.tenant_id, c.domain, c.apps, c.users, c.seed)
+        for collection in c.content:
+            seed_collection(self.tenant, collection)
         self.tokens = Tokens(self.tenant)
         self.throttle = Throttle(c.per_channel_rps, c.tenant_rps)
         self.faults = Faults()

@@ -123,16 +123,6 @@ def get_team(call: Call) -> Reply:
     return Reply(200, team_json(team_of(call)))
 
 
-def list_channels(call: Call) -> Reply:
-    call.need(*READ_CHANNEL)
-    return Reply(200, {"value": [channel_json(c) for c in team_of(call).channels.values()]})
-
-
-def get_channel(call: Call) -> Reply:
-    call.need(*READ_CHANNEL)
-    return Reply(200, channel_json(channel_of(call)))
-
-
 def create_channel(call: Call) -> Reply:
     team, body = team_of(call), call.json()
     migration, created = _past(call, body, "@microsoft.graph.channelCreationMode", "channel")
@@ -276,9 +266,3 @@ def add_members(call: Call) -> Reply:
             results.append({"@odata.type": "#microsoft.graph.aadUserConversationMemberResult", "userId": None,
                             "error": {"code": exc.code, "message": exc.message}})
     return Reply(207 if failed else 200, {"value": results})
-
-
-def list_members(call: Call) -> Reply:
-    call.need("TeamMember.Read.All", *MEMBERS)
-    team = team_of(call)
-    return Reply(200, {"value": [{"userId": uid, "roles": roles} for uid, roles in team.members.items()]})
