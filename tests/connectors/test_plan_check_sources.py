@@ -173,3 +173,15 @@ def test_workplace_expired_media_is_a_visible_note_not_a_dead_link(plans):
     post = planned_html(plans("workplace").archive, plans("workplace").plan)["10000000000000101_20000000000000001"]
     assert "📎 Crowd (file not available in the archive)" in post
     assert "fbcdn.net/v/t39.30808-6/40000000000000002" not in post
+
+
+@pytest.mark.slow
+def test_the_rehearsed_import_carries_every_planned_message_exactly_once(planned):
+    """The whole path from every source: the import into the emulator reconciles clean."""
+    imported = cli("import", planned.archive, "--plan", planned.plan, "--rehearse")
+    assert imported.exit_code == 0, imported.output
+    reconciled = cli("reconcile", planned.archive, "--plan", planned.plan, "--rehearse", "--json")
+    assert reconciled.exit_code == 0, reconciled.output
+    result = json.loads(reconciled.output)
+    assert result["totals"]["imported"] == planned.report["totals"]["posts"]
+    assert (result["totals"]["failed"], result["totals"]["duplicated"], result["totals"]["pending"]) == (0, 0, 0)
