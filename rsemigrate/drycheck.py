@@ -1,0 +1,68 @@
+"""Checks every target's dry run makes the same way: stored files, unmapped people, skipped channels.
+
+Why here: what an archive holds does not depend on the target, so every target's `plan check`
+verifies a file, lists the people who fall back to the placeholder and counts the channels the
+plan leaves out with the same code and the same words in the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from .archive import Archive, message_file
+from .dryrun import DryRunReport, Problem, UnmappedUser
+from .records import Channel, User
+
+
+def verify_stored(archive: Archive, digest: str | None, size: int | None) -> str | None:
+    """Why a file the archive lists as present cannot be uploaded, or None when it can."""
+    if not digest:
+        return "listed as present but has no sha256 in the archive"
+    path = archive.file_path(digest)
+    if not path.is_file():
+        return f"its content ({path.relative_to(archive.path)}) is missing from the archive"
+    if size is not None and path.stat().st_size != size:
+        return f"stored size {path.stat().st_size} differs from the recorded {size}"
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    if h.hexdigest() != digest:
+        return "its content does not match its sha256 (the archive is damaged: run rsemigrate verify)"
+    return None
+
+
+def report_people(report: DryRunReport, users: Mapping[str, User], methods: Mapping[str, str],
+                  targets: Mapping[str, str | None], messages: Counter[str]) -> None:
+    """Fill the report's author counts and unmapped users; refuse authors nobody can stand in for.
+
+    `methods` and `targets` give each author's (source id) mapping method and target account;
+    `messages` how many messages each wrote."""
+    report.users = dict(Counter(methods.values()))
+    unmapped = [source_id for source_id, method in methods.items() if method not in ("explicit", "email")]
+    unmapped.sort(key=lambda source_id: (-messages[source_id], users[source_id].name if source_id in users else ""))
+    for source_id in unmapped:
+        user = users.get(source_id)
+        name = user.name if user and user.name else f"unknown user {source_id}"
+        placeholder = methods[source_id] == "placeholder"
+        fallback = (f"posted as {targets[source_id]} with the name shown" if placeholder
+                    else "no target account and no placeholder: refused")
+        report.unmapped_users.append(UnmappedUser(source_id, name, user.email if user else None,
+                                                  messages[source_id], fallback))
+        if not placeholder:
+            report.problems.append(Problem(
+                "no-author-account", "refused", f"user {source_id} ({name})",
+                f"wrote {messages[source_id]} message(s) but maps to no account: "
+                "add them to the users mapping or set users.placeholder"))
+
+
+def skipped_channels(archive: Archive, skipped: Iterable[tuple[Channel, str]]) -> Counter[str]:
+    """Messages of the channels the plan leaves out, by reason."""
+    counts: Counter[str] = Counter()
+    for channel, reason in skipped:
+        n = sum(1 for _ in archive.lines(message_file(channel.id)))
+        if n:
+            counts[f"messages ({reason})"] += n
+    return counts
