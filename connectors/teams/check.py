@@ -9,13 +9,13 @@ placeholder, an explicit mapping that does not resolve is refused.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rsemigrate.archive import Archive, message_file
+from rsemigrate.archive import Archive
+from rsemigrate.drycheck import skipped_channels, verify_stored
 from rsemigrate.dryrun import (
     ContainerPlan,
     DegradationCount,
@@ -92,7 +92,7 @@ def check(request: CheckRequest) -> DryRunReport:
         if n > MAX_PROBLEMS_PER_KIND:
             report.problems.append(Problem(kind, "warning", "(summary)", f"{n - MAX_PROBLEMS_PER_KIND} more not listed"))
     _people(prep, scan, report)
-    report.skipped = dict(prep.skipped) | {reason: n for reason, n in _skipped_channels(plan, archive).items()}
+    report.skipped = dict(prep.skipped) | {reason: n for reason, n in skipped_channels(archive, plan.skipped).items()}
     report.degradations = [DegradationCount(kind, n, DEGRADATIONS.get(kind, kind))
                            for kind, n in sorted(scan.degradations.items(), key=lambda kv: (-kv[1], kv[0]))]
     report.estimate = _estimate(plan, report, scan)
@@ -161,30 +161,13 @@ def _check_file(archive: Archive, attachment: Attachment, where: str, scan: _Sca
     if key in scan.files:
         problem = scan.files[key]
     else:
-        problem = _verify_stored(archive, digest, attachment.size)
+        problem = verify_stored(archive, digest, attachment.size)
         scan.files[key] = problem
         if problem is None and attachment.size:
             scan.upload_bytes += attachment.size
             scan.requests += 1 if attachment.size <= SIMPLE_UPLOAD_MAX else 1 + math.ceil(attachment.size / FRAGMENT)
     if problem:
         scan.problem("file-unavailable", "lost", f"{where}: file {attachment.name or attachment.id}", problem)
-
-
-def _verify_stored(archive: Archive, digest: str | None, size: int | None) -> str | None:
-    if not digest:
-        return "listed as present but has no sha256 in the archive"
-    path = archive.file_path(digest)
-    if not path.is_file():
-        return f"its content ({path.relative_to(archive.path)}) is missing from the archive"
-    if size is not None and path.stat().st_size != size:
-        return f"stored size {path.stat().st_size} differs from the recorded {size}"
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    if h.hexdigest() != digest:
-        return "its content does not match its sha256 (the archive is damaged: run rsemigrate verify)"
-    return None
 
 
 def _teams(plan: TeamsPlan, report: DryRunReport) -> None:
@@ -217,15 +200,6 @@ def _people(prep: Preparation, scan: _Scan, report: DryRunReport) -> None:
                 "no-author-account", "refused", f"user {who.source_id} ({who.name})",
                 f"wrote {scan.authors[who.source_id]} message(s) but maps to no account: "
                 "add them to the users mapping or set users.placeholder"))
-
-
-def _skipped_channels(plan: TeamsPlan, archive: Archive) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for channel, reason in plan.skipped:
-        n = sum(1 for _ in archive.lines(message_file(channel.id)))
-        if n:
-            counts[f"messages ({reason})"] += n
-    return counts
 
 
 def _estimate(plan: TeamsPlan, report: DryRunReport, scan: _Scan) -> Estimate:
