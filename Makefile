@@ -37,6 +37,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_export_slack.py
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_import_teams.py
+	$(BIN)/python bench/bench_import_matrix.py
 
 schema: $(VENV)/.installed
 	$(BIN)/python -m rsemigrate.schema schema/
