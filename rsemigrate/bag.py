@@ -94,16 +94,9 @@ class BagWriter:
 
     def write_payload(self, relpath: str, chunks: Iterator[bytes]) -> int:
         """Write a payload file from chunks, hashing as it goes; returns its size."""
-        path = self.data / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        out = HashingWriter(path)
-        try:
-            for chunk in chunks:
-                out.write(chunk)
-        finally:
-            out.close()
-        self.record(relpath, out.hexdigest(), out.size)
-        return out.size
+        digest, size = write_file(self.data / relpath, chunks)
+        self.record(relpath, digest, size)
+        return size
 
     def seal(self, tag_files: dict[str, bytes], bag_info: dict[str, str]) -> str:
         """Write the tag files and manifests, rename into place; returns the seal."""
@@ -218,6 +211,18 @@ def _check_oxum(bag: Path, payload: dict[str, str]) -> list[Finding]:
     octets = sum((bag / p).stat().st_size for p in payload if (bag / p).is_file())
     actual = f"{octets}.{len(payload)}"
     return [] if actual == oxum else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
+
+
+def write_file(path: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
+    """Write a new file from chunks, returning (sha256, size) computed on the way."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = HashingWriter(path)
+    try:
+        for chunk in chunks:
+            out.write(chunk)
+    finally:
+        out.close()
+    return out.hexdigest(), out.size
 
 
 def copy_hashing(src: BinaryIO, dest: Path) -> tuple[str, int]:

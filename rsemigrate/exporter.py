@@ -14,22 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
-from itertools import chain, groupby
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
 import orjson
 
 from .archive import HEADER_FILE, RECORD_FILES, FileStore, message_file
-from .bag import BagWriter
+from .bag import BagWriter, write_file
 from .connector import Connector, ReadFn
 from .errors import InputError
 from .header import Counts, Event, Header, Source, Tool, Window
-from .reading import in_child, prepared_batches
 from .records import Attachment, Channel, Group, ReportEntry, SourceInfo, User
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
 from .timestamps import format_utc
+from .workers import in_child, prepared_batches
 
 #: progress(phase, amount done so far): records in phase "read", bytes in phase "write".
 Progress = Callable[[str, int], None]
@@ -80,17 +80,16 @@ def run_export(connector: Connector, source: Path, output: Path, *,
 
 def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
                      progress: Progress) -> tuple[Spool, SourceInfo | None, str]:
-    """Spool every record the connector reads (in the reader process, see reading.py), while a
+    """Spool every record the connector reads (in a worker process, see workers.py), while a
     thread here hashes the input, so the provenance checksum costs no extra wall time."""
     spool = Spool(writer.root / "spool")
     files = FileStore(writer)
     info = None
-    batches = in_child(lambda: prepared_batches(read(tree, files), files))
-    first = next(batches)  # the reader process is forked by now: only then may threads start
-    with ThreadPoolExecutor(1) as pool:
+    batches = in_child(lambda: prepared_batches(read(tree, files), files, spool.log_path))
+    with ThreadPoolExecutor(1) as pool:  # started after the fork, as threads must be
         digest = pool.submit(tree.digest)
         done = 0
-        for batch in chain([first], batches):
+        for batch in batches:
             for stored in batch.stored:
                 writer.record(*stored)
             for item in batch.items:
@@ -109,11 +108,25 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
         writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
     writer.write_payload(RECORD_FILES[ReportEntry], _lines(spool.report()))
 
-    # Messages arrive grouped by channel, oldest first: stream each group into its own file.
+    # Messages arrive grouped by channel, oldest first. A worker process writes the files of
+    # every other channel while this one writes the rest: hashing and writing use both cores.
+    data = writer.data
+    theirs = in_child(lambda: _channel_files(data, spool.messages(1, 2)))
     done = 0
-    for channel_id, rows in groupby(spool.messages(), key=itemgetter(0)):
-        done += writer.write_payload(message_file(channel_id), (body + b"\n" for _, body in rows))
+    for relpath, digest, size in _channel_files(data, spool.messages(0, 2)):
+        writer.record(relpath, digest, size)
+        done += size
         progress("write", done)
+    for relpath, digest, size in theirs:
+        writer.record(relpath, digest, size)
+
+
+def _channel_files(data: Path, rows: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, str, int]]:
+    """Write each channel's messages into its file; yields (payload path, sha256, size)."""
+    for channel_id, group in groupby(rows, key=itemgetter(0)):
+        relpath = message_file(channel_id)
+        digest, size = write_file(data / relpath, (body + b"\n" for _, body in group))
+        yield relpath, digest, size
 
 
 def _lines(bodies: Iterator[bytes]) -> Iterator[bytes]:

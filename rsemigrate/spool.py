@@ -42,17 +42,36 @@ CREATE TABLE report (seq INTEGER PRIMARY KEY, action TEXT, body BLOB);
 """
 
 
-#: A record reduced to what the spool stores: a tag, its keys and its serialised body. Tuples,
-#: because they cross a process boundary once per message (see reading.py).
+#: A record reduced to what the spool stores: a tag and its keys, with its serialised body, or for
+#: a message the body's place in the body log. Tuples, because they cross a process boundary
+#: once per message (see workers.py); message bodies, the bulk, never do.
 Prepared = tuple
 
 
-def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry) -> Prepared:
+class BodyLog:
+    """The append-only file of serialised message bodies, written by whoever prepares them."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "ab", buffering=1 << 20)
+        self.size = self._fh.tell()
+
+    def append(self, body: bytes) -> int:
+        """Write `body`; returns its offset."""
+        offset = self.size
+        self._fh.write(body)
+        self.size += len(body)
+        return offset
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry, log: BodyLog) -> Prepared:
     body = orjson.dumps(record)
     if record.__class__ is Message:
         m: Message = record  # type: ignore[assignment]
         return ("m", m.id, m.channel_id, m.thread_id, m.reply_to_id, m.author_id,
-                sort_key(m.created_at.utc), m.deleted_at is not None, body)
+                sort_key(m.created_at.utc), m.deleted_at is not None, log.append(body), len(body))
     if isinstance(record, ReportEntry):
         return ("r", record.action, body)
     # attr: the one field counts need (a channel's kind, an attachment's status).
@@ -64,8 +83,8 @@ class Spool:
     def __init__(self, folder: Path) -> None:
         folder.mkdir()
         self.folder = folder
-        self._log = open(folder / "bodies", "wb", buffering=1 << 20)
-        self._log_size = 0
+        #: where `prepare` appends message bodies (see BodyLog).
+        self.log_path = folder / "bodies"
         #: channel ids as small integers: a cheaper sort key than the id strings.
         self._channel_numbers: dict[str, int] = {}
         self._db = sqlite3.connect(folder / "keys.sqlite", isolation_level=None)
@@ -82,16 +101,13 @@ class Spool:
         """Store one prepared record; the order of calls is the source order (later wins)."""
         self._seq += 1
         if item[0] == "m":  # the hot path: once per message, so kept lean
-            _, mid, channel_id, thread_id, reply_to_id, author_id, key, deleted, body = item
+            _, mid, channel_id, thread_id, reply_to_id, author_id, key, deleted, offset, size = item
             numbers = self._channel_numbers
             channel = numbers.get(channel_id)
             if channel is None:
                 channel = numbers[channel_id] = len(numbers)
-            size = len(body)
             self._messages.append((self._seq, mid, channel, thread_id, reply_to_id, author_id, key,
-                                   deleted, self._log_size, size))
-            self._log.write(body)
-            self._log_size += size
+                                   deleted, offset, size))
             if len(self._messages) >= _BATCH:
                 self._flush()
         elif item[0] == "r":
@@ -101,6 +117,11 @@ class Spool:
             self._entities.append((item[1], item[2], self._seq, item[3], item[4]))
             if len(self._entities) >= _BATCH:
                 self._flush()
+
+    def _report(self, entry: ReportEntry) -> None:
+        self._seq += 1
+        self._db.execute("INSERT INTO report (seq, action, body) VALUES (?, ?, ?)",
+                         (self._seq, entry.action, orjson.dumps(entry)))
 
     def _flush(self) -> None:
         # An entity announced again unchanged is not a duplicate, a changed one is. Messages
@@ -118,7 +139,6 @@ class Spool:
     def finish(self) -> None:
         """Index for the archive order and report duplicates and dangling references."""
         self._flush()
-        self._log.close()
         db = self._db
         db.executemany("INSERT INTO channel_number VALUES (?, ?)",
                        ((n, cid) for cid, n in self._channel_numbers.items()))
@@ -128,12 +148,12 @@ class Spool:
             "SELECT id, count(*), max(seq) FROM message GROUP BY id HAVING count(*) > 1").fetchall()
         for mid, copies, latest in duplicates:
             db.execute("DELETE FROM message WHERE id = ? AND seq != ?", (mid, latest))
-            self.add(prepare(ReportEntry("duplicate", "message", mid,
-                                 f"exported {copies} times; the last copy was kept")))
+            self._report(ReportEntry("duplicate", "message", mid,
+                                 f"exported {copies} times; the last copy was kept"))
         for kind, eid, changed in db.execute(
             "SELECT kind, id, changed FROM entity WHERE changed > 0").fetchall():
-            self.add(prepare(ReportEntry("duplicate", kind, eid,
-                                 f"listed {changed + 1} times with different content; the last was kept")))
+            self._report(ReportEntry("duplicate", kind, eid,
+                                 f"listed {changed + 1} times with different content; the last was kept"))
         self._report_dangling()
         db.execute("CREATE INDEX message_order ON message (channel, at, id, offset, length)")
         db.execute("COMMIT")
@@ -154,23 +174,31 @@ class Spool:
             missing = (f"SELECT {ref}, count(*) FROM message m JOIN channel_number c ON c.n = m.channel"
                        f" WHERE {ref} IS NOT NULL AND NOT EXISTS ({exists}) GROUP BY 1")
             for target, n in self._db.execute(missing).fetchall():
-                self.add(prepare(ReportEntry("missing", record_type, target,
-                                     f"{record_type} {target} " + reason.format(n=n))))
+                self._report(ReportEntry("missing", record_type, target,
+                                     f"{record_type} {target} " + reason.format(n=n)))
 
     def entities(self, kind: str) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM entity WHERE kind = ? ORDER BY seq", (kind,)):
             yield body
 
-    def messages(self) -> Iterator[tuple[str, bytes]]:
-        """(channel id, serialised message), grouped by channel, oldest first, ties by id."""
+    def messages(self, share: int = 0, shares: int = 1) -> Iterator[tuple[str, bytes]]:
+        """(channel id, serialised message), grouped by channel, oldest first, ties by id.
+
+        Only the channels of one share out of `shares`, so that several processes can write the
+        payload at once; each reads through its own read-only connection, which is what makes
+        this safe in a forked process.
+        """
         names = {n: cid for cid, n in self._channel_numbers.items()}
-        fd = os.open(self.folder / "bodies", os.O_RDONLY)
+        db = sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
+        fd = os.open(self.log_path, os.O_RDONLY)
         try:
-            for channel, offset, length in self._db.execute(
-                    "SELECT channel, offset, length FROM message ORDER BY channel, at, id"):
+            for channel, offset, length in db.execute(
+                    "SELECT channel, offset, length FROM message WHERE channel % ? = ?"
+                    " ORDER BY channel, at, id", (shares, share)):
                 yield names[channel], os.pread(fd, length, offset)
         finally:
             os.close(fd)
+            db.close()
 
     def report(self) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM report ORDER BY seq"):
@@ -205,5 +233,4 @@ class Spool:
 
     def close(self) -> None:
         self._db.close()
-        self._log.close()
         shutil.rmtree(self.folder)

@@ -147,7 +147,7 @@ def test_a_reader_that_dies_is_an_error_and_leaves_nothing(tmp_path):
         os.kill(os.getpid(), signal.SIGKILL)  # the reader process, killed mid-export
         yield from []
 
-    with pytest.raises(RsemigrateError, match="reader process stopped unexpectedly"):
+    with pytest.raises(RsemigrateError, match="worker process stopped unexpectedly"):
         archive_from_records(tmp_path, records())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
 

@@ -1,0 +1,104 @@
+"""Runs work of the export in a child process, so that it uses both cores: the connector's
+`read` while the parent spools, and half of the message files while the parent writes the other.
+
+The child is forked, so neither the connector nor the open export has to be pickled. It turns
+each record into the spool's prepared tuple (serialising the body, the costliest step), appends
+message bodies to the spool's body log itself, and sends only the small tuples through a pipe
+in batches; the parent only indexes them. Where `fork` does not exist the
+same batches are made in-process. A failure in the child arrives in the parent as the same
+exception, and a child that dies is an error, never a silently short archive.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TypeVar
+
+from .archive import FileStore
+from .errors import RsemigrateError
+from .records import Record, SourceInfo
+from .spool import BodyLog, Prepared, prepare
+
+_BATCH = 1000
+T = TypeVar("T")
+
+
+@dataclass
+class Batch:
+    items: list[Prepared]
+    #: files the connector stored meanwhile: (payload path, sha256, size) for the manifest.
+    stored: list[tuple[str, str, int]] = field(default_factory=list)
+    #: what the connector said about the export, on the last batch.
+    info: SourceInfo | None = None
+
+
+def prepared_batches(records: Iterator[Record], files: FileStore, log_path: Path) -> Iterator[Batch]:
+    """Prepared records in batches; message bodies go straight to the body log at `log_path`,
+    which is complete when the last batch is yielded."""
+    items: list[Prepared] = []
+    info = None
+    log = BodyLog(log_path)
+    try:
+        for record in records:
+            if isinstance(record, SourceInfo):
+                info = record
+                continue
+            items.append(prepare(record, log))
+            if len(items) >= _BATCH:
+                yield Batch(items, files.drain())
+                items = []
+    finally:
+        log.close()
+    yield Batch(items, files.drain(), info)
+
+
+def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """The items of `produce()`, computed in a forked child process when the platform can.
+
+    The child is running when this returns, so the caller can work in parallel before it
+    takes the first item (and may start threads: the fork is behind it).
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return produce()
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_produce, args=(produce, sender), name="rsemigrate-worker", daemon=True)
+    child.start()
+    sender.close()
+    return _receive(child, receiver)
+
+
+def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -> Iterator[T]:
+    try:
+        while True:
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:
+                raise RsemigrateError("an export worker process stopped unexpectedly "
+                                      f"(exit code {child.join(5) or child.exitcode})") from None
+            if kind == "error":
+                raise payload
+            if kind == "done":
+                return
+            yield payload
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce(produce: Callable[[], Iterator[T]], sender: Connection) -> None:
+    try:
+        for item in produce():
+            sender.send(("item", item))
+        sender.send(("done", None))
+    except BaseException as exc:  # everything, Ctrl-C included, must reach the parent
+        try:
+            sender.send(("error", exc))
+        except Exception:  # an exception that cannot be pickled still arrives, as text
+            sender.send(("error", RsemigrateError(f"{type(exc).__name__}: {exc}")))
