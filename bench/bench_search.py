@@ -6,7 +6,10 @@
 The archive is written through the real exporter by an in-process connector that yields
 French/English messages with Zipf-distributed words, and cached under bench/out/. Every figure
 is compared with a baseline measured in the same run on the same machine:
-  - build: a bare FTS5 table (same tokenizer) filled by executemany with the same texts;
+  - build: a bare FTS5 table (same tokenizer) filled by executemany with the same texts. Both
+    start without a file (deleting a previous one is not timed) and run in fresh processes,
+    alternated --builds times; the medians and the median of the ratios are reported, since
+    the machine may be shared (the build uses two processes, the baseline one);
   - queries: a linear scan of the messages JSONL (orjson.loads, then a substring test).
 Goals: build <= 2x the baseline, p95 <= 50 ms newest-first, >= 20x faster than the scan.
 """
@@ -143,8 +146,10 @@ def texts(archive: Archive) -> Iterator[str]:
 # -- measured in subprocesses, so peak memory is the build's alone ------------------------------
 
 def child_build(archive: Path, index: Path) -> dict:
+    index.unlink(missing_ok=True)  # like the baseline: freeing an old 400 MB file is not building
     report = build_index(Archive(archive), index, lambda phase, advance, total: None)
-    return {"seconds": report.seconds, "messages": report.messages, "max_rss_kb": _max_rss()}
+    return {"seconds": report.seconds, "messages": report.messages, "max_rss_kb": _max_rss(),
+            "reader_max_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
 
 
 def child_baseline(archive: Path, index: Path) -> dict:
@@ -211,19 +216,30 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--builds", type=int, default=3,
+                        help="build/baseline pairs, alternated; medians are reported (the machine may be shared)")
     args = parser.parse_args()
 
     archive_path = archive_for(args.messages)
     index_path = archive_path.parent / "archive.index.sqlite"
-    build = in_child("child-build", archive_path, index_path)
-    base = in_child("child-baseline", archive_path, archive_path.parent / "baseline.sqlite")
+    builds, bases = [], []
+    for _ in range(args.builds):
+        builds.append(in_child("child-build", archive_path, index_path))
+        bases.append(in_child("child-baseline", archive_path, archive_path.parent / "baseline.sqlite"))
+    ratios = sorted(build["seconds"] / base["seconds"] for build, base in zip(builds, bases))
+    build_s = statistics.median(build["seconds"] for build in builds)
+    base_s = statistics.median(base["seconds"] for base in bases)
+    build, base = builds[-1], bases[-1]
     rows = [
         ("messages", f"{build['messages']:,}", ""),
-        ("index build", f"{build['seconds']:.1f} s", f"{build['messages'] / build['seconds']:,.0f} msg/s"),
-        ("baseline: bare FTS5 executemany", f"{base['seconds']:.1f} s",
-         f"{build['messages'] / base['seconds']:,.0f} msg/s"),
-        ("build / baseline (goal <= 2)", f"{build['seconds'] / base['seconds']:.2f}x", ""),
-        ("build peak RSS", f"{build['max_rss_kb'] / 1024:.0f} MB", ""),
+        ("index build (median)", f"{build_s:.1f} s", f"{build['messages'] / build_s:,.0f} msg/s; runs: "
+         + ", ".join(f"{b['seconds']:.1f}" for b in builds)),
+        ("baseline: bare FTS5 executemany (median)", f"{base_s:.1f} s",
+         f"{build['messages'] / base_s:,.0f} msg/s; runs: " + ", ".join(f"{b['seconds']:.1f}" for b in bases)),
+        ("build / baseline (goal <= 2), median", f"{statistics.median(ratios):.2f}x",
+         "runs, sorted: " + ", ".join(f"{r:.2f}" for r in ratios)),
+        ("build peak RSS", f"{max(b['max_rss_kb'] for b in builds) / 1024:.0f} MB",
+         f"+ {max(b['reader_max_rss_kb'] for b in builds) / 1024:.0f} MB in the reader process"),
         ("text size", f"{base['text_bytes'] / 1e6:.0f} MB", ""),
         ("index file / text", f"{index_path.stat().st_size / base['text_bytes']:.2f}x",
          f"{index_path.stat().st_size / 1e6:.0f} MB (holds a copy of the text)"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+
+import pytest
 
 from rsemigrate import bag
 
@@ -140,3 +143,64 @@ def test_large_archives_are_read_in_a_child_process(build, cli, monkeypatch) -> 
     result = cli.run("index", archive, "--force")
     assert result.exit_code == 2
     assert result.output.startswith("Error: data/messages/c-gen.jsonl line 5: ")
+
+
+@pytest.mark.parametrize("budget", [100_000, 200, 1])  # one read; read-ahead to the horizon; budget cap
+def test_messages_are_numbered_in_time_order_across_channels(build, cli, monkeypatch, budget) -> None:
+    from rsemigrate.records import Body, Channel, Message, Timestamp
+    from rsemigrate.search.sqlite import read
+
+    monkeypatch.setattr(read, "_ROW_BUDGET", budget)
+    rng = random.Random(budget)
+    channels = [Channel(f"c{i}", "feed", f"channel {i}") for i in range(7)]
+    messages = []
+    for i in range(400):
+        second = rng.randrange(150) if i % 5 else 75  # many messages in the same second
+        stamp = Timestamp(f"2020-05-01T10:{second // 60:02d}:{second % 60:02d}Z", "raw")
+        channel = channels[0].id if i % 3 == 0 else rng.choice(channels).id  # one busier channel
+        messages.append(Message(id=f"x{rng.randrange(10**6)}-{i}", channel_id=channel, thread_id=f"t{i}",
+                                author_id="u-ann", created_at=stamp, body=Body("plain", "texte"), text="texte"))
+
+    def records(files):
+        yield from build.sample_records(files)
+        yield from channels
+        yield from messages
+
+    archive = build.archive(records)
+    cli.ok("index", archive)
+    with sqlite3.connect(archive.parent / "archive.index.sqlite") as db:
+        ordered = db.execute("SELECT message_id, at_us FROM message WHERE channel_seq > 3 ORDER BY seq").fetchall()
+    assert [mid for mid, _ in ordered] == [m.id for m in sorted(messages, key=lambda m: (m.created_at.utc, m.id))]
+    assert [at for _, at in ordered] == sorted(at for _, at in ordered)
+
+
+def test_missing_values_are_null_and_texts_stay_texts(build, cli) -> None:
+    def records(files):
+        yield from build.sample_records(files)
+        yield build.message("z0", "c-fin", "u-ann", "titre zéro", "2019-06-01", title="0")
+        yield build.message("z1", "c-fin", "u-ann", "titre vide", "2019-06-02", title="")
+
+    archive = build.archive(records)
+    cli.ok("index", archive)
+    with sqlite3.connect(archive.parent / "archive.index.sqlite") as db:
+        rows = {mid: row for mid, *row in db.execute(
+            "SELECT message_id, title, reply_to_id, edited_at, deleted_at, deleted, edited, reply,"
+            " has_attachment, private FROM message WHERE message_id IN ('z0', 'z1', 'm3', 'm4', 'm8')")}
+    assert rows["z0"] == ["0", None, None, None, 0, 0, 0, 0, 0]
+    assert rows["z1"] == ["", None, None, None, 0, 0, 0, 0, 0]
+    assert rows["m3"] == [None, "m2", "2019-01-04T10:00:00Z", None, 0, 1, 1, 0, 0]
+    assert rows["m4"][4:8] == [0, 0, 0, 1]
+    assert rows["m8"] == [None, None, None, "2019-03-05T10:00:00Z", 1, 0, 0, 0, 1]
+
+
+def test_a_reader_process_that_dies_is_an_error(build, cli, monkeypatch) -> None:
+    from rsemigrate.search.sqlite import read
+
+    monkeypatch.setattr(read, "_CHILD_FROM", 0)
+    monkeypatch.setattr(read, "_CHILD_CODE", "import os; os._exit(3)")
+    archive = build.archive()
+    result = cli.run("index", archive)
+    assert result.exit_code == 2
+    assert "the index reader stopped unexpectedly (exit code 3)" in result.output
+    assert not (archive.parent / "archive.index.sqlite").exists()
+    assert [p.name for p in archive.parent.iterdir() if p.name.startswith(".")] == []

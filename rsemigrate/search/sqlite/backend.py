@@ -39,7 +39,8 @@ from ..backend import (
 from ..query import Query, QueryError
 from .build import build_index
 from .compile import Plan, plan
-from .tables import FTS_TABLE, SCHEMA_VERSION, AttachmentRow, ChannelRow, MessageRow, MetaRow, PersonRow, fold
+from .folding import fold
+from .tables import FTS_TABLE, SCHEMA_VERSION, AttachmentRow, ChannelRow, MessageRow, MetaRow, PersonRow
 
 #: a text with fewer matches is cheapest to walk in full; filters leaving fewer rows than
 #: _FEW_ROWS are cheapest to probe one by one (~10 µs a probe) when the text matches many.
