@@ -21,11 +21,15 @@ import signal
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .crashpoint import crash_point
-from .errors import RsemigrateError
+from .errors import InputError, RsemigrateError
 from .ledger import DONE, FAILED, SENDING, SENT, SKIPPED, Container, Ledger, Message
+from .target import CheckRequest
+
+if TYPE_CHECKING:
+    from .dryrun import DryRunReport
 
 T = TypeVar("T")
 #: how often a post may move to a later millisecond because someone else's post holds its time.
@@ -186,6 +190,23 @@ class RunContext:
     view: ImportView
     stop: Stop
     sent: int = 0
+
+
+def admit(ledger: Ledger, request: ImportRequest, check: Callable[[CheckRequest], DryRunReport]) -> None:
+    """Refuse to start what would post twice or post blind: a new import over a started ledger,
+    a resume with nothing to resume, and a first run whose dry run is not clean."""
+    started = ledger.migration()
+    if started is not None and not request.resume:
+        raise InputError(f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
+                         "UTC: continue it with --resume (a second import would post everything twice)")
+    if started is None and request.resume:
+        raise InputError(f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume")
+    if started is None:
+        report = check(CheckRequest(request.archive, request.plan))
+        if not report.clean:
+            bad = [p for p in report.problems if p.severity != "warning"]
+            raise InputError(f"the dry run is not clean ({len(bad)} problem(s), e.g. {bad[0].kind}: {bad[0].where}):"
+                             f" run `rsemigrate plan check {request.archive} --plan {request.plan}` and fix the plan first")
 
 
 def run_until_stopped(main: Callable[[Stop], Awaitable[T]]) -> T:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from rsemigrate.archive import Archive
 from rsemigrate.crashpoint import crash_point
-from rsemigrate.errors import InputError
 from rsemigrate.importer import (
     ImportReport,
     ImportRequest,
@@ -31,6 +30,7 @@ from rsemigrate.importer import (
     Stop,
     Unavailable,
     accept_gaps,
+    admit,
     in_parallel,
     outcomes,
     run_until_stopped,
@@ -76,25 +76,8 @@ def run_import(request: ImportRequest) -> ImportReport:
 
 def run_session(request: ImportRequest, archive: Archive, plan: TeamsPlan, session: Session) -> ImportReport:
     with Ledger(session.ledger_url) as ledger:
-        started = ledger.migration()
-        if started is not None and not request.resume:
-            raise InputError(f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
-                             "UTC: continue it with --resume (a second import would post everything twice)")
-        if started is None and request.resume:
-            raise InputError(f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume")
-        if started is None:
-            _refuse_unclean(request)
+        admit(ledger, request, check)
         return run_until_stopped(lambda stop: _run(request, archive, plan, session, ledger, stop))
-
-
-def _refuse_unclean(request: ImportRequest) -> None:
-    from rsemigrate.target import CheckRequest
-
-    report = check(CheckRequest(request.archive, request.plan))
-    if not report.clean:
-        bad = [p for p in report.problems if p.severity != "warning"]
-        raise InputError(f"the dry run is not clean ({len(bad)} problem(s), e.g. {bad[0].kind}: {bad[0].where}): "
-                         f"run `rsemigrate plan check {request.archive} --plan {request.plan}` and fix the plan first")
 
 
 async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, session: Session, ledger: Ledger,
