@@ -13,7 +13,19 @@ from collections.abc import Iterable, Mapping
 
 from .archive import Archive, message_file
 from .dryrun import DryRunReport, Problem, UnmappedUser
+from .plan import PlanHeader
 from .records import Channel, User
+
+
+def plan_written_for(header: PlanHeader, archive: Archive) -> list[Problem]:
+    """Warnings when the plan was written for another archive, or before this one changed."""
+    if header.archive_id and header.archive_id != archive.header.archive_id:
+        return [Problem("other-archive", "warning", "plan [plan] archive_id",
+                        "the plan was written for another archive; review its destinations")]
+    if header.archive_seal and header.archive_seal != archive.seal():
+        return [Problem("archive-changed", "warning", "plan [plan] archive_seal",
+                        "the archive changed since the plan was written; review its destinations")]
+    return []
 
 
 def verify_stored(archive: Archive, digest: str | None, size: int | None) -> str | None:

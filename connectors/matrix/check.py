@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.drycheck import report_people, skipped_channels, verify_stored
+from rsemigrate.drycheck import plan_written_for, report_people, skipped_channels, verify_stored
 from rsemigrate.dryrun import ContainerPlan, DegradationCount, DryRunReport, Estimate, ParentPlan, Problem
 from rsemigrate.target import CheckRequest
 from transforms.draft import DEGRADATIONS
@@ -57,13 +57,7 @@ def check(request: CheckRequest) -> DryRunReport:
     report = DryRunReport("matrix", str(request.archive), str(request.plan), online=request.online,
                           parent_label="spaces", loose_label="Rooms")
     report.problems.extend(plan.problems)
-    header = plan.common.header
-    if header.archive_id and header.archive_id != archive.header.archive_id:
-        report.problems.append(Problem("other-archive", "warning", "plan [plan] archive_id",
-                                       "the plan was written for another archive; review its destinations"))
-    elif header.archive_seal and header.archive_seal != archive.seal():
-        report.problems.append(Problem("archive-changed", "warning", "plan [plan] archive_seal",
-                                       "the archive changed since the plan was written; review its destinations"))
+    report.problems.extend(plan_written_for(plan.common.header, archive))
     if request.online:
         from .preflight import run_preflight
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rsemigrate.archive import Archive
-from rsemigrate.drycheck import skipped_channels, verify_stored
+from rsemigrate.drycheck import plan_written_for, skipped_channels, verify_stored
 from rsemigrate.dryrun import (
     ContainerPlan,
     DegradationCount,
@@ -65,13 +65,7 @@ def check(request: CheckRequest) -> DryRunReport:
     plan = load_plan(request.plan, archive)
     report = DryRunReport("teams", str(request.archive), str(request.plan), online=request.online)
     report.problems.extend(plan.problems)
-    header = plan.common.header
-    if header.archive_id and header.archive_id != archive.header.archive_id:
-        report.problems.append(Problem("other-archive", "warning", "plan [plan] archive_id",
-                                       "the plan was written for another archive; review its destinations"))
-    elif header.archive_seal and header.archive_seal != archive.seal():
-        report.problems.append(Problem("archive-changed", "warning", "plan [plan] archive_seal",
-                                       "the archive changed since the plan was written; review its destinations"))
+    report.problems.extend(plan_written_for(plan.common.header, archive))
     unresolved: frozenset[str] = frozenset()
     if request.online:
         from .preflight import run_preflight
