@@ -8,10 +8,12 @@ package must not stop an export from another platform.
 
 from __future__ import annotations
 
+import importlib
 import warnings
+from collections.abc import Callable
 from functools import cache
 from importlib.metadata import entry_points
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .connector import Connector
 from .errors import InputError
@@ -35,6 +37,21 @@ def load_plugins(group: str, cls: type[T]) -> dict[str, T]:
             continue
         found[declared.name] = declared  # type: ignore[attr-defined]
     return dict(sorted(found.items()))
+
+
+def lazy(where: str) -> Callable[..., Any]:
+    """The function at `module:name`, imported on its first call.
+
+    Declarations are loaded to build `--help` and to list plugins, so they must not import a
+    platform's SDK or server; their functions point here instead.
+    """
+    module, _, name = where.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = name
+    return call
 
 
 @cache

@@ -11,52 +11,15 @@ events, found again by reading the room back), reconcile. Everything heavy loads
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from rsemigrate.dryrun import DryRunReport
-from rsemigrate.target import CheckRequest, InitRequest, Target
-
-if TYPE_CHECKING:
-    from rsemigrate.importer import ImportReport, ImportRequest
-    from rsemigrate.reconcile import ReconcileRequest, Reconciliation
-
-
-def _init_plan(request: InitRequest) -> str:
-    from .planinit import init_plan
-
-    return init_plan(request)
-
-
-def _check(request: CheckRequest) -> DryRunReport:
-    from .check import check
-
-    return check(request)
-
-
-def _import(request: ImportRequest) -> ImportReport:
-    from .importer import run_import
-
-    return run_import(request)
-
-
-def _reconcile(request: ReconcileRequest) -> Reconciliation:
-    from .reconcile import reconcile
-
-    return reconcile(request)
-
-
-def _commands() -> list[Any]:
-    from .cli import commands
-
-    return commands()
-
+from rsemigrate.registry import lazy
+from rsemigrate.target import Target
 
 target = Target(
     name="matrix",
     description="Matrix (Synapse) through an application service: plan, dry run, import, reconcile.",
-    init_plan=_init_plan,
-    check=_check,
-    commands=_commands,
-    run_import=_import,
-    reconcile=_reconcile,
+    init_plan=lazy("connectors.matrix.planinit:init_plan"),
+    check=lazy("connectors.matrix.check:check"),
+    commands=lazy("connectors.matrix.cli:commands"),
+    run_import=lazy("connectors.matrix.importer:run_import"),
+    reconcile=lazy("connectors.matrix.reconcile:reconcile"),
 )
