@@ -47,12 +47,25 @@ class RetryPolicy:
     max_wait: float = 300.0
 
 
-class _Again(Exception):
-    """A retryable answer; `wait` is what its Retry-After asked for, if anything."""
+class Again(Exception):
+    """A throttled or transient answer: the request is retried after `wait` seconds (None: back off)."""
 
     def __init__(self, wait: float | None) -> None:
         super().__init__(wait)
         self.wait = wait
+
+
+class Uncertain(Exception):
+    """A non-idempotent request may or may not have been applied: look before sending it again."""
+
+
+@dataclass
+class CallStats:
+    """Counts for an import's report: requests sent, answered 429, and retried."""
+
+    requests: int = 0
+    throttled: int = 0
+    retried: int = 0
 
 
 def redact(text: str, *secrets: str | None) -> str:
@@ -151,7 +164,7 @@ class Client:
             url = rebase(url, self.base_url)
         headers = {"Authorization": f"Bearer {self._token}"} if self._token and same_origin(url, self.base_url) else {}
         retrying = Retrying(stop=stop_after_attempt(self._retry.attempts), wait=self._wait,
-                            retry=retry_if_exception_type((_Again, httpx.TransportError)),
+                            retry=retry_if_exception_type((Again, httpx.TransportError)),
                             sleep=self._sleep, reraise=True)
         try:
             for attempt in retrying:
@@ -161,7 +174,7 @@ class Client:
                     if attempt.retry_state.attempt_number < self._retry.attempts and self._retryable(response):
                         wait = retry_after(response)
                         response.close()
-                        raise _Again(wait)
+                        raise Again(wait)
                     return response
         except httpx.TransportError as exc:
             raise RemoteError(self.redact(f"GET {url}: {type(exc).__name__}: {exc}")) from None
@@ -179,7 +192,7 @@ class Client:
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        return retry_wait(self._retry, state.attempt_number, error.wait if isinstance(error, _Again) else None)
+        return retry_wait(self._retry, state.attempt_number, error.wait if isinstance(error, Again) else None)
 
 
 def retry_wait(policy: RetryPolicy, attempt: int, asked: float | None) -> float:

@@ -14,7 +14,6 @@ The token goes in the Authorization header only, and no error message ever conta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ import httpx
 import orjson
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from rsemigrate.http import RetryPolicy, parse_retry_after, redact, retry_wait
+from rsemigrate.http import Again, CallStats, RetryPolicy, Uncertain, parse_retry_after, redact, retry_wait
 from rsemigrate.importer import Unavailable
 from rsemigrate.ratelimit import RateLimiter
 
@@ -42,25 +41,8 @@ class MatrixError(Exception):
         self.status, self.errcode, self.error = status, errcode, error
 
 
-class Uncertain(Exception):
-    """A send may or may not have been applied (5xx or a broken connection): read back first."""
-
-
 class MatrixUnavailable(Unavailable):
     """The homeserver kept failing (retries exhausted); the ledger keeps the state for --resume."""
-
-
-class _Again(Exception):
-    def __init__(self, wait: float | None) -> None:
-        super().__init__(wait)
-        self.wait = wait
-
-
-@dataclass
-class CallStats:
-    requests: int = 0
-    throttled: int = 0
-    retried: int = 0
 
 
 def q(value: str) -> str:
@@ -116,14 +98,14 @@ class MatrixClient:
         if json is not None:
             headers = {"Content-Type": "application/json"}
         retrying = AsyncRetrying(stop=stop_after_attempt(self.policy.attempts), wait=self._wait,
-                                 retry=retry_if_exception_type(_Again), reraise=True)
+                                 retry=retry_if_exception_type(Again), reraise=True)
         try:
             async for attempt in retrying:
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         self.stats.retried += 1
                     return await self._once(key, method, path, params, body, headers, safe_retry)
-        except _Again:
+        except Again:
             raise MatrixUnavailable(f"the homeserver kept failing after {self.policy.attempts} attempts "
                                     f"({method} {path.split('?')[0]}); nothing is lost: resume later with --resume") from None
         raise AssertionError("unreachable: tenacity returns, retries or re-raises")
@@ -135,27 +117,27 @@ class MatrixClient:
         try:
             response = await self._http.request(method, path, params=params, content=body, headers=headers)
         except _NOT_SENT:
-            raise _Again(None) from None
+            raise Again(None) from None
         except httpx.TransportError as error:
             if not safe_retry:
                 raise Uncertain(redact(f"connection lost: {type(error).__name__}", self._token)) from None
-            raise _Again(None) from None
+            raise Again(None) from None
         if response.status_code == 429:
             self.stats.throttled += 1
             wait = _wait_asked(response)
             self.limiter.hold(key, wait if wait is not None else self.policy.backoff)
-            raise _Again(wait)
+            raise Again(wait)
         if response.status_code in UNKNOWN_OUTCOME:
             if not safe_retry:
                 raise Uncertain(f"{response.status_code} from the homeserver")
-            raise _Again(_wait_asked(response))
+            raise Again(_wait_asked(response))
         if response.status_code >= 400:
             raise _error(response)
         return dict(orjson.loads(response.content or b"{}"))
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        return retry_wait(self.policy, state.attempt_number, error.wait if isinstance(error, _Again) else None)
+        return retry_wait(self.policy, state.attempt_number, error.wait if isinstance(error, Again) else None)
 
     # ── the calls the import makes ─────────────────────────────────────────────────────────────
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -43,7 +42,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph_core import GraphClientFactory
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from rsemigrate.http import RetryPolicy, parse_retry_after, rebase, retry_wait
+from rsemigrate.http import Again, CallStats, RetryPolicy, Uncertain, parse_retry_after, rebase, retry_wait
 from rsemigrate.importer import Unavailable
 from rsemigrate.ratelimit import RateLimiter
 
@@ -75,25 +74,8 @@ class GraphFailure(Exception):
         self.maybe_applied = maybe_applied
 
 
-class Uncertain(Exception):
-    """A non-idempotent request may or may not have been applied: look before sending it again."""
-
-
 class GraphUnavailable(Unavailable):
     """Graph kept failing (retries exhausted); the ledger keeps the state for --resume."""
-
-
-class _Again(Exception):
-    def __init__(self, wait: float | None) -> None:
-        super().__init__(wait)
-        self.wait = wait
-
-
-@dataclass
-class CallStats:
-    requests: int = 0
-    throttled: int = 0
-    retried: int = 0
 
 
 def model(cls: Callable[..., M], data: dict[str, Any]) -> M:
@@ -153,7 +135,7 @@ class GraphClient:
         been applied, GraphUnavailable when the attempts run out."""
         maybe_applied = False
         retrying = AsyncRetrying(stop=stop_after_attempt(self.policy.attempts), wait=self._wait,
-                                 retry=retry_if_exception_type(_Again), reraise=True)
+                                 retry=retry_if_exception_type(Again), reraise=True)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -169,29 +151,29 @@ class GraphClient:
                         if status == 429:
                             self.stats.throttled += 1
                             self.limiter.hold(key, wait if wait is not None else self.policy.backoff)
-                            raise _Again(wait) from None
+                            raise Again(wait) from None
                         if status in UNKNOWN_OUTCOME:
                             if not idempotent:
                                 raise Uncertain(f"{status} from Graph") from None
                             maybe_applied = True
-                            raise _Again(wait) from None
+                            raise Again(wait) from None
                         code, message = _describe(error)
                         raise GraphFailure(status, code, message, maybe_applied=maybe_applied) from None
                     except _NOT_SENT:
-                        raise _Again(None) from None
+                        raise Again(None) from None
                     except httpx.TransportError as error:
                         if not idempotent:
                             raise Uncertain(f"connection lost: {type(error).__name__}") from None
                         maybe_applied = True
-                        raise _Again(None) from None
-        except _Again:
+                        raise Again(None) from None
+        except Again:
             raise GraphUnavailable(f"Graph kept failing after {self.policy.attempts} attempts; "
                                    "nothing is lost: resume later with --resume") from None
         raise AssertionError("unreachable: tenacity returns, retries or re-raises")
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        return retry_wait(self.policy, state.attempt_number, error.wait if isinstance(error, _Again) else None)
+        return retry_wait(self.policy, state.attempt_number, error.wait if isinstance(error, Again) else None)
 
 
     async def send_json(self, key: str, method: str, path: str, body: dict[str, Any] | None = None, *,
