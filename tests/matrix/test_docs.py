@@ -15,7 +15,8 @@ DOC = (ROOT / "docs" / "matrix.md").read_text(encoding="utf-8")
 
 def problem_kinds():
     pattern = re.compile(r'(?:Problem\(|scan\.problem\()\s*"([a-z-]+)"')
-    for path in (ROOT / "connectors" / "matrix").glob("*.py"):
+    # the target's own checks, and the ones every target shares
+    for path in [*(ROOT / "connectors" / "matrix").glob("*.py"), ROOT / "rsemigrate" / "drycheck.py"]:
         yield from pattern.findall(path.read_text(encoding="utf-8"))
 
 
