@@ -97,6 +97,24 @@ def cli(*args: object, **env: str) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], env=env or None)
 
 
+def assert_sound(archive: Path, counts: Mapping[str, int]) -> None:
+    """`validate` and `verify` pass, and `stats --json` gives exactly `counts`."""
+    assert cli("validate", archive).exit_code == 0
+    assert cli("verify", archive).exit_code == 0
+    stats = cli("stats", archive, "--json")
+    assert stats.exit_code == 0 and json.loads(stats.output) == counts
+
+
+def assert_zip_exports_the_same(connector: str, fixture: Path, tmp_path: Path,
+                                counts: Mapping[str, int], report: Mapping[str, int]) -> None:
+    """The fixture zipped and exported through the command line gives the same counts, soundly."""
+    result = cli("export", connector, zipped(fixture, tmp_path / "export.zip"), "-o", tmp_path / "archive", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["counts"] == {**counts, "report": report}
+    assert cli("validate", tmp_path / "archive").exit_code == 0
+    assert cli("verify", tmp_path / "archive").exit_code == 0
+
+
 def write_json(folder: Path, files: Mapping[str, object]) -> Path:
     """Each `{relative path: JSON value}` written under `folder` (folders made as needed)."""
     for name, value in files.items():

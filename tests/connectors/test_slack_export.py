@@ -8,14 +8,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from connectors.slack import connector
 from connectors.slack.emulator import FilesEmulator
 from rsemigrate.archive import Archive
-from rsemigrate.cli import main
 from rsemigrate.errors import InputError, UnsafeInputError
 from rsemigrate.exporter import run_export
+
+from .conftest import assert_sound, assert_zip_exports_the_same, cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
 WORKSPACE = FIXTURES / "workspace"
@@ -26,18 +26,6 @@ REPORT = {"degraded": 6, "missing": 2, "quarantined": 2}
 PER_CHANNEL = {"C01GENERAL": 12, "C02RANDOM": 8, "C03PROJ": 3, "C04ARCH": 2, "G01SECRET": 2, "D01AB": 2,
                "G02MPIM": 1, "unlisted:stray-folder": 1}
 TOKEN = "xoxp-1111-2222-test-token"
-
-
-def cli(*args: object, **env: str):
-    return CliRunner().invoke(main, [str(a) for a in args], env=env or None)
-
-
-def zipped(folder: Path, target: Path) -> Path:
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(folder).as_posix())
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +50,11 @@ def test_nothing_lost_every_source_message_is_in_the_archive_or_the_report(archi
 
 
 def test_validate_verify_and_stats_agree(archive):
-    assert cli("validate", archive).exit_code == 0
-    assert cli("verify", archive).exit_code == 0
-    stats = cli("stats", archive, "--json")
-    assert stats.exit_code == 0 and json.loads(stats.output) == COUNTS
+    assert_sound(archive, COUNTS)
 
 
 def test_the_zipped_sample_exports_the_same_through_the_command_line(tmp_path):
-    result = cli("export", "slack", zipped(WORKSPACE, tmp_path / "export.zip"), "-o", tmp_path / "archive", "--json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["counts"] == {**COUNTS, "report": REPORT}
-    assert cli("validate", tmp_path / "archive").exit_code == 0
-    assert cli("verify", tmp_path / "archive").exit_code == 0
+    assert_zip_exports_the_same("slack", WORKSPACE, tmp_path, COUNTS, REPORT)
 
 
 def test_enterprise_grid_org_export_with_per_workspace_folders(tmp_path):
