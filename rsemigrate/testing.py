@@ -6,9 +6,11 @@ in memory, so a test of anything downstream of the archive starts from a genuine
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
+
+from click.testing import CliRunner, Result
 
 from .archive import FileStore
 from .connector import Connector
@@ -42,3 +44,10 @@ def archive_from_records(folder: Path, records: Iterable[Record | FileSpec], nam
     source = folder / f"{name}-source"
     source.mkdir(parents=True, exist_ok=True)
     return run_export(memory_connector(records), source, folder / name)
+
+
+def run_cli(*args: object, env: Mapping[str, str] | None = None) -> Result:
+    """`rsemigrate ARGS…` run in-process as a user would type it; `env` adds environment variables."""
+    from .cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], env=dict(env) if env else None)

@@ -12,14 +12,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from connectors.yammer import read
 from rsemigrate.archive import FileStore
 from rsemigrate.bag import BagWriter
-from rsemigrate.cli import main
 from rsemigrate.records import Record
 from rsemigrate.sources import open_source
+from rsemigrate.testing import run_cli
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "yammer"
 #: the newer Messages.csv layout; tests may pass another header.
@@ -93,8 +93,8 @@ def yammer(tmp_path: Path) -> YammerExport:
 
 
 def cli(*args: object, **env: str) -> Result:
-    """`rsemigrate ARGS…` run in-process as a user would type it; `env` adds environment variables."""
-    return CliRunner().invoke(main, [str(a) for a in args], env=env or None)
+    """`rsemigrate ARGS…` run in-process; keyword arguments add environment variables."""
+    return run_cli(*args, env=env)
 
 
 def assert_sound(archive: Path, counts: Mapping[str, int]) -> None:

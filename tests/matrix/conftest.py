@@ -17,12 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 import tomlkit
-from click.testing import CliRunner
 
 from connectors.matrix.appservice import read_tokens
-from rsemigrate.cli import main
 from rsemigrate.records import Attachment, Body, Channel, Group, Mention, Message, Reaction, SourceInfo, User
-from rsemigrate.testing import archive_from_records
+from rsemigrate.testing import archive_from_records, run_cli
 from rsemigrate.timestamps import parse_timestamp
 
 from .synapse import SERVER_NAME, Homeserver, ensure_installed
@@ -85,8 +83,7 @@ def build(tmp_path):
     return make
 
 
-def cli(*args, env=None):
-    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+cli = run_cli
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,9 @@ import io
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
 from connectors.teams.emulator import EmulatorConfig, GraphEmulator, User
 from connectors.teams.emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET
-from rsemigrate.cli import main
 from rsemigrate.records import (
     Attachment,
     Body,
@@ -24,7 +22,7 @@ from rsemigrate.records import (
 from rsemigrate.records import (
     User as SourceUser,
 )
-from rsemigrate.testing import archive_from_records
+from rsemigrate.testing import archive_from_records, run_cli
 from rsemigrate.timestamps import parse_timestamp
 
 TENANT_USERS = [User.make("ann@contoso.com", "Ann Martin"), User.make("bob@contoso.com", "Bob Durand"),
@@ -76,8 +74,7 @@ def build(tmp_path):
     return make
 
 
-def cli(*args, env=None):
-    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+cli = run_cli
 
 
 @pytest.fixture

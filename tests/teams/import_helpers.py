@@ -22,6 +22,7 @@ from connectors.teams.render import content_digest
 from rsemigrate.archive import Archive
 from rsemigrate.cli import main
 from rsemigrate.records import Attachment
+from rsemigrate.testing import run_cli
 
 from .conftest import message, sample_records
 
@@ -63,7 +64,7 @@ def plan_for(tmp_path: Path, archive: Path, emulator: GraphEmulator, *, client_i
 
 
 def cli(*args: object, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, [str(a) for a in args], env=SECRET_ENV | (env or {}))
+    return run_cli(*args, env=SECRET_ENV | (env or {}))
 
 
 def subprocess_cli(*args: object, crash: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
