@@ -32,7 +32,7 @@ from pathlib import Path
 
 import orjson
 
-from rsemigrate.archive import Archive, message_file
+from rsemigrate.archive import Archive
 from rsemigrate.connector import Connector
 from rsemigrate.exporter import run_export
 from rsemigrate.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
@@ -138,9 +138,8 @@ def archive_for(n: int) -> Path:
 
 
 def texts(archive: Archive) -> Iterator[str]:
-    for channel in archive.channels():
-        for _, line in archive.lines(message_file(channel.id)):
-            yield orjson.loads(line)["text"]
+    for _, line in archive.message_lines():
+        yield orjson.loads(line)["text"]
 
 
 # -- measured in subprocesses, so peak memory is the build's alone ------------------------------
@@ -200,9 +199,8 @@ def timed(function, repeat: int) -> float:
 
 def scan(archive: Archive, word: str) -> int:
     found = 0
-    for channel in archive.channels():
-        for _, line in archive.lines(message_file(channel.id)):
-            found += word in orjson.loads(line)["text"].lower()
+    for _, line in archive.message_lines():
+        found += word in orjson.loads(line)["text"].lower()
     return found
 
 

@@ -6,7 +6,9 @@
       data/groups.jsonl
       data/channels.jsonl
       data/attachments.jsonl
-      data/messages/<channel>.jsonl   one file per channel, chronological
+      data/messages/NNNNN.jsonl   messages: whole channels packed into numbered files, each
+                                  channel's lines contiguous and chronological
+      data/message_index.jsonl    where each channel's messages are (a MessageSpan a line)
       data/files/<ab>/<sha256>        attachment content, stored once per distinct content
       data/report.jsonl           everything skipped, quarantined, degraded, duplicated or missing
 
@@ -16,13 +18,12 @@ The human-readable spec is `schema/README.md`; the JSON Schemas beside it are ge
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import BinaryIO, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, TypeVar
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -37,6 +38,7 @@ from .records import (
     Channel,
     Group,
     Message,
+    MessageSpan,
     ReportEntry,
     User,
 )
@@ -47,26 +49,21 @@ RECORD_FILES = {
     Group: "groups.jsonl",
     Channel: "channels.jsonl",
     Attachment: "attachments.jsonl",
+    MessageSpan: "message_index.jsonl",
     ReportEntry: "report.jsonl",
 }
 MESSAGES_DIR = "messages"
 FILES_DIR = "files"
+#: a message file is closed once it holds this much; a channel is never split across files, so
+#: a channel larger than this has a file of its own.
+MESSAGE_FILE_SIZE = 64 << 20
 
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,79}")
 T = TypeVar("T")
 
 
-def message_file(channel_id: str) -> str:
-    """Payload path (relative to `data/`) of a channel's messages.
-
-    Ids that are safe file names are used as they are; any other id gets a readable prefix and a
-    digest, so two ids can never share a file and no id can name a path outside `messages/`.
-    """
-    if _SAFE_NAME.fullmatch(channel_id):
-        return f"{MESSAGES_DIR}/{channel_id}.jsonl"
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", channel_id)[:40].strip("_") or "channel"
-    digest = hashlib.sha256(channel_id.encode()).hexdigest()[:16]
-    return f"{MESSAGES_DIR}/{slug}-{digest}.jsonl"
+def message_file(number: int) -> str:
+    """Payload path (relative to `data/`) of message file `number` (1, 2, …)."""
+    return f"{MESSAGES_DIR}/{number:05d}.jsonl"
 
 
 def stored_file(sha256: str) -> str:
@@ -193,11 +190,55 @@ class Archive:
     def report(self) -> Iterator[ReportEntry]:
         return self.records(ReportEntry)
 
+    def spans(self) -> Iterator[MessageSpan]:
+        """Where each channel's messages are, in file order."""
+        return self.records(MessageSpan)
+
+    @cached_property
+    def _spans(self) -> dict[str, MessageSpan]:
+        # One entry per channel with messages: memory grows with channels, never with messages.
+        return {span.channel_id: span for span in self.spans()}
+
+    def message_count(self, channel_id: str) -> int:
+        """How many messages the channel has, from the index, without reading them."""
+        span = self._spans.get(channel_id)
+        return span.count if span else 0
+
+    def message_lines(self, channel_id: str | None = None) -> Iterator[tuple[str, bytes]]:
+        """(location, raw JSON) of one channel's messages, or of every channel's in turn (index
+        order), oldest first; nothing for an id without messages."""
+        for span in self._spans_of(channel_id):
+            for lineno, line in span_lines(self.data, span):
+                yield f"data/{span.file} line {lineno}", line
+
     def messages(self, channel_id: str | None = None) -> Iterator[Message]:
-        """Messages of one channel, or of every channel in turn, oldest first."""
-        ids = [channel_id] if channel_id is not None else [c.id for c in self.channels()]
-        for cid in ids:
-            yield from self.records(Message, message_file(cid))
+        """Messages of one channel, or of every channel in turn (index order), oldest first."""
+        for where, line in self.message_lines(channel_id):
+            yield decode(Message, line, where)
+
+    def _spans_of(self, channel_id: str | None) -> Iterable[MessageSpan]:
+        if channel_id is None:
+            return self.spans()
+        span = self._spans.get(channel_id)
+        return [span] if span else []
 
     def file_path(self, sha256: str) -> Path:
         return self.data / stored_file(sha256)
+
+
+def span_lines(data: Path, span: MessageSpan) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw JSON) of the lines a span covers. A span reaching past the end of its file
+    yields the lines there are; `validate` reports it."""
+    try:
+        fh = open(data / span.file, "rb")
+    except FileNotFoundError:
+        raise ArchiveError(f"data/{span.file}: missing, though data/message_index.jsonl lists "
+                           f"channel {span.channel_id}'s messages in it") from None
+    with fh:
+        fh.seek(span.offset)
+        left = span.length
+        for lineno, line in enumerate(fh, span.first_line):
+            if left <= 0:
+                return
+            left -= len(line)
+            yield lineno, line

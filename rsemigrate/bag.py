@@ -63,6 +63,11 @@ class HashingWriter:
         self._pending.clear()
         self._pending_size = 0
 
+    @property
+    def position(self) -> int:
+        """Bytes written so far, buffered ones included: where the next write lands."""
+        return self.size + self._pending_size
+
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
 

@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from .archive import Archive, message_file
+from .archive import Archive
 from .dryrun import DryRunReport, Problem, UnmappedUser
 from .plan import PlanHeader
 from .records import Channel, User
@@ -74,7 +74,7 @@ def skipped_channels(archive: Archive, skipped: Iterable[tuple[Channel, str]]) -
     """Messages of the channels the plan leaves out, by reason."""
     counts: Counter[str] = Counter()
     for channel, reason in skipped:
-        n = sum(1 for _ in archive.lines(message_file(channel.id)))
+        n = archive.message_count(channel.id)
         if n:
             counts[f"messages ({reason})"] += n
     return counts

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
-from itertools import groupby
+from itertools import count, groupby
 from operator import itemgetter
 from pathlib import Path
 
 import orjson
 
-from .archive import HEADER_FILE, RECORD_FILES, FileStore, message_file
-from .bag import BagWriter, write_file
+from .archive import HEADER_FILE, MESSAGE_FILE_SIZE, RECORD_FILES, FileStore, message_file
+from .bag import BagWriter, HashingWriter
 from .connector import Connector, ReadFn
 from .errors import InputError
 from .header import Counts, Event, Header, Source, Tool, Window
-from .records import Attachment, Channel, Group, ReportEntry, SourceInfo, User
+from .records import Attachment, Channel, Group, MessageSpan, ReportEntry, SourceInfo, User
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
 from .timestamps import format_utc
@@ -103,30 +103,61 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
     return spool, info, input_sha256
 
 
+#: below this many records, one process writes every message file: forking would cost more.
+_PARALLEL_FROM = 50_000
+
+
 def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
     for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
         writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
     writer.write_payload(RECORD_FILES[ReportEntry], _lines(spool.report()))
 
-    # Messages arrive grouped by channel, oldest first. A worker process writes the files of
-    # every other channel while this one writes the rest: hashing and writing use both cores.
+    # Messages arrive grouped by channel, oldest first. On a large export, a worker process packs
+    # every other channel into message files of its own while this one packs the rest: hashing
+    # and writing use both cores. The files are numbered alternately, so the names never clash.
+    # The worker sends its list once, at the end, so it never waits on this process to read.
     data = writer.data
-    theirs = in_child(lambda: _channel_files(data, spool.messages(1, 2)))
-    done = 0
-    for relpath, digest, size in _channel_files(data, spool.messages(0, 2)):
-        writer.record(relpath, digest, size)
-        done += size
+    shares = 2 if spool.records >= _PARALLEL_FROM else 1
+    theirs = in_child(lambda: iter([list(_message_files(data, spool.messages(1, 2), count(2, 2)))])) \
+        if shares == 2 else iter(())
+    files, done = [], 0
+    for file in _message_files(data, spool.messages(0, shares), count(1, shares)):
+        files.append(file)
+        done += file[2]
         progress("write", done)
-    for relpath, digest, size in theirs:
+    for their_files in theirs:
+        files += their_files
+    spans: list[MessageSpan] = []
+    for relpath, digest, size, file_spans in sorted(files, key=lambda file: (len(file[0]), file[0])):
         writer.record(relpath, digest, size)
+        spans += file_spans
+    writer.write_payload(RECORD_FILES[MessageSpan], _lines(map(orjson.dumps, spans)))
 
 
-def _channel_files(data: Path, rows: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, str, int]]:
-    """Write each channel's messages into its file; yields (payload path, sha256, size)."""
+def _message_files(data: Path, rows: Iterator[tuple[str, bytes]],
+                   numbers: Iterator[int]) -> Iterator[tuple[str, str, int, list[MessageSpan]]]:
+    """Pack whole channels, in order, into message files of about MESSAGE_FILE_SIZE, numbered
+    from `numbers`; yields (payload path, sha256, size, the channels' spans) per file."""
+    out: HashingWriter | None = None
+    relpath, spans, line = "", [], 1
     for channel_id, group in groupby(rows, key=itemgetter(0)):
-        relpath = message_file(channel_id)
-        digest, size = write_file(data / relpath, (body + b"\n" for _, body in group))
-        yield relpath, digest, size
+        if out is None:
+            relpath, spans, line = message_file(next(numbers)), [], 1
+            (data / relpath).parent.mkdir(exist_ok=True)
+            out = HashingWriter(data / relpath)
+        offset, lines = out.position, 0
+        for _, body in group:
+            out.write(body + b"\n")
+            lines += 1
+        spans.append(MessageSpan(channel_id, relpath, offset, out.position - offset, line, lines))
+        line += lines
+        if out.position >= MESSAGE_FILE_SIZE:
+            out.close()
+            yield relpath, out.hexdigest(), out.size, spans
+            out = None
+    if out is not None:
+        out.close()
+        yield relpath, out.hexdigest(), out.size, spans
 
 
 def _lines(bodies: Iterator[bytes]) -> Iterator[bytes]:

@@ -32,6 +32,8 @@ ReportAction = Literal["skipped", "quarantined", "degraded", "duplicate", "missi
 RFC3339_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6})?Z$"
 UtcString = Annotated[str, Field(pattern=RFC3339_UTC)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+#: a message file's payload path (relative to `data/`): numbered, and never outside `messages/`.
+MESSAGE_FILE = r"^messages/[0-9]{5,}\.jsonl$"
 
 #: Unknown fields are refused and every field is always written, so the JSON Schema is exact.
 STRICT = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
@@ -202,6 +204,26 @@ class SourceInfo:
     requested_until: Timestamp | None = None
 
 
+@dataclass(slots=True)
+class MessageSpan:
+    """Where one channel's messages are: `count` lines of `file`, from byte `offset` on for
+    `length` bytes, the first of them being line `first_line` of the file.
+
+    Channels are packed whole into a few large message files rather than one file each: an
+    archive of 100,000 private conversations would otherwise be 100,000 files, which every
+    file system, copy tool and archival store handles far worse than a handful of big ones.
+    """
+
+    __pydantic_config__ = STRICT
+
+    channel_id: str
+    file: Annotated[str, Field(pattern=MESSAGE_FILE)]
+    offset: Annotated[int, Field(ge=0)]
+    length: Annotated[int, Field(ge=1)]
+    first_line: Annotated[int, Field(ge=1)]
+    count: Annotated[int, Field(ge=1)]
+
+
 Record = User | Group | Channel | Message | Attachment | ReportEntry | SourceInfo
 
 #: record classes stored as JSONL in the payload, in dependency order, with their schema names.
@@ -211,5 +233,6 @@ PAYLOAD_RECORDS: dict[str, type] = {
     "channel": Channel,
     "attachment": Attachment,
     "message": Message,
+    "message_span": MessageSpan,
     "report": ReportEntry,
 }

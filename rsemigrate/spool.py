@@ -97,6 +97,11 @@ class Spool:
         self._messages: list[tuple] = []
         self._seq = 0
 
+    @property
+    def records(self) -> int:
+        """How many records were added, duplicates included."""
+        return self._seq
+
     def add(self, item: Prepared) -> None:
         """Store one prepared record; the order of calls is the source order (later wins)."""
         self._seq += 1

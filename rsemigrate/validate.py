@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .archive import RECORD_FILES, Archive, adapter, first_error, message_file, stored_file
+from .archive import MESSAGES_DIR, RECORD_FILES, Archive, adapter, first_error, span_lines, stored_file
 from .header import Counts
-from .records import Attachment, Channel, Group, Message, ReportEntry, User
+from .records import Attachment, Channel, Group, Message, MessageSpan, ReportEntry, User
 from .timestamps import utc_micros
 
 _SCHEMA = """
@@ -104,30 +104,74 @@ def _load(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:
             yield record
         elif record.action == "missing":
             db.execute("INSERT INTO known_missing VALUES (?, ?)", (record.record_type, record.record_id))
-    expected_files = {message_file(cid): cid for cid in channel_ids}
-    for path in sorted((archive.data / "messages").glob("*")):
-        relpath = f"messages/{path.name}"
-        if relpath not in expected_files:
-            yield Problem(f"data/{relpath}", "message file of no channel in data/channels.jsonl")
-    for relpath, channel_id in expected_files.items():
-        yield from _load_messages(archive, db, relpath, channel_id)
+    yield from _load_messages(archive, db, set(channel_ids))
 
 
-def _load_messages(archive: Archive, db: sqlite3.Connection, relpath: str, channel_id: str) -> Iterator[Problem]:
+def _load_messages(archive: Archive, db: sqlite3.Connection, channel_ids: set[str]) -> Iterator[Problem]:
+    """Check the index (every byte of every message file in exactly one channel's span, each
+    channel at most once) and load the messages of every span."""
+    index = f"data/{RECORD_FILES[MessageSpan]}"
+    by_file: dict[str, list[MessageSpan]] = {}
+    seen: set[str] = set()
+    for where, span in _records(archive, MessageSpan, RECORD_FILES[MessageSpan]):
+        if isinstance(span, Problem):
+            yield span
+            continue
+        assert isinstance(span, MessageSpan)
+        if span.channel_id in seen:
+            yield Problem(where, f"channel {span.channel_id} has a second span")
+            continue
+        seen.add(span.channel_id)
+        if span.channel_id not in channel_ids:
+            yield Problem(where, f"span of channel {span.channel_id}, which is not in data/channels.jsonl")
+        by_file.setdefault(span.file, []).append(span)
+    on_disk = {f"{MESSAGES_DIR}/{p.name}" for p in (archive.data / MESSAGES_DIR).glob("*")}
+    for relpath in sorted(on_disk - by_file.keys()):
+        yield Problem(f"data/{relpath}", f"message file that {index} does not list")
+    for relpath in sorted(by_file.keys() - on_disk):
+        yield Problem(index, f"lists data/{relpath}, which does not exist")
+    for relpath, spans in sorted(by_file.items()):
+        if relpath in on_disk:
+            spans.sort(key=lambda span: span.offset)
+            yield from _check_tiling(relpath, spans, (archive.data / relpath).stat().st_size)
+            for span in spans:
+                yield from _load_span(archive, db, span)
+
+
+def _check_tiling(relpath: str, spans: list[MessageSpan], size: int) -> Iterator[Problem]:
+    """Spans of one file (by offset) must follow each other, from its start to its end."""
+    offset, line = 0, 1
+    for span in spans:
+        if (span.offset, span.first_line) != (offset, line):
+            yield Problem(f"data/{relpath}", f"channel {span.channel_id}'s span starts at byte {span.offset}, "
+                                             f"line {span.first_line}; the span before it ends at byte "
+                                             f"{offset}, line {line}")
+        offset, line = span.offset + span.length, span.first_line + span.count
+    if offset != size:
+        yield Problem(f"data/{relpath}", f"{size} bytes, but its spans in data/{RECORD_FILES[MessageSpan]} "
+                                         f"end at byte {offset}")
+
+
+def _load_span(archive: Archive, db: sqlite3.Connection, span: MessageSpan) -> Iterator[Problem]:
+    check = adapter(Message)
     previous = None
     rows, links = [], []
-    for where, message in _records(archive, Message, relpath):
-        if isinstance(message, Problem):
-            yield message
+    lines = size = 0
+    for lineno, line in span_lines(archive.data, span):
+        lines, size = lines + 1, size + len(line)
+        where = f"data/{span.file} line {lineno}"
+        try:
+            message = check.validate_json(line)
+        except ValidationError as exc:
+            yield Problem(where, first_error(exc))
             continue
-        assert isinstance(message, Message)
-        if message.channel_id != channel_id:
+        if message.channel_id != span.channel_id:
             yield Problem(where, f"message {message.id} belongs to channel {message.channel_id}, "
-                                 f"not to this file's channel {channel_id}")
+                                 f"not to the span's channel {span.channel_id}")
         at = utc_micros(message.created_at.utc)
         if previous is not None and at < previous:
             yield Problem(where, f"message {message.id} is older than the line before it "
-                                 "(channel files are chronological)")
+                                 "(a channel's messages are chronological)")
         previous = at
         rows.append((message.id, message.channel_id, message.thread_id, message.reply_to_id,
                      message.author_id, message.deleted_at is not None, where))
@@ -139,6 +183,10 @@ def _load_messages(archive: Archive, db: sqlite3.Connection, relpath: str, chann
             links.clear()
     db.executemany("INSERT INTO message VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     db.executemany("INSERT INTO message_attachment VALUES (?, ?, ?)", links)
+    if (lines, size) != (span.count, span.length):
+        yield Problem(f"data/{span.file}", f"channel {span.channel_id}'s span is {span.count} lines and "
+                                           f"{span.length} bytes from byte {span.offset}, but the file holds "
+                                           f"{lines} lines and {size} bytes there")
 
 
 def _check_counts(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:

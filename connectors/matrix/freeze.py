@@ -27,7 +27,7 @@ from importlib.metadata import version
 
 import orjson
 
-from rsemigrate.archive import Archive, message_file
+from rsemigrate.archive import Archive
 from rsemigrate.ledger import Container, File, Frozen, Member, Message, Migration, Skip
 
 from .plan import MatrixPlan, Room
@@ -112,7 +112,7 @@ def freeze(prep: Preparation, owner: str, mode: str = "live") -> Frozen:
         role = "virtual" if plan.namespaces.is_virtual(user_id) else "existing"
         rows.members.append(Member(parent_key=USERS, account=user_id, name=name, role=role))
     for channel, reason in plan.skipped:
-        n = sum(1 for _ in archive.lines(message_file(channel.id)))
+        n = archive.message_count(channel.id)
         if n:
             rows.skips.append(Skip(container_key=f"source:{channel.id}", reason=reason, count=n))
     return Frozen(migration_for(archive, plan, owner, mode), rows.containers, rows.files, rows.messages,

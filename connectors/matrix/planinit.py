@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import tomlkit
 
-from rsemigrate.archive import Archive, message_file
+from rsemigrate.archive import Archive
 from rsemigrate.records import Channel
 from rsemigrate.target import InitRequest
 
@@ -121,7 +121,7 @@ def init_plan(request: InitRequest) -> str:
     for dest_id, channels in by_dest.items():
         group = groups.get(dest_id)
         name = (group.name if group else channels[0].name) or dest_id
-        total = sum(sum(1 for _ in archive.lines(message_file(c.id))) for c in channels)
+        total = sum(archive.message_count(c.id) for c in channels)
         out.append(f"\n[destination.{_k(dest_id)}]   # {name}: {total} messages")
         if total == 0:
             out.append("skip = true   # no messages: no room is created for it")

@@ -22,7 +22,7 @@ from importlib.metadata import version
 
 import orjson
 
-from rsemigrate.archive import Archive, message_file
+from rsemigrate.archive import Archive
 from rsemigrate.ledger import Container, File, Frozen, Member, Message, Migration, Skip
 from transforms.draft import Draft
 
@@ -102,7 +102,7 @@ def freeze(prep: Preparation, accounts: Accounts, identity: Identity, mode: str)
                                  detail=orjson.dumps({"members": sorted(members)}).decode())
             _posts(rows, row, stream, accounts)
     for channel, reason in plan.skipped:
-        n = sum(1 for _ in archive.lines(message_file(channel.id)))
+        n = archive.message_count(channel.id)
         if n:
             rows.skips.append(Skip(container_key=f"source:{channel.id}", reason=reason, count=n))
     migration = migration_for(archive, plan, identity, mode)

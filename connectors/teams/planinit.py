@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import orjson
 import tomlkit
 
-from rsemigrate.archive import Archive, message_file
+from rsemigrate.archive import Archive
 from rsemigrate.records import Channel, Group
 from rsemigrate.target import InitRequest
 
@@ -44,7 +44,7 @@ def _slug(name: str, taken: set[str]) -> str:
 
 def _channel_summary(archive: Archive, channel: Channel) -> tuple[int, str | None, str | None]:
     count, first, last = 0, None, None
-    for _, line in archive.lines(message_file(channel.id)):
+    for _, line in archive.message_lines(channel.id):
         count += 1
         last = line
         first = first or line

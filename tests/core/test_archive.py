@@ -13,11 +13,13 @@ import jsonschema
 import pytest
 from referencing import Registry
 
-from rsemigrate import bag
-from rsemigrate.archive import Archive, message_file
+from rsemigrate import bag, exporter
+from rsemigrate.archive import Archive
 from rsemigrate.errors import ArchiveError, InputError, RsemigrateError
+from rsemigrate.records import Channel, MessageSpan
 from rsemigrate.schema import schemas
 from rsemigrate.testing import archive_from_records
+from rsemigrate.validate import validate
 
 from .samples import message, sample_records
 
@@ -33,7 +35,8 @@ def test_every_record_validates_against_the_published_schema(archive):
     docs = schemas()
     checked = 0
     for relpath, name in [("users.jsonl", "user"), ("groups.jsonl", "group"), ("channels.jsonl", "channel"),
-                          ("attachments.jsonl", "attachment"), ("report.jsonl", "report")] + [
+                          ("attachments.jsonl", "attachment"), ("report.jsonl", "report"),
+                          ("message_index.jsonl", "message_span")] + [
                              (f"messages/{p.name}", "message") for p in (archive / "data/messages").iterdir()]:
         validator = jsonschema.Draft202012Validator(docs[f"{name}.schema.json"])
         for line in (archive / "data" / relpath).read_text().splitlines():
@@ -41,7 +44,7 @@ def test_every_record_validates_against_the_published_schema(archive):
             checked += 1
     jsonschema.Draft202012Validator(docs["archive.schema.json"]).validate(
         json.loads((archive / "archive.json").read_text()))
-    assert checked == 2 + 1 + 2 + 3 + 1 + 4
+    assert checked == 2 + 1 + 2 + 3 + 1 + 2 + 4
 
 
 def test_schema_rejects_a_record_with_an_unknown_field():
@@ -162,13 +165,46 @@ def test_an_error_in_the_reader_arrives_as_itself(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
 
 
-def test_message_file_names_are_safe_and_distinct():
-    assert message_file("12345") == "messages/12345.jsonl"
-    odd = [message_file(i) for i in ("../../etc/passwd", "a/b", "a_b", "C:\\x", ".hidden", "x" * 300)]
-    assert len(set(odd)) == len(odd)
-    for name in odd:
-        assert name.startswith("messages/") and "/" not in name[len("messages/"):]
-        assert ".." not in name and len(name) < 120
+def _spans_tile_their_files(path: Path) -> list[MessageSpan]:
+    """The index's spans, after checking that they cover every message file byte for byte."""
+    spans = list(Archive(path).spans())
+    for file in {span.file for span in spans}:
+        mine = sorted((s for s in spans if s.file == file), key=lambda s: s.offset)
+        ends = [0] + [s.offset + s.length for s in mine]
+        assert [s.offset for s in mine] == ends[:-1] and ends[-1] == (path / "data" / file).stat().st_size
+    return spans
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_channels_are_packed_whole_into_numbered_message_files(tmp_path, monkeypatch, workers):
+    """Thousands of conversations must not mean thousands of files: channels share message files,
+    each channel contiguous, and a file is closed once it passes MESSAGE_FILE_SIZE."""
+    monkeypatch.setattr(exporter, "MESSAGE_FILE_SIZE", 2_000)
+    monkeypatch.setattr(exporter, "_PARALLEL_FROM", 1 if workers == 2 else 10**9)
+    channels = [Channel(f"dm-{n}", "direct", f"DM {n}", private=True) for n in range(40)]
+    messages = [message(f"m{n}-{i}", channel=f"dm-{n}", at=f"2020-01-01T10:0{i}:00Z")
+                for i in range(3) for n in range(40)]
+    path = archive_from_records(tmp_path, [*sample_records()[:6], *channels, *messages]).path
+
+    files = sorted(p.name for p in (path / "data/messages").iterdir())
+    assert 4 < len(files) < 40 and files[0] == "00001.jsonl"
+    spans = _spans_tile_their_files(path)
+    assert sorted(s.channel_id for s in spans) == sorted(c.id for c in channels)
+    assert {s.count for s in spans} == {3}
+    archive = Archive(path)
+    for n in (0, 17, 39):
+        assert [m.id for m in archive.messages(f"dm-{n}")] == [f"m{n}-0", f"m{n}-1", f"m{n}-2"]
+        assert archive.message_count(f"dm-{n}") == 3
+    assert sum(1 for _ in archive.messages()) == 120
+    assert list(validate(archive)) == []
+
+
+def test_a_span_cannot_point_outside_the_message_files(archive):
+    index = archive / "data/message_index.jsonl"
+    span = json.loads(index.read_text().splitlines()[0])
+    index.write_text(json.dumps({**span, "file": "../../archive.json"}) + "\n")
+    with pytest.raises(ArchiveError, match="data/message_index.jsonl line 1: file: String should match"):
+        list(Archive(archive).messages())
 
 
 def test_reader_refuses_another_major_format_version(archive):

@@ -33,18 +33,31 @@ def rewrite_line(path, relpath, lineno, change):
     change(record)
     lines[lineno - 1] = json.dumps(record)
     file.write_text("\n".join(lines) + "\n")
+    respan(path)
+
+
+def respan(path):
+    """Re-measure the index's byte offsets after a message file was edited (its lines keep
+    their spans), so that a test sees the problem it made and not a length mismatch too."""
+    index = path / "data/message_index.jsonl"
+    spans = [json.loads(line) for line in index.read_text().splitlines()]
+    for span in spans:
+        lines = (path / "data" / span["file"]).read_bytes().splitlines(keepends=True)
+        span["offset"] = sum(map(len, lines[:span["first_line"] - 1]))
+        span["length"] = sum(map(len, lines[span["first_line"] - 1:span["first_line"] - 1 + span["count"]]))
+    index.write_text("".join(json.dumps(span) + "\n" for span in spans))
 
 
 def test_a_dangling_reference_not_in_the_report_is_a_problem(archive):
-    rewrite_line(archive, "messages/g1.jsonl", 2, lambda r: r.update(reply_to_id="nowhere"))
+    rewrite_line(archive, "messages/00001.jsonl", 2, lambda r: r.update(reply_to_id="nowhere"))
     assert problems(archive) == [
-        "data/messages/g1.jsonl line 2: message m2: reply parent nowhere is not in the archive "
+        "data/messages/00001.jsonl line 2: message m2: reply parent nowhere is not in the archive "
         "and not reported as known missing"]
 
 
 def test_unknown_author_attachment_and_channel_are_problems(archive):
-    rewrite_line(archive, "messages/g1.jsonl", 1, lambda r: r.update(author_id="ghost", attachment_ids=["x"]))
-    rewrite_line(archive, "messages/dm-1.jsonl", 1, lambda r: r.update(channel_id="elsewhere"))
+    rewrite_line(archive, "messages/00001.jsonl", 1, lambda r: r.update(author_id="ghost", attachment_ids=["x"]))
+    rewrite_line(archive, "messages/00001.jsonl", 4, lambda r: r.update(channel_id="elsewhere"))
     found = problems(archive)
     assert any("author ghost" in p for p in found)
     assert any("attachment x" in p for p in found)
@@ -54,16 +67,17 @@ def test_unknown_author_attachment_and_channel_are_problems(archive):
 
 def test_a_record_that_breaks_the_schema_names_file_line_and_field(archive):
     rewrite_line(archive, "users.jsonl", 2, lambda r: r.update(state="on holiday"))
-    rewrite_line(archive, "messages/g1.jsonl", 3, lambda r: r["created_at"].update(utc="yesterday"))
+    rewrite_line(archive, "messages/00001.jsonl", 3, lambda r: r["created_at"].update(utc="yesterday"))
     found = problems(archive)
     assert any(p.startswith("data/users.jsonl line 2: state:") for p in found)
-    assert any(p.startswith("data/messages/g1.jsonl line 3: created_at.utc:") for p in found)
+    assert any(p.startswith("data/messages/00001.jsonl line 3: created_at.utc:") for p in found)
 
 
 def test_out_of_order_messages_and_wrong_counts_are_problems(archive):
-    file = archive / "data/messages/g1.jsonl"
+    file = archive / "data/messages/00001.jsonl"
     lines = file.read_text().splitlines()
-    file.write_text("\n".join([lines[1], lines[0], lines[2]]) + "\n")
+    file.write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n")
+    respan(archive)
     header = json.loads((archive / "archive.json").read_text())
     header["counts"]["messages"] = 99
     (archive / "archive.json").write_text(json.dumps(header))
@@ -80,8 +94,51 @@ def test_present_attachment_without_stored_content_is_a_problem(archive):
 
 
 def test_a_stray_message_file_is_a_problem(archive):
-    (archive / "data/messages/nobody.jsonl").write_text("")
-    assert "data/messages/nobody.jsonl: message file of no channel in data/channels.jsonl" in problems(archive)
+    (archive / "data/messages/00002.jsonl").write_text("")
+    assert problems(archive) == [
+        "data/messages/00002.jsonl: message file that data/message_index.jsonl does not list"]
+
+
+def edit_index(path, change):
+    index = path / "data/message_index.jsonl"
+    spans = [json.loads(line) for line in index.read_text().splitlines()]
+    change(spans)
+    index.write_text("".join(json.dumps(span) + "\n" for span in spans))
+
+
+def test_spans_must_tile_their_file(archive):
+    """Every byte of a message file belongs to exactly one channel's span."""
+    def overlap(spans):
+        spans[1]["offset"] -= 10
+        spans[1]["length"] += 10
+
+    edit_index(archive, overlap)
+    found = problems(archive)
+    assert any(p.startswith("data/messages/00001.jsonl: channel dm-1's span starts at byte ")
+               and p.endswith(", line 4") for p in found)
+    assert any("channel dm-1's span is 1 lines" in p and "the file holds 2 lines" in p for p in found)
+
+
+def test_a_span_must_hold_what_it_says(archive):
+    edit_index(archive, lambda spans: spans[0].update(count=2))
+    found = problems(archive)
+    assert any("channel g1's span is 2 lines" in p and "the file holds 3 lines" in p for p in found)
+    assert any("channel dm-1's span starts at byte" in p and "ends at byte" in p and p.endswith("line 3")
+               for p in found)
+
+
+def test_index_entries_of_no_channel_twice_or_of_no_file_are_problems(archive):
+    def damage(spans):
+        spans.append({**spans[0], "channel_id": "ghost"})
+        spans.append(dict(spans[0]))
+        spans[1]["file"] = "messages/00009.jsonl"
+
+    edit_index(archive, damage)
+    found = problems(archive)
+    assert "data/message_index.jsonl line 3: span of channel ghost, which is not in data/channels.jsonl" in found
+    assert "data/message_index.jsonl line 4: channel g1 has a second span" in found
+    assert "data/message_index.jsonl: lists data/messages/00009.jsonl, which does not exist" in found
+    assert any(p.startswith("data/messages/00001.jsonl:") and "spans" in p and "end at byte" in p for p in found)
 
 
 def test_reported_missing_author_is_accepted(tmp_path):

@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 
 import orjson
 
-from ...archive import RECORD_FILES, Archive, decode, message_file
+from ...archive import RECORD_FILES, Archive, decode
 from ...errors import ArchiveError
 from ...records import Attachment, Channel, Group, Message, User
 from ...timestamps import utc_micros
@@ -225,9 +225,11 @@ class _ArchiveRows:
         safe. Ties keep the channels' order, the sort being stable.
         """
         per_read = max(16, min(1_000, _ROW_BUDGET // 2 // max(1, len(self.channels))))
-        files = [_ChannelFile(str(self.archive.data / relpath), relpath, seq, private)
+        spans = {span.channel_id: span for span in self.archive.spans()}
+        files = [_ChannelFile(str(self.archive.data / span.file), span.file, seq, private, span.offset,
+                              span.offset + span.length, span.first_line - 1)
                  for seq, (channel_id, private) in enumerate(self.channels, 1)
-                 for relpath in [message_file(channel_id)]]
+                 if (span := spans.get(channel_id))]
         for file in files:  # a few lines each at first, and a first window up to the earliest
             self._fill(file, 8)  # last key: the writer starts sooner
         files = [file for file in files if file.rows]
@@ -280,30 +282,33 @@ class _ArchiveRows:
 
 @dataclass(slots=True)
 class _ChannelFile:
-    """A channel's message file, read a chunk of lines per open so that few files stay open."""
+    """A channel's span of a message file, read a chunk of lines per open so that few files stay open."""
 
     path: str
     relpath: str
     seq: int
     private: bool
     #: where the next chunk starts.
-    offset: int = 0
-    #: lines read so far.
-    lineno: int = 0
+    offset: int
+    #: where the span ends.
+    end: int
+    #: line number of the last line read.
+    lineno: int
     #: whether every line has been read.
     ended: bool = False
     #: parsed rows not handed out yet, in file order.
     rows: list[tuple] = field(default_factory=list)
 
     def next_lines(self, count: int) -> list[bytes]:
+        lines: list[bytes] = []
         if self.ended:
-            return []
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                lines = list(islice(fh, count))
-                self.offset = fh.tell()
-        except FileNotFoundError:
-            lines = []  # a channel without messages has no file
-        self.ended = len(lines) < count
+            return lines
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            for line in fh:
+                lines.append(line)
+                self.offset += len(line)
+                if self.offset >= self.end or len(lines) == count:
+                    break
+        self.ended = self.offset >= self.end or len(lines) < count
         return lines
