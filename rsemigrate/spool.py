@@ -9,7 +9,8 @@ the export, so it is done on disk with a fixed cache:
 - SQLite holds only its keys (ids, channel, time, and the body's offset in the log), so inserts
   stay small; indexes are built once after loading, which is far cheaper than keeping them up
   to date row by row;
-- the archive order is a walk of a covering index, each body read back with one `pread`.
+- the archive order is sorted by each process that writes message files, for its share of the
+  channels, so the sort runs on both cores; each body is read back with one `pread`.
 
 The spool lives in a folder of its own, deleted before the bag is sealed.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import orjson
@@ -87,6 +88,9 @@ class Spool:
         self.log_path = folder / "bodies"
         #: channel ids as small integers: a cheaper sort key than the id strings.
         self._channel_numbers: dict[str, int] = {}
+        #: every author met: the candidates for the missing-author check, which this makes a set
+        #: difference instead of a lookup per message (memory grows with people, not messages).
+        self._authors: set[str] = set()
         self._db = sqlite3.connect(folder / "keys.sqlite", isolation_level=None)
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
@@ -111,6 +115,7 @@ class Spool:
             channel = numbers.get(channel_id)
             if channel is None:
                 channel = numbers[channel_id] = len(numbers)
+            self._authors.add(author_id)
             self._messages.append((self._seq, mid, channel, thread_id, reply_to_id, author_id, key,
                                    deleted, offset, size))
             if len(self._messages) >= _BATCH:
@@ -160,27 +165,44 @@ class Spool:
             self._report(ReportEntry("duplicate", kind, eid,
                                  f"listed {changed + 1} times with different content; the last was kept"))
         self._report_dangling()
-        db.execute("CREATE INDEX message_order ON message (channel, at, id, offset, length)")
         db.execute("COMMIT")
 
     def _report_dangling(self) -> None:
-        # (what is missing, the referring expression, the table it should be in, the reason)
-        checks = [
-            ("message", "m.thread_id", "message", "is the root of a thread whose {n} message(s) were "
-             "exported without it (outside the export window?); they are kept"),
-            ("message", "m.reply_to_id", "message", "is answered by {n} exported message(s) but is not "
-             "in the export itself; the replies are kept"),
-            ("user", "m.author_id", "user", "wrote {n} message(s) but is not in the export's users"),
-            ("channel", "c.id", "channel", "holds {n} message(s) but is not in the export's channels"),
-        ]
-        for record_type, ref, table, reason in checks:
-            exists = ("SELECT 1 FROM message p WHERE p.id = {ref}" if table == "message" else
-                      "SELECT 1 FROM entity e WHERE e.kind = '{table}' AND e.id = {ref}").format(ref=ref, table=table)
-            missing = (f"SELECT {ref}, count(*) FROM message m JOIN channel_number c ON c.n = m.channel"
-                       f" WHERE {ref} IS NOT NULL AND NOT EXISTS ({exists}) GROUP BY 1")
-            for target, n in self._db.execute(missing).fetchall():
-                self._report(ReportEntry("missing", record_type, target,
-                                     f"{record_type} {target} " + reason.format(n=n)))
+        db = self._db
+        for ref, reason in (
+            ("thread_id", "is the root of a thread whose {n} message(s) were exported without it "
+                          "(outside the export window?); they are kept"),
+            ("reply_to_id", "is answered by {n} exported message(s) but is not in the export itself; "
+                            "the replies are kept"),
+        ):
+            for target, n in db.execute(
+                    f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL"
+                    f" AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{ref}) GROUP BY 1").fetchall():
+                self._report(ReportEntry("missing", "message", target, f"message {target} " + reason.format(n=n)))
+        # Authors and channels: only the few ids not among the entities are counted, in one pass.
+        # A candidate may have lost all its messages to de-duplication; it then has no count.
+        users = {uid for (uid,) in db.execute("SELECT id FROM entity WHERE kind = 'user'")}
+        for author, n in sorted(self._count_by("author_id", self._authors - users).items()):
+            self._report(ReportEntry("missing", "user", author,
+                                     f"user {author} wrote {n} message(s) but is not in the export's users"))
+        channels = {cid for (cid,) in db.execute("SELECT id FROM entity WHERE kind = 'channel'")}
+        unknown = {self._channel_numbers[cid]: cid for cid in self._channel_numbers.keys() - channels}
+        for channel_id, n in sorted((unknown[c], n) for c, n in self._count_by("channel", unknown).items()):
+            self._report(ReportEntry("missing", "channel", channel_id, f"channel {channel_id} holds {n} "
+                                     "message(s) but is not in the export's channels"))
+
+    def _count_by(self, column: str, values: Collection[object]) -> dict[object, int]:
+        """{value: messages with it} for the given values of `column`; values without any are left out."""
+        if not values:
+            return {}
+        db = self._db
+        db.execute("CREATE TEMP TABLE wanted (value PRIMARY KEY) WITHOUT ROWID")
+        try:
+            db.executemany("INSERT INTO temp.wanted VALUES (?)", ((v,) for v in values))
+            return dict(db.execute(f"SELECT {column}, count(*) FROM message WHERE {column} IN temp.wanted"
+                                   " GROUP BY 1"))
+        finally:
+            db.execute("DROP TABLE temp.wanted")
 
     def entities(self, kind: str) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM entity WHERE kind = ? ORDER BY seq", (kind,)):
@@ -195,6 +217,7 @@ class Spool:
         """
         names = {n: cid for cid, n in self._channel_numbers.items()}
         db = sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
+        db.execute("PRAGMA cache_size=-32000")  # the sorter's memory, before it spills to disk
         fd = os.open(self.log_path, os.O_RDONLY)
         try:
             for channel, offset, length in db.execute(
@@ -215,16 +238,19 @@ class Spool:
         def one(sql: str) -> int:
             return db.execute(sql).fetchone()[0]
 
+        numbers = self._channel_numbers
+        private = {numbers[cid] for (cid,) in db.execute(
+            "SELECT id FROM entity WHERE kind = 'channel' AND attr IN ('direct', 'group_direct')")
+            if cid in numbers}
+        messages, deleted = db.execute("SELECT count(*), coalesce(sum(deleted), 0) FROM message").fetchone()
         return Counts(
             users=one("SELECT count(*) FROM entity WHERE kind='user'"),
             groups=one("SELECT count(*) FROM entity WHERE kind='group'"),
             channels=one("SELECT count(*) FROM entity WHERE kind='channel'"),
             threads=one("SELECT count(DISTINCT thread_id) FROM message"),
-            messages=one("SELECT count(*) FROM message"),
-            deleted_messages=one("SELECT count(*) FROM message WHERE deleted"),
-            private_messages=one(
-                "SELECT count(*) FROM message m JOIN channel_number n ON n.n = m.channel"
-                " JOIN entity c ON c.kind = 'channel' AND c.id = n.id WHERE c.attr IN ('direct', 'group_direct')"),
+            messages=messages,
+            deleted_messages=deleted,
+            private_messages=sum(self._count_by("channel", private).values()),
             attachments=one("SELECT count(*) FROM entity WHERE kind='attachment'"),
             missing_files=one(
                 "SELECT count(*) FROM entity WHERE kind='attachment' AND attr = 'missing'"),

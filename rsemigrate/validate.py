@@ -40,7 +40,8 @@ _REFERENCES = {
               " WHERE m.author_id NOT IN (SELECT id FROM entity WHERE kind = 'user')"
               " AND m.author_id NOT IN (SELECT id FROM known_missing WHERE kind = 'user')",
     "channel": "SELECT m.location, m.id, m.channel_id FROM message m"
-               " WHERE m.channel_id NOT IN (SELECT id FROM entity WHERE kind = 'channel')",
+               " WHERE m.channel_id NOT IN (SELECT id FROM entity WHERE kind = 'channel')"
+               " AND m.channel_id NOT IN (SELECT id FROM known_missing WHERE kind = 'channel')",
     "attachment": "SELECT a.location, a.message_id, a.attachment_id FROM message_attachment a"
                   " WHERE a.attachment_id NOT IN (SELECT id FROM entity WHERE kind = 'attachment')"
                   " AND a.attachment_id NOT IN (SELECT id FROM known_missing WHERE kind = 'attachment')",
@@ -104,6 +105,8 @@ def _load(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:
             yield record
         elif record.action == "missing":
             db.execute("INSERT INTO known_missing VALUES (?, ?)", (record.record_type, record.record_id))
+            if record.record_type == "channel" and record.record_id:
+                channel_ids.append(record.record_id)  # its messages are kept, so it has a span
     yield from _load_messages(archive, db, set(channel_ids))
 
 
@@ -123,7 +126,8 @@ def _load_messages(archive: Archive, db: sqlite3.Connection, channel_ids: set[st
             continue
         seen.add(span.channel_id)
         if span.channel_id not in channel_ids:
-            yield Problem(where, f"span of channel {span.channel_id}, which is not in data/channels.jsonl")
+            yield Problem(where, f"span of channel {span.channel_id}, which is neither in data/channels.jsonl "
+                                 "nor reported missing")
         by_file.setdefault(span.file, []).append(span)
     on_disk = {f"{MESSAGES_DIR}/{p.name}" for p in (archive.data / MESSAGES_DIR).glob("*")}
     for relpath in sorted(on_disk - by_file.keys()):

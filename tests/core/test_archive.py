@@ -213,3 +213,24 @@ def test_reader_refuses_another_major_format_version(archive):
     (archive / "archive.json").write_text(json.dumps(header))
     with pytest.raises(ArchiveError, match="format version 2.0"):
         Archive(archive)
+
+
+def test_dangling_authors_and_channels_are_reported_with_their_counts(tmp_path):
+    """An author or channel missing from the export is reported once, with how many messages
+    refer to it; a copy that de-duplication discarded does not count."""
+    records = [*sample_records(),
+               message("x1", author="u-gone"), message("x2", author="u-gone", at="2020-01-02T00:00:00Z"),
+               message("y1", channel="c-gone"),
+               message("d2", channel="dm-1", author="u-stale"),  # replaced below by a copy by u1
+               message("d2", channel="dm-1", author="u1")]
+    path = archive_from_records(tmp_path, records).path
+    archive = Archive(path)
+    report = {(r.action, r.record_type, r.record_id): r.reason for r in archive.report()}
+    assert report[("missing", "user", "u-gone")] == "user u-gone wrote 2 message(s) but is not in the export's users"
+    assert report[("missing", "channel", "c-gone")] == ("channel c-gone holds 1 message(s) but is not in "
+                                                        "the export's channels")
+    assert ("missing", "user", "u-stale") not in report
+    assert report[("duplicate", "message", "d2")] == "exported 2 times; the last copy was kept"
+    counts = archive.header.counts
+    assert (counts.messages, counts.private_messages) == (4 + 3 + 1, 2)
+    assert [str(p) for p in validate(archive)] == []

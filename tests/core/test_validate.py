@@ -135,7 +135,7 @@ def test_index_entries_of_no_channel_twice_or_of_no_file_are_problems(archive):
 
     edit_index(archive, damage)
     found = problems(archive)
-    assert "data/message_index.jsonl line 3: span of channel ghost, which is not in data/channels.jsonl" in found
+    assert "data/message_index.jsonl line 3: span of channel ghost, which is neither in data/channels.jsonl nor reported missing" in found
     assert "data/message_index.jsonl line 4: channel g1 has a second span" in found
     assert "data/message_index.jsonl: lists data/messages/00009.jsonl, which does not exist" in found
     assert any(p.startswith("data/messages/00001.jsonl:") and "spans" in p and "end at byte" in p for p in found)
