@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -85,8 +86,10 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
     spool = Spool(writer.root / "spool")
     files = FileStore(writer)
     info = None
-    batches = in_child(lambda: prepared_batches(read(tree, files), files, spool.log_path))
-    with ThreadPoolExecutor(1) as pool:  # started after the fork, as threads must be
+    # The pool's thread starts at submit, after the fork, as threads must; on a failure the
+    # worker is ended first, then the digest is waited for.
+    with ThreadPoolExecutor(1) as pool, \
+            in_child(lambda: prepared_batches(read(tree, files), files, spool.log_path)) as batches:
         digest = pool.submit(tree.digest)
         done = 0
         for batch in batches:
@@ -118,15 +121,16 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
     # The worker sends its list once, at the end, so it never waits on this process to read.
     data = writer.data
     shares = 2 if spool.records >= _PARALLEL_FROM else 1
-    theirs = in_child(lambda: iter([list(_message_files(data, spool.messages(1, 2), count(2, 2)))])) \
-        if shares == 2 else iter(())
+    worker = in_child(lambda: iter([list(_message_files(data, spool.messages(1, 2), count(2, 2)))])) \
+        if shares == 2 else nullcontext(iter(()))
     files, done = [], 0
-    for file in _message_files(data, spool.messages(0, shares), count(1, shares)):
-        files.append(file)
-        done += file[2]
-        progress("write", done)
-    for their_files in theirs:
-        files += their_files
+    with worker as theirs:
+        for file in _message_files(data, spool.messages(0, shares), count(1, shares)):
+            files.append(file)
+            done += file[2]
+            progress("write", done)
+        for their_files in theirs:
+            files += their_files
     spans: list[MessageSpan] = []
     for relpath, digest, size, file_spans in sorted(files, key=lambda file: (len(file[0]), file[0])):
         writer.record(relpath, digest, size)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -56,40 +57,44 @@ def prepared_batches(records: Iterator[Record], files: FileStore, log_path: Path
     yield Batch(items, files.drain(), info)
 
 
-def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+@contextmanager
+def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
     """The items of `produce()`, computed in a forked child process when the platform can.
 
-    The child is running when this returns, so the caller can work in parallel before it
-    takes the first item (and may start threads: the fork is behind it).
+    The child is running on entering the block, so the caller can work in parallel before it
+    takes the first item (and may start threads: the fork is behind it). Leaving the block ends
+    the child at once, whatever state it is in: a failure here must not leave it writing into a
+    staging folder that is being removed.
     """
     if "fork" not in multiprocessing.get_all_start_methods():
-        return produce()
+        yield produce()
+        return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_produce, args=(produce, sender), name="rsemigrate-worker", daemon=True)
     child.start()
     sender.close()
-    return _receive(child, receiver)
-
-
-def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -> Iterator[T]:
     try:
-        while True:
-            try:
-                kind, payload = receiver.recv()
-            except EOFError:
-                raise RsemigrateError("an export worker process stopped unexpectedly "
-                                      f"(exit code {child.join(5) or child.exitcode})") from None
-            if kind == "error":
-                raise payload
-            if kind == "done":
-                return
-            yield payload
+        yield _receive(child, receiver)
     finally:
         receiver.close()
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -> Iterator[T]:
+    while True:
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            raise RsemigrateError("an export worker process stopped unexpectedly "
+                                  f"(exit code {child.join(5) or child.exitcode})") from None
+        if kind == "error":
+            raise payload
+        if kind == "done":
+            return
+        yield payload
 
 
 def _produce(produce: Callable[[], Iterator[T]], sender: Connection) -> None:

@@ -1,6 +1,7 @@
 """The archive writer: a BagIt bag that independent tools accept, sealed only when complete."""
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from rsemigrate.archive import Archive
 from rsemigrate.errors import ArchiveError, InputError, RsemigrateError
 from rsemigrate.records import Channel, MessageSpan
 from rsemigrate.schema import schemas
+from rsemigrate.spool import Spool
 from rsemigrate.testing import archive_from_records
 from rsemigrate.validate import validate
 
@@ -234,3 +236,27 @@ def test_dangling_authors_and_channels_are_reported_with_their_counts(tmp_path):
     counts = archive.header.counts
     assert (counts.messages, counts.private_messages) == (4 + 3 + 1, 2)
     assert [str(p) for p in validate(archive)] == []
+
+
+def test_a_failure_here_ends_the_reader_process_at_once(tmp_path, monkeypatch):
+    """The reader must not outlive a failure of the export: it would go on writing into the
+    staging folder being removed, and could bring parts of it back."""
+    def endless():
+        yield from sample_records()
+        n = 0
+        while True:
+            n += 1
+            yield message(f"m-{n}")
+
+    def failing_add(self, item):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Spool, "add", failing_add)
+    try:
+        archive_from_records(tmp_path, endless())
+    except OSError as exc:  # checked while the failure is in flight, before anything is collected
+        assert str(exc) == "disk full"
+        assert multiprocessing.active_children() == []
+    else:
+        pytest.fail("the export did not fail")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
