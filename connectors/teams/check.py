@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rsemigrate.archive import Archive
-from rsemigrate.drycheck import plan_written_for, skipped_channels, verify_stored
+from rsemigrate.drycheck import plan_written_for, report_people, skipped_channels, verify_stored
 from rsemigrate.dryrun import (
     ContainerPlan,
     DegradationCount,
@@ -23,7 +23,6 @@ from rsemigrate.dryrun import (
     Estimate,
     ParentPlan,
     Problem,
-    UnmappedUser,
 )
 from rsemigrate.records import Attachment
 from rsemigrate.target import CheckRequest
@@ -85,7 +84,8 @@ def check(request: CheckRequest) -> DryRunReport:
     for kind, n in scan.per_kind.items():
         if n > MAX_PROBLEMS_PER_KIND:
             report.problems.append(Problem(kind, "warning", "(summary)", f"{n - MAX_PROBLEMS_PER_KIND} more not listed"))
-    _people(prep, scan, report)
+    report_people(report, prep.users.users, {sid: who.method for sid, who in scan.identities.items()},
+                  {sid: who.target for sid, who in scan.identities.items()}, scan.authors)
     report.skipped = dict(prep.skipped) | {reason: n for reason, n in skipped_channels(archive, plan.skipped).items()}
     report.degradations = [DegradationCount(kind, n, DEGRADATIONS.get(kind, kind))
                            for kind, n in sorted(scan.degradations.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -176,24 +176,6 @@ def _teams(plan: TeamsPlan, report: DryRunReport) -> None:
         report.parents.append(ParentPlan(team.key, team.name,
                                          "use existing team" if team.existing else "create team (migration)",
                                          created))
-
-
-def _people(prep: Preparation, scan: _Scan, report: DryRunReport) -> None:
-    methods: Counter[str] = Counter(who.method for who in scan.identities.values())
-    report.users = dict(methods)
-    unmapped = [who for who in scan.identities.values() if not who.mapped]
-    unmapped.sort(key=lambda who: (-scan.authors[who.source_id], who.name))
-    for who in unmapped:
-        user = prep.users.users.get(who.source_id)
-        fallback = (f"posted as {who.target} with the name shown" if who.method == "placeholder"
-                    else "no target account and no placeholder: refused")
-        report.unmapped_users.append(UnmappedUser(who.source_id, who.name, user.email if user else None,
-                                                  scan.authors[who.source_id], fallback))
-        if who.method == "none":
-            report.problems.append(Problem(
-                "no-author-account", "refused", f"user {who.source_id} ({who.name})",
-                f"wrote {scan.authors[who.source_id]} message(s) but maps to no account: "
-                "add them to the users mapping or set users.placeholder"))
 
 
 def _estimate(plan: TeamsPlan, report: DryRunReport, scan: _Scan) -> Estimate:
