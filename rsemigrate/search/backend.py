@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from ..archive import Archive
 from ..errors import InputError
-from .query import Query
+from .query import From, In, Query
 
 Sort = Literal["newest", "oldest", "relevance"]
 #: progress(phase, advance, total or None): `advance` is the work done since the last call in
@@ -141,6 +141,9 @@ class SearchBackend(Protocol):
     def search(self, query: Query, *, sort: Sort, limit: int, offset: int) -> list[Hit]: ...
 
     def count(self, query: Query) -> int: ...
+
+    def unmatched(self, query: Query) -> list[From | In]:
+        """The query's `from:` and `in:` filters that name nobody and no channel in the archive."""
 
     def thread(self, message_id: str) -> Thread:
         """The thread holding `message_id` (any of its messages); InputError when unknown."""

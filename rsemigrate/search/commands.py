@@ -19,6 +19,7 @@ import orjson
 if TYPE_CHECKING:
     from ..archive import Archive
     from .backend import SearchBackend
+    from .query import Query
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 INDEX = click.option(
@@ -64,6 +65,7 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
 
     parsed = parse(query)  # before any indexing: a typo should fail at once
     _, backend, _ = _open(archive, index_path)
+    _warn_unmatched(backend, parsed)
     if count_only:
         click.echo(backend.count(parsed))
         return
@@ -113,12 +115,25 @@ def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, out
 
     terms = report_format.read_terms(terms_file)
     opened, backend, _ = _open(archive, index_path)
+    for term in terms:
+        _warn_unmatched(backend, term.query, f"{terms_file} line {term.line}: ")
     report = backend.hit_report([term.query for term in terms], with_thread_ids=fmt == "json")
     with _output(output) as out:
         if fmt == "json":
             report_format.write_json(terms, report, out, archive=str(opened.path), seal=opened.seal())
         else:
             report_format.write_csv(terms, report, out)
+
+
+def _warn_unmatched(backend: SearchBackend, query: Query, where: str = "") -> None:
+    """A zero count must not pass for "never discussed" when a name simply matched nobody."""
+    from .query import From
+
+    for name in backend.unmatched(query):
+        typed, what = (f"from:{name.who}", "nobody") if isinstance(name, From) else \
+            (f"in:{name.where}", "no channel or group")
+        click.echo(f"warning: {where}{typed} matches {what} in this archive, so it selects nothing; "
+                   "check the spelling", err=True)
 
 
 def _open(archive_path: Path, index_path: Path | None, *,

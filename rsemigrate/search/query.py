@@ -112,6 +112,20 @@ class Query:
         """The top-level parts that must all hold: back ends plan these separately."""
         return self.root.items if isinstance(self.root, And) else (self.root,)
 
+    def names(self) -> list[From | In]:
+        """Every `from:` and `in:` filter, wherever it sits in the tree, in order."""
+        found: list[From | In] = []
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, From | In):
+                found.append(node)
+            elif isinstance(node, And | Or):
+                stack.extend(reversed(node.items))
+            elif isinstance(node, Not):
+                stack.append(node.item)
+        return found
+
 
 class QueryError(InputError):
     """A query that cannot be parsed; the message repeats it with a caret under the fault."""

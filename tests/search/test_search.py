@@ -161,3 +161,23 @@ def test_both_query_plans_agree(sample, monkeypatch, query: str) -> None:
         assert index.count(parsed) == len(by_text)
     finally:
         index.close()
+
+
+def test_a_name_that_matches_nobody_is_warned_about(sample, cli) -> None:
+    """Zero results for `from:bobb` must not read as "Bob never wrote about it"."""
+    result = cli.run("search", sample, "budget (from:bobb OR in:nowhere) from:ann", "--count")
+    assert result.exit_code == 0 and result.stdout == "0\n"
+    assert result.stderr.splitlines() == [
+        "warning: from:bobb matches nobody in this archive, so it selects nothing; check the spelling",
+        "warning: in:nowhere matches no channel or group in this archive, so it selects nothing; "
+        "check the spelling"]
+    assert cli.run("search", sample, "from:ann in:general", "--count").stderr == ""
+
+
+def test_hit_reports_warn_per_term_line(sample, cli, tmp_path) -> None:
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# audit\nbudget\nfrom:nobody-here\n", encoding="utf-8")
+    result = cli.run("hits", sample, "--terms", terms)
+    assert result.exit_code == 0
+    assert result.stderr == (f"warning: {terms} line 3: from:nobody-here matches nobody in this archive, "
+                             "so it selects nothing; check the spelling\n")

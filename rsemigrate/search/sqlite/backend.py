@@ -36,7 +36,7 @@ from ..backend import (
     Thread,
     ThreadMessage,
 )
-from ..query import Query, QueryError
+from ..query import From, In, Query, QueryError
 from .build import build_index
 from .compile import Plan, plan
 from .folding import fold
@@ -140,6 +140,10 @@ class SqliteBackend:
             ChannelRow.name_key == key,
             ChannelRow.group_key == key,
         ))))
+
+    def unmatched(self, query: Query) -> list[From | In]:
+        return [name for name in query.names()
+                if not (self.people(name.who) if isinstance(name, From) else self.channels(name.where))]
 
     def first_seq_at(self, micros: int) -> int:
         # Rowids are chronological, so a point in time is found by bisection on rowids.
