@@ -27,7 +27,7 @@ from rsemigrate.records import Attachment, ReportEntry
 from rsemigrate.sources import SourceTree
 
 from . import wire
-from .markup import Token, link_card
+from .markup import Token
 from .table import Table
 
 _MEDIA_TYPES = mimetypes.MimeTypes()
@@ -76,7 +76,7 @@ class Attachments:
         if token.type in _STORED:
             yield self._stored(token)
         elif token.type == "opengraphobject":
-            card = link_card(token.value)
+            card = token.card
             if card is None:
                 yield Attachment(token.id, "link", "external", token.raw)
                 yield ReportEntry("degraded", "attachment", token.id, "link card of an unknown shape; "

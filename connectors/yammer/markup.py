@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rsemigrate.records import Mention
 
@@ -60,19 +60,41 @@ def render(body: str, names: Names) -> tuple[str, list[Mention]]:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkCard:
+    id: str
+    url: str
+    title: str | None
+    description: str | None
+
+
+def link_card(value: str) -> LinkCard | None:
+    """The parts of an `opengraphobject:[...]` value, or None when it has another shape."""
+    match = _LINK_CARD.fullmatch(value)
+    if match is None:
+        return None
+    return LinkCard(match["id"], match["url"], match["title"], match["description"])
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
-    """One reference of an attachments cell: `type` lower-cased, `value` stripped, `raw` as written."""
+    """One reference of an attachments cell: `type` lower-cased, `value` stripped, `raw` as written.
+
+    `id` and `card` are derived once, here: both are read several times per token, and the link
+    card's regex is the costliest step of a message row.
+    """
 
     type: str
     value: str
     raw: str
+    #: the attachment id: `type:id`, the link card's own id standing for the whole card.
+    id: str = field(init=False)
+    #: the parts of an `opengraphobject` value; None for other types and cards of another shape.
+    card: LinkCard | None = field(init=False)
 
-    @property
-    def id(self) -> str:
-        """The attachment id: `type:id`, the link card's own id standing for the whole card."""
-        if self.type == "opengraphobject" and (card := link_card(self.value)):
-            return f"{self.type}:{card.id}"
-        return f"{self.type}:{self.value}"
+    def __post_init__(self) -> None:
+        card = link_card(self.value) if self.type == "opengraphobject" else None
+        object.__setattr__(self, "card", card)
+        object.__setattr__(self, "id", f"{self.type}:{card.id if card else self.value}")
 
 
 def attachment_tokens(cell: str) -> tuple[list[Token], str]:
@@ -91,22 +113,6 @@ def attachment_tokens(cell: str) -> tuple[list[Token], str]:
             tokens.append(Token(match["type"].lower(), match["value"].strip(), match[0].strip()))
         at = _SEPARATOR.match(cell, end).end()  # type: ignore[union-attr]
     return tokens, ", ".join(leftover)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkCard:
-    id: str
-    url: str
-    title: str | None
-    description: str | None
-
-
-def link_card(value: str) -> LinkCard | None:
-    """The parts of an `opengraphobject:[...]` value, or None when it has another shape."""
-    match = _LINK_CARD.fullmatch(value)
-    if match is None:
-        return None
-    return LinkCard(match["id"], match["url"], match["title"], match["description"])
 
 
 def participants(cell: str) -> tuple[list[str], list[str]]:

@@ -45,8 +45,8 @@ def test_an_old_link_card_has_no_title_and_text_that_is_no_token_is_returned():
 
 
 def test_an_unparsable_link_card_keeps_its_whole_value_as_id():
-    assert Token("opengraphobject", "[no separator]", "opengraphobject:[no separator]").id == \
-        "opengraphobject:[no separator]"
+    token = Token("opengraphobject", "[no separator]", "opengraphobject:[no separator]")
+    assert (token.id, token.card) == ("opengraphobject:[no separator]", None)
 
 
 def test_participants_split_users_from_other_tokens():

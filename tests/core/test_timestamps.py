@@ -24,6 +24,16 @@ def test_anything_else_is_a_clear_error(raw):
         parse_timestamp(raw)
 
 
+@pytest.mark.parametrize("raw, error", [
+    ("2019-02-30T10:00:00Z", "impossible timestamp"),
+    ("٢٠١٩-03-04T10:00:00Z", "impossible timestamp"),  # Unicode digits: the regexes take them, Python not
+    ("2019-0x-04T10:00:00Z", "unrecognised timestamp"),
+])
+def test_the_canonical_shape_alone_proves_nothing(raw, error):
+    with pytest.raises(ValueError, match=error):
+        parse_timestamp(raw)
+
+
 def test_sort_keys_order_like_the_instants_and_round_trip():
     instants = ["2020-01-01T00:00:00.500Z", "2020-01-01T00:00:00Z", "1965-06-01T12:00:00.000001Z",
                 "2020-01-01T00:00:00.123456Z", "1999-12-31T23:59:59Z"]
