@@ -21,6 +21,8 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -30,6 +32,7 @@ from .records import Attachment, Channel, Group, Message, ReportEntry, User
 from .timestamps import sort_key, utc_of_key
 
 _BATCH = 5000
+_LOG_BLOCK = 1 << 20
 _ENTITY_KINDS = {User: "user", Group: "group", Channel: "channel", Attachment: "attachment"}
 
 _SCHEMA = """
@@ -50,20 +53,34 @@ Prepared = tuple
 
 
 class BodyLog:
-    """The append-only file of serialised message bodies, written by whoever prepares them."""
+    """The append-only file of serialised message bodies, written by whoever prepares them.
+
+    Bodies are gathered in a list and written a megabyte at a time: a `write` call per body
+    cost 0.5 µs, a tenth of what the reader process spends on a message besides the connector.
+    """
 
     def __init__(self, path: Path) -> None:
-        self._fh = open(path, "ab", buffering=1 << 20)
+        self._fh = open(path, "ab")
         self.size = self._fh.tell()
+        self._pending: list[bytes] = []
+        self._flushed = self.size
 
     def append(self, body: bytes) -> int:
         """Write `body`; returns its offset."""
         offset = self.size
-        self._fh.write(body)
+        self._pending.append(body)
         self.size += len(body)
+        if self.size - self._flushed >= _LOG_BLOCK:
+            self._flush()
         return offset
 
+    def _flush(self) -> None:
+        self._fh.write(b"".join(self._pending))
+        self._pending.clear()
+        self._flushed = self.size
+
     def close(self) -> None:
+        self._flush()
         self._fh.close()
 
 
@@ -78,6 +95,18 @@ def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry,
     # attr: the one field counts need (a channel's kind, an attachment's status).
     attr = record.kind if isinstance(record, Channel) else getattr(record, "status", None)
     return ("e", _ENTITY_KINDS[type(record)], record.id, attr, body)
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """What `finish` counted of the messages kept (times are sort keys)."""
+
+    messages: int
+    deleted: int
+    threads: int
+    private: int
+    first: str | None
+    last: str | None
 
 
 class Spool:
@@ -147,7 +176,7 @@ class Spool:
         self._entities.clear()
 
     def finish(self) -> None:
-        """Index for the archive order and report duplicates and dangling references."""
+        """De-duplicate, report dangling references and count what is left."""
         self._flush()
         db = self._db
         db.executemany("INSERT INTO channel_number VALUES (?, ?)",
@@ -164,32 +193,63 @@ class Spool:
             "SELECT kind, id, changed FROM entity WHERE changed > 0").fetchall():
             self._report(ReportEntry("duplicate", kind, eid,
                                  f"listed {changed + 1} times with different content; the last was kept"))
-        self._report_dangling()
         db.execute("COMMIT")
+        # The two costliest scans left run at once, one on a connection of its own in a thread:
+        # SQLite releases the GIL, so this takes both cores.
+        with ThreadPoolExecutor(1) as pool:
+            dangling = pool.submit(self._dangling_messages)
+            self._totals = self._message_totals()
+            entries = dangling.result() + self._dangling_entities()
+        for entry in entries:
+            self._report(entry)
 
-    def _report_dangling(self) -> None:
+    def _dangling_messages(self) -> list[ReportEntry]:
+        """Thread roots and reply parents that are not in the export."""
+        entries = []
+        db = sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
+        try:
+            for ref, reason in (
+                ("thread_id", "is the root of a thread whose {n} message(s) were exported without it "
+                              "(outside the export window?); they are kept"),
+                ("reply_to_id", "is answered by {n} exported message(s) but is not in the export itself; "
+                                "the replies are kept"),
+            ):
+                for target, n in db.execute(
+                        f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL"
+                        f" AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{ref}) GROUP BY 1"):
+                    entries.append(ReportEntry("missing", "message", target,
+                                               f"message {target} " + reason.format(n=n)))
+        finally:
+            db.close()
+        return entries
+
+    def _dangling_entities(self) -> list[ReportEntry]:
+        """Authors and channels that are not in the export: only the few ids not among the entities
+        are counted, in one pass. A candidate whose messages de-duplication all removed has no count."""
         db = self._db
-        for ref, reason in (
-            ("thread_id", "is the root of a thread whose {n} message(s) were exported without it "
-                          "(outside the export window?); they are kept"),
-            ("reply_to_id", "is answered by {n} exported message(s) but is not in the export itself; "
-                            "the replies are kept"),
-        ):
-            for target, n in db.execute(
-                    f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL"
-                    f" AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{ref}) GROUP BY 1").fetchall():
-                self._report(ReportEntry("missing", "message", target, f"message {target} " + reason.format(n=n)))
-        # Authors and channels: only the few ids not among the entities are counted, in one pass.
-        # A candidate may have lost all its messages to de-duplication; it then has no count.
+        entries = []
         users = {uid for (uid,) in db.execute("SELECT id FROM entity WHERE kind = 'user'")}
         for author, n in sorted(self._count_by("author_id", self._authors - users).items()):
-            self._report(ReportEntry("missing", "user", author,
-                                     f"user {author} wrote {n} message(s) but is not in the export's users"))
+            entries.append(ReportEntry("missing", "user", author, f"user {author} wrote {n} message(s) "
+                                       "but is not in the export's users"))
         channels = {cid for (cid,) in db.execute("SELECT id FROM entity WHERE kind = 'channel'")}
         unknown = {self._channel_numbers[cid]: cid for cid in self._channel_numbers.keys() - channels}
         for channel_id, n in sorted((unknown[c], n) for c, n in self._count_by("channel", unknown).items()):
-            self._report(ReportEntry("missing", "channel", channel_id, f"channel {channel_id} holds {n} "
-                                     "message(s) but is not in the export's channels"))
+            entries.append(ReportEntry("missing", "channel", channel_id, f"channel {channel_id} holds {n} "
+                                       "message(s) but is not in the export's channels"))
+        return entries
+
+    def _message_totals(self) -> _Totals:
+        db = self._db
+        messages, deleted, first, last = db.execute(
+            "SELECT count(*), coalesce(sum(deleted), 0), min(at), max(at) FROM message").fetchone()
+        numbers = self._channel_numbers
+        private = {numbers[cid] for (cid,) in db.execute(
+            "SELECT id FROM entity WHERE kind = 'channel' AND attr IN ('direct', 'group_direct')")
+            if cid in numbers}
+        threads = db.execute("SELECT count(DISTINCT thread_id) FROM message").fetchone()[0]
+        private_messages = sum(self._count_by("channel", private).values())
+        return _Totals(messages, deleted, threads, private_messages, first, last)
 
     def _count_by(self, column: str, values: Collection[object]) -> dict[object, int]:
         """{value: messages with it} for the given values of `column`; values without any are left out."""
@@ -235,24 +295,21 @@ class Spool:
             yield body
 
     def counts(self) -> Counts:
+        """The archive's counts; valid once `finish` ran."""
         db = self._db
 
         def one(sql: str) -> int:
             return db.execute(sql).fetchone()[0]
 
-        numbers = self._channel_numbers
-        private = {numbers[cid] for (cid,) in db.execute(
-            "SELECT id FROM entity WHERE kind = 'channel' AND attr IN ('direct', 'group_direct')")
-            if cid in numbers}
-        messages, deleted = db.execute("SELECT count(*), coalesce(sum(deleted), 0) FROM message").fetchone()
+        totals = self._totals
         return Counts(
             users=one("SELECT count(*) FROM entity WHERE kind='user'"),
             groups=one("SELECT count(*) FROM entity WHERE kind='group'"),
             channels=one("SELECT count(*) FROM entity WHERE kind='channel'"),
-            threads=one("SELECT count(DISTINCT thread_id) FROM message"),
-            messages=messages,
-            deleted_messages=deleted,
-            private_messages=sum(self._count_by("channel", private).values()),
+            threads=totals.threads,
+            messages=totals.messages,
+            deleted_messages=totals.deleted,
+            private_messages=totals.private,
             attachments=one("SELECT count(*) FROM entity WHERE kind='attachment'"),
             missing_files=one(
                 "SELECT count(*) FROM entity WHERE kind='attachment' AND attr = 'missing'"),
@@ -260,8 +317,8 @@ class Spool:
         )
 
     def window(self) -> tuple[str | None, str | None]:
-        """RFC 3339 times of the oldest and newest message."""
-        first, last = self._db.execute("SELECT min(at), max(at) FROM message").fetchone()
+        """RFC 3339 times of the oldest and newest message; valid once `finish` ran."""
+        first, last = self._totals.first, self._totals.last
         return (None, None) if first is None else (utc_of_key(first), utc_of_key(last))
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -25,6 +25,7 @@ from .records import Record, SourceInfo
 from .spool import BodyLog, Prepared, prepare
 
 _BATCH = 1000
+_PIPE_SIZE = 1 << 20
 T = TypeVar("T")
 
 
@@ -69,8 +70,13 @@ def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
     if "fork" not in multiprocessing.get_all_start_methods():
         yield produce()
         return
+    import fcntl  # where fork exists, so does fcntl
+
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
+    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for several batches, so the child rarely
+        with suppress(OSError):        # waits while this process is busy in SQLite
+            fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
     child = context.Process(target=_produce, args=(produce, sender), name="rsemigrate-worker", daemon=True)
     child.start()
     sender.close()
