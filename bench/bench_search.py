@@ -20,6 +20,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -34,6 +35,7 @@ import orjson
 
 from rsemigrate.archive import Archive
 from rsemigrate.connector import Connector
+from rsemigrate.errors import ArchiveError
 from rsemigrate.exporter import run_export
 from rsemigrate.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
 from rsemigrate.search.backend import open_backend
@@ -127,7 +129,10 @@ def _accumulate(weights: list[float]) -> Iterator[float]:
 def archive_for(n: int) -> Path:
     """The cached synthetic archive of `n` messages, exported on first use."""
     path = OUT / f"search-{n}" / "archive"
-    if not (path / "bagit.txt").is_file():
+    try:
+        Archive(path)
+    except ArchiveError:  # never exported, or by a build that wrote another layout
+        shutil.rmtree(path.parent, ignore_errors=True)
         source = path.parent / "source"
         source.mkdir(parents=True, exist_ok=True)
         connector = Connector("synthetic", "benchmark corpus", lambda tree, files: synthetic(n))

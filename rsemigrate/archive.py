@@ -157,6 +157,9 @@ class Archive:
                 f"(this tool reads {FORMAT_VERSION})"
             )
         self.header: Header = decode(Header, (path / HEADER_FILE).read_bytes(), str(path / HEADER_FILE))
+        if not (self.data / RECORD_FILES[MessageSpan]).is_file():  # else its messages would seem absent
+            raise ArchiveError(f"{path}: no data/{RECORD_FILES[MessageSpan]}, so its messages cannot be "
+                               "found (an archive written by an early development build: export it again)")
 
     def seal(self) -> str:
         return bag.seal_of(self.path)

@@ -260,3 +260,10 @@ def test_a_failure_here_ends_the_reader_process_at_once(tmp_path, monkeypatch):
     else:
         pytest.fail("the export did not fail")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
+
+
+def test_an_archive_without_its_message_index_is_refused(archive):
+    """Without the index its messages would silently seem absent."""
+    (archive / "data/message_index.jsonl").unlink()
+    with pytest.raises(ArchiveError, match="no data/message_index.jsonl, so its messages cannot be found"):
+        Archive(archive)
