@@ -143,6 +143,16 @@ def mrkdwn_to_html(text: str) -> str:
     return f"<p>{body}</p>" if body else ""
 
 
+#: Teams marks where a file or card sat with an empty `<attachment id="…">` element. The
+#: attachment itself travels in `attachment_ids`, so the marker is dropped, not counted as markup
+#: the target refused.
+_TEAMS_ATTACHMENT = re.compile(r"<attachment\b[^>]*?(?:/>|>\s*</attachment\s*>)", re.IGNORECASE)
+
+
+def teams_html_to_html(text: str) -> str:
+    return _TEAMS_ATTACHMENT.sub("", text)
+
+
 #: body format → converter. Formats not listed are escaped as plain text (and counted).
 CONVERTERS = {
     "plain": plain_to_html,
@@ -155,6 +165,6 @@ CONVERTERS = {
     "mrkdwn": mrkdwn_to_html,
     "html": lambda text: text,
     "yammer-html": lambda text: text,
-    "teams-html": lambda text: text,
+    "teams-html": teams_html_to_html,
     "workplace-html": lambda text: text,
 }

@@ -23,11 +23,11 @@ CASE = Case(
     skipped={"deleted": 2, "system": 7},
     # Ann, Bob, Chloé, Dev, Frank, Erin (rebuilt), Release Bot
     authors=7,
-    # unsafe-markup: the `<attachment>` placeholders of G2, G3, G4, G7 and M2 (their files are attached
-    # again by the import); inline-image: R2, G8, M1; edited: R1, L3; link-card: the two files Graph
-    # would not give (Salaries 403, Old roadmap 404); deleted-root-tombstone: G6 (its reply R6 stays);
-    # missing-file: HC2; unsupported-attachment: the Release Bot's adaptive card.
-    degradations={"unsafe-markup": 5, "inline-image": 3, "edited": 2, "link-card": 2, "deleted-root-tombstone": 1,
+    # inline-image: R2, G8, M1; edited: R1, L3; link-card: the two files Graph would not give
+    # (Salaries 403, Old roadmap 404); deleted-root-tombstone: G6 (its reply R6 stays); missing-file:
+    # HC2; unsupported-attachment: the Release Bot's adaptive card. (The `<attachment>` markers of G2,
+    # G3, G4, G7 and M2 are no degradation: their files are attached again by the import.)
+    degradations={"inline-image": 3, "edited": 2, "link-card": 2, "deleted-root-tombstone": 1,
                   "missing-file": 1, "unsupported-attachment": 1})
 
 

@@ -73,6 +73,14 @@ def test_html_outside_the_allow_list_is_unwrapped_and_counted():
     assert result.html == "<p>hi <b>there</b>!</p>" and result.removed == 2
 
 
+def test_teams_attachment_markers_are_dropped_not_counted():
+    """The file itself is attached again from `attachment_ids`; its marker is no lost markup."""
+    body = '<p>Spec.</p><attachment id="3f25"></attachment><ATTACHMENT id="b"/><attachment>kept</attachment>'
+    result, known = to_html("teams-html", body, BASIC)
+    assert known and (result.html, result.removed) == ("<p>Spec.</p>kept", 1)
+    assert to_html("html", body, BASIC)[0].removed == 3  # other HTML keeps the strict count
+
+
 def test_inline_images_become_links():
     result = sanitize('<p><img src="https://x.example/cat.png" alt="a cat"></p>', BASIC)
     assert result.html == '<p><a href="https://x.example/cat.png">a cat</a></p>' and result.images == 1
