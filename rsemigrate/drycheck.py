@@ -10,11 +10,41 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from .archive import Archive
-from .dryrun import DryRunReport, Problem, UnmappedUser
+from .dryrun import DegradationCount, DryRunReport, Problem, Severity, UnmappedUser
 from .plan import PlanHeader
 from .records import Channel, User
+
+#: a dry run lists this many problems of a kind, then counts the rest: a million oversize
+#: messages must not make a million-line report.
+MAX_PROBLEMS_PER_KIND = 200
+
+
+@dataclass
+class Findings:
+    """What a target's dry run finds while it walks the plan, besides the plan itself."""
+
+    problems: list[Problem] = field(default_factory=list)
+    per_kind: Counter[str] = field(default_factory=Counter)
+    degradations: Counter[str] = field(default_factory=Counter)
+
+    def problem(self, kind: str, severity: Severity, where: str, detail: str) -> None:
+        self.per_kind[kind] += 1
+        if self.per_kind[kind] <= MAX_PROBLEMS_PER_KIND:
+            self.problems.append(Problem(kind, severity, where, detail))
+
+    def report_into(self, report: DryRunReport, descriptions: Mapping[str, str]) -> None:
+        """Add the problems, with a line for those of a kind beyond the cap, and the degradations
+        (most frequent first, described by `descriptions`)."""
+        report.problems.extend(self.problems)
+        for kind, n in self.per_kind.items():
+            if n > MAX_PROBLEMS_PER_KIND:
+                report.problems.append(Problem(kind, "warning", "(summary)",
+                                               f"{n - MAX_PROBLEMS_PER_KIND} more not listed"))
+        report.degradations = [DegradationCount(kind, n, descriptions.get(kind, kind)) for kind, n in
+                               sorted(self.degradations.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def plan_written_for(header: PlanHeader, archive: Archive) -> list[Problem]:

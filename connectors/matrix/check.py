@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.drycheck import plan_written_for, report_people, skipped_channels, verify_stored
-from rsemigrate.dryrun import ContainerPlan, DegradationCount, DryRunReport, Estimate, ParentPlan, Problem
+from rsemigrate.drycheck import Findings, plan_written_for, report_people, skipped_channels, verify_stored
+from rsemigrate.dryrun import ContainerPlan, DryRunReport, Estimate, ParentPlan
 from rsemigrate.target import CheckRequest
 from transforms.draft import DEGRADATIONS
 
@@ -26,29 +26,20 @@ from .plan import MatrixPlan, Room, is_user_id, load_plan
 from .prepare import PlannedEvent, Preparation, drafts, prepare, room_events, user_mapping
 from .render import iso_ms
 
-MAX_PROBLEMS_PER_KIND = 200
 #: requests besides events: create the room, link it into the space (two state events).
 ROOM_REQUESTS = 3
 
 
 @dataclass
-class _Scan:
-    degradations: Counter[str] = field(default_factory=Counter)
+class _Scan(Findings):
     authors: Counter[str] = field(default_factory=Counter)
     methods: dict[str, str] = field(default_factory=dict)
     targets: dict[str, str | None] = field(default_factory=dict)
     accounts: set[str] = field(default_factory=set)
     files: dict[str, str | None] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    per_kind: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     upload_bytes: int = 0
     slowest_room: int = 0
-
-    def problem(self, kind: str, severity: str, where: str, detail: str) -> None:
-        self.per_kind[kind] += 1
-        if self.per_kind[kind] <= MAX_PROBLEMS_PER_KIND:
-            self.problems.append(Problem(kind, severity, where, detail))  # type: ignore[arg-type]
 
 
 def check(request: CheckRequest) -> DryRunReport:
@@ -74,14 +65,9 @@ def check(request: CheckRequest) -> DryRunReport:
     if plan.connection.space and report.containers:
         starts = [c.created_at for c in report.containers if c.created_at]
         report.parents.append(ParentPlan("space", plan.connection.space, "create space", min(starts) if starts else None))
-    report.problems.extend(scan.problems)
-    for kind, n in scan.per_kind.items():
-        if n > MAX_PROBLEMS_PER_KIND:
-            report.problems.append(Problem(kind, "warning", "(summary)", f"{n - MAX_PROBLEMS_PER_KIND} more not listed"))
+    scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, scan.methods, scan.targets, scan.authors)
     report.skipped = dict(prep.skipped) | dict(skipped_channels(archive, plan.skipped))
-    report.degradations = [DegradationCount(kind, n, DEGRADATIONS.get(kind, kind))
-                           for kind, n in sorted(scan.degradations.items(), key=lambda kv: (-kv[1], kv[0]))]
     report.estimate = _estimate(plan, report, scan)
     return report
 

@@ -15,14 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rsemigrate.archive import Archive
-from rsemigrate.drycheck import plan_written_for, report_people, skipped_channels, verify_stored
+from rsemigrate.drycheck import Findings, plan_written_for, report_people, skipped_channels, verify_stored
 from rsemigrate.dryrun import (
     ContainerPlan,
-    DegradationCount,
     DryRunReport,
     Estimate,
     ParentPlan,
-    Problem,
 )
 from rsemigrate.records import Attachment
 from rsemigrate.target import CheckRequest
@@ -36,27 +34,18 @@ from .render import MAX_REACTIONS, iso_ms, measure
 TEAM_CREATE_REQUESTS = 4  # POST /teams, two operation polls, list channels
 SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024
 FRAGMENT = 10 * 327_680
-MAX_PROBLEMS_PER_KIND = 200
 
 
 @dataclass
-class _Scan:
+class _Scan(Findings):
     """Per-check accumulators."""
 
-    degradations: Counter[str] = field(default_factory=Counter)
     authors: Counter[str] = field(default_factory=Counter)
     identities: dict[str, Identity] = field(default_factory=dict)
     files: dict[str, str | None] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    per_kind: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     upload_bytes: int = 0
     slowest_channel: int = 0
-
-    def problem(self, kind: str, severity: str, where: str, detail: str) -> None:
-        self.per_kind[kind] += 1
-        if self.per_kind[kind] <= MAX_PROBLEMS_PER_KIND:
-            self.problems.append(Problem(kind, severity, where, detail))  # type: ignore[arg-type]
 
 
 def check(request: CheckRequest) -> DryRunReport:
@@ -80,15 +69,10 @@ def check(request: CheckRequest) -> DryRunReport:
         if planned.posts:  # a container left empty by the options is not created at all
             report.containers.append(planned)
     _teams(plan, report)
-    report.problems.extend(scan.problems)
-    for kind, n in scan.per_kind.items():
-        if n > MAX_PROBLEMS_PER_KIND:
-            report.problems.append(Problem(kind, "warning", "(summary)", f"{n - MAX_PROBLEMS_PER_KIND} more not listed"))
+    scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, {sid: who.method for sid, who in scan.identities.items()},
                   {sid: who.target for sid, who in scan.identities.items()}, scan.authors)
     report.skipped = dict(prep.skipped) | {reason: n for reason, n in skipped_channels(archive, plan.skipped).items()}
-    report.degradations = [DegradationCount(kind, n, DEGRADATIONS.get(kind, kind))
-                           for kind, n in sorted(scan.degradations.items(), key=lambda kv: (-kv[1], kv[0]))]
     report.estimate = _estimate(plan, report, scan)
     return report
 
