@@ -49,7 +49,12 @@ def export_folder(size: int) -> Path:
 
 
 def measure(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one fresh child process."""
+    """(wall seconds, peak RSS in MB) of one fresh child process.
+
+    Each starts once the disk has caught up with earlier writes (generating the export, the run
+    before): the kernel writing them back meanwhile would slow whichever run came next.
+    """
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)

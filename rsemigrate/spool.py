@@ -89,7 +89,7 @@ def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry,
     if record.__class__ is Message:
         m: Message = record  # type: ignore[assignment]
         return ("m", m.id, m.channel_id, m.thread_id, m.reply_to_id, m.author_id,
-                sort_key(m.created_at.utc), m.deleted_at is not None, log.append(body), len(body))
+                m.created_at.utc, m.deleted_at is not None, log.append(body), len(body))
     if isinstance(record, ReportEntry):
         return ("r", record.action, body)
     # attr: the one field counts need (a channel's kind, an attachment's status).
@@ -139,13 +139,15 @@ class Spool:
         """Store one prepared record; the order of calls is the source order (later wins)."""
         self._seq += 1
         if item[0] == "m":  # the hot path: once per message, so kept lean
-            _, mid, channel_id, thread_id, reply_to_id, author_id, key, deleted, offset, size = item
+            _, mid, channel_id, thread_id, reply_to_id, author_id, utc, deleted, offset, size = item
             numbers = self._channel_numbers
             channel = numbers.get(channel_id)
             if channel is None:
                 channel = numbers[channel_id] = len(numbers)
             self._authors.add(author_id)
-            self._messages.append((self._seq, mid, channel, thread_id, reply_to_id, author_id, key,
+            # The sort key is made here, not in `prepare`: this process has time to spare while
+            # the reader process, which runs `prepare`, is the one the export waits for.
+            self._messages.append((self._seq, mid, channel, thread_id, reply_to_id, author_id, sort_key(utc),
                                    deleted, offset, size))
             if len(self._messages) >= _BATCH:
                 self._flush()

@@ -11,6 +11,7 @@ exception, and a child that dies is an error, never a silently short archive.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -104,6 +105,11 @@ def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -
 
 
 def _produce(produce: Callable[[], Iterator[T]], sender: Connection) -> None:
+    # A reader allocates millions of short-lived objects. Collecting the young ones every 700
+    # allocations, and walking everything imported at each full collection, cost it 5-8% of its
+    # time (1M-message Yammer export); cycles are still collected, only less often.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     try:
         for item in produce():
             sender.send(("item", item))
