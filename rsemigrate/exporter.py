@@ -143,18 +143,18 @@ def _message_files(data: Path, rows: Iterator[tuple[str, bytes]],
     """Pack whole channels, in order, into message files of about MESSAGE_FILE_SIZE, numbered
     from `numbers`; yields (payload path, sha256, size, the channels' spans) per file."""
     out: HashingWriter | None = None
-    relpath, spans, line = "", [], 1
+    relpath, spans, next_line = "", [], 1
     for channel_id, group in groupby(rows, key=itemgetter(0)):
         if out is None:
-            relpath, spans, line = message_file(next(numbers)), [], 1
+            relpath, spans, next_line = message_file(next(numbers)), [], 1
             (data / relpath).parent.mkdir(exist_ok=True)
             out = HashingWriter(data / relpath)
-        offset, lines = out.position, 0
-        for _, body in group:
-            out.write(body + b"\n")
-            lines += 1
-        spans.append(MessageSpan(channel_id, relpath, offset, out.position - offset, line, lines))
-        line += lines
+        offset, n = out.position, 0
+        for _, line in group:
+            out.write(line)
+            n += 1
+        spans.append(MessageSpan(channel_id, relpath, offset, out.position - offset, next_line, n))
+        next_line += n
         if out.position >= MESSAGE_FILE_SIZE:
             out.close()
             yield relpath, out.hexdigest(), out.size, spans

@@ -53,7 +53,8 @@ Prepared = tuple
 
 
 class BodyLog:
-    """The append-only file of serialised message bodies, written by whoever prepares them.
+    """The append-only file of serialised message bodies, each ending in a line feed, so that
+    the archive's JSONL lines are read back whole. Written by whoever prepares them.
 
     Bodies are gathered in a list and written a megabyte at a time: a `write` call per body
     cost 0.5 µs, a tenth of what the reader process spends on a message besides the connector.
@@ -66,10 +67,12 @@ class BodyLog:
         self._flushed = self.size
 
     def append(self, body: bytes) -> int:
-        """Write `body`; returns its offset."""
+        """Write `body` and a line feed (`len(body) + 1` bytes); returns where they start."""
         offset = self.size
-        self._pending.append(body)
-        self.size += len(body)
+        pending = self._pending
+        pending.append(body)
+        pending.append(b"\n")
+        self.size += len(body) + 1
         if self.size - self._flushed >= _LOG_BLOCK:
             self._flush()
         return offset
@@ -89,7 +92,7 @@ def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry,
     if record.__class__ is Message:
         m: Message = record  # type: ignore[assignment]
         return ("m", m.id, m.channel_id, m.thread_id, m.reply_to_id, m.author_id,
-                m.created_at.utc, m.deleted_at is not None, log.append(body), len(body))
+                m.created_at.utc, m.deleted_at is not None, log.append(body), len(body) + 1)
     if isinstance(record, ReportEntry):
         return ("r", record.action, body)
     # attr: the one field counts need (a channel's kind, an attachment's status).
@@ -271,7 +274,7 @@ class Spool:
             yield body
 
     def messages(self, share: int = 0, shares: int = 1) -> Iterator[tuple[str, bytes]]:
-        """(channel id, serialised message), grouped by channel, oldest first, ties by id.
+        """(channel id, the message's JSONL line), grouped by channel, oldest first, ties by id.
 
         Only the channels of one share out of `shares`, so that several processes can write the
         payload at once; each reads through its own read-only connection, which is what makes
