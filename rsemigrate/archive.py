@@ -19,10 +19,10 @@ The human-readable spec is `schema/README.md`; the JSON Schemas beside it are ge
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TypeVar
 
 import orjson
@@ -173,8 +173,8 @@ class Archive:
             for lineno, line in enumerate(fh, 1):
                 yield lineno, line
 
-    def records(self, cls: type[T], relpath: str | None = None) -> Iterator[T]:
-        relpath = relpath or RECORD_FILES[cls]
+    def records(self, cls: type[T]) -> Iterator[T]:
+        relpath = RECORD_FILES[cls]
         for lineno, line in self.lines(relpath):
             yield decode(cls, line, f"data/{relpath} line {lineno}")
 

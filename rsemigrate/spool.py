@@ -7,7 +7,7 @@ the export, so it is done on disk with a fixed cache:
 
 - each message is serialised once, appended to a body log, and never parsed again;
 - SQLite holds only its keys (ids, channel, time, and the body's offset in the log), so inserts
-  stay small; indexes are built once after loading, which is far cheaper than keeping them up
+  stay small; the id index is built once after loading, which is far cheaper than keeping it up
   to date row by row;
 - the archive order is sorted by each process that writes message files, for its share of the
   channels, so the sort runs on both cores; each body is read back with one `pread`.
@@ -41,7 +41,6 @@ CREATE TABLE entity (kind TEXT, id TEXT, seq INTEGER, changed INTEGER DEFAULT 0,
 CREATE TABLE message (seq INTEGER PRIMARY KEY, id TEXT, channel INTEGER, thread_id TEXT,
                       reply_to_id TEXT, author_id TEXT, at TEXT, deleted INTEGER,
                       offset INTEGER, length INTEGER);
-CREATE TABLE channel_number (n INTEGER PRIMARY KEY, id TEXT);
 CREATE TABLE report (seq INTEGER PRIMARY KEY, action TEXT, body BLOB);
 """
 
@@ -184,8 +183,6 @@ class Spool:
         """De-duplicate, report dangling references and count what is left."""
         self._flush()
         db = self._db
-        db.executemany("INSERT INTO channel_number VALUES (?, ?)",
-                       ((n, cid) for cid, n in self._channel_numbers.items()))
         db.execute("CREATE INDEX message_id ON message (id)")
         # A message seen again replaces the earlier copies: the latest export of it wins.
         duplicates = db.execute(
