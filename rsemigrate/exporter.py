@@ -7,6 +7,7 @@ folder without `bagit.txt`, so nothing half-written ever looks like an archive.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -131,9 +132,16 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
             progress("write", done)
         for their_files in theirs:
             files += their_files
+    # Renumbered 1, 2, 3… in order: a gap in the names (one process wrote more files than the
+    # other) would look like a lost file to whoever lists the folder.
     spans: list[MessageSpan] = []
-    for relpath, digest, size, file_spans in sorted(files, key=lambda file: (len(file[0]), file[0])):
-        writer.record(relpath, digest, size)
+    ordered = sorted(files, key=lambda file: (len(file[0]), file[0]))
+    for number, (relpath, digest, size, file_spans) in enumerate(ordered, 1):
+        if relpath != (final := message_file(number)):
+            os.rename(data / relpath, data / final)
+            for span in file_spans:
+                span.file = final
+        writer.record(final, digest, size)
         spans += file_spans
     writer.write_payload(RECORD_FILES[MessageSpan], _lines(map(orjson.dumps, spans)))
 
