@@ -26,26 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def build_archive(folder: Path, rooms: int, messages: int) -> Path:
-    from rsemigrate.records import Body, Channel, Group, Message, SourceInfo, User
-    from rsemigrate.testing import archive_from_records
-    from rsemigrate.timestamps import parse_timestamp
-
-    records: list[object] = [SourceInfo("memory", network_id="bench", network_name="Bench")]
-    records += [User(f"u{i}", f"User {i}", f"user{i}@contoso.com") for i in range(20)]
-    start = 1_577_836_800  # 2020-01-01
-    for r in range(rooms):
-        records += [Group(f"g{r}", f"Community {r}"), Channel(f"g{r}", "feed", f"Community {r}", group_id=f"g{r}")]
-        for n in range(messages):
-            root = f"r{r}m{n - n % 5}"
-            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + r * 86_400 + n * 60))
-            text = f"Message {n} of community {r}: " + "lorem ipsum " * 20
-            records.append(Message(id=f"r{r}m{n}", channel_id=f"g{r}", thread_id=root, author_id=f"u{(r + n) % 20}",
-                                   created_at=parse_timestamp(at), body=Body("plain", text), text=text,
-                                   kind="post" if n % 5 == 0 else "reply", reply_to_id=None if n % 5 == 0 else root))
-    return archive_from_records(folder, records, "archive").path
+from bench.communities import community_archive  # noqa: E402
 
 
 def baseline(url: str, token: str, rooms: int, messages: int, tag: str) -> float:
@@ -120,7 +101,7 @@ def main() -> None:
         began = time.monotonic()
         python = ensure_installed()
         print(f"synapse ready to start in {time.monotonic() - began:.1f} s (installed if it was not)")
-        archive = build_archive(work, args.rooms, args.messages)
+        archive = community_archive(work, args.rooms, args.messages, users=20)
         bootstrap = work / "bootstrap.toml"
         bootstrap.write_text('[plan]\ntarget = "matrix"\n[matrix]\nregistration = "registration.yaml"\n')
         subprocess.run([sys.executable, "-m", "rsemigrate", "matrix", "register", "--plan", str(bootstrap)], check=True,

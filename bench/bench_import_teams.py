@@ -26,29 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.communities import community_archive  # noqa: E402
 
 PER_CHANNEL, TENANT = 5.0, 50.0
 SECRET = "bench-secret"
-
-
-def build_archive(folder: Path, channels: int, messages: int) -> Path:
-    from rsemigrate.records import Body, Channel, Group, Message, SourceInfo, User
-    from rsemigrate.testing import archive_from_records
-    from rsemigrate.timestamps import parse_timestamp
-
-    records: list[object] = [SourceInfo("memory", network_id="bench", network_name="Bench")]
-    records += [User(f"u{i}", f"User {i}", f"user{i}@contoso.com") for i in range(50)]
-    start = 1_577_836_800  # 2020-01-01
-    for c in range(channels):
-        records += [Group(f"g{c}", f"Community {c}"), Channel(f"g{c}", "feed", f"Community {c}", group_id=f"g{c}")]
-        for n in range(messages):
-            root = f"c{c}m{n - n % 5}"
-            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + c * 86_400 + n * 60))
-            text = f"Message {n} of community {c}: " + "lorem ipsum " * 20
-            records.append(Message(id=f"c{c}m{n}", channel_id=f"g{c}", thread_id=root, author_id=f"u{(c + n) % 50}",
-                                   created_at=parse_timestamp(at), body=Body("plain", text), text=text,
-                                   kind="post" if n % 5 == 0 else "reply", reply_to_id=None if n % 5 == 0 else root))
-    return archive_from_records(folder, records, "archive").path
 
 
 def serve(port_file: str, stop: multiprocessing.synchronize.Event, log_file: str, throttled: bool,
@@ -134,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         work = Path(tmp)
         began = time.monotonic()
-        archive = build_archive(work, args.channels, args.messages)
+        archive = community_archive(work, args.channels, args.messages, users=50)
         print(f"archive: {args.channels} channels × {args.messages} messages built in {time.monotonic() - began:.1f} s")
         ceilings = run(archive, work, throttled=True)
         print(f"with ceilings ({PER_CHANNEL:g}/s per channel, {TENANT:g}/s tenant): {ceilings['posts']} posts, "

@@ -1,0 +1,31 @@
+"""The archive both import benchmarks post: communities of threads (a root, then four replies)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+
+def community_archive(folder: Path, communities: int, messages: int, users: int) -> Path:
+    """Export `communities` feeds of `messages` messages each, written by `users` people, a day
+    apart and a minute between messages, into `folder/archive`."""
+    from rsemigrate.records import Body, Channel, Group, Message, Record, SourceInfo, User
+    from rsemigrate.testing import archive_from_records
+    from rsemigrate.timestamps import parse_timestamp
+
+    records: list[Record] = [SourceInfo("memory", network_id="bench", network_name="Bench")]
+    records += [User(f"u{i}", f"User {i}", f"user{i}@contoso.com") for i in range(users)]
+    start = 1_577_836_800  # 2020-01-01
+    for c in range(communities):
+        records += [Group(f"g{c}", f"Community {c}"),
+                    Channel(f"g{c}", "feed", f"Community {c}", group_id=f"g{c}")]
+        for n in range(messages):
+            root = f"c{c}m{n - n % 5}"
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + c * 86_400 + n * 60))
+            text = f"Message {n} of community {c}: " + "lorem ipsum " * 20
+            records.append(Message(id=f"c{c}m{n}", channel_id=f"g{c}", thread_id=root,
+                                   author_id=f"u{(c + n) % users}", created_at=parse_timestamp(at),
+                                   body=Body("plain", text), text=text,
+                                   kind="post" if n % 5 == 0 else "reply",
+                                   reply_to_id=None if n % 5 == 0 else root))
+    return archive_from_records(folder, records, "archive").path
