@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsemigrate.errors import InputError
+from rsemigrate.plan import CommonPlan
 from rsemigrate.records import User
 
 from .draft import Draft, Identity
@@ -28,6 +29,13 @@ class UserMapping:
     placeholder: str | None = None
     #: source ids whose email match did not resolve on the target (set by an online check).
     unresolved: frozenset[str] = frozenset()
+
+
+def user_mapping(common: CommonPlan, unresolved: frozenset[str] = frozenset()) -> UserMapping:
+    """The mapping a plan's common sections describe (its CSV, e-mail matching, placeholder);
+    `unresolved` are the source ids an online check could not find on the target."""
+    explicit = load_mapping_csv(common.mapping_path) if common.mapping_path else {}
+    return UserMapping(explicit, common.users.match_by_email, common.users.placeholder, unresolved)
 
 
 def load_mapping_csv(path: Path) -> dict[str, str]:

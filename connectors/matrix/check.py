@@ -21,9 +21,10 @@ from rsemigrate.drycheck import Findings, plan_written_for, report_people, skipp
 from rsemigrate.dryrun import ContainerPlan, DryRunReport, Estimate, ParentPlan
 from rsemigrate.target import CheckRequest
 from transforms.draft import DEGRADATIONS
+from transforms.identities import user_mapping
 
 from .plan import MatrixPlan, Room, is_user_id, load_plan
-from .prepare import PlannedEvent, Preparation, drafts, prepare, room_events, user_mapping
+from .prepare import PlannedEvent, Preparation, drafts, prepare, room_events
 from .render import iso_ms
 
 #: requests besides events: create the room, link it into the space (two state events).
@@ -55,7 +56,7 @@ def check(request: CheckRequest) -> DryRunReport:
         result = run_preflight(plan)
         report.preflight = result.checks
         report.problems.extend(result.problems)
-    prep = prepare(archive, plan, user_mapping(plan))
+    prep = prepare(archive, plan, user_mapping(plan.common))
     scan = _Scan()
     now_ms = int(time.time() * 1000)
     for room in plan.rooms:

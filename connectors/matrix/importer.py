@@ -37,6 +37,7 @@ from rsemigrate.importer import (
 from rsemigrate.ledger import DONE, SENT, Container, Ledger, default_url
 from rsemigrate.ratelimit import RateLimiter
 from rsemigrate.records import Attachment
+from transforms.identities import user_mapping
 
 from .appservice import load_as_token
 from .check import check
@@ -44,7 +45,7 @@ from .client import MatrixClient, MatrixError
 from .freeze import SPACE, USERS, freeze, migration_for
 from .plan import MatrixPlan, load_plan
 from .poster import RoomPoster
-from .prepare import prepare, user_mapping
+from .prepare import prepare
 from .rooms import Rooms
 
 #: rooms worked on at once: enough to keep a homeserver busy while the client records each event.
@@ -90,7 +91,7 @@ async def _run(request: ImportRequest, archive: Archive, plan: MatrixPlan, token
         owner = await _owner(client, plan)
         if ledger.migration() is None:
             request.view.phase("Freezing the plan")
-            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan)), owner))
+            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common)), owner))
             crash_point("frozen")
         else:
             ledger.refuse_resume(migration_for(archive, plan, owner))

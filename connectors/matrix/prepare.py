@@ -27,7 +27,7 @@ from rsemigrate.records import Attachment
 from transforms.annotations import Labels, annotate
 from transforms.attachments import FilePolicy, attach
 from transforms.draft import Draft, chain
-from transforms.identities import UserMap, UserMapping, load_mapping_csv, map_authors
+from transforms.identities import UserMap, UserMapping, map_authors
 from transforms.markup import convert_bodies
 from transforms.mentions import resolve_mentions
 from transforms.reactions import ReactionPolicy, react
@@ -51,11 +51,6 @@ from .render import (
 
 EventKind = Literal["text", "file", "reaction"]
 
-
-def user_mapping(plan: MatrixPlan, unresolved: frozenset[str] = frozenset()) -> UserMapping:
-    users = plan.common.users
-    explicit = load_mapping_csv(plan.common.mapping_path) if plan.common.mapping_path else {}
-    return UserMapping(explicit, users.match_by_email, users.placeholder, unresolved)
 
 
 @dataclass

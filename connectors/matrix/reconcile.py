@@ -17,13 +17,14 @@ from rsemigrate.errors import InputError
 from rsemigrate.ledger import SENT, Ledger, default_url
 from rsemigrate.ratelimit import RateLimiter
 from rsemigrate.reconcile import Expected, Observed, ReconcileRequest, Reconciliation, check_conversation
+from transforms.identities import user_mapping
 
 from .appservice import load_as_token
 from .client import MatrixClient, MatrixError, MatrixUnavailable
 from .freeze import USERS, migration_for
 from .plan import MatrixPlan, load_plan
 from .poster import RoomPoster
-from .prepare import drafts, prepare, room_events, user_mapping
+from .prepare import drafts, prepare, room_events
 from .render import content_digest
 
 NOT_READ = "not read back"
@@ -69,7 +70,7 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
 
 
 def _expected(archive: Archive, plan: MatrixPlan) -> dict[str, list[Expected]]:
-    prep = prepare(archive, plan, user_mapping(plan))
+    prep = prepare(archive, plan, user_mapping(plan.common))
     return {room.key: [Expected(e.key, content_digest(e.content)) for e in room_events(prep, drafts(prep, room))]
             for room in plan.rooms}
 

@@ -25,9 +25,10 @@ from rsemigrate.dryrun import (
 from rsemigrate.records import Attachment
 from rsemigrate.target import CheckRequest
 from transforms.draft import DEGRADATIONS, Identity
+from transforms.identities import user_mapping
 
 from .plan import Container, TeamsPlan, load_plan
-from .prepare import Preparation, drafts, prepare, user_mapping
+from .prepare import Preparation, drafts, prepare
 from .render import MAX_REACTIONS, iso_ms, measure
 
 #: requests besides posting messages, for the duration estimate.
@@ -61,7 +62,7 @@ def check(request: CheckRequest) -> DryRunReport:
         result = run_preflight(plan, archive)
         report.preflight, unresolved = result.checks, result.unresolved
         report.problems.extend(result.problems)
-    prep = prepare(archive, plan, user_mapping(plan, unresolved))
+    prep = prepare(archive, plan, user_mapping(plan.common, unresolved))
     scan = _Scan()
     now_ms = int(time.time() * 1000)
     for container in plan.containers:

@@ -38,7 +38,7 @@ from rsemigrate.importer import (
 )
 from rsemigrate.ledger import DONE, SENT, Container, Ledger, default_url
 from rsemigrate.ratelimit import RateLimiter
-from transforms.identities import UserMap
+from transforms.identities import UserMap, user_mapping
 
 from .accounts import resolve_accounts
 from .check import check
@@ -49,7 +49,7 @@ from .files import Uploader
 from .freeze import freeze, migration_for
 from .plan import ConnectionSection, TeamsPlan, load_plan
 from .poster import ConversationPoster
-from .prepare import prepare, user_mapping
+from .prepare import prepare
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         if ledger.migration() is None:
             request.view.phase("Resolving accounts and freezing the plan")
             extra = [o for t in plan.teams.values() for o in t.owners] + [p for p in [plan.common.users.placeholder] if p]
-            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan)), extra)
-            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan, accounts.unresolved)), accounts, identity,
+            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common)), extra)
+            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)), accounts, identity,
                                  session.mode))
             crash_point("frozen")
         else:

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 from rsemigrate.archive import Archive
 from rsemigrate.dryrun import PreflightCheck, Problem
-from transforms.identities import UserMap
+from transforms.identities import UserMap, user_mapping
 
 from .graph import GraphReader, GraphReadError, read_secret, token_roles
 from .plan import Container, TeamsPlan, TeamTarget
-from .prepare import user_mapping
 
 REQUIRED_ROLES = {
     "Teamwork.Migrate.All": "create teams and channels in migration mode, import, complete",
@@ -77,7 +76,7 @@ def _roles(roles: list[str], result: PreflightResult) -> None:
 
 
 def _authors(plan: TeamsPlan, archive: Archive, reader: GraphReader, result: PreflightResult) -> None:
-    users = UserMap(archive.users(), user_mapping(plan))
+    users = UserMap(archive.users(), user_mapping(plan.common))
     by_target: dict[str, list[str]] = defaultdict(list)
     for user_id in users.users:
         who = users.identity(user_id)

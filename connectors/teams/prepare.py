@@ -17,7 +17,7 @@ from rsemigrate.records import Attachment
 from transforms.annotations import Labels, annotate
 from transforms.attachments import FilePolicy, attach
 from transforms.draft import Draft, chain
-from transforms.identities import UserMap, UserMapping, load_mapping_csv, map_authors
+from transforms.identities import UserMap, UserMapping, map_authors
 from transforms.markup import convert_bodies
 from transforms.mentions import resolve_mentions
 from transforms.reactions import ReactionPolicy, react
@@ -27,12 +27,6 @@ from transforms.timestamps import assign_times, merge
 
 from .plan import Container, TeamsPlan
 from .render import MAX_REACTIONS, REACTION_TYPES, TEAMS_HTML, file_markup, measure, mention_markup
-
-
-def user_mapping(plan: TeamsPlan, unresolved: frozenset[str] = frozenset()) -> UserMapping:
-    users = plan.common.users
-    explicit = load_mapping_csv(plan.common.mapping_path) if plan.common.mapping_path else {}
-    return UserMapping(explicit, users.match_by_email, users.placeholder, unresolved)
 
 
 @dataclass

@@ -20,12 +20,13 @@ from rsemigrate.errors import InputError
 from rsemigrate.ledger import Container, Ledger, default_url
 from rsemigrate.ratelimit import RateLimiter
 from rsemigrate.reconcile import Expected, Observed, ReconcileRequest, Reconciliation, check_conversation
+from transforms.identities import user_mapping
 
 from .credential import Identity, make_credential
 from .freeze import migration_for
 from .importer import default_rehearsal_dir
 from .plan import TeamsPlan, load_plan
-from .prepare import drafts, prepare, user_mapping
+from .prepare import drafts, prepare
 from .render import content_digest
 
 NOT_READ = "not read back"
@@ -73,7 +74,7 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
 
 
 def _expected(archive: Archive, plan: TeamsPlan, unresolved: frozenset[str]) -> dict[str, list[Expected]]:
-    prep = prepare(archive, plan, user_mapping(plan, unresolved))
+    prep = prepare(archive, plan, user_mapping(plan.common, unresolved))
     return {c.key: [Expected(d.key, content_digest(d.html)) for d in drafts(prep, c)] for c in plan.containers}
 
 

@@ -24,14 +24,13 @@ import orjson
 
 from rsemigrate.archive import Archive
 from rsemigrate.importer import ImportReport, ImportRequest
-from transforms.identities import UserMap
+from transforms.identities import UserMap, user_mapping
 
 from .credential import LoopbackSecretCredential
 from .emulator import App, EmulatorConfig, GraphEmulator, User
 from .emulator.state import DEFAULT_CLIENT_ID, DEFAULT_TENANT, Channel, Team
 from .importer import Session, default_rehearsal_dir, run_session
 from .plan import GENERAL, TeamsPlan
-from .prepare import user_mapping
 
 PER_CHANNEL_RPS = 5.0
 TENANT_RPS = 50.0
@@ -65,7 +64,7 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan) -> Impor
 
 def _accounts(archive: Archive, plan: TeamsPlan) -> list[User]:
     """Every account the plan maps someone to, the placeholder and the owners, as tenant users."""
-    users = UserMap(archive.users(), user_mapping(plan))
+    users = UserMap(archive.users(), user_mapping(plan.common))
     found: dict[str, User] = {}
     for user_id, user in users.users.items():
         who = users.identity(user_id)

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from connectors.teams.plan import load_plan
-from connectors.teams.prepare import drafts, prepare, user_mapping
+from connectors.teams.prepare import drafts, prepare
 from rsemigrate.archive import Archive
+from transforms.identities import user_mapping
 
 from .conftest import cli
 
@@ -155,7 +156,7 @@ def planned_html(archive: Path, plan: Path) -> dict[str, str]:
     """{message id: the HTML the import would post} for every planned first part."""
     opened = Archive(archive)
     teams_plan = load_plan(plan, opened)
-    prep = prepare(opened, teams_plan, user_mapping(teams_plan))
+    prep = prepare(opened, teams_plan, user_mapping(teams_plan.common))
     return {d.message.id: d.html for c in teams_plan.containers for d in drafts(prep, c) if d.part == 1}
 
 

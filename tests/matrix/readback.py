@@ -20,10 +20,11 @@ import httpx
 
 from connectors.matrix.appservice import read_tokens
 from connectors.matrix.plan import load_plan
-from connectors.matrix.prepare import drafts, prepare, room_events, user_mapping
+from connectors.matrix.prepare import drafts, prepare, room_events
 from connectors.matrix.render import SOURCE
 from rsemigrate.archive import Archive
 from rsemigrate.ledger import Ledger, default_url
+from transforms.identities import user_mapping
 
 Row = tuple[Any, ...]
 
@@ -36,7 +37,7 @@ def _says(content: dict[str, Any]) -> tuple[Any, ...]:
 def planned_content(archive_path: Path, plan_path: Path) -> Counter[Row]:
     archive = Archive(archive_path)
     plan = load_plan(plan_path, archive)
-    prep = prepare(archive, plan, user_mapping(plan))
+    prep = prepare(archive, plan, user_mapping(plan.common))
     out: Counter[Row] = Counter()
     for room in plan.rooms:
         for e in room_events(prep, drafts(prep, room)):

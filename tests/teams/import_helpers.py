@@ -17,12 +17,13 @@ from click.testing import CliRunner
 from connectors.teams.emulator import EmulatorConfig, GraphEmulator, User
 from connectors.teams.emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET
 from connectors.teams.plan import load_plan
-from connectors.teams.prepare import drafts, prepare, user_mapping
+from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import content_digest
 from rsemigrate.archive import Archive
 from rsemigrate.cli import main
 from rsemigrate.records import Attachment
 from rsemigrate.testing import run_cli
+from transforms.identities import user_mapping
 
 from .conftest import message, sample_records
 
@@ -80,7 +81,7 @@ def planned_content(archive_path: Path, plan_path: Path, emulator: GraphEmulator
     """(conversation, createdDateTime ms, author object id, body digest) of every planned post."""
     archive = Archive(archive_path)
     plan = load_plan(plan_path, archive)
-    prep = prepare(archive, plan, user_mapping(plan))
+    prep = prepare(archive, plan, user_mapping(plan.common))
     out: Counter[tuple[str, int, str, str]] = Counter()
     for container in plan.containers:
         label = f"{container.team.name}/{container.name}" if container.team else container.name

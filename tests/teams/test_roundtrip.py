@@ -7,9 +7,10 @@ payloads of prepare.py and render.py, then reads everything back.
 from pathlib import Path
 
 from connectors.teams.plan import load_plan
-from connectors.teams.prepare import drafts, prepare, user_mapping
+from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import UploadedFile, iso_ms, message_payload
 from rsemigrate.archive import Archive
+from transforms.identities import user_mapping
 
 from .conftest import message, sample_records
 from .test_emulator import STANDARD, post
@@ -20,7 +21,7 @@ def test_every_planned_draft_is_accepted_and_reads_back(build, init_plan, emulat
     archive_path = build(sample_records([message("long", channel="g2", at="2020-02-02T00:00:00Z", text=long)]))
     archive = Archive(archive_path)
     plan = load_plan(init_plan(archive_path), archive)
-    prep = prepare(archive, plan, user_mapping(plan))
+    prep = prepare(archive, plan, user_mapping(plan.common))
     margin = plan.connection.container_margin_seconds * 1000
 
     def object_id(who):
