@@ -40,7 +40,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_import_matrix.py
 
 schema: $(VENV)/.installed
-	$(BIN)/python -m rsemigrate.schema schema/
+	$(BIN)/python -m rsemigrate.archive.schema schema/
 
 clean:
 	rm -rf $(VENV) build bench/out

@@ -56,7 +56,7 @@ def baseline(url: str, token: str, rooms: int, messages: int, tag: str) -> float
 def run_import(archive: Path, work: Path, url: str, registration: Path, parallel: int) -> dict[str, float]:
     import tomlkit
 
-    from rsemigrate.ledger import Ledger, default_url
+    from rsemigrate.migrate.ledger import Ledger, default_url
 
     plan = work / "plan.toml"
     rsemigrate = [sys.executable, "-m", "rsemigrate"]

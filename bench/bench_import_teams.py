@@ -59,7 +59,7 @@ def serve(port_file: str, stop: multiprocessing.synchronize.Event, log_file: str
 def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
     import tomlkit
 
-    from rsemigrate.archive import Archive
+    from rsemigrate.archive.reader import Archive
 
     upns = [u.email for u in Archive(archive).users() if u.email] + ["migration.placeholder@contoso.com"]
     port_file, log_file = workdir / "url", workdir / "requests.json"

@@ -33,11 +33,11 @@ from pathlib import Path
 
 import orjson
 
-from rsemigrate.archive import Archive
-from rsemigrate.connector import Connector
+from rsemigrate.archive.reader import Archive
+from rsemigrate.archive.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
 from rsemigrate.errors import ArchiveError
-from rsemigrate.exporter import run_export
-from rsemigrate.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
+from rsemigrate.export.connector import Connector
+from rsemigrate.export.exporter import run_export
 from rsemigrate.search.backend import open_backend
 from rsemigrate.search.query import parse
 from rsemigrate.search.sqlite.build import build_index

@@ -9,9 +9,9 @@ from pathlib import Path
 def community_archive(folder: Path, communities: int, messages: int, users: int) -> Path:
     """Export `communities` feeds of `messages` messages each, written by `users` people, a day
     apart and a minute between messages, into `folder/archive`."""
-    from rsemigrate.records import Body, Channel, Group, Message, Record, SourceInfo, User
+    from rsemigrate.archive.records import Body, Channel, Group, Message, Record, SourceInfo, User
+    from rsemigrate.archive.timestamps import parse_timestamp
     from rsemigrate.testing import archive_from_records
-    from rsemigrate.timestamps import parse_timestamp
 
     records: list[Record] = [SourceInfo("memory", network_id="bench", network_name="Bench")]
     records += [User(f"u{i}", f"User {i}", f"user{i}@contoso.com") for i in range(users)]

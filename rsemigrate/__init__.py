@@ -4,9 +4,8 @@ Data flows one way: source → connector → archive → transforms → target c
 """
 
 from .archive import Archive
-from .connector import Connector
 from .errors import ArchiveError, InputError, RsemigrateError, UnsafeInputError
-from .exporter import ExportInfo, run_export
+from .export import Connector, ExportInfo, run_export
 
 __all__ = [
     "Archive",

@@ -15,8 +15,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from .connector import Connector
 from .errors import InputError
+from .export import Connector
 
 GROUP = "rsemigrate.connectors"
 T = TypeVar("T")

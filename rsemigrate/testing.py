@@ -12,11 +12,8 @@ from typing import BinaryIO
 
 from click.testing import CliRunner, Result
 
-from .archive import FileStore
-from .connector import Connector
-from .exporter import ExportInfo, run_export
-from .records import Attachment, Record
-from .sources import SourceTree
+from .archive import Attachment, FileStore, Record
+from .export import Connector, ExportInfo, SourceTree, run_export
 
 #: A file to store: (attachment without sha256/size, opener of its content).
 FileSpec = tuple[Attachment, Callable[[], BinaryIO]]

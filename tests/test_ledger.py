@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from rsemigrate.errors import InputError
-from rsemigrate.ledger import (
+from rsemigrate.migrate.ledger import (
     SENDING,
     SENT,
     Container,

@@ -4,9 +4,17 @@ import asyncio
 
 import pytest
 
-from rsemigrate.importer import Conflict, QuietView, ReadBack, Refused, RunContext, Stop, send_messages
-from rsemigrate.ledger import FAILED, PLANNED, SENDING, SENT, Container, Frozen, Ledger, Message
-from rsemigrate.ratelimit import RateLimiter
+from rsemigrate.migrate.importer import (
+    Conflict,
+    QuietView,
+    ReadBack,
+    Refused,
+    RunContext,
+    Stop,
+    send_messages,
+)
+from rsemigrate.migrate.ledger import FAILED, PLANNED, SENDING, SENT, Container, Frozen, Ledger, Message
+from rsemigrate.migrate.ratelimit import RateLimiter
 
 from .test_ledger import migration
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from rsemigrate.records import Attachment
+from rsemigrate.archive import Attachment
 
 from .draft import Draft, FileRef
 

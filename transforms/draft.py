@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rsemigrate.records import Attachment, Mention, Message
+from rsemigrate.archive import Attachment, Mention, Message
 
 MappingMethod = Literal["explicit", "email", "placeholder", "none"]
 

@@ -12,7 +12,7 @@ import html
 import re
 from functools import cache
 
-from rsemigrate.records import Mention
+from rsemigrate.archive import Mention
 
 SENTINEL = re.compile("\ue000(\\d+)\ue001")
 _PRIVATE_USE = re.compile("[\ue000-\ue003]")

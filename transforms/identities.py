@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsemigrate.archive import User
 from rsemigrate.errors import InputError
-from rsemigrate.plan import CommonPlan
-from rsemigrate.records import User
+from rsemigrate.migrate import CommonPlan
 
 from .draft import Draft, Identity
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Iterator
 
-from rsemigrate.records import Mention
+from rsemigrate.archive import Mention
 
 from .draft import Draft, OutMention
 from .formats import SENTINEL

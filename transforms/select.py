@@ -18,8 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rsemigrate.records import Message
-from rsemigrate.timestamps import utc_micros
+from rsemigrate.archive import Message, utc_micros
 
 from .draft import Draft
 

@@ -11,8 +11,8 @@ events, found again by reading the room back), reconcile. Everything heavy loads
 
 from __future__ import annotations
 
+from rsemigrate.migrate import Target
 from rsemigrate.registry import lazy
-from rsemigrate.target import Target
 
 target = Target(
     name="matrix",

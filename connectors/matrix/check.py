@@ -17,9 +17,18 @@ from dataclasses import dataclass, field
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.drycheck import Findings, plan_written_for, report_people, skipped_channels, verify_stored
-from rsemigrate.dryrun import ContainerPlan, DryRunReport, Estimate, ParentPlan
-from rsemigrate.target import CheckRequest
+from rsemigrate.migrate import (
+    CheckRequest,
+    ContainerPlan,
+    DryRunReport,
+    Estimate,
+    Findings,
+    ParentPlan,
+    plan_written_for,
+    report_people,
+    skipped_channels,
+    verify_stored,
+)
 from transforms.draft import DEGRADATIONS
 from transforms.identities import user_mapping
 

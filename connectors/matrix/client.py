@@ -22,8 +22,7 @@ import orjson
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from rsemigrate.http import Again, CallStats, RetryPolicy, Uncertain, parse_retry_after, redact, retry_wait
-from rsemigrate.importer import Unavailable
-from rsemigrate.ratelimit import RateLimiter
+from rsemigrate.migrate import RateLimiter, Unavailable
 
 CLIENT = "/_matrix/client/v3"
 #: statuses after which a request may or may not have been applied.

@@ -28,7 +28,7 @@ from importlib.metadata import version
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.ledger import Container, File, Frozen, Member, Message, Migration, Skip
+from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip
 
 from .plan import MatrixPlan, Room
 from .prepare import PlannedEvent, Preparation, drafts, room_events

@@ -18,25 +18,28 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from rsemigrate.archive import Archive
-from rsemigrate.crashpoint import crash_point
+from rsemigrate.archive import Archive, Attachment
 from rsemigrate.errors import InputError
-from rsemigrate.importer import (
+from rsemigrate.migrate import (
+    DONE,
+    SENT,
+    Container,
     ImportReport,
     ImportRequest,
+    Ledger,
+    RateLimiter,
     RunContext,
     Stop,
     Unavailable,
     accept_gaps,
     admit,
+    crash_point,
+    default_url,
     in_parallel,
     outcomes,
     run_until_stopped,
     send_messages,
 )
-from rsemigrate.ledger import DONE, SENT, Container, Ledger, default_url
-from rsemigrate.ratelimit import RateLimiter
-from rsemigrate.records import Attachment
 from transforms.identities import user_mapping
 
 from .appservice import load_as_token

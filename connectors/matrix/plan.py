@@ -21,11 +21,8 @@ from typing import Literal
 from pydantic import field_validator
 from pydantic.dataclasses import dataclass
 
-from rsemigrate.archive import Archive
-from rsemigrate.dryrun import Problem
-from rsemigrate.plan import STRICT, CommonPlan, load_common
-from rsemigrate.planfile import PlanDocument
-from rsemigrate.records import Channel, Group
+from rsemigrate.archive import Archive, Channel, Group
+from rsemigrate.migrate import STRICT, CommonPlan, PlanDocument, Problem, load_common
 from transforms.identities import load_mapping_csv
 
 from .appservice import Namespaces

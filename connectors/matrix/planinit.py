@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 
 import tomlkit
 
-from rsemigrate.archive import Archive
-from rsemigrate.records import Channel
-from rsemigrate.target import InitRequest
+from rsemigrate.archive import Archive, Channel
+from rsemigrate.migrate import InitRequest
 
 
 def _v(value: object) -> str:

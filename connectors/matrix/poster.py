@@ -20,8 +20,7 @@ from typing import Any
 
 import orjson
 
-from rsemigrate.importer import Conflict, ReadBack, Refused, Unavailable
-from rsemigrate.ledger import SENT, Container, File, Message
+from rsemigrate.migrate import SENT, Conflict, Container, File, Message, ReadBack, Refused, Unavailable
 
 from .client import MatrixClient, MatrixError, Uncertain
 from .render import SOURCE

@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from rsemigrate.dryrun import PreflightCheck, Problem
 from rsemigrate.errors import InputError
-from rsemigrate.ratelimit import RateLimiter
+from rsemigrate.migrate import PreflightCheck, Problem, RateLimiter
 
 from .appservice import load_as_token
 from .client import MatrixClient, MatrixError, MatrixUnavailable

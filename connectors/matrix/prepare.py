@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
-from rsemigrate.archive import Archive
-from rsemigrate.records import Attachment
+from rsemigrate.archive import Archive, Attachment
 from transforms.annotations import Labels, annotate
 from transforms.attachments import FilePolicy, attach
 from transforms.draft import Draft, chain

@@ -14,9 +14,17 @@ from pathlib import Path
 
 from rsemigrate.archive import Archive
 from rsemigrate.errors import InputError
-from rsemigrate.ledger import SENT, Ledger, default_url
-from rsemigrate.ratelimit import RateLimiter
-from rsemigrate.reconcile import Expected, Observed, ReconcileRequest, Reconciliation, check_conversation
+from rsemigrate.migrate import (
+    SENT,
+    Expected,
+    Ledger,
+    Observed,
+    RateLimiter,
+    ReconcileRequest,
+    Reconciliation,
+    check_conversation,
+    default_url,
+)
 from transforms.identities import user_mapping
 
 from .appservice import load_as_token

@@ -23,7 +23,7 @@ import orjson
 from bs4 import BeautifulSoup, NavigableString
 from bs4.element import Tag
 
-from rsemigrate.records import Attachment
+from rsemigrate.archive import Attachment
 from transforms.draft import Draft, Identity
 from transforms.markup import BASIC, AllowList
 

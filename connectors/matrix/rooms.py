@@ -21,11 +21,18 @@ from typing import Any
 
 import orjson
 
-from rsemigrate.archive import Archive
-from rsemigrate.crashpoint import crash_point
-from rsemigrate.importer import Stop, Unavailable
-from rsemigrate.ledger import FAILED, SENDING, SENT, Container, Ledger, Member
-from rsemigrate.records import Attachment
+from rsemigrate.archive import Archive, Attachment
+from rsemigrate.migrate import (
+    FAILED,
+    SENDING,
+    SENT,
+    Container,
+    Ledger,
+    Member,
+    Stop,
+    Unavailable,
+    crash_point,
+)
 
 from .client import MatrixClient, MatrixError
 

@@ -24,7 +24,7 @@ location (`<file> record <n>`). Senders no user list knows, tombstones, folders 
 files that could not be fetched are kept and reported `degraded`.
 """
 
-from rsemigrate.connector import Connector, Option
+from rsemigrate.export import Connector, Option
 
 from . import wire
 from .reader import read

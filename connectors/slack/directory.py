@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rsemigrate.archive import Channel, Group, ReportEntry, User, UserState
 from rsemigrate.errors import InputError
-from rsemigrate.jsonfile import dump_record, read_json
-from rsemigrate.records import Channel, Group, ReportEntry, User, UserState
+from rsemigrate.export import dump_record, read_json
 
 from . import wire
 from .layout import Layout, Root

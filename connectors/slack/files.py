@@ -24,10 +24,9 @@ import tempfile
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from rsemigrate.archive import FileStore
+from rsemigrate.archive import Attachment, FileStore, ReportEntry
+from rsemigrate.export import SourceTree
 from rsemigrate.http import Client, RemoteError, RetryPolicy, rebase, same_origin
-from rsemigrate.records import Attachment, ReportEntry
-from rsemigrate.sources import SourceTree
 
 from . import wire
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from rsemigrate.errors import InputError
-from rsemigrate.sources import SourceTree
+from rsemigrate.export import SourceTree
 
 from . import wire
 

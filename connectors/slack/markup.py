@@ -24,7 +24,7 @@ import html
 import re
 from collections.abc import Mapping
 
-from rsemigrate.records import Mention
+from rsemigrate.archive import Mention
 
 BODY_FORMAT = "slack-mrkdwn"
 _ENTITY = re.compile(r"<([^<>\s][^<>]*)>")

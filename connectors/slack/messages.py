@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from rsemigrate.archive import Body, Message, MessageKind, Reaction, Record, ReportEntry, Timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.jsonfile import dump_record, read_json
-from rsemigrate.records import Body, Message, MessageKind, Reaction, Record, ReportEntry, Timestamp
-from rsemigrate.sources import SourceTree
+from rsemigrate.export import SourceTree, dump_record, read_json
 
 from . import wire
 from .directory import Directory

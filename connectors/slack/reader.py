@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from rsemigrate.archive import FileStore
-from rsemigrate.records import Record, ReportEntry, SourceInfo
-from rsemigrate.sources import SourceTree
+from rsemigrate.archive import FileStore, Record, ReportEntry, SourceInfo
+from rsemigrate.export import SourceTree
 
 from . import wire
 from .directory import Directory, read_channels, unlisted_channel, workspace

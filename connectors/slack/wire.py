@@ -12,8 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
-from rsemigrate.records import ChannelKind, Timestamp
-from rsemigrate.timestamps import format_utc
+from rsemigrate.archive import ChannelKind, Timestamp, format_utc
 
 USERS = "users.json"
 #: Enterprise Grid org-wide exports list the org's users here instead of (or beside) users.json.

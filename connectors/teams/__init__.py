@@ -15,9 +15,9 @@ reconcile. Everything heavy is imported on first use.
 
 from __future__ import annotations
 
-from rsemigrate.connector import Connector
+from rsemigrate.export import Connector
+from rsemigrate.migrate import Target
 from rsemigrate.registry import lazy
-from rsemigrate.target import Target
 
 from .source.options import COLLECT_OPTIONS
 

@@ -14,16 +14,19 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rsemigrate.archive import Archive
-from rsemigrate.drycheck import Findings, plan_written_for, report_people, skipped_channels, verify_stored
-from rsemigrate.dryrun import (
+from rsemigrate.archive import Archive, Attachment
+from rsemigrate.migrate import (
+    CheckRequest,
     ContainerPlan,
     DryRunReport,
     Estimate,
+    Findings,
     ParentPlan,
+    plan_written_for,
+    report_people,
+    skipped_channels,
+    verify_stored,
 )
-from rsemigrate.records import Attachment
-from rsemigrate.target import CheckRequest
 from transforms.draft import DEGRADATIONS, Identity
 from transforms.identities import user_mapping
 

@@ -43,8 +43,7 @@ from msgraph_core import GraphClientFactory
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from rsemigrate.http import Again, CallStats, RetryPolicy, Uncertain, parse_retry_after, rebase, retry_wait
-from rsemigrate.importer import Unavailable
-from rsemigrate.ratelimit import RateLimiter
+from rsemigrate.migrate import RateLimiter, Unavailable
 
 from .credential import TokenCredential
 from .graph import SCOPE

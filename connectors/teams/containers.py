@@ -31,9 +31,7 @@ from msgraph.generated.teams.item.channels.item.start_migration.start_migration_
 )
 from msgraph.generated.teams.item.members.add.add_post_request_body import AddPostRequestBody
 
-from rsemigrate.crashpoint import crash_point
-from rsemigrate.importer import Unavailable
-from rsemigrate.ledger import FAILED, SENDING, SENT, Container, Ledger
+from rsemigrate.migrate import FAILED, SENDING, SENT, Container, Ledger, Unavailable, crash_point
 
 from .client import GraphClient, GraphFailure, Uncertain, model, response_header, with_headers
 from .render import iso_ms

@@ -27,8 +27,7 @@ from msgraph.generated.drives.item.items.item.create_upload_session.create_uploa
 from msgraph.generated.models.drive_item import DriveItem
 
 from rsemigrate.archive import Archive
-from rsemigrate.crashpoint import crash_point
-from rsemigrate.ledger import FAILED, SENDING, SENT, Container, File, Ledger
+from rsemigrate.migrate import FAILED, SENDING, SENT, Container, File, Ledger, crash_point
 
 from .check import FRAGMENT, SIMPLE_UPLOAD_MAX
 from .client import GraphClient, GraphFailure, model

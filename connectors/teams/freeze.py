@@ -23,7 +23,7 @@ from importlib.metadata import version
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.ledger import Container, File, Frozen, Member, Message, Migration, Skip
+from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip
 from transforms.draft import Draft
 
 from .accounts import Accounts

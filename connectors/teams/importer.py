@@ -22,22 +22,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rsemigrate.archive import Archive
-from rsemigrate.crashpoint import crash_point
-from rsemigrate.importer import (
+from rsemigrate.migrate import (
+    DONE,
+    SENT,
+    Container,
     ImportReport,
     ImportRequest,
+    Ledger,
+    RateLimiter,
     RunContext,
     Stop,
     Unavailable,
     accept_gaps,
     admit,
+    crash_point,
+    default_url,
     in_parallel,
     outcomes,
     run_until_stopped,
     send_messages,
 )
-from rsemigrate.ledger import DONE, SENT, Container, Ledger, default_url
-from rsemigrate.ratelimit import RateLimiter
 from transforms.identities import UserMap, user_mapping
 
 from .accounts import resolve_accounts

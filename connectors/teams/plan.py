@@ -25,11 +25,8 @@ from typing import Literal
 from pydantic import field_validator
 from pydantic.dataclasses import dataclass
 
-from rsemigrate.archive import Archive
-from rsemigrate.dryrun import Problem
-from rsemigrate.plan import STRICT, CommonPlan, load_common
-from rsemigrate.planfile import KeyPath, PlanDocument
-from rsemigrate.records import Channel, Group
+from rsemigrate.archive import Archive, Channel, Group
+from rsemigrate.migrate import STRICT, CommonPlan, KeyPath, PlanDocument, Problem, load_common
 
 from .render import BUDGET_BYTES, TEAMS_LIMIT_BYTES
 

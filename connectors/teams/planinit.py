@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 import orjson
 import tomlkit
 
-from rsemigrate.archive import Archive
-from rsemigrate.records import Channel, Group
-from rsemigrate.target import InitRequest
+from rsemigrate.archive import Archive, Channel, Group
+from rsemigrate.migrate import InitRequest
 
 from .plan import GENERAL, safe_channel_name
 

@@ -17,10 +17,18 @@ from urllib.parse import quote
 
 import orjson
 
-from rsemigrate.importer import Conflict, ReadBack, Refused, Unavailable
-from rsemigrate.ledger import SENT, Container, File, Message
-from rsemigrate.reconcile import Observed
-from rsemigrate.timestamps import parse_timestamp, utc_micros
+from rsemigrate.archive import parse_timestamp, utc_micros
+from rsemigrate.migrate import (
+    SENT,
+    Conflict,
+    Container,
+    File,
+    Message,
+    Observed,
+    ReadBack,
+    Refused,
+    Unavailable,
+)
 from transforms.attachments import tag_id
 
 from .client import GraphClient, GraphFailure

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rsemigrate.archive import Archive
-from rsemigrate.dryrun import PreflightCheck, Problem
+from rsemigrate.migrate import PreflightCheck, Problem
 from transforms.identities import UserMap, user_mapping
 
 from .graph import GraphReader, GraphReadError, read_secret, token_roles

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
-from rsemigrate.archive import Archive
-from rsemigrate.records import Attachment
+from rsemigrate.archive import Archive, Attachment
 from transforms.annotations import Labels, annotate
 from transforms.attachments import FilePolicy, attach
 from transforms.draft import Draft, chain

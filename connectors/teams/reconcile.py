@@ -17,9 +17,17 @@ import orjson
 
 from rsemigrate.archive import Archive
 from rsemigrate.errors import InputError
-from rsemigrate.ledger import Container, Ledger, default_url
-from rsemigrate.ratelimit import RateLimiter
-from rsemigrate.reconcile import Expected, Observed, ReconcileRequest, Reconciliation, check_conversation
+from rsemigrate.migrate import (
+    Container,
+    Expected,
+    Ledger,
+    Observed,
+    RateLimiter,
+    ReconcileRequest,
+    Reconciliation,
+    check_conversation,
+    default_url,
+)
 from transforms.identities import user_mapping
 
 from .credential import Identity, make_credential

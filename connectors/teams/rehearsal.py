@@ -23,7 +23,7 @@ from dataclasses import replace
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.importer import ImportReport, ImportRequest
+from rsemigrate.migrate import ImportReport, ImportRequest
 from transforms.identities import UserMap, user_mapping
 
 from .credential import LoopbackSecretCredential

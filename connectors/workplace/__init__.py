@@ -23,7 +23,7 @@ the file (and line and column for malformed JSON), exit code 2. An item of a pag
 collector could not read is reported `skipped`.
 """
 
-from rsemigrate.connector import Connector, Option
+from rsemigrate.export import Connector, Option
 
 from . import wire
 from .collector import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, collect

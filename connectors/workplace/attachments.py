@@ -17,8 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from rsemigrate.archive import FileStore
-from rsemigrate.records import Attachment, AttachmentKind
+from rsemigrate.archive import Attachment, AttachmentKind, FileStore
 
 from . import wire
 from .layout import Collection

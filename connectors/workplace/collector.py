@@ -35,9 +35,9 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from rsemigrate.archive import format_utc
 from rsemigrate.errors import InputError
 from rsemigrate.http import Client, RemoteError, without_params
-from rsemigrate.timestamps import format_utc
 
 from . import wire
 

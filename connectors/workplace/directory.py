@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rsemigrate.archive import Channel, Group, ReportEntry, Timestamp, User, UserState, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.jsonfile import dump_record
-from rsemigrate.records import Channel, Group, ReportEntry, Timestamp, User, UserState
-from rsemigrate.timestamps import parse_timestamp
+from rsemigrate.export import dump_record
 
 from . import wire
 from .layout import Collection

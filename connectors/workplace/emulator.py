@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from rsemigrate.sources import open_source
+from rsemigrate.export import open_source
 
 from . import wire
 from .layout import Collection

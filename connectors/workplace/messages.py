@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rsemigrate.jsonfile import dump_record
-from rsemigrate.records import Body, Mention, Message, Reaction, Record, ReportEntry
+from rsemigrate.archive import Body, Mention, Message, Reaction, Record, ReportEntry
+from rsemigrate.export import dump_record
 
 from . import wire
 from .attachments import Attachments

@@ -38,7 +38,7 @@ is `quarantined` with its original text. Locations are physical line numbers (th
 multi-line row). External networks (sub-folders with their own Messages.csv) are reported `skipped`.
 """
 
-from rsemigrate.connector import Connector
+from rsemigrate.export import Connector
 
 from .reader import read
 

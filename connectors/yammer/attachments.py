@@ -22,9 +22,8 @@ import mimetypes
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from rsemigrate.archive import FileStore
-from rsemigrate.records import Attachment, ReportEntry
-from rsemigrate.sources import SourceTree
+from rsemigrate.archive import Attachment, FileStore, ReportEntry
+from rsemigrate.export import SourceTree
 
 from . import wire
 from .markup import Token

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rsemigrate.records import Channel, Group, ReportEntry, User, UserState
-from rsemigrate.sources import SourceTree
+from rsemigrate.archive import Channel, Group, ReportEntry, User, UserState
+from rsemigrate.export import SourceTree
 
 from . import wire
 from .table import Table

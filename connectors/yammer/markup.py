@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from rsemigrate.records import Mention
+from rsemigrate.archive import Mention
 
 # [[user:123]], [[group:9]], [[tag:5]] (any case), and the inline [User:123:alias], [Tag:5:text].
 _MENTION = re.compile(

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from rsemigrate.records import Body, Channel, Group, Message, MessageKind, Record, ReportEntry, Timestamp
+from rsemigrate.archive import Body, Channel, Group, Message, MessageKind, Record, ReportEntry, Timestamp
 
 from . import wire
 from .attachments import Attachments

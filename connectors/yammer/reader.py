@@ -13,11 +13,9 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from rsemigrate.archive import FileStore
+from rsemigrate.archive import FileStore, Record, ReportEntry, SourceInfo, Timestamp, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.records import Record, ReportEntry, SourceInfo, Timestamp
-from rsemigrate.sources import SourceTree
-from rsemigrate.timestamps import parse_timestamp
+from rsemigrate.export import SourceTree
 
 from . import wire
 from .attachments import Attachments

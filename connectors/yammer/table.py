@@ -14,10 +14,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+from rsemigrate.archive import ReportEntry, Timestamp, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.records import ReportEntry, Timestamp
-from rsemigrate.sources import SourceTree
-from rsemigrate.timestamps import parse_timestamp
+from rsemigrate.export import SourceTree
 
 #: a body can be megabytes long; a runaway quote must still stop somewhere, with a clear error.
 FIELD_SIZE_LIMIT = 256 * 1024 * 1024

@@ -6,8 +6,24 @@
     render.py    search results as a listing, JSON or CSV
     thread.py    a thread as an indented tree, stored attachments re-verified
     hits.py      search-term hit reports
-    commands.py  the `index`, `search`, `thread` and `hits` commands
 
 The index is derived data: it records the archive's seal and is rebuilt whenever the seal
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
 """
+
+from .backend import SearchBackend, ensure_current, index_location, open_backend
+from .query import From, Query, parse
+from .thread import build_tree, render_thread, thread_json
+
+__all__ = [
+    "From",
+    "Query",
+    "SearchBackend",
+    "build_tree",
+    "ensure_current",
+    "index_location",
+    "open_backend",
+    "parse",
+    "render_thread",
+    "thread_json",
+]

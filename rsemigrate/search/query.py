@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from ..archive import parse_timestamp, utc_micros
 from ..errors import InputError
-from ..timestamps import parse_timestamp, utc_micros
 
 FlagName = Literal["attachment", "deleted", "private", "reply", "edited"]
 FLAGS: dict[str, tuple[FlagName, ...]] = {

@@ -95,7 +95,7 @@ def check_attachment(archive: Archive, ref: AttachmentRef) -> CheckedAttachment:
     return CheckedAttachment(ref, "verified", f"sha256 {ref.sha256} re-checked")
 
 
-def render_text(thread: Thread, root: ThreadNode, focus: str) -> Iterator[str]:
+def render_thread(thread: Thread, root: ThreadNode, focus: str) -> Iterator[str]:
     """The tree as text lines; the message asked for is marked with ◀."""
     where = f"#{thread.channel}" + (f" ({thread.group})" if thread.group else "")
     yield f"Thread {thread.thread_id} in {where}: {len(thread.messages)} message(s) in the archive"

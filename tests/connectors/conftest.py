@@ -15,10 +15,10 @@ import pytest
 from click.testing import Result
 
 from connectors.yammer import read
-from rsemigrate.archive import FileStore
-from rsemigrate.bag import BagWriter
-from rsemigrate.records import Record
-from rsemigrate.sources import open_source
+from rsemigrate.archive.bag import BagWriter
+from rsemigrate.archive.reader import FileStore
+from rsemigrate.archive.records import Record
+from rsemigrate.export.sources import open_source
 from rsemigrate.testing import run_cli
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "yammer"

@@ -22,7 +22,7 @@ import pytest
 
 from connectors.teams.plan import load_plan
 from connectors.teams.prepare import drafts, prepare
-from rsemigrate.archive import Archive
+from rsemigrate.archive.reader import Archive
 from transforms.identities import user_mapping
 
 from .conftest import cli

@@ -11,9 +11,9 @@ import pytest
 
 from connectors.slack import connector
 from connectors.slack.emulator import FilesEmulator
-from rsemigrate.archive import Archive
+from rsemigrate.archive.reader import Archive
 from rsemigrate.errors import InputError, UnsafeInputError
-from rsemigrate.exporter import run_export
+from rsemigrate.export.exporter import run_export
 
 from .conftest import assert_sound, assert_zip_exports_the_same, cli
 

@@ -7,10 +7,10 @@ import pytest
 
 from connectors.slack.emulator import FilesEmulator
 from connectors.slack.files import Downloader, SlackFiles
-from rsemigrate.archive import FileStore
-from rsemigrate.bag import BagWriter
+from rsemigrate.archive.bag import BagWriter
+from rsemigrate.archive.reader import FileStore
+from rsemigrate.export.sources import open_source
 from rsemigrate.http import RetryPolicy
-from rsemigrate.sources import open_source
 
 TOKEN = "xoxp-test-9999"
 URL = "https://files.slack.com/files-pri/T0NW1-{}/download/{}"

@@ -5,8 +5,8 @@ import pytest
 
 from connectors.slack import connector
 from connectors.slack.wire import ts_timestamp
-from rsemigrate.archive import Archive
-from rsemigrate.exporter import run_export
+from rsemigrate.archive.reader import Archive
+from rsemigrate.export.exporter import run_export
 
 from .test_slack_export import WORKSPACE
 

@@ -9,8 +9,8 @@ import pytest
 
 from bench.slack_synth import write_synthetic_export
 from connectors.slack import connector
-from rsemigrate.archive import Archive
-from rsemigrate.exporter import run_export
+from rsemigrate.archive.reader import Archive
+from rsemigrate.export.exporter import run_export
 
 from .conftest import cli
 

@@ -24,7 +24,7 @@ from connectors.teams.emulator import App, EmulatorConfig, GraphEmulator
 from connectors.teams.source import wire
 from connectors.teams.source.session import collect_with
 from rsemigrate.errors import InputError
-from rsemigrate.exporter import run_export
+from rsemigrate.export.exporter import run_export
 from rsemigrate.http import RemoteError, RetryPolicy
 
 from .conftest import cli

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from connectors.teams import connector
-from rsemigrate.archive import Archive
+from rsemigrate.archive.reader import Archive
 from rsemigrate.errors import InputError
-from rsemigrate.exporter import run_export
+from rsemigrate.export.exporter import run_export
 
 from .conftest import assert_sound, assert_zip_exports_the_same
 

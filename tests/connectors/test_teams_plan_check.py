@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rsemigrate.archive import Archive
+from rsemigrate.archive.reader import Archive
 
 from .test_plan_check_sources import Case, Planned, plan_and_check, planned_html
 from .test_teams_export import FIXTURE

@@ -12,11 +12,11 @@ import pytest
 
 from connectors.teams import connector
 from connectors.teams.source import wire
-from rsemigrate.archive import Archive, FileStore
-from rsemigrate.bag import BagWriter
-from rsemigrate.exporter import run_export
-from rsemigrate.records import Attachment, Message, Record, ReportEntry, User
-from rsemigrate.sources import open_source
+from rsemigrate.archive.bag import BagWriter
+from rsemigrate.archive.reader import Archive, FileStore
+from rsemigrate.archive.records import Attachment, Message, Record, ReportEntry, User
+from rsemigrate.export.exporter import run_export
+from rsemigrate.export.sources import open_source
 
 from .conftest import write_json
 from .test_teams_export import FIXTURE

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from connectors.workplace import connector
 from connectors.workplace.collector import run_collect, throttled
 from connectors.workplace.emulator import GraphEmulator
-from rsemigrate.cli import main
+from rsemigrate.cli.main import main
 from rsemigrate.errors import InputError
-from rsemigrate.exporter import run_export
+from rsemigrate.export.exporter import run_export
 from rsemigrate.http import Client, RemoteError, RetryPolicy
 
 from .test_workplace_export import COUNTS, FIXTURE, REPORT

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from connectors.workplace import connector
-from rsemigrate.archive import Archive
-from rsemigrate.cli import main
+from rsemigrate.archive.reader import Archive
+from rsemigrate.cli.main import main
 from rsemigrate.errors import InputError, UnsafeInputError
-from rsemigrate.exporter import run_export
+from rsemigrate.export.exporter import run_export
 
 from .conftest import assert_sound, assert_zip_exports_the_same, workplace_collection
 

@@ -3,8 +3,8 @@
 import pytest
 
 from connectors.workplace import connector
-from rsemigrate.archive import Archive
-from rsemigrate.exporter import run_export
+from rsemigrate.archive.reader import Archive
+from rsemigrate.export.exporter import run_export
 
 from .test_workplace_export import FIXTURE
 

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from connectors.yammer import connector
-from rsemigrate.archive import Archive
-from rsemigrate.cli import main
-from rsemigrate.exporter import run_export
+from rsemigrate.archive.reader import Archive
+from rsemigrate.cli.main import main
+from rsemigrate.export.exporter import run_export
 
 from .conftest import FIXTURE, assert_sound, assert_zip_exports_the_same, message
 

@@ -1,7 +1,7 @@
 """Tokens inside Yammer cells: mentions, attachment references, participants."""
 
 from connectors.yammer.markup import Token, attachment_tokens, link_card, participants, render
-from rsemigrate.records import Mention
+from rsemigrate.archive.records import Mention
 
 NAMES = {"user": {"1": "Ann Smith"}, "group": {"9": "Sécurité"}, "tag": {"5": "réunion"}}
 

@@ -6,8 +6,8 @@ import zipfile
 import pytest
 
 from connectors.yammer import table
+from rsemigrate.archive.records import Channel, Group, Message, ReportEntry, SourceInfo, Timestamp, User
 from rsemigrate.errors import InputError
-from rsemigrate.records import Channel, Group, Message, ReportEntry, SourceInfo, Timestamp, User
 
 from .conftest import FIXTURE, message, read_export
 

@@ -6,8 +6,8 @@ from click.testing import CliRunner
 
 from bench.yammer_synth import write_synthetic_export
 from connectors.yammer import connector
-from rsemigrate.cli import main
-from rsemigrate.exporter import run_export
+from rsemigrate.cli.main import main
+from rsemigrate.export.exporter import run_export
 
 
 def test_a_synthetic_export_reads_whole_and_validates(tmp_path):

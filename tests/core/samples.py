@@ -1,11 +1,19 @@
 """Small record sets for the core tests."""
 import io
-from pathlib import Path
 
-from rsemigrate.records import (
-    Attachment, Body, Channel, Group, Mention, Message, Reaction, ReportEntry, SourceInfo, User,
+from rsemigrate.archive.records import (
+    Attachment,
+    Body,
+    Channel,
+    Group,
+    Mention,
+    Message,
+    Reaction,
+    ReportEntry,
+    SourceInfo,
+    User,
 )
-from rsemigrate.timestamps import parse_timestamp
+from rsemigrate.archive.timestamps import parse_timestamp
 
 
 def message(mid, channel="g1", thread=None, reply_to=None, author="u1", at="2020-01-01T10:00:00Z",

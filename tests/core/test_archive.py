@@ -12,16 +12,16 @@ from pathlib import Path
 import bagit
 import jsonschema
 import pytest
-from referencing import Registry
 
-from rsemigrate import bag, exporter
-from rsemigrate.archive import Archive
+from rsemigrate.archive import bag
+from rsemigrate.archive.reader import Archive
+from rsemigrate.archive.records import Channel, MessageSpan
+from rsemigrate.archive.schema import schemas
+from rsemigrate.archive.validate import validate
 from rsemigrate.errors import ArchiveError, InputError, RsemigrateError
-from rsemigrate.records import Channel, MessageSpan
-from rsemigrate.schema import schemas
-from rsemigrate.spool import Spool
+from rsemigrate.export import exporter
+from rsemigrate.export.spool import Spool
 from rsemigrate.testing import archive_from_records
-from rsemigrate.validate import validate
 
 from .samples import message, sample_records
 

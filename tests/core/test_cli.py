@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from rsemigrate.cli import main
+from rsemigrate.cli.main import main
 
 
 def run(*args):

@@ -1,9 +1,9 @@
 """Dry-run checks every target shares."""
 
-from rsemigrate.archive import Archive
-from rsemigrate.drycheck import MAX_PROBLEMS_PER_KIND, Findings, plan_written_for
-from rsemigrate.dryrun import DryRunReport
-from rsemigrate.plan import PlanHeader
+from rsemigrate.archive.reader import Archive
+from rsemigrate.migrate.drycheck import MAX_PROBLEMS_PER_KIND, Findings, plan_written_for
+from rsemigrate.migrate.dryrun import DryRunReport
+from rsemigrate.migrate.plan import PlanHeader
 
 
 def test_a_plan_for_another_archive_or_an_older_seal_is_a_warning(archive):

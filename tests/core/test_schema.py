@@ -1,12 +1,11 @@
 """The published schema, the code and the human spec must never drift apart."""
 
-import json
 import re
 from pathlib import Path
 
 import jsonschema
 
-from rsemigrate.schema import render, schemas
+from rsemigrate.archive.schema import render, schemas
 
 SCHEMA_DIR = Path(__file__).parents[2] / "schema"
 

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from rsemigrate.errors import InputError, UnsafeInputError
-from rsemigrate.sources import SourceLimits, open_source
+from rsemigrate.export.sources import SourceLimits, open_source
 
 
 def make_zip(path, entries):

@@ -1,6 +1,6 @@
 import pytest
 
-from rsemigrate.timestamps import parse_timestamp, sort_key, utc_micros, utc_of_key
+from rsemigrate.archive.timestamps import parse_timestamp, sort_key, utc_micros, utc_of_key
 
 
 @pytest.mark.parametrize("raw, utc", [

@@ -2,10 +2,10 @@
 
 import json
 
-from rsemigrate.archive import Archive
-from rsemigrate.records import ReportEntry
+from rsemigrate.archive.reader import Archive
+from rsemigrate.archive.records import ReportEntry
+from rsemigrate.archive.validate import validate
 from rsemigrate.testing import archive_from_records
-from rsemigrate.validate import validate
 
 from .samples import message, sample_records
 

@@ -19,9 +19,19 @@ import pytest
 import tomlkit
 
 from connectors.matrix.appservice import read_tokens
-from rsemigrate.records import Attachment, Body, Channel, Group, Mention, Message, Reaction, SourceInfo, User
+from rsemigrate.archive.records import (
+    Attachment,
+    Body,
+    Channel,
+    Group,
+    Mention,
+    Message,
+    Reaction,
+    SourceInfo,
+    User,
+)
+from rsemigrate.archive.timestamps import parse_timestamp
 from rsemigrate.testing import archive_from_records, run_cli
-from rsemigrate.timestamps import parse_timestamp
 
 from .synapse import SERVER_NAME, Homeserver, ensure_installed
 

@@ -22,8 +22,8 @@ from connectors.matrix.appservice import read_tokens
 from connectors.matrix.plan import load_plan
 from connectors.matrix.prepare import drafts, prepare, room_events
 from connectors.matrix.render import SOURCE
-from rsemigrate.archive import Archive
-from rsemigrate.ledger import Ledger, default_url
+from rsemigrate.archive.reader import Archive
+from rsemigrate.migrate.ledger import Ledger, default_url
 from transforms.identities import user_mapping
 
 Row = tuple[Any, ...]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from connectors.matrix.plan import DestinationSection, MatrixSection
-from rsemigrate.plan import OptionsSection, PlanHeader, RatesSection, UsersSection
+from rsemigrate.migrate.plan import OptionsSection, PlanHeader, RatesSection, UsersSection
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "matrix.md").read_text(encoding="utf-8")
@@ -16,7 +16,7 @@ DOC = (ROOT / "docs" / "matrix.md").read_text(encoding="utf-8")
 def problem_kinds():
     pattern = re.compile(r'(?:Problem\(|scan\.problem\()\s*"([a-z-]+)"')
     # the target's own checks, and the ones every target shares
-    for path in [*(ROOT / "connectors" / "matrix").glob("*.py"), ROOT / "rsemigrate" / "drycheck.py"]:
+    for path in [*(ROOT / "connectors" / "matrix").glob("*.py"), ROOT / "rsemigrate" / "migrate" / "drycheck.py"]:
         yield from pattern.findall(path.read_text(encoding="utf-8"))
 
 

@@ -9,7 +9,7 @@ resume reads the room back and adopts it instead.
 
 import pytest
 
-from rsemigrate.ledger import Ledger, default_url
+from rsemigrate.migrate.ledger import Ledger, default_url
 from rsemigrate.testing import archive_from_records
 
 from .conftest import cli, message, plan_for, sample_records, subprocess_cli

@@ -10,11 +10,11 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from rsemigrate.archive import FileStore
-from rsemigrate.cli import main
-from rsemigrate.connector import Connector
-from rsemigrate.exporter import run_export
-from rsemigrate.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
+from rsemigrate.archive.reader import FileStore
+from rsemigrate.archive.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
+from rsemigrate.cli.main import main
+from rsemigrate.export.connector import Connector
+from rsemigrate.export.exporter import run_export
 
 Records = Callable[[FileStore], Iterable[Record]]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rsemigrate import bag
-from rsemigrate.archive import Archive
+from rsemigrate.archive import bag
+from rsemigrate.archive.reader import Archive
 
 
 def _meta(index) -> dict[str, str]:
@@ -157,7 +157,7 @@ def test_large_archives_are_read_in_a_child_process(build, cli, monkeypatch) -> 
 
 @pytest.mark.parametrize("budget", [100_000, 200, 1])  # one read; read-ahead to the horizon; budget cap
 def test_messages_are_numbered_in_time_order_across_channels(build, cli, monkeypatch, budget) -> None:
-    from rsemigrate.records import Body, Channel, Message, Timestamp
+    from rsemigrate.archive.records import Body, Channel, Message, Timestamp
     from rsemigrate.search.sqlite import read
 
     monkeypatch.setattr(read, "_ROW_BUDGET", budget)

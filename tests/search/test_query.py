@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rsemigrate.archive.timestamps import utc_micros
 from rsemigrate.search.query import (
     After,
     And,
@@ -20,7 +21,6 @@ from rsemigrate.search.query import (
     parse,
 )
 from rsemigrate.search.sqlite.compile import fts
-from rsemigrate.timestamps import utc_micros
 
 
 def test_words_are_anded_and_operators_are_capitals_only() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.teams.emulator import EmulatorConfig, GraphEmulator, User
 from connectors.teams.emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET
-from rsemigrate.records import (
+from rsemigrate.archive.records import (
     Attachment,
     Body,
     Channel,
@@ -19,11 +19,9 @@ from rsemigrate.records import (
     Reaction,
     SourceInfo,
 )
-from rsemigrate.records import (
-    User as SourceUser,
-)
+from rsemigrate.archive.records import User as SourceUser
+from rsemigrate.archive.timestamps import parse_timestamp
 from rsemigrate.testing import archive_from_records, run_cli
-from rsemigrate.timestamps import parse_timestamp
 
 TENANT_USERS = [User.make("ann@contoso.com", "Ann Martin"), User.make("bob@contoso.com", "Bob Durand"),
                 User.make("migration.placeholder@contoso.com", "Migration")]

@@ -19,9 +19,9 @@ from connectors.teams.emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET
 from connectors.teams.plan import load_plan
 from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import content_digest
-from rsemigrate.archive import Archive
-from rsemigrate.cli import main
-from rsemigrate.records import Attachment
+from rsemigrate.archive.reader import Archive
+from rsemigrate.archive.records import Attachment
+from rsemigrate.cli.main import main
 from rsemigrate.testing import run_cli
 from transforms.identities import user_mapping
 

@@ -5,7 +5,7 @@ import io
 import json
 import os
 
-from rsemigrate.records import Attachment, Channel, Group
+from rsemigrate.archive.records import Attachment, Channel, Group
 
 from .conftest import cli, message, sample_records
 from .test_plan import edit

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rsemigrate.ledger import Ledger, default_url
+from rsemigrate.migrate.ledger import Ledger, default_url
 from rsemigrate.testing import archive_from_records
 
 from .conftest import message, sample_records

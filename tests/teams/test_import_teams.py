@@ -4,8 +4,8 @@ import orjson
 import pytest
 
 from connectors.teams.emulator.teams import MIGRATE
-from rsemigrate.archive import Archive
-from rsemigrate.ledger import Ledger, default_url
+from rsemigrate.archive.reader import Archive
+from rsemigrate.migrate.ledger import Ledger, default_url
 
 from .conftest import message, sample_records
 from .import_helpers import QUIET_SDK, ROOT, cli, emulator_for, plan_for, planned_content, target_content

@@ -5,8 +5,8 @@ import tomllib
 import pytest
 
 from connectors.teams.plan import channel_name_problem, load_plan, safe_channel_name
-from rsemigrate.archive import Archive
-from rsemigrate.planfile import PlanError
+from rsemigrate.archive.reader import Archive
+from rsemigrate.migrate.planfile import PlanError
 
 from .conftest import cli
 
@@ -113,7 +113,7 @@ def test_several_communities_as_channels_of_one_team(build, init_plan):
 
 
 def test_one_source_group_with_several_channels_becomes_several_channels(build, init_plan):
-    from rsemigrate.records import Channel
+    from rsemigrate.archive.records import Channel
 
     from .conftest import message, sample_records
 

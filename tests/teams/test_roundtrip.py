@@ -9,7 +9,7 @@ from pathlib import Path
 from connectors.teams.plan import load_plan
 from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import UploadedFile, iso_ms, message_payload
-from rsemigrate.archive import Archive
+from rsemigrate.archive.reader import Archive
 from transforms.identities import user_mapping
 
 from .conftest import message, sample_records

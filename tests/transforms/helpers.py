@@ -1,7 +1,7 @@
 """Small builders for transform tests: messages, users and drafts without an archive."""
 
-from rsemigrate.records import Body, Mention, Message, Reaction, User
-from rsemigrate.timestamps import parse_timestamp
+from rsemigrate.archive.records import Body, Mention, Message, Reaction, User
+from rsemigrate.archive.timestamps import parse_timestamp
 from transforms.draft import Draft
 from transforms.identities import UserMap, UserMapping
 

@@ -1,6 +1,6 @@
 """Attachments: uploads with matching tags, links for cards, visible notes for missing files."""
 
-from rsemigrate.records import Attachment
+from rsemigrate.archive.records import Attachment
 from transforms.attachments import FilePolicy, attach, tag_id
 
 from .helpers import draft

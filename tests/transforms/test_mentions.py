@@ -1,6 +1,6 @@
 """Mention rewriting: mapped people become <at> mentions; everyone else plain text with the name."""
 
-from rsemigrate.records import Mention
+from rsemigrate.archive.records import Mention
 from transforms.markup import convert_bodies
 from transforms.mentions import resolve_mentions
 

@@ -1,6 +1,6 @@
 """Reactions: imported up to the limit, by mapped people; otherwise a summary line."""
 
-from rsemigrate.records import Reaction
+from rsemigrate.archive.records import Reaction
 from transforms.reactions import ReactionPolicy, react
 
 from .helpers import draft, users

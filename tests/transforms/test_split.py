@@ -2,7 +2,7 @@
 
 from bs4 import BeautifulSoup
 
-from rsemigrate.records import Attachment
+from rsemigrate.archive.records import Attachment
 from transforms.draft import FileRef, Identity, OutMention
 from transforms.split import split_html, split_long
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rsemigrate.sources import open_source
+from rsemigrate.export import open_source
 
 from ..source import wire
 from ..source.layout import Collection

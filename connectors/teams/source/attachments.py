@@ -19,8 +19,7 @@ from typing import Any
 
 import orjson
 
-from rsemigrate.archive import FileStore
-from rsemigrate.records import Attachment, AttachmentKind, Record, ReportEntry
+from rsemigrate.archive import Attachment, AttachmentKind, FileStore, Record, ReportEntry
 
 from . import wire
 from .layout import Collection

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from rsemigrate.archive import format_utc
 from rsemigrate.errors import InputError
-from rsemigrate.timestamps import format_utc
 
 from ..client import GraphClient
 from . import wire

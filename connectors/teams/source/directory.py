@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rsemigrate.archive import Channel, Group, Record, ReportEntry, Timestamp, User, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.jsonfile import dump_record
-from rsemigrate.records import Channel, Group, Record, ReportEntry, Timestamp, User
-from rsemigrate.timestamps import parse_timestamp
+from rsemigrate.export import dump_record
 
 from . import wire
 from .events import identity_id

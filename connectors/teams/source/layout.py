@@ -16,8 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from rsemigrate.errors import InputError
-from rsemigrate.jsonfile import read_json
-from rsemigrate.sources import SourceTree
+from rsemigrate.export import SourceTree, read_json
 
 from . import wire
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rsemigrate.records import Mention, MentionKind, ReportEntry
+from rsemigrate.archive import Mention, MentionKind, ReportEntry
 
 from .markup import AtSpan, only_space
 from .wire import obj

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rsemigrate.jsonfile import dump_record
-from rsemigrate.records import Body, Message, MessageKind, Reaction, Record, ReportEntry, Timestamp
+from rsemigrate.archive import Body, Message, MessageKind, Reaction, Record, ReportEntry, Timestamp
+from rsemigrate.export import dump_record
 
 from . import wire
 from .attachments import Attachments

@@ -9,7 +9,7 @@ build `--help`.
 
 from __future__ import annotations
 
-from rsemigrate.connector import Option
+from rsemigrate.export import Option
 
 from . import wire
 

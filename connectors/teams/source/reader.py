@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rsemigrate.archive import FileStore
+from rsemigrate.archive import Channel, FileStore, Record, SourceInfo
 from rsemigrate.errors import InputError
-from rsemigrate.records import Channel, Record, SourceInfo
-from rsemigrate.sources import SourceTree
+from rsemigrate.export import SourceTree
 
 from . import wire
 from .attachments import Attachments

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from rsemigrate.errors import InputError
 from rsemigrate.http import RetryPolicy
-from rsemigrate.ratelimit import RateLimiter
+from rsemigrate.migrate import RateLimiter
 
 from ..client import GraphClient
 from ..credential import make_credential, signed_in_as

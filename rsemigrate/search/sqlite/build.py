@@ -18,9 +18,8 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ...archive import Archive
-from ...exporter import tool
-from ...timestamps import format_utc
+from ...archive import Archive, format_utc
+from ...export import tool
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
 from .tables import (

@@ -32,10 +32,8 @@ from typing import Any, Literal, TypeVar
 
 import orjson
 
-from ...archive import RECORD_FILES, Archive, decode
+from ...archive import RECORD_FILES, Archive, Attachment, Channel, Group, Message, User, decode, utc_micros
 from ...errors import ArchiveError
-from ...records import Attachment, Channel, Group, Message, User
-from ...timestamps import utc_micros
 from .folding import fold
 
 Table = Literal["person", "channel", "attachment", "message"]

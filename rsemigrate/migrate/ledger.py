@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
-from .errors import InputError
+from ..errors import InputError
 
 State = Literal["planned", "sending", "sent", "failed", "skipped"]
 PLANNED: State = "planned"

@@ -162,7 +162,7 @@ def _compare_target(check: ConversationCheck, rows: list[Message], observed: lis
     check.others_on_target = sum(n for k, n in seen.items() if k not in ours)
 
 
-def render_text(rec: Reconciliation) -> str:
+def render_reconciliation(rec: Reconciliation) -> str:
     out = [f"Reconciliation: {rec.target} ({rec.mode}), ledger {rec.ledger}", f"Target: {rec.target_read}", ""]
     for c in rec.conversations:
         seen = "" if c.on_target is None else f", {c.on_target} on target"

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from .importer import ImportReport
-    from .target import Target
+    from ..migrate import ImportReport, Target
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 PLAN = click.option("--plan", "plan_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
@@ -25,9 +24,8 @@ LEDGER = click.option("--ledger", "ledger_url", metavar="URL",
 
 
 def _target(plan_path: Path) -> Target:
-    from .errors import InputError
-    from .plan import plan_target
-    from .target import get_target
+    from ..errors import InputError
+    from ..migrate import get_target, plan_target
 
     target = get_target(plan_target(plan_path))
     if target.run_import is None or target.reconcile is None:
@@ -62,8 +60,8 @@ def import_(archive: Path, plan_path: Path, ledger_url: str | None, resume: bool
 
     import orjson
 
-    from .errors import InputError
-    from .importer import ImportRequest
+    from ..errors import InputError
+    from ..migrate import ImportRequest
     from .importview import import_view
 
     if rehearse and (resume or ledger_url):
@@ -117,7 +115,7 @@ def reconcile(archive: Path, plan_path: Path, ledger_url: str | None, rehearse: 
     skipped (and why), failed, pending and duplicated. Exit code 1 on any gap or duplicate."""
     import orjson
 
-    from .reconcile import ReconcileRequest, render_text
+    from ..migrate import ReconcileRequest, render_reconciliation
 
     target = _target(plan_path)
     assert target.reconcile is not None
@@ -125,5 +123,5 @@ def reconcile(archive: Path, plan_path: Path, ledger_url: str | None, rehearse: 
     if as_json:
         click.echo(orjson.dumps(rec.to_json() | {"clean": rec.clean}, option=orjson.OPT_INDENT_2).decode())
     else:
-        click.echo(render_text(rec))
+        click.echo(render_reconciliation(rec))
     raise SystemExit(rec.exit_code)

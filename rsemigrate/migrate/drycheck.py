@@ -12,10 +12,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .archive import Archive
+from ..archive import Archive, Channel, User
 from .dryrun import DegradationCount, DryRunReport, Problem, Severity, UnmappedUser
 from .plan import PlanHeader
-from .records import Channel, User
 
 #: a dry run lists this many problems of a kind, then counts the rest: a million oversize
 #: messages must not make a million-line report.

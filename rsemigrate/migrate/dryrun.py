@@ -152,7 +152,7 @@ def _cut(name: str, width: int = 40) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def render_text(report: DryRunReport, max_items: int = 50) -> str:
+def render_dry_run(report: DryRunReport, max_items: int = 50) -> str:
     """The human report, grouped as an admin reads it: what happens, what degrades, what fails."""
     t = report.totals()
     out = [f"Dry run: {report.archive} → {report.target} (plan {report.plan})"

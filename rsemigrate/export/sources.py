@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .errors import InputError, UnsafeInputError
+from ..errors import InputError, UnsafeInputError
 
 _CHUNK = 1 << 20
 

@@ -14,10 +14,10 @@ import click
 import orjson
 from click.core import ParameterSource
 
-from .errors import RsemigrateError
+from ..errors import RsemigrateError
 
 if TYPE_CHECKING:
-    from .connector import Connector, Option
+    from ..export import Connector, Option
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 
@@ -53,12 +53,12 @@ class _ExportGroup(click.Group):
     """`export NAME`: one subcommand per installed source connector, found by entry point."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from .registry import connectors
+        from ..registry import connectors
 
         return [name for name, c in connectors().items() if c.read is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        from .registry import connectors
+        from ..registry import connectors
 
         connector = connectors().get(name)
         if connector is None or connector.read is None:
@@ -87,10 +87,9 @@ def _export_command(connector: Connector) -> click.Command:
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     @_declared_options(declared)
     def command(src: Path | None, output: Path, as_json: bool, **values: Any) -> None:
-        from .connector import collection_beside
-        from .exporter import run_export
+        from ..export import collection_beside, run_export
+        from ..registry import source_connector
         from .progress import export_progress
-        from .registry import source_connector
 
         options = _option_values(connector.options, values)
         collected = None
@@ -134,12 +133,12 @@ class _CollectGroup(click.Group):
     """`collect NAME`: one subcommand per installed connector that can save a live service."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from .registry import connectors
+        from ..registry import connectors
 
         return [name for name, c in connectors().items() if c.collect is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        from .registry import connectors
+        from ..registry import connectors
 
         connector = connectors().get(name)
         if connector is None or connector.collect is None:
@@ -212,8 +211,8 @@ def _option_values(options: tuple[Option, ...], values: dict[str, Any]) -> dict[
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON array.")
 def validate(archive: Path, as_json: bool) -> None:
     """Check every record against the schema and every reference for a target."""
-    from .archive import Archive
-    from .validate import validate as run
+    from ..archive import Archive
+    from ..archive import validate as run
 
     problems = list(run(Archive(archive)))
     if as_json:
@@ -230,8 +229,8 @@ def validate(archive: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON array.")
 def verify(archive: Path, as_json: bool) -> None:
     """Check completeness and checksums: name every changed, missing or extra file."""
-    from .bag import seal_of
-    from .bag import verify as run
+    from ..archive import seal_of
+    from ..archive import verify as run
 
     findings = run(archive)
     if as_json:
@@ -251,7 +250,7 @@ def stats(archive: Path, as_json: bool) -> None:
     """Counts of what the archive holds (from its sealed header; `validate` cross-checks them)."""
     from dataclasses import asdict
 
-    from .archive import Archive
+    from ..archive import Archive
 
     header = Archive(archive).header
     counts = asdict(header.counts)
@@ -270,29 +269,9 @@ def stats(archive: Path, as_json: bool) -> None:
 @main.command(name="connectors")
 def list_connectors() -> None:
     """List the installed connectors."""
-    from .registry import connectors
+    from ..registry import connectors
 
     for name, connector in connectors().items():
         sides = "+".join(side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn)
         click.echo(f"{name:<12} {sides:<14} {connector.description}")
 
-
-# Migration plans and target tools (rsemigrate/plancli.py); target commands load lazily.
-from .plancli import plan as _plan, target_groups as _target_groups  # noqa: E402
-
-main.add_command(_plan)
-for _group in _target_groups():
-    main.add_command(_group)
-
-
-from .search.commands import hits, index, search, thread  # noqa: E402
-
-for _command in (index, search, thread, hits):
-    main.add_command(_command)
-
-
-# Import into a target and reconcile it (rsemigrate/importcli.py); targets load lazily.
-from .importcli import import_ as _import, reconcile as _reconcile  # noqa: E402
-
-main.add_command(_import)
-main.add_command(_reconcile)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from .importer import ImportView, QuietView
+from ..migrate import ImportView, QuietView
 
 
 class RichView:

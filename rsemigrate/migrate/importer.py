@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from ..errors import InputError, RsemigrateError
 from .crashpoint import crash_point
-from .errors import InputError, RsemigrateError
 from .ledger import DONE, FAILED, SENDING, SENT, SKIPPED, Container, Ledger, Message
 from .target import CheckRequest
 

@@ -30,8 +30,8 @@ def plan() -> None:
 def init(archive: Path, to: str, output: Path, users_csv: Path | None, placeholder: str | None,
          force: bool) -> None:
     """Write a commented starting plan for ARCHIVE that you then edit."""
-    from .errors import InputError
-    from .target import InitRequest, get_target
+    from ..errors import InputError
+    from ..migrate import InitRequest, get_target
 
     if output.exists() and not force:
         raise InputError(f"{output} exists; pass --force to overwrite it")
@@ -55,13 +55,11 @@ def check(archive: Path, plan_path: Path, as_json: bool, online: bool, to: str |
     """
     import orjson
 
-    from .dryrun import render_text
-    from .plan import plan_target
-    from .target import CheckRequest, get_target
+    from ..migrate import CheckRequest, get_target, plan_target, render_dry_run
 
     name = plan_target(plan_path)
     if to and to != name:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError(f"{plan_path} is a plan for {name!r}, not {to!r}: write one with "
                          f"`rsemigrate plan init {archive} --to {to} -o PLAN`")
@@ -70,14 +68,14 @@ def check(archive: Path, plan_path: Path, as_json: bool, online: bool, to: str |
     if as_json:
         click.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
-        click.echo(render_text(report))
+        click.echo(render_dry_run(report))
     raise SystemExit(0 if report.clean else 1)
 
 
 @plan.command(name="targets")
 def list_targets() -> None:
     """List the installed targets."""
-    from .target import targets
+    from ..migrate import targets
 
     for name, target in targets().items():
         click.echo(f"{name:<12} {target.description}")
@@ -92,7 +90,7 @@ class _TargetGroup(click.Group):
 
     def _commands(self) -> dict[str, click.Command]:
         if self._loaded is None:
-            from .target import targets
+            from ..migrate import targets
 
             target = targets().get(self.name or "")
             made: list[Any] = target.commands() if target and target.commands else []
@@ -108,6 +106,6 @@ class _TargetGroup(click.Group):
 
 def target_groups() -> list[click.Group]:
     """One lazy group per installed target (names come from entry points, nothing is imported)."""
-    from .target import target_names
+    from ..migrate import target_names
 
     return [_TargetGroup(name) for name in target_names()]

@@ -20,9 +20,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TypeVar
 
-from .archive import FileStore
-from .errors import RsemigrateError
-from .records import Record, SourceInfo
+from ..archive import FileStore, Record, SourceInfo
+from ..errors import RsemigrateError
 from .spool import BodyLog, Prepared, prepare
 
 _BATCH = 1000

@@ -15,13 +15,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
-from .registry import load_plugins
+from ..errors import InputError
+from ..registry import load_plugins
 
 if TYPE_CHECKING:
     from .dryrun import DryRunReport
     from .importer import ImportReport, ImportRequest
-    from .reconcile import Reconciliation, ReconcileRequest
+    from .reconcile import ReconcileRequest, Reconciliation
 
 GROUP = "rsemigrate.targets"
 

@@ -28,8 +28,8 @@ from typing import BinaryIO, TypeVar
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from ..errors import ArchiveError
 from . import bag
-from .errors import ArchiveError
 from .header import Header
 from .records import (
     FORMAT_NAME,

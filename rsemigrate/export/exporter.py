@@ -22,15 +22,33 @@ from pathlib import Path
 
 import orjson
 
-from .archive import HEADER_FILE, MESSAGE_FILE_SIZE, RECORD_FILES, FileStore, message_file
-from .bag import BagWriter, HashingWriter
+from ..archive import (
+    HEADER_FILE,
+    MESSAGE_FILE_SIZE,
+    RECORD_FILES,
+    Attachment,
+    BagWriter,
+    Channel,
+    Counts,
+    Event,
+    FileStore,
+    Group,
+    HashingWriter,
+    Header,
+    MessageSpan,
+    ReportEntry,
+    Source,
+    SourceInfo,
+    Tool,
+    User,
+    Window,
+    format_utc,
+    message_file,
+)
+from ..errors import InputError
 from .connector import Connector, ReadFn
-from .errors import InputError
-from .header import Counts, Event, Header, Source, Tool, Window
-from .records import Attachment, Channel, Group, MessageSpan, ReportEntry, SourceInfo, User
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
-from .timestamps import format_utc
 from .workers import in_child, prepared_batches
 
 #: progress(phase, amount done so far): records in phase "read", bytes in phase "write".

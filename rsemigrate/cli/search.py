@@ -18,8 +18,7 @@ import orjson
 
 if TYPE_CHECKING:
     from ..archive import Archive
-    from .backend import SearchBackend
-    from .query import Query
+    from ..search import Query, SearchBackend
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 INDEX = click.option(
@@ -60,8 +59,7 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
       rsemigrate search ARCHIVE 'from:ann@example.com after:2019-01-01 has:attachment'
       rsemigrate search ARCHIVE 'NEAR(audit incident, 5) OR confor*' --format csv
     """
-    from . import render
-    from .query import parse
+    from ..search import parse, render
 
     parsed = parse(query)  # before any indexing: a typo should fail at once
     _, backend, _ = _open(archive, index_path)
@@ -89,7 +87,7 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) -> None:
     """Show the whole thread MESSAGE_ID belongs to, replies nested, attachments re-verified."""
-    from .thread import build_tree, render_text, thread_json
+    from ..search import build_tree, render_thread, thread_json
 
     opened, backend, _ = _open(archive, index_path)
     found = backend.thread(message_id)
@@ -97,7 +95,7 @@ def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) ->
     if fmt == "json":
         click.echo(orjson.dumps(thread_json(found, root), option=orjson.OPT_INDENT_2).decode())
     else:
-        for line in render_text(found, root, message_id):
+        for line in render_thread(found, root, message_id):
             click.echo(line)
 
 
@@ -111,7 +109,7 @@ def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) ->
               help="Write the report to this file instead of stdout.")
 def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, output: Path | None) -> None:
     """Search-term hit report: hits, unique hits and threads for each term of a list."""
-    from . import hits as report_format
+    from ..search import hits as report_format
 
     terms = report_format.read_terms(terms_file)
     opened, backend, _ = _open(archive, index_path)
@@ -127,7 +125,7 @@ def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, out
 
 def _warn_unmatched(backend: SearchBackend, query: Query, where: str = "") -> None:
     """A zero count must not pass for "never discussed" when a name simply matched nobody."""
-    from .query import From
+    from ..search import From
 
     for name in backend.unmatched(query):
         typed, what = (f"from:{name.who}", "nobody") if isinstance(name, From) else \
@@ -140,7 +138,7 @@ def _open(archive_path: Path, index_path: Path | None, *,
           force: bool = False) -> tuple[Archive, SearchBackend, bool]:
     """The archive, its current index and whether it was (re)built just now (progress on stderr)."""
     from ..archive import Archive
-    from .backend import ensure_current, index_location, open_backend
+    from ..search import ensure_current, index_location, open_backend
 
     archive = Archive(archive_path)
     backend = open_backend(index_location(archive_path, index_path))

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .errors import InputError
+from ..errors import InputError
 from .sources import SourceTree
 
 _BOM = b"\xef\xbb\xbf"

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import InputError
+from ..errors import InputError
 
 T = TypeVar("T")
 KeyPath = tuple[str | int, ...]

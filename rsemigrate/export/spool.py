@@ -27,9 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from .header import Counts
-from .records import Attachment, Channel, Group, Message, ReportEntry, User
-from .timestamps import sort_key, utc_of_key
+from ..archive import Attachment, Channel, Counts, Group, Message, ReportEntry, User, sort_key, utc_of_key
 
 _BATCH = 5000
 _LOG_BLOCK = 1 << 20

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Iterator, Literal
 
-from .errors import ArchiveError
+from ..errors import ArchiveError
 
 ALGORITHM = "sha256"
 MANIFEST = f"manifest-{ALGORITHM}.txt"

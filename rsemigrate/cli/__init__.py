@@ -1,0 +1,23 @@
+"""The `rsemigrate` command line. Only this package prints or chooses an exit code.
+
+    main.py       the top-level group, export, collect, validate, verify, stats, connectors
+    plan.py       `plan init|check|targets` and each target's own commands (loaded lazily)
+    migrate.py    `import` and `reconcile`
+    search.py     `index`, `search`, `thread` and `hits`
+    progress.py   export progress on the terminal
+    importview.py import progress on the terminal
+
+Each command module imports only click at load time; the work happens in the package a
+command belongs to (archive, export, migrate, search, …), imported inside the command.
+A new command lives in its own module here and is added to `main` below.
+"""
+
+from .main import main
+from .migrate import import_, reconcile
+from .plan import plan, target_groups
+from .search import hits, index, search, thread
+
+for _command in (plan, *target_groups(), index, search, thread, hits, import_, reconcile):
+    main.add_command(_command)
+
+__all__ = ["main"]

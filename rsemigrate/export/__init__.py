@@ -1,0 +1,27 @@
+"""The export step: a source connector's records into a new sealed archive.
+
+    connector.py  what a source connector declares (`Connector`, `Option`) and receives
+    sources.py    the export handed over, as a .zip or a folder, read safely (`SourceTree`)
+    jsonfile.py   JSON source files read with a clear error, records dumped for debugging
+    exporter.py   the order of work: read → spool → message files → header → seal
+    spool.py      the scratch SQLite of keys: duplicates, dangling references, counts, order
+    workers.py    the reader process that runs the connector and serialises its records
+"""
+
+from .connector import Connector, Option, collection_beside
+from .exporter import ExportInfo, run_export, tool
+from .jsonfile import dump_record, read_json
+from .sources import SourceTree, open_source
+
+__all__ = [
+    "Connector",
+    "ExportInfo",
+    "Option",
+    "SourceTree",
+    "collection_beside",
+    "dump_record",
+    "open_source",
+    "read_json",
+    "run_export",
+    "tool",
+]
