@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := build/demo
 
-.PHONY: demo test bench schema clean
+.PHONY: demo test lint browser bench schema clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ demo: $(VENV)/.installed
 	$(BIN)/rsemigrate import $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 	$(BIN)/rsemigrate reconcile $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest -q
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here); as root, install it.
+browser:
+	@command -v chromium >/dev/null || [ -n "$${RSEMIGRATE_CHROMIUM:-}" ] || [ "$$(id -u)" != 0 ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_export_yammer.py
