@@ -4,6 +4,11 @@ The rows look like a real export's (every field quoted, CRLF, a BOM, the newer c
 multi-line French bodies with doubled quotes, mentions, attachment tokens whose files are not
 included, threads with replies to replies, private conversations, deleted messages) and are
 written as they are generated, so a million messages take no more memory than ten.
+
+Two shapes. `flat`: every thread in one of `groups` equally likely groups, 5% private. `realistic`,
+the shape of a real network: community sizes follow a power law (a few huge communities, a long
+tail of small ones), and a share of the messages (35% by default, so about 100,000 channels at a
+million messages) sits in private conversations of 2-5 messages, each its own channel.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ import random
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
+from typing import Literal
+
+Shape = Literal["flat", "realistic"]
 
 MESSAGE_COLUMNS = [
     "id", "replied_to_id", "thread_id", "conversation_id", "group_id", "group_name", "participants",
@@ -33,9 +42,15 @@ _OPEN_THREADS = 64
 
 
 def write_synthetic_export(folder: Path, messages: int, users: int = 2000, groups: int = 200,
-                           seed: int = 0) -> None:
-    """Write Messages.csv, Users.csv, Groups.csv and Networks.csv of a `messages`-row export."""
+                           seed: int = 0, shape: Shape = "flat", private_share: float = 0.35) -> None:
+    """Write Messages.csv, Users.csv, Groups.csv and Networks.csv of a `messages`-row export.
+
+    With `shape="realistic"`, `groups` is raised to one per 500 messages (a power law decides their
+    sizes) and `private_share` of the messages go to private conversations of 2-5 messages.
+    """
     rng = random.Random(seed)
+    if shape == "realistic":
+        groups = max(groups, messages // 500)
     folder.mkdir(parents=True, exist_ok=True)
     user_ids = [str(_BASE_USER + i) for i in range(users)]
     group_ids = [str(_BASE_GROUP + i) for i in range(groups)]
@@ -50,7 +65,9 @@ def write_synthetic_export(folder: Path, messages: int, users: int = 2000, group
            ["id", "name", "description", "private", "deleted", "external", "created_at"],
            ([gid, f"Groupe {i}", f"Espace du groupe {i}", "true" if i % 5 == 0 else "false", "false", "false",
              "2017-01-02T08:00:00Z"] for i, gid in enumerate(group_ids)))
-    _write(folder / "Messages.csv", MESSAGE_COLUMNS, _messages(rng, messages, user_ids, group_ids))
+    rows = (_realistic(rng, messages, user_ids, group_ids, private_share) if shape == "realistic"
+            else _messages(rng, messages, user_ids, group_ids))
+    _write(folder / "Messages.csv", MESSAGE_COLUMNS, rows)
 
 
 def _write(path: Path, header: list[str], rows: Iterable[list[str]]) -> None:
@@ -83,6 +100,48 @@ def _messages(rng: random.Random, count: int, user_ids: list[str],
             thread[1].append(mid)
             del thread[1][:-5]
             sender = rng.choice(thread[2]) if thread[2] else sender
+        yield _row(rng, mid, thread, parent, sender, at, user_ids, group_ids)
+
+
+def _realistic(rng: random.Random, count: int, user_ids: list[str], group_ids: list[str],
+               private_share: float) -> Iterator[list[str]]:
+    """Rows in time order: community threads in power-law sized groups, and short private
+    conversations (2-5 messages, each a channel of its own) for `private_share` of the rows."""
+    weights = list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(len(group_ids))))
+    threads: deque[tuple[str, list[str], list[str], str]] = deque(maxlen=_OPEN_THREADS)
+    private: list[tuple[tuple[str, list[str], list[str], str], int]] = []  # (thread, messages left)
+    at = _START
+    for n in range(count):
+        mid = str(_BASE_ID + n)
+        at += timedelta(seconds=rng.randint(1, 120))
+        if rng.random() < private_share:
+            if private and rng.random() < 0.7:
+                i = rng.randrange(len(private))
+                thread, left = private[i]
+                parent = thread[1][-1]
+                thread[1].append(mid)
+                del thread[1][:-5]
+                private[i] = (thread, left - 1)
+                if left == 1:
+                    private[i] = private[-1]
+                    private.pop()
+            else:
+                thread = (mid, [mid], rng.sample(user_ids, rng.choice((2, 2, 2, 3, 4))), "")
+                private.append((thread, rng.randint(1, 4)))
+                parent = ""
+            yield _row(rng, mid, thread, parent, rng.choice(thread[2]), at, user_ids, group_ids)
+            continue
+        sender = rng.choice(user_ids)
+        if not threads or rng.random() < 0.3:
+            group = "" if rng.random() < 0.05 else rng.choices(group_ids, cum_weights=weights)[0]
+            thread = (mid, [mid], [], group)
+            threads.append(thread)
+            parent = ""
+        else:
+            thread = rng.choice(threads)
+            parent = rng.choice(thread[1][-5:])
+            thread[1].append(mid)
+            del thread[1][:-5]
         yield _row(rng, mid, thread, parent, sender, at, user_ids, group_ids)
 
 
