@@ -38,7 +38,7 @@ from rsemigrate.archive.records import Attachment, Body, Channel, Group, Message
 from rsemigrate.errors import ArchiveError
 from rsemigrate.export.connector import Connector
 from rsemigrate.export.exporter import run_export
-from rsemigrate.search.backend import open_backend
+from rsemigrate.search import open_backend
 from rsemigrate.search.query import parse
 from rsemigrate.search.sqlite.build import build_index
 from rsemigrate.search.sqlite.tables import TOKENIZER

@@ -14,9 +14,19 @@ their fallback, and do not fail the check.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 Severity = Literal["refused", "lost", "warning"]
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What `plan check` asks a target: this archive, this plan, and whether to ask the service too."""
+
+    archive: Path
+    plan: Path
+    online: bool = False
 
 
 @dataclass(slots=True)

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ..errors import InputError, RsemigrateError
 from .crashpoint import crash_point
+from .dryrun import CheckRequest
 from .ledger import DONE, FAILED, SENDING, SENT, SKIPPED, Container, Ledger, Message
-from .target import CheckRequest
 
 if TYPE_CHECKING:
     from .dryrun import DryRunReport

@@ -1,7 +1,8 @@
 """Search over a sealed archive, for auditors: any message, in context, in milliseconds.
 
     query.py     the query language: text -> a typed `Query` tree (parsed once, for every back end)
-    backend.py   the `SearchBackend` protocol, its result types, where the index lives
+    backend.py   the `SearchBackend` protocol and its result types
+    index.py     where the index lives, which back end opens it, when it is rebuilt
     sqlite/      the default back end: SQLite FTS5 in one file beside the archive
     render.py    search results as a listing, JSON or CSV
     thread.py    a thread as an indented tree, stored attachments re-verified
@@ -11,7 +12,8 @@ The index is derived data: it records the archive's seal and is rebuilt whenever
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
 """
 
-from .backend import SearchBackend, ensure_current, index_location, open_backend
+from .backend import SearchBackend
+from .index import ensure_current, index_location, open_backend
 from .query import From, Query, parse
 from .thread import build_tree, render_thread, thread_json
 
