@@ -29,8 +29,7 @@ from rsemigrate.migrate import (
     skipped_channels,
     verify_stored,
 )
-from transforms.draft import DEGRADATIONS
-from transforms.identities import user_mapping
+from transforms import DEGRADATIONS, user_mapping
 
 from .plan import MatrixPlan, Room, is_user_id, load_plan
 from .prepare import PlannedEvent, Preparation, drafts, prepare, room_events

@@ -40,7 +40,7 @@ from rsemigrate.migrate import (
     run_until_stopped,
     send_messages,
 )
-from transforms.identities import user_mapping
+from transforms import user_mapping
 
 from .appservice import load_as_token
 from .check import check

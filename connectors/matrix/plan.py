@@ -23,7 +23,7 @@ from pydantic.dataclasses import dataclass
 
 from rsemigrate.archive import Archive, Channel, Group
 from rsemigrate.migrate import STRICT, CommonPlan, PlanDocument, Problem, load_common
-from transforms.identities import load_mapping_csv
+from transforms import load_mapping_csv
 
 from .appservice import Namespaces
 

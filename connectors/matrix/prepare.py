@@ -23,16 +23,26 @@ from functools import partial
 from typing import Any, Literal
 
 from rsemigrate.archive import Archive, Attachment
-from transforms.annotations import Labels, annotate
-from transforms.attachments import FilePolicy, attach
-from transforms.draft import Draft, chain
-from transforms.identities import UserMap, UserMapping, map_authors
-from transforms.markup import convert_bodies
-from transforms.mentions import resolve_mentions
-from transforms.reactions import ReactionPolicy, react
-from transforms.select import Selection, ThreadIndex, select
-from transforms.split import split_long
-from transforms.timestamps import assign_times
+from transforms import (
+    Draft,
+    FilePolicy,
+    Labels,
+    ReactionPolicy,
+    Selection,
+    ThreadIndex,
+    UserMap,
+    UserMapping,
+    annotate,
+    assign_times,
+    attach,
+    chain,
+    convert_bodies,
+    map_authors,
+    react,
+    resolve_mentions,
+    select,
+    split_long,
+)
 
 from .plan import MatrixPlan, Room
 from .render import (

@@ -25,7 +25,7 @@ from rsemigrate.migrate import (
     check_conversation,
     default_url,
 )
-from transforms.identities import user_mapping
+from transforms import user_mapping
 
 from .appservice import load_as_token
 from .client import MatrixClient, MatrixError, MatrixUnavailable

@@ -24,8 +24,7 @@ from bs4 import BeautifulSoup, NavigableString
 from bs4.element import Tag
 
 from rsemigrate.archive import Attachment
-from transforms.draft import Draft, Identity
-from transforms.markup import BASIC, AllowList
+from transforms import BASIC, AllowList, Draft, Identity
 
 from .appservice import Namespaces
 

@@ -41,3 +41,5 @@ connector = Connector(
     collect_options=COLLECT_OPTIONS,
     export_collects=True,
 )
+
+__all__ = ["connector", "target"]

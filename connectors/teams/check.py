@@ -27,8 +27,7 @@ from rsemigrate.migrate import (
     skipped_channels,
     verify_stored,
 )
-from transforms.draft import DEGRADATIONS, Identity
-from transforms.identities import user_mapping
+from transforms import DEGRADATIONS, Identity, user_mapping
 
 from .plan import Container, TeamsPlan, load_plan
 from .prepare import Preparation, drafts, prepare

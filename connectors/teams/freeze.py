@@ -24,7 +24,7 @@ import orjson
 
 from rsemigrate.archive import Archive
 from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip
-from transforms.draft import Draft
+from transforms import Draft
 
 from .accounts import Accounts
 from .credential import Identity

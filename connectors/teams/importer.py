@@ -42,7 +42,7 @@ from rsemigrate.migrate import (
     run_until_stopped,
     send_messages,
 )
-from transforms.identities import UserMap, user_mapping
+from transforms import UserMap, user_mapping
 
 from .accounts import resolve_accounts
 from .check import check

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rsemigrate.archive import Archive
 from rsemigrate.migrate import PreflightCheck, Problem
-from transforms.identities import UserMap, user_mapping
+from transforms import UserMap, user_mapping
 
 from .graph import GraphReader, GraphReadError, read_secret, token_roles
 from .plan import Container, TeamsPlan, TeamTarget

@@ -28,7 +28,7 @@ from rsemigrate.migrate import (
     check_conversation,
     default_url,
 )
-from transforms.identities import user_mapping
+from transforms import user_mapping
 
 from .credential import Identity, make_credential
 from .freeze import migration_for

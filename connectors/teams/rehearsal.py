@@ -24,7 +24,7 @@ import orjson
 
 from rsemigrate.archive import Archive
 from rsemigrate.migrate import ImportReport, ImportRequest
-from transforms.identities import UserMap, user_mapping
+from transforms import UserMap, user_mapping
 
 from .credential import LoopbackSecretCredential
 from .emulator import App, EmulatorConfig, GraphEmulator, User

@@ -21,8 +21,7 @@ from typing import Any
 import orjson
 from bs4 import BeautifulSoup
 
-from transforms.draft import Draft, Identity
-from transforms.markup import BASIC, AllowList
+from transforms import BASIC, AllowList, Draft, Identity
 
 TEAMS_HTML = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})})
 BUDGET_BYTES = 24_000

@@ -41,3 +41,5 @@ connector = Connector(
         Option("page_size", f"Items asked per page (1-{MAX_PAGE_SIZE}).", default=str(DEFAULT_PAGE_SIZE)),
     ),
 )
+
+__all__ = ["connector"]

@@ -13,11 +13,20 @@ changes. It never lives inside the bag, whose fixity it would break. See docs/se
 """
 
 from .backend import SearchBackend
+from .hits import read_terms, write_term_report_csv, write_term_report_json
 from .index import ensure_current, index_location, open_backend
 from .query import From, Query, parse
+from .render import hit_record, write_hits_csv, write_hits_json, write_hits_table
 from .thread import build_tree, render_thread, thread_json
 
 __all__ = [
+    "hit_record",
+    "read_terms",
+    "write_hits_csv",
+    "write_hits_json",
+    "write_hits_table",
+    "write_term_report_csv",
+    "write_term_report_json",
     "From",
     "Query",
     "SearchBackend",

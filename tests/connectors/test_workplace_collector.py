@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from connectors.workplace import connector
 from connectors.workplace.collector import run_collect, throttled
 from connectors.workplace.emulator import GraphEmulator
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.errors import InputError
 from rsemigrate.export.exporter import run_export
 from rsemigrate.http import Client, RemoteError, RetryPolicy

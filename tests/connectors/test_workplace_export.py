@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from connectors.workplace import connector
 from rsemigrate.archive.reader import Archive
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.errors import InputError, UnsafeInputError
 from rsemigrate.export.exporter import run_export
 

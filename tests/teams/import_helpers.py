@@ -21,7 +21,7 @@ from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import content_digest
 from rsemigrate.archive.reader import Archive
 from rsemigrate.archive.records import Attachment
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.testing import run_cli
 from transforms.identities import user_mapping
 

@@ -1,4 +1,4 @@
-"""The `rsemigrate` command line: one short function per verb.
+"""The `rsemigrate` group, and the commands that make and check an archive: one short function per verb.
 
 Exit codes: 0 success; 1 when validate or verify finds problems; 2 for bad input or usage.
 Library code raises `RsemigrateError`; only this module prints or chooses an exit code.
