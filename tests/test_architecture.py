@@ -183,3 +183,34 @@ def test_no_import_circles():
 def test_the_circle_finder_finds_circles():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+#: which of our packages each stage may import (docs/architecture.md, rule 2). A reader of
+#: archives not listed (a new capability) gets READER. The CLI and top-level glue are free.
+SHARED = {"rsemigrate.errors", "rsemigrate.registry", "rsemigrate.http"}
+READER = {"rsemigrate.archive", "rsemigrate.search", "rsemigrate.migrate", "transforms", *SHARED}
+MAY_IMPORT = {
+    "rsemigrate.archive": {"rsemigrate.errors"},
+    "rsemigrate.export": {"rsemigrate.archive", *SHARED},
+    "rsemigrate.search": {"rsemigrate.archive", *SHARED},
+    "rsemigrate.migrate": {"rsemigrate.archive", *SHARED},
+    "transforms": {"rsemigrate.archive", "rsemigrate.migrate", *SHARED},
+}
+FREE = {"rsemigrate", "rsemigrate.__main__", "rsemigrate.cli", "rsemigrate.connector", "rsemigrate.testing",
+        "rsemigrate.registry", "rsemigrate.errors", "rsemigrate.http"}
+
+
+def stage(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "rsemigrate" else parts[0]
+
+
+def test_each_stage_imports_only_what_comes_before_it():
+    wrong = []
+    for edge in EDGES:
+        here, there = stage(edge.importer), stage(edge.imported)
+        if here == there or here in FREE or here == "connectors":
+            continue
+        if there not in MAY_IMPORT.get(here, READER):
+            wrong.append(f"{KNOWN[edge.importer].relative_to(ROOT)}:{edge.line}: {here} imports {there}")
+    assert not wrong, "\n".join(wrong)

@@ -18,8 +18,7 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ...archive import Archive, format_utc
-from ...export import tool
+from ...archive import Archive, format_utc, tool
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
 from .tables import (
