@@ -38,7 +38,7 @@ def baseline(url: str, token: str, rooms: int, messages: int, tag: str) -> float
         http.post("/_matrix/client/v3/register", json={"type": "m.login.application_service",
                                                        "username": user[1:].split(":")[0]})
         targets = []
-        for r in range(rooms):
+        for _ in range(rooms):
             room = http.post("/_matrix/client/v3/createRoom", json={"preset": "private_chat"}).json()["room_id"]
             http.post(f"/_matrix/client/v3/rooms/{room}/invite", json={"user_id": user})
             http.post(f"/_matrix/client/v3/rooms/{room}/join", params={"user_id": user})

@@ -229,7 +229,7 @@ def main() -> None:
     for _ in range(args.builds):
         builds.append(in_child("child-build", archive_path, index_path))
         bases.append(in_child("child-baseline", archive_path, archive_path.parent / "baseline.sqlite"))
-    ratios = sorted(build["seconds"] / base["seconds"] for build, base in zip(builds, bases))
+    ratios = sorted(build["seconds"] / base["seconds"] for build, base in zip(builds, bases, strict=True))
     build_s = statistics.median(build["seconds"] for build in builds)
     base_s = statistics.median(base["seconds"] for base in bases)
     build, base = builds[-1], bases[-1]

@@ -91,7 +91,7 @@ class GraphEmulator:
             self.media_names = {key: PurePosixPath(entry).name for _, key, entry in collection.media_files()}
         listed = {str(g.get("id")) for g in self.edges.get(("community", wire.GROUPS), []) if isinstance(g, dict)}
         self.forbidden = listed - set(self.nodes)
-        for (owner, edge), items in self.edges.items():
+        for (_owner, edge), items in self.edges.items():
             if edge in (wire.FEED, wire.COMMENTS):
                 for item in items:
                     self._point_media(item, cdn)
@@ -139,7 +139,8 @@ class GraphEmulator:
         chunk = copy.deepcopy(items[start:start + limit])
         page: dict[str, Any] = {"data": chunk}
         if chunk:
-            cursor = lambda i: base64.b64encode(f"offset:{i}".encode()).decode()
+            def cursor(i):
+                return base64.b64encode(f"offset:{i}".encode()).decode()
             page["paging"] = {"cursors": {"before": cursor(start), "after": cursor(start + len(chunk) - 1)}}
             if start + len(chunk) < len(items):
                 query = {k: v for k, v in request.args.items() if k not in ("after", "access_token")}

@@ -100,7 +100,7 @@ def _load(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:
                 if not record.sha256 or not (archive.data / stored_file(record.sha256)).is_file():
                     yield Problem(where, f"attachment {record.id} is 'present' but its content "
                                          f"({record.sha256}) is not stored")
-    for where, record in _records(archive, ReportEntry, RECORD_FILES[ReportEntry]):
+    for _where, record in _records(archive, ReportEntry, RECORD_FILES[ReportEntry]):
         if isinstance(record, Problem):
             yield record
         elif record.action == "missing":

@@ -114,9 +114,10 @@ def new_team_location(graph):
 
 def test_create_channel_in_migration_mode_and_name_rules(graph):
     team_id, _ = new_team(graph)
-    create = lambda name, **kw: post(graph, f"/teams/{team_id}/channels", **{
-        "@microsoft.graph.channelCreationMode": "migration", "displayName": name,
-        "membershipType": "standard", "createdDateTime": "2019-01-02T00:00:00Z"} | kw)
+    def create(name, **kw):
+        return post(graph, f"/teams/{team_id}/channels", **{
+            "@microsoft.graph.channelCreationMode": "migration", "displayName": name,
+            "membershipType": "standard", "createdDateTime": "2019-01-02T00:00:00Z"} | kw)
     r = create("Design")
     assert r.status_code == 201 and r.json()["migrationMode"] == "inProgress"
     assert r.json()["createdDateTime"] == "2019-01-02T00:00:00.000Z"
@@ -238,8 +239,9 @@ def test_completion_order_and_members_after_completion(graph):
 
 
 def test_group_chat_migration(graph):
-    bind = lambda u: {"@odata.type": "#microsoft.graph.aadUserConversationMember",
-                      "user@odata.bind": f"https://graph.microsoft.com/v1.0/users('{u.id}')"}
+    def bind(u):
+        return {"@odata.type": "#microsoft.graph.aadUserConversationMember",
+                          "user@odata.bind": f"https://graph.microsoft.com/v1.0/users('{u.id}')"}
     chat = post(graph, "/chats", chatType="group", members=[bind(ANN), bind(BOB)]).json()["id"]
     path = f"/chats/{chat}"
     assert post(graph, path + "/messages", **msg()).status_code == 400

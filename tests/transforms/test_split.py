@@ -77,5 +77,6 @@ def test_mentions_and_files_travel_with_their_part():
 def test_what_cannot_be_split_is_yielded_whole():
     d = draft()
     d.html = "<p>x</p>"
-    huge = lambda x: 10_000 + len(x.html)
+    def huge(x):
+        return 10_000 + len(x.html)
     assert list(split_long([d], 5000, huge)) == [d]

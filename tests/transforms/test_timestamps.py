@@ -20,7 +20,8 @@ def test_ties_are_nudged_by_one_millisecond_in_order():
 
 
 def test_planning_twice_gives_the_same_times():
-    make = lambda: [draft(mid=str(i), at="2020-01-01T10:00:00Z") for i in range(5)]
+    def make():
+        return [draft(mid=str(i), at="2020-01-01T10:00:00Z") for i in range(5)]
     assert times(make()) == times(make())
 
 

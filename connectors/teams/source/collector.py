@@ -193,7 +193,7 @@ class _Walk:
         saved = self._folder.pages(folder)
         link: str | None = first
         number = 0
-        for number, relpath in saved:
+        for _number, relpath in saved:
             page = self._folder.load(relpath)
             for item in page.get("value") or []:
                 yield item
