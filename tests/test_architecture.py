@@ -87,9 +87,7 @@ def edges(known: dict[str, Path]) -> list[Edge]:
                 plain = tuple(a.name for a in node.names if not _is_module(f"{base}.{a.name}", known))
                 for alias in node.names:  # `from pkg import submodule` imports that module
                     if _is_module(f"{base}.{alias.name}", known):
-                        found.append(
-                            Edge(name, f"{base}.{alias.name}", (), node.lineno, id(node) in top_level)
-                        )
+                        found.append(Edge(name, f"{base}.{alias.name}", (), node.lineno, id(node) in top_level))
                 if plain or not node.names:
                     found.append(Edge(name, base, plain, node.lineno, id(node) in top_level))
     return found

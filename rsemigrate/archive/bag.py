@@ -216,11 +216,7 @@ def _check_oxum(bag: Path, payload: dict[str, str]) -> list[Finding]:
         return [Finding("oxum", "bag-info.txt", "no Payload-Oxum")]
     octets = sum((bag / p).stat().st_size for p in payload if (bag / p).is_file())
     actual = f"{octets}.{len(payload)}"
-    return (
-        []
-        if actual == oxum
-        else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
-    )
+    return [] if actual == oxum else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
 
 
 def write_file(path: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
