@@ -216,8 +216,10 @@ def test_a_reader_process_that_dies_is_an_error(build, cli, monkeypatch) -> None
     assert [p.name for p in archive.parent.iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.parametrize("budget", [100_000, 50])  # one slice per horizon; slices cut by the row budget
-def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monkeypatch, budget) -> None:
+# read by the child process large archives get; in-process with slices cut by the row budget
+@pytest.mark.parametrize(("budget", "child_from"), [(100_000, 0), (50, 10**9)])
+def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monkeypatch, budget,
+                                                                     child_from) -> None:
     """The shape of a real network: a few busy communities beside thousands of private
     conversations of one message each, their times interleaved, many of them equal."""
     from rsemigrate.archive.records import Body, Channel, Message, Timestamp
@@ -225,7 +227,7 @@ def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monke
     from rsemigrate.search.sqlite.build import build_index
 
     monkeypatch.setattr(read, "_ROW_BUDGET", budget)
-    monkeypatch.setattr(read, "_CHILD_FROM", 0)  # the reader process large archives get
+    monkeypatch.setattr(read, "_CHILD_FROM", child_from)
     rng = random.Random(13)
     busy = [Channel(f"feed{i}", "feed", f"community {i}") for i in range(3)]
     private = [Channel(f"dm{i}", "direct", f"conversation {i}", private=True) for i in range(3_000)]
