@@ -3,9 +3,13 @@
 Data flows one way: source → connector → archive → transforms → target connector.
 """
 
-from .archive import Archive
 from .errors import ArchiveError, InputError, RsemigrateError, UnsafeInputError
-from .export import Connector, ExportInfo, run_export
+from .imports import on_first_use
+
+# The archive and export packages bring pydantic: commands that need neither start without it.
+__getattr__ = on_first_use(__name__, {
+    "Archive": ".archive", "Connector": ".export", "ExportInfo": ".export", "run_export": ".export",
+})
 
 __all__ = [
     "Archive",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -17,6 +17,8 @@ import click
 import orjson
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from ..archive import Archive
     from ..search import Query, SearchBackend
 
@@ -154,15 +156,16 @@ def _open(archive_path: Path, index_path: Path | None, *,
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        tasks: dict[str, int] = {}
+    """A progress callback for the index build; the bar (rich) is made on its first call, so a
+    search on a current index never loads it."""
+    with ExitStack() as stack:
+        bar: Progress | None = None
+        tasks: dict[str, TaskID] = {}
 
         def update(phase: str, advance: int, total: int | None) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(_bar())
             for other, task in tasks.items():  # a new phase means the previous ones are done
                 if other != phase:
                     bar.update(task, visible=False)
@@ -171,6 +174,15 @@ def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
             bar.update(tasks[phase], advance=advance)
 
         yield update
+
+
+def _bar() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
 
 
 @contextmanager

@@ -34,7 +34,6 @@ from ..backend import (
     ThreadMessage,
 )
 from ..query import From, In, Query, QueryError
-from .build import build_index
 from .compile import Plan, plan
 from .folding import fold
 from .tables import FTS_TABLE, SCHEMA_VERSION
@@ -73,6 +72,9 @@ class SqliteBackend:
         if self.location.exists():
             self._meta()  # refuses to replace a file that is not an index
         self.close()
+        # with the export package: a search on a current index needs neither
+        from .build import build_index
+
         return build_index(archive, self.location, progress)
 
     def close(self) -> None:
