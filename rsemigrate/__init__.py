@@ -3,11 +3,13 @@
 Data flows one way: source → connector → archive → transforms → target connector.
 """
 
+import sys
+
 from .errors import ArchiveError, InputError, RsemigrateError, UnsafeInputError
-from .imports import on_first_use
+from .imports import load_on_first_use
 
 # The archive and export packages bring pydantic: commands that need neither start without it.
-__getattr__ = on_first_use(__name__, {
+load_on_first_use(sys.modules[__name__], {
     "Archive": ".archive", "Connector": ".export", "ExportInfo": ".export", "run_export": ".export",
 })
 

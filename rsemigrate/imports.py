@@ -9,20 +9,26 @@ its heavy names here instead of importing them; `from package import Name` still
 from __future__ import annotations
 
 import importlib
-import sys
-from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 
-def on_first_use(package: str, names: dict[str, str]) -> Callable[[str], Any]:
-    """A module `__getattr__` for `package`: each of `names` (name → relative submodule) is
-    imported from its submodule when first asked for, then kept as a plain attribute."""
+def load_on_first_use(package: ModuleType, names: dict[str, str]) -> None:
+    """Make each of `names` (name → relative submodule) an attribute of `package` imported from
+    its submodule when first asked for, then kept."""
 
-    def __getattr__(name: str) -> Any:
-        if (module := names.get(name)) is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, package), name)
-        setattr(sys.modules[package], name, value)
-        return value
+    class LazyPackage(ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            if (module := names.get(name)) is None:
+                raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+            value = getattr(importlib.import_module(module, self.__name__), name)
+            setattr(self, name, value)
+            return value
 
-    return __getattr__
+        def __setattr__(self, name: str, value: Any) -> None:
+            # Importing a submodule makes it an attribute of its package: a name that shares its
+            # submodule's name (archive.validate) must stay the name, as an eager import leaves it.
+            if not (isinstance(value, ModuleType) and names.get(name) == f".{name}"):
+                super().__setattr__(name, value)
+
+    package.__class__ = LazyPackage

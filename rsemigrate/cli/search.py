@@ -19,7 +19,6 @@ import orjson
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from ..archive import Archive
     from ..search import Query, SearchBackend
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
@@ -34,7 +33,7 @@ INDEX = click.option(
 @click.option("--force", is_flag=True, help="Rebuild even if the index matches the archive.")
 def index(archive: Path, index_path: Path | None, force: bool) -> None:
     """Build the search index of ARCHIVE, or check that it is current (then nothing is done)."""
-    _, backend, built = _open(archive, index_path, force=force)
+    backend, built = _open(archive, index_path, force=force)
     if not built:
         click.echo(f"Index is current (the archive's seal is unchanged): {backend.location}")
 
@@ -64,7 +63,7 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
     from ..search import parse, render
 
     parsed = parse(query)  # before any indexing: a typo should fail at once
-    _, backend, _ = _open(archive, index_path)
+    backend, _ = _open(archive, index_path)
     _warn_unmatched(backend, parsed)
     if count_only:
         click.echo(backend.count(parsed))
@@ -89,11 +88,12 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) -> None:
     """Show the whole thread MESSAGE_ID belongs to, replies nested, attachments re-verified."""
+    from ..archive import Archive
     from ..search import build_tree, render_thread, thread_json
 
-    opened, backend, _ = _open(archive, index_path)
+    backend, _ = _open(archive, index_path)
     found = backend.thread(message_id)
-    root = build_tree(found, opened)
+    root = build_tree(found, Archive(archive))
     if fmt == "json":
         click.echo(orjson.dumps(thread_json(found, root), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -114,13 +114,15 @@ def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, out
     from ..search import hits as report_format
 
     terms = report_format.read_terms(terms_file)
-    opened, backend, _ = _open(archive, index_path)
+    from ..archive import seal_of
+
+    backend, _ = _open(archive, index_path)
     for term in terms:
         _warn_unmatched(backend, term.query, f"{terms_file} line {term.line}: ")
     report = backend.hit_report([term.query for term in terms], with_thread_ids=fmt == "json")
     with _output(output) as out:
         if fmt == "json":
-            report_format.write_json(terms, report, out, archive=str(opened.path), seal=opened.seal())
+            report_format.write_json(terms, report, out, archive=str(archive), seal=seal_of(archive))
         else:
             report_format.write_csv(terms, report, out)
 
@@ -137,21 +139,25 @@ def _warn_unmatched(backend: SearchBackend, query: Query, where: str = "") -> No
 
 
 def _open(archive_path: Path, index_path: Path | None, *,
-          force: bool = False) -> tuple[Archive, SearchBackend, bool]:
-    """The archive, its current index and whether it was (re)built just now (progress on stderr)."""
-    from ..archive import Archive
-    from ..search import ensure_current, index_location, open_backend
+          force: bool = False) -> tuple[SearchBackend, bool]:
+    """The archive's current index and whether it was (re)built just now (progress on stderr).
 
-    archive = Archive(archive_path)
+    An index built from this very archive (same seal) is used without opening the archive."""
+    from ..search import ensure_current, index_location, is_current, open_backend
+
     backend = open_backend(index_location(archive_path, index_path))
     click.get_current_context().call_on_close(backend.close)
+    if not force and is_current(backend, archive_path):
+        return backend, False
+    from ..archive import Archive
+
     with _progress() as progress:
-        built = ensure_current(backend, archive, progress, force=force)
+        built = ensure_current(backend, Archive(archive_path), progress, force=force)
     if built is not None:
         reason, report = built
         click.echo(f"Indexed {report.messages:,} messages in {report.seconds:.1f} s ({reason}): "
                    f"{report.location}", err=True)
-    return archive, backend, built is not None
+    return backend, built is not None
 
 
 @contextmanager

@@ -16,12 +16,14 @@ Nothing here names a platform: targets live in `connectors/<platform>/`.
 The ledger (SQLAlchemy), the plan (pydantic), asyncio and what uses them are imported on first use.
 """
 
-from ..imports import on_first_use
+import sys
+
+from ..imports import load_on_first_use
 from .crashpoint import crash_point
 from .dryrun import ContainerPlan, DryRunReport, Estimate, ParentPlan, PreflightCheck, Problem, render_dry_run
 from .target import CheckRequest, InitRequest, Target, get_target, target_names, targets
 
-__getattr__ = on_first_use(__name__, {
+load_on_first_use(sys.modules[__name__], {
     "Findings": ".drycheck", "plan_written_for": ".drycheck", "report_people": ".drycheck",
     "skipped_channels": ".drycheck", "verify_stored": ".drycheck",
     "Conflict": ".importer", "ImportReport": ".importer", "ImportRequest": ".importer",

@@ -11,7 +11,7 @@ The index is derived data: it records the archive's seal and is rebuilt whenever
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
 """
 
-from .backend import SearchBackend, ensure_current, index_location, open_backend
+from .backend import SearchBackend, ensure_current, index_location, is_current, open_backend
 from .query import From, Query, parse
 from .thread import build_tree, render_thread, thread_json
 
@@ -22,6 +22,7 @@ __all__ = [
     "build_tree",
     "ensure_current",
     "index_location",
+    "is_current",
     "open_backend",
     "parse",
     "render_thread",

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from ..archive import Archive
-from ..errors import InputError
+from ..archive import seal_of
+from ..errors import ArchiveError, InputError
 from .query import From, In, Query
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 Sort = Literal["newest", "oldest", "relevance"]
 #: progress(phase, advance, total or None): `advance` is the work done since the last call in
@@ -135,6 +138,9 @@ class SearchBackend(Protocol):
     def staleness(self, archive: Archive) -> str | None:
         """Why the index must be (re)built for `archive`, or None when it matches its seal."""
 
+    def built_from(self) -> str | None:
+        """The seal of the archive the index was built from; None without a usable index."""
+
     def build(self, archive: Archive, progress: BuildProgress) -> BuildReport:
         """(Re)build the whole index from the archive, replacing the old one only when done."""
 
@@ -175,6 +181,15 @@ def open_backend(location: Path) -> SearchBackend:
     from .sqlite.backend import SqliteBackend
 
     return SqliteBackend(location)
+
+
+def is_current(backend: SearchBackend, archive: Path) -> bool:
+    """Whether the index was built from this very archive, known from the seals alone: a
+    search on a current index reads no archive record (nor loads what parses them)."""
+    try:
+        return backend.built_from() == seal_of(archive)
+    except ArchiveError:  # not a sealed archive: opening it says why
+        return False
 
 
 def ensure_current(backend: SearchBackend, archive: Archive, progress: BuildProgress, *,

@@ -13,11 +13,11 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import orjson
 
-from ...archive import Archive
 from ...errors import ArchiveError, InputError
 from ..backend import (
     MARK_CLOSE,
@@ -37,6 +37,9 @@ from ..query import From, In, Query, QueryError
 from .compile import Plan, plan
 from .folding import fold
 from .tables import FTS_TABLE, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from ...archive import Archive
 
 #: a text with fewer matches is cheapest to walk in full; filters leaving fewer rows than
 #: _FEW_ROWS are cheapest to probe one by one (~10 µs a probe) when the text matches many.
@@ -67,6 +70,15 @@ class SqliteBackend:
         if meta.get("format_version") != archive.header.format_version:
             return "the archive's format version has changed"
         return None
+
+    def built_from(self) -> str | None:
+        if not self.location.exists():
+            return None
+        try:
+            meta = self._meta()
+        except ArchiveError:  # not an index: building over it says so
+            return None
+        return meta.get("seal") if meta.get("schema_version") == SCHEMA_VERSION else None
 
     def build(self, archive: Archive, progress: BuildProgress) -> BuildReport:
         if self.location.exists():
