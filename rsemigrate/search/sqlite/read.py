@@ -33,7 +33,18 @@ from typing import Any, Literal, NoReturn, TypeVar
 
 import orjson
 
-from ...archive import RECORD_FILES, Archive, Attachment, Channel, Group, Message, User, decode, utc_micros
+from ...archive import (
+    RECORD_FILES,
+    Archive,
+    Attachment,
+    Channel,
+    Group,
+    Message,
+    MessageSpan,
+    User,
+    decode,
+    utc_micros,
+)
 from ...errors import ArchiveError
 from .folding import fold
 
@@ -230,11 +241,14 @@ class _ArchiveRows:
         smallest key are handed out and the rest carried over to the next slice: no unread row
         can come before that key. Ties on (time, id) keep the channels' order.
         """
-        spans = {span.channel_id: span for span in self.archive.spans()}
-        channels = [_ChannelSpan(str(self.archive.data / span.file), span.file, seq, int(private),
-                                 span.offset, span.offset + span.length, span.first_line - 1)
-                    for seq, (channel_id, private) in enumerate(self.channels, 1)
-                    if (span := spans.get(channel_id))]
+        spans = dict(self._records(MessageSpan, lambda r: (r["channel_id"], (
+            r["file"], r["offset"], r["offset"] + r["length"], r["first_line"] - 1))))
+        data = self.archive.data
+        channels = []
+        for seq, (channel_id, private) in enumerate(self.channels, 1):
+            if (span := spans.get(channel_id)) is not None:
+                file, offset, end, lineno = span
+                channels.append(_ChannelSpan(str(data / file), file, seq, int(private), offset, end, lineno))
         del spans
         with _Files() as files:
             heap = [(*self._first_key(channel, files), channel.seq, channel) for channel in channels]
