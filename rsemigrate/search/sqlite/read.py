@@ -238,41 +238,59 @@ class _ArchiveRows:
         at a time grew with channels × windows: ten minutes for 0.9 million messages in 20,000
         channels.) The horizon moves so that a slice holds about _ROW_BUDGET / 2 rows. If a slice
         reaches _ROW_BUDGET first (many messages at one instant), only its rows before the heap's
-        smallest key are handed out and the rest carried over to the next slice: no unread row
-        can come before that key. Ties on (time, id) keep the channels' order.
+        smallest key are handed out, as no unread row can come before it; the others go back to
+        their channels, parsed, and the horizon draws nearer. Ties on (time, id) keep the
+        channels' order.
         """
         spans = dict(self._records(MessageSpan, lambda r: (r["channel_id"], (
             r["file"], r["offset"], r["offset"] + r["length"], r["first_line"] - 1))))
-        data = self.archive.data
-        channels = []
+        paths = {file: str(self.archive.data / file) for file, *_ in spans.values()}
+        by_seq: dict[int, _ChannelSpan] = {}
         for seq, (channel_id, private) in enumerate(self.channels, 1):
             if (span := spans.get(channel_id)) is not None:
                 file, offset, end, lineno = span
-                channels.append(_ChannelSpan(str(data / file), file, seq, int(private), offset, end, lineno))
+                by_seq[seq] = _ChannelSpan(paths[file], file, seq, int(private), offset, end, lineno)
         del spans
         with _Files() as files:
-            heap = [(*self._first_key(channel, files), channel.seq, channel) for channel in channels]
-            del channels
+            heap = [(*self._first_key(channel, files), seq, channel) for seq, channel in by_seq.items()]
             if not heap:
                 return
             heapq.heapify(heap)
             target = _ROW_BUDGET // 2
-            # The first horizon: the time the channels' starts suggest for a slice of rows.
+            # The first slice: a small part of the time a slice of rows takes if the channels'
+            # starts are spread like their messages; each next one is sized on the one before.
             firsts = sorted(at for at, *_ in heap)
-            step = max(1, (firsts[-1] - firsts[0]) * target // max(1, self.archive.header.counts.messages))
-            horizon, carried = firsts[0] + step // 8, []
+            messages = max(1, self.archive.header.counts.messages)
+            step = max(1, (firsts[-1] - firsts[0]) * target // messages // 8)
+            horizon = firsts[0] + step
             del firsts
-            while heap or carried:
-                rows, budget = carried, max(_ROW_BUDGET, len(carried) + 1)
-                while heap and heap[0][0] <= horizon and len(rows) < budget:
-                    self._drain(heapq.heappop(heap)[-1], horizon, rows, budget, heap, files)
+            while heap:
+                rows: list[tuple] = []
+                while heap and heap[0][0] <= horizon and len(rows) < _ROW_BUDGET:
+                    self._drain(heapq.heappop(heap)[-1], horizon, rows, heap, files)
                 rows.sort(key=_ORDER_KEY)
                 cut = bisect_left(rows, heap[0][:3], key=_ORDER_KEY) if heap else len(rows)
-                if cut:
-                    yield rows[:cut]
-                carried = rows[cut:]
-                step = min(step * 4, max(step // 4, step * target // max(1, len(rows)), 1))
-                horizon = max(horizon + step, heap[0][0] if heap else horizon)
+                yield rows[:cut]  # never empty: the first channel popped held the smallest key
+                if cut < len(rows):
+                    heap = self._give_back(rows[cut:], heap, by_seq)
+                step = max(step // 4, 1, min(step * 2, step * target // len(rows)))
+                if heap:  # after a full slice, from the earliest row left
+                    horizon = max(horizon + step, heap[0][0]) if cut == len(rows) else heap[0][0] + step
+
+    @staticmethod
+    def _give_back(rows: list[tuple], heap: list[tuple], by_seq: dict[int, _ChannelSpan]) -> list[tuple]:
+        """Put rows read past a full slice back at the head of their channels, and the channels
+        back on the heap under their new first row (rare: the heap is rebuilt)."""
+        back: dict[int, list[tuple]] = {}
+        for row in rows:
+            back.setdefault(row[2], []).append(row)
+        heap = [entry for entry in heap if entry[2] not in back]
+        for seq, parsed in back.items():
+            channel = by_seq[seq]
+            channel.parsed = parsed + channel.parsed
+            heap.append((*parsed[0][:3], channel))
+        heapq.heapify(heap)
+        return heap
 
     def _first_key(self, channel: _ChannelSpan, files: _Files) -> tuple[int, str]:
         """(at_us, message id) of the channel's first message, read alone: the rest is read when
@@ -290,15 +308,22 @@ class _ArchiveRows:
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
             _bad_record(Message, f"data/{channel.relpath} line {channel.lineno + 1}", line)
 
-    def _drain(self, channel: _ChannelSpan, horizon: int, rows: list[tuple], budget: int,
-               heap: list[tuple], files: _Files) -> None:
-        """Parse the channel's rows into `rows` while they are no later than `horizon` and fewer
-        than `budget`, then put it back on the heap under its next row (the hot loop of the reader)."""
+    def _drain(self, channel: _ChannelSpan, horizon: int, rows: list[tuple], heap: list[tuple],
+               files: _Files) -> None:
+        """Move the channel's rows into `rows` while they are no later than `horizon` and fewer
+        than _ROW_BUDGET, then put it back on the heap under its next row (the hot loop of the
+        reader: the rows already parsed, then lines)."""
         people, author_of, loads, dumps = self.people, self._author, orjson.loads, orjson.dumps
-        seq, private, append = channel.seq, channel.private, rows.append
-        if channel.next_row is not None:
-            append(channel.next_row)
-            channel.next_row = None
+        seq, private, append, budget = channel.seq, channel.private, rows.append, _ROW_BUDGET
+        if parsed := channel.parsed:
+            ready = 0
+            while ready < len(parsed) and parsed[ready][0] <= horizon and len(rows) + ready < budget:
+                ready += 1
+            rows += parsed[:ready]
+            channel.parsed = parsed[ready:]
+            if channel.parsed:
+                heapq.heappush(heap, (*channel.parsed[0][:3], channel))
+                return
         while channel.lines or channel.read(files):
             lines, channel.lines = channel.lines, []
             for index, line in enumerate(lines):
@@ -315,7 +340,7 @@ class _ArchiveRows:
                 except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
                     _bad_record(Message, f"data/{channel.relpath} line {channel.lineno + index + 1}", line)
                 if row[0] > horizon or len(rows) >= budget:
-                    channel.next_row, channel.lines = row, lines[index + 1:]
+                    channel.parsed, channel.lines = [row], lines[index + 1:]
                     channel.lineno += index + 1
                     heapq.heappush(heap, (*row[:3], channel))
                     return
@@ -367,8 +392,9 @@ class _ChannelSpan:
     lineno: int
     #: lines read, not parsed yet.
     lines: list[bytes] = field(default_factory=list)
-    #: the next row, parsed: it comes after the horizon of the slice that read it.
-    next_row: tuple | None = None
+    #: rows parsed and not handed out, in order: the first comes after the horizon of the slice
+    #: that read it (more only when a full slice gave them back).
+    parsed: list[tuple] = field(default_factory=list)
 
     def read(self, files: _Files) -> bool:
         """Read the next chunk of whole lines into `lines`; False at the end of the span."""
