@@ -1,10 +1,11 @@
 """Reads an archive as rows for the index tables, messages in time order, in bounded memory.
 
-Each channel file is already in time order: the files are merged a window at a time (see
-`_in_time_order`), reading each a bounded number of lines at a time and reopening it as needed,
-so neither memory nor open files grow with the archive. Lines are parsed with orjson (several
-times faster than validating); a line of the wrong shape is then validated properly, so the
-error names its file, line and field. Only the person lookup grows, with the users.
+Each channel's span is already in time order: the spans are merged a slice of time at a time
+(see `_in_time_order`), each read a chunk at a time as the merge reaches it, so the work follows
+the messages whatever the number of channels, and memory holds one slice, one chunk per busy
+channel and a few hundred bytes per channel. Lines are parsed with orjson (several times faster
+than validating); a line of the wrong shape is then validated properly, so the error names its
+file, line and field. The person lookup grows with the users.
 
 For large archives the reading runs in a child process, so that parsing (Python) and writing
 (SQLite) use two cores; the rows are the same either way.
@@ -24,8 +25,8 @@ import subprocess
 import sys
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -54,8 +55,9 @@ BATCH = 5_000
 #: message rows held at most in a slice of the merge (about 500 bytes each).
 _ROW_BUDGET = 100_000
 #: bytes read from a channel's span at a time: a private conversation at once, a community in
-#: about a hundred messages; every channel reached and unfinished keeps up to this much read.
-_CHUNK = 64 << 10
+#: a few dozen messages. Every channel reached and unfinished keeps up to this much read, so it
+#: bounds memory with the number of busy channels (2,000 communities: 32 MB).
+_CHUNK = 16 << 10
 #: message files kept open at once.
 _OPEN_FILES = 64
 #: from this many messages on, reading in a child process pays for its start-up.
@@ -287,7 +289,7 @@ class _ArchiveRows:
         heap = [entry for entry in heap if entry[2] not in back]
         for seq, parsed in back.items():
             channel = by_seq[seq]
-            channel.parsed = parsed + channel.parsed
+            channel.parsed = [*parsed, *channel.parsed]
             heap.append((*parsed[0][:3], channel))
         heapq.heapify(heap)
         return heap
@@ -325,7 +327,7 @@ class _ArchiveRows:
                 heapq.heappush(heap, (*channel.parsed[0][:3], channel))
                 return
         while channel.lines or channel.read(files):
-            lines, channel.lines = channel.lines, []
+            lines, channel.lines = channel.lines, ()
             for index, line in enumerate(lines):
                 try:
                     r = loads(line)
@@ -390,11 +392,11 @@ class _ChannelSpan:
     end: int
     #: line number of the last line parsed.
     lineno: int
-    #: lines read, not parsed yet.
-    lines: list[bytes] = field(default_factory=list)
+    #: lines read, not parsed yet (a tuple when none: a hundred thousand channels wait empty).
+    lines: Sequence[bytes] = ()
     #: rows parsed and not handed out, in order: the first comes after the horizon of the slice
     #: that read it (more only when a full slice gave them back).
-    parsed: list[tuple] = field(default_factory=list)
+    parsed: Sequence[tuple] = ()
 
     def read(self, files: _Files) -> bool:
         """Read the next chunk of whole lines into `lines`; False at the end of the span."""
