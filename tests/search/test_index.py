@@ -256,3 +256,11 @@ def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monke
     assert ordered == [(m.id, m.channel_id) for m in expected]
     assert len(ordered) == 4_200 and report.messages == archive.header.counts.messages == 4_200 + 10
     assert len(at) == report.messages and at == sorted(at)  # the sample's own messages among them
+
+
+def test_a_missing_message_file_is_a_clear_error(build, cli) -> None:
+    archive = build.archive()
+    (archive / "data" / "messages" / "00001.jsonl").unlink()
+    result = cli.run("index", archive)
+    assert result.exit_code == 2
+    assert "00001.jsonl: missing, though data/message_index.jsonl lists messages in it" in result.output

@@ -366,7 +366,11 @@ class _Files:
         if (fd := self.open.get(path)) is None:
             if len(self.open) >= _OPEN_FILES:
                 os.close(self.open.pop(next(iter(self.open))))
-            fd = self.open[path] = os.open(path, os.O_RDONLY)
+            try:
+                fd = self.open[path] = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                raise ArchiveError(f"{path}: missing, though data/message_index.jsonl lists messages "
+                                   "in it") from None
         return fd
 
     def __enter__(self) -> _Files:
