@@ -13,17 +13,19 @@
 
 Nothing here names a platform: targets live in `connectors/<platform>/`.
 
-The ledger (SQLAlchemy), the plan (pydantic), asyncio and what uses them are imported on first use.
+Only target.py (to list the targets in `--help`) is imported with the package; the rest, the
+ledger with SQLAlchemy, the plan with pydantic, asyncio, is imported on first use.
 """
 
 import sys
 
 from ..imports import load_on_first_use
-from .crashpoint import crash_point
-from .dryrun import ContainerPlan, DryRunReport, Estimate, ParentPlan, PreflightCheck, Problem, render_dry_run
 from .target import CheckRequest, InitRequest, Target, get_target, target_names, targets
 
 load_on_first_use(sys.modules[__name__], {
+    "crash_point": ".crashpoint",
+    "ContainerPlan": ".dryrun", "DryRunReport": ".dryrun", "Estimate": ".dryrun", "ParentPlan": ".dryrun",
+    "PreflightCheck": ".dryrun", "Problem": ".dryrun", "render_dry_run": ".dryrun",
     "Findings": ".drycheck", "plan_written_for": ".drycheck", "report_people": ".drycheck",
     "skipped_channels": ".drycheck", "verify_stored": ".drycheck",
     "Conflict": ".importer", "ImportReport": ".importer", "ImportRequest": ".importer",
