@@ -111,11 +111,10 @@ def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) ->
               help="Write the report to this file instead of stdout.")
 def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, output: Path | None) -> None:
     """Search-term hit report: hits, unique hits and threads for each term of a list."""
+    from ..archive import seal_of
     from ..search import hits as report_format
 
     terms = report_format.read_terms(terms_file)
-    from ..archive import seal_of
-
     backend, _ = _open(archive, index_path)
     for term in terms:
         _warn_unmatched(backend, term.query, f"{terms_file} line {term.line}: ")
