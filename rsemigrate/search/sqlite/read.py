@@ -195,12 +195,12 @@ class _ArchiveRows:
         yield from _batched("channel", self._channels())
         yield from _batched("attachment", self._records(Attachment, lambda r: (
             r["id"], r["kind"], r["status"], r.get("name"), r.get("sha256"), r.get("url"))))
-        for window in self._in_time_order():
+        for slice_ in self._in_time_order():
             if self.unknown_authors:  # the people a batch refers to always come before it
                 yield "person", self.unknown_authors
                 self.unknown_authors = []
-            for start in range(0, len(window), BATCH):
-                yield "message", window[start:start + BATCH]
+            for start in range(0, len(slice_), BATCH):
+                yield "message", slice_[start:start + BATCH]
 
     def _records(self, cls: type, row: Callable[[dict[str, Any]], T]) -> Iterator[T]:
         relpath = RECORD_FILES[cls]
