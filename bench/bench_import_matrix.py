@@ -94,6 +94,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, default=4)
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--shape", choices=["flat", "realistic"], default="flat",
+                        help="realistic: as many messages again in 2-5 message private conversations")
     parser.add_argument("--parallel", type=int, default=6)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-matrix-") as tmp:
@@ -101,7 +103,7 @@ def main() -> None:
         began = time.monotonic()
         python = ensure_installed()
         print(f"synapse ready to start in {time.monotonic() - began:.1f} s (installed if it was not)")
-        archive = community_archive(work, args.rooms, args.messages, users=20)
+        archive = community_archive(work, args.rooms, args.messages, users=20, shape=args.shape)
         bootstrap = work / "bootstrap.toml"
         bootstrap.write_text('[plan]\ntarget = "matrix"\n[matrix]\nregistration = "registration.yaml"\n')
         subprocess.run([sys.executable, "-m", "rsemigrate", "matrix", "register", "--plan", str(bootstrap)], check=True,

@@ -111,11 +111,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=20)
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--shape", choices=["flat", "realistic"], default="flat",
+                        help="realistic: as many messages again in 2-5 message private conversations")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         work = Path(tmp)
         began = time.monotonic()
-        archive = community_archive(work, args.channels, args.messages, users=50)
+        archive = community_archive(work, args.channels, args.messages, users=50, shape=args.shape)
         print(f"archive: {args.channels} channels × {args.messages} messages built in {time.monotonic() - began:.1f} s")
         ceilings = run(archive, work, throttled=True)
         print(f"with ceilings ({PER_CHANNEL:g}/s per channel, {TENANT:g}/s tenant): {ceilings['posts']} posts, "

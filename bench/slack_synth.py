@@ -12,6 +12,12 @@ included (the usual export).
 Messages are generated as one time-ordered stream: a new message, or a reply whose time has come.
 Only the current day's messages and the replies still to come are held, so a million messages
 take no more memory than ten thousand.
+
+Two shapes. `flat`: `channels` conversations (a few DMs among them) with Zipf-like activity.
+`realistic`, a real workspace's: one channel per 500 messages with that activity, and 35% of the
+new messages (a quarter of all, with the thread replies) in direct conversations of 2-5 messages
+(a fifth of them group DMs), each a folder of its own: 1,300 of them at 20,000 messages, about
+65,000 at a million.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+Shape = Literal["flat", "realistic"]
 
 TEAM = "T0SYNTH01"
 _START = int(datetime(2021, 1, 4, 8, tzinfo=UTC).timestamp())
@@ -64,17 +72,28 @@ class _Reply:
 
 
 def write_synthetic_export(folder: Path, messages: int, users: int = 2000, channels: int = 200,
-                           seed: int = 0) -> None:
+                           seed: int = 0, shape: Shape = "flat", private_share: float = 0.35) -> None:
     """Write a `messages`-message export of `users` people and `channels` conversations (75%
-    public, 15% private, 7.5% DMs, the rest group DMs) into `folder`."""
+    public, 15% private, 7.5% DMs, the rest group DMs) into `folder`.
+
+    With `shape="realistic"`, `channels` is raised to one per 500 messages and `private_share`
+    of the messages go to direct conversations of 2-5 messages, each started when first used.
+    """
     rng = random.Random(seed)
+    if shape == "realistic":
+        channels = max(channels, messages // 500)
+    else:
+        private_share = 0.0
     folder.mkdir(parents=True, exist_ok=True)
     people = _users(users)
     names = {u["id"]: u["name"] for u in people if not u["is_bot"]}
     bots = [u for u in people if u["is_bot"]]
-    conversations = _conversations(folder, rng, names, channels)
+    conversations, indexes = _conversations(rng, names, channels)
     _dump(folder / "users.json", people)
-    _Stream(folder, rng, people, bots, conversations).run(messages)
+    stream = _Stream(folder, rng, people, bots, conversations, indexes, private_share)
+    stream.run(messages)
+    for name in ("channels.json", "groups.json", "dms.json", "mpims.json"):
+        _dump(folder / name, indexes[name])
 
 
 def _users(count: int) -> list[dict[str, Any]]:
@@ -106,8 +125,9 @@ def _users(count: int) -> list[dict[str, Any]]:
     return found
 
 
-def _conversations(folder: Path, rng: random.Random, names: dict[str, str], count: int) -> list[Conversation]:
-    """Write the four index files; the conversations they list, in random order of activity."""
+def _conversations(rng: random.Random, names: dict[str, str],
+                   count: int) -> tuple[list[Conversation], dict[str, list[dict[str, Any]]]]:
+    """The conversations, in random order of activity, and the four index files listing them."""
     user_ids = list(names)
     dms, mpims = max(1, count * 3 // 40), max(1, count // 40)
     public = max(1, count * 3 // 4)
@@ -141,21 +161,26 @@ def _conversations(folder: Path, rng: random.Random, names: dict[str, str], coun
             "purpose": {"value": "Group messaging", "creator": members[0], "last_set": _START - 86_400},
         })
         found.append(Conversation(f"G9{i:07X}", name, members, name))
-    for name in ("channels.json", "groups.json", "dms.json", "mpims.json"):
-        _dump(folder / name, indexes[name])
     rng.shuffle(found)  # which ones are busy has nothing to do with their kind
-    return found
+    return found, indexes
 
 
 class _Stream:
     """The time-ordered message stream; writes each day's files when the day is over."""
 
     def __init__(self, folder: Path, rng: random.Random, people: list[dict[str, Any]],
-                 bots: list[dict[str, Any]], conversations: list[Conversation]) -> None:
+                 bots: list[dict[str, Any]], conversations: list[Conversation],
+                 indexes: dict[str, list[dict[str, Any]]], private_share: float) -> None:
         self.folder, self.rng, self.bots, self.conversations = folder, rng, bots, conversations
+        self.indexes, self.private_share = indexes, private_share
         self.profiles = {u["id"]: _message_profile(u) for u in people}
+        self.names = {u["id"]: u["name"] for u in people if not u["is_bot"]}
+        self.user_ids = list(self.names)
         # Zipf-like activity: a few busy channels, a long quiet tail.
         self.weights = list(accumulate(1 / (n + 1) ** 0.9 for n in range(len(conversations))))
+        self.channels = range(len(conversations))
+        #: direct conversations still to be written to: (index, messages left).
+        self.direct: list[tuple[int, int]] = []
         self.pending: list[_Reply] = []
         self.day: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.day_name = ""
@@ -168,8 +193,11 @@ class _Stream:
             if self.pending and self.pending[0].at <= clock:
                 self._emit(self.pending[0].at, self._reply(heapq.heappop(self.pending)))
             else:
-                index = self.rng.choices(range(len(self.conversations)), cum_weights=self.weights)[0]
-                self._emit(clock, self._top(index, clock))
+                if self.rng.random() < self.private_share:
+                    self._emit(clock, self._direct(clock))
+                else:
+                    index = self.rng.choices(self.channels, cum_weights=self.weights)[0]
+                    self._emit(clock, self._top(index, clock))
                 clock += max(1, int(self.rng.expovariate(1 / _MEAN_GAP)))
         self._flush()
 
@@ -207,6 +235,35 @@ class _Stream:
         if rng.random() < 0.25:
             self._thread(index, message, at)
         return index, message
+
+    def _direct(self, at: int) -> tuple[int, dict[str, Any]]:
+        """A message in a direct conversation: the next of an open one, or the first of a new one."""
+        rng = self.rng
+        if self.direct and rng.random() < 0.7:
+            i = rng.randrange(len(self.direct))
+            index, left = self.direct[i]
+            if left == 1:
+                self.direct[i] = self.direct[-1]
+                self.direct.pop()
+            else:
+                self.direct[i] = (index, left - 1)
+        else:
+            index = len(self.conversations)
+            members = rng.sample(self.user_ids, rng.choice((2, 2, 2, 2, 3)))
+            if len(members) == 2:
+                cid = f"D{index:08X}"
+                self.indexes["dms.json"].append({"id": cid, "created": at, "members": members})
+                self.conversations.append(Conversation(cid, cid, members))
+            else:
+                cid, name = f"G8{index:07X}", "mpdm-" + "--".join(self.names[m] for m in members) + "-1"
+                self.indexes["mpims.json"].append({
+                    "id": cid, "name": name, "created": at, "creator": members[0], "is_archived": False,
+                    "members": members, "topic": {"value": "", "creator": "", "last_set": 0},
+                    "purpose": {"value": "Group messaging", "creator": members[0], "last_set": at}})
+                self.conversations.append(Conversation(cid, name, members, name))
+            self.direct.append((index, rng.randint(1, 4)))
+        conversation = self.conversations[index]
+        return index, self._message(self._ts(at), rng.choice(conversation.members), conversation)
 
     def _reply(self, reply: _Reply) -> tuple[int, dict[str, Any]]:
         conversation = self.conversations[reply.conversation]

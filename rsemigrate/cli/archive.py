@@ -23,7 +23,28 @@ ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=Fa
 
 
 class _Group(click.Group):
-    """Turns our errors into one clear line and the right exit code, never a traceback."""
+    """Turns our errors into one clear line and the right exit code, never a traceback.
+
+    `discovered` makes the commands that need a plugin look-up (entry points, whose machinery
+    alone costs a command's start-up a quarter): called for `--help` or an unknown name, never
+    for a built-in command such as `search`."""
+
+    discovered: Callable[[], list[click.Command]] | None = None
+
+    def _discover(self) -> None:
+        if self.discovered is not None:
+            for command in self.discovered():
+                self.add_command(command)
+            self.discovered = None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._discover()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._discover()
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

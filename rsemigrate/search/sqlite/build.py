@@ -21,16 +21,7 @@ from pathlib import Path
 from ...archive import Archive, format_utc, tool
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
-from .tables import (
-    FTS_COLUMNS,
-    FTS_TABLE,
-    SCHEMA_VERSION,
-    AttachmentRow,
-    MessageRow,
-    PersonRow,
-    index_ddl,
-    table_ddl,
-)
+from .tables import FTS_COLUMNS, FTS_TABLE, LOOKUP_INDEXES, MESSAGE_INDEXES, SCHEMA_VERSION, TABLES
 
 #: FTS5 is fed from the message table every this many rows, while they are still in the page cache.
 _FTS_CHUNK = 100_000
@@ -113,7 +104,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) -> int:
     db.executescript(_BUILD_PRAGMAS)
     db.execute("BEGIN")
-    for ddl in table_ddl():
+    for ddl in TABLES:
         db.execute(ddl)
     _configure_fts(db)
     expected = archive.header.counts.messages
@@ -121,7 +112,7 @@ def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) ->
     with closing(read_batches(archive)) as batches:  # closing stops the reader on an error
         for table, rows in batches:
             if table == "message" and not messages:  # lookups the message rows need
-                for ddl in index_ddl(PersonRow) + index_ddl(AttachmentRow):
+                for ddl in LOOKUP_INDEXES:
                     db.execute(ddl)
             db.executemany(_INSERTS[table], rows)
             if table == "message":
@@ -132,7 +123,7 @@ def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) ->
                 progress("indexing messages", len(rows), expected)
     db.execute(_TO_FTS, (indexed,))
     progress("secondary indexes", 0, None)
-    for ddl in (*_INDEX_PRAGMAS, *index_ddl(MessageRow)):
+    for ddl in (*_INDEX_PRAGMAS, *MESSAGE_INDEXES):
         db.execute(ddl)
     db.execute("ANALYZE")
     db.executemany("INSERT INTO meta VALUES (?, ?)", _meta(archive, messages).items())
