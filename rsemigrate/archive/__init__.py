@@ -12,7 +12,7 @@ Everything downstream (export, search, migrate, report, viewer, productions) rea
 archives only through the names below.
 """
 
-from .bag import BagWriter, HashingWriter, seal_of, verify
+from .bag import BagWriter, HashingWriter, seal_of, staging_folders, staging_name, verify
 from .header import Counts, Event, Header, Source, Tool, Window
 from .reader import (
     HEADER_FILE,
@@ -84,6 +84,8 @@ __all__ = [
     "message_file",
     "parse_timestamp",
     "seal_of",
+    "staging_folders",
+    "staging_name",
     "sort_key",
     "stored_file",
     "utc_micros",

@@ -9,10 +9,13 @@ because it bags in place, changes the working directory and hashes twice.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +27,10 @@ ALGORITHM = "sha256"
 MANIFEST = f"manifest-{ALGORITHM}.txt"
 TAGMANIFEST = f"tagmanifest-{ALGORITHM}.txt"
 _CHUNK = 1 << 20
-
+#: a staging folder: `.NAME.partial-RANDOM`, NAME being the archive it becomes.
+_STAGING = re.compile(r"\.(?P<name>.+)\.partial-[^/]+")
+#: room kept free for the tag files on top of the manifest's size, checked before sealing.
+_SEAL_MARGIN = 4 << 20
 
 def _encode_path(path: str) -> str:
     # RFC 8493 §2.1.3: only CR, LF and % are percent-encoded in manifest paths.
@@ -106,6 +112,9 @@ class BagWriter:
     def seal(self, tag_files: dict[str, bytes], bag_info: dict[str, str]) -> str:
         """Write the tag files and manifests, rename into place; returns the seal."""
         self._manifest.close()
+        needed = _SEAL_MARGIN + 2 * (self.root / MANIFEST).stat().st_size + sum(map(len, tag_files.values()))
+        if (free := shutil.disk_usage(self.root).free) < needed:
+            raise OSError(errno.ENOSPC, f"{free} bytes free, {needed} needed to seal", str(self.root))
         info = {
             **bag_info,
             "Bagging-Date": date.today().isoformat(),
@@ -123,13 +132,33 @@ class BagWriter:
         ]
         (self.root / TAGMANIFEST).write_text("".join(lines), encoding="utf-8", newline="\n")
         os.sync()  # one flush of everything before the rename makes the bag durable
-        os.rename(self.root, self.target)
+        try:
+            os.rename(self.root, self.target)
+        except OSError as exc:
+            if not self.target.exists():
+                raise
+            raise ArchiveError(f"{self.target} was created by something else while this export ran; "
+                               "nothing was written over it") from exc
         return seal_of(self.target)
 
     def abort(self) -> None:
-        if not self._manifest.closed:
+        """Remove the staging folder, whatever state it is in (a full disk fails the close)."""
+        with suppress(OSError):
             self._manifest.close()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def staging_name(path: Path) -> str | None:
+    """The archive name a staging folder was building, None if `path` is not one."""
+    match = _STAGING.fullmatch(path.name)
+    return match["name"] if match else None
+
+
+def staging_folders(parent: Path) -> list[Path]:
+    """Staging folders in `parent`: running exports' and those interrupted runs left behind."""
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.iterdir() if p.is_dir() and staging_name(p) is not None)
 
 
 def _file_sha256(path: Path) -> str:
@@ -176,6 +205,9 @@ def read_manifest(bag: Path, name: str) -> dict[str, str]:
 
 def verify(bag: Path) -> list[Finding]:
     """Completeness and fixity of payload and tag files; every finding names its file."""
+    if staging_name(bag.absolute()) is not None:
+        raise ArchiveError(f"{bag}: a staging folder of an export that did not finish (even sealed, it "
+                           "was never renamed into place); not an archive")
     if not (bag / "bagit.txt").is_file():
         raise ArchiveError(f"{bag}: no bagit.txt; not an archive (or an unfinished export)")
     findings: list[Finding] = []
@@ -191,6 +223,12 @@ def verify(bag: Path) -> list[Finding]:
     findings += [
         Finding("extra", path, "in the payload but not in the manifest")
         for path in sorted(on_disk - payload.keys())
+    ]
+    # Top level: only the tag files the tag manifest covers, the tag manifest itself and data/.
+    known = tag_entries.keys() | {TAGMANIFEST, "data"}
+    findings += [
+        Finding("extra", entry.name, "at the top of the bag but in no manifest")
+        for entry in sorted(bag.iterdir()) if entry.name not in known
     ]
     findings += _check_oxum(bag, payload)
     return findings

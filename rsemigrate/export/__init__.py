@@ -9,17 +9,20 @@
 """
 
 from .connector import Connector, Option, collection_beside
-from .exporter import ExportInfo, run_export, tool
+from .exporter import DiskFullError, ExportInfo, leftover_partials, run_export, tool
 from .jsonfile import dump_record, read_json
-from .sources import SourceTree, open_source
+from .sources import SourceLimits, SourceTree, open_source
 
 __all__ = [
     "Connector",
+    "DiskFullError",
     "ExportInfo",
     "Option",
+    "SourceLimits",
     "SourceTree",
     "collection_beside",
     "dump_record",
+    "leftover_partials",
     "open_source",
     "read_json",
     "run_export",
