@@ -1,0 +1,134 @@
+"""Exports built to make a reader lose or mix up content silently (issue 18): case twins, two
+binaries claiming one file, values that overflow. Each is refused with one line naming the
+entry, or read with every candidate kept or reported; the bytes stored are the named file's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from rsemigrate.archive import Archive
+
+from .conftest import cli, message, slack_export, write_json, zipped
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_case_only_twin_of_messages_csv_is_refused_naming_both(yammer, tmp_path):
+    """The twin holding only a header used to win: an archive of 0 of the messages, exit 0."""
+    yammer.messages(message("1"), message("2"))
+    source = zipped(yammer.folder, tmp_path / "export.zip", [("MESSAGES.CSV", b'"id","body"\r\n')])
+    result = cli("export", "yammer", source, "-o", tmp_path / "archive")
+    assert result.exit_code == 2, result.output
+    assert "'Messages.csv' and 'MESSAGES.CSV' differ only in case" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "archive").exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_yammer_binaries_claiming_one_file_id_are_kept_or_reported(yammer, tmp_path):
+    (yammer.folder / "Files").mkdir(parents=True)
+    pdf, png = b"%PDF-1.4 the plan", b"\x89PNG the picture"
+    (yammer.folder / "Files" / "999.pdf").write_bytes(pdf)
+    (yammer.folder / "Files" / "999.png").write_bytes(png)
+    yammer.csv("Files.csv", [{"file_id": "999", "name": "plan.png"}])
+    yammer.messages(message("1", attachments="uploadedfile:999"))
+    result = cli("export", "yammer", yammer.folder, "-o", tmp_path / "archive", "--json")
+    assert result.exit_code == 0, result.output
+    archive = Archive(tmp_path / "archive")
+    (attachment,) = archive.attachments()
+    assert (attachment.name, attachment.sha256) == ("plan.png", sha(png))  # the extension of its name
+    (twin,) = [e for e in archive.report() if e.action == "duplicate"]
+    assert (twin.record_id, twin.location) == ("uploadedfile:999", "Files/999.pdf")
+    assert "Files/999.png was stored" in twin.reason
+    assert json.loads(result.output)["counts"]["report"] == {"duplicate": 1}
+
+
+def test_slack_binary_stored_is_the_one_with_the_file_name(tmp_path):
+    export = slack_export(tmp_path / "export")
+    day = export / "general" / "2024-03-01.json"
+    records = json.loads(day.read_text())
+    records[0]["files"] = [{"id": "F0123ABCD", "name": "doc3.pdf", "mimetype": "application/pdf"}]
+    write_json(export, {"general/2024-03-01.json": records})
+    uploads = export / "__uploads" / "F0123ABCD"
+    uploads.mkdir(parents=True)
+    (uploads / "aaa.pdf").write_bytes(b"%PDF someone else's")  # sorts first: it used to be stored
+    (uploads / "doc3.pdf").write_bytes(b"%PDF doc3")
+    result = cli("export", "slack", export, "-o", tmp_path / "archive")
+    assert result.exit_code == 0, result.output
+    archive = Archive(tmp_path / "archive")
+    (attachment,) = archive.attachments()
+    assert (attachment.name, attachment.status, attachment.sha256) == ("doc3.pdf", "present", sha(b"%PDF doc3"))
+    (skipped,) = [e for e in archive.report() if e.record_type == "file"]
+    assert (skipped.action, skipped.location) == ("skipped", "__uploads/F0123ABCD/aaa.pdf")
+
+
+def test_slack_binaries_none_of_which_has_the_name_are_all_reported(tmp_path):
+    export = slack_export(tmp_path / "export")
+    records = json.loads((export / "general" / "2024-03-01.json").read_text())
+    records[0]["files"] = [{"id": "F0123ABCD", "name": "doc3.pdf"}]
+    write_json(export, {"general/2024-03-01.json": records})
+    uploads = export / "__uploads" / "F0123ABCD"
+    uploads.mkdir(parents=True)
+    for name in ("aaa.pdf", "bbb.pdf"):
+        (uploads / name).write_bytes(name.encode())
+    assert cli("export", "slack", export, "-o", tmp_path / "archive").exit_code == 0
+    archive = Archive(tmp_path / "archive")
+    assert [a.status for a in archive.attachments()] == ["external"]
+    assert sorted(e.location for e in archive.report() if e.action == "skipped") == [
+        "__uploads/F0123ABCD/aaa.pdf", "__uploads/F0123ABCD/bbb.pdf"]
+
+
+def _slack_with(tmp_path: Path, **fields: object) -> Path:
+    export = slack_export(tmp_path / "export")
+    records = json.loads((export / "general" / "2024-03-01.json").read_text())
+    records[0].update(fields)
+    return write_json(export, {"general/2024-03-01.json": records})
+
+
+@pytest.mark.parametrize("ts", ["999999999999.000100", "253402300800.0"])
+def test_a_slack_ts_after_9999_is_quarantined_not_a_traceback(tmp_path, ts):
+    result = cli("export", "slack", _slack_with(tmp_path, ts=ts), "-o", tmp_path / "archive", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["counts"]["report"] == {"quarantined": 1}
+    (entry,) = Archive(tmp_path / "archive").report()
+    assert entry.location == "general/2024-03-01.json record 1" and "after the year 9999" in entry.reason
+
+
+def test_an_edit_time_after_9999_is_kept_as_it_was(tmp_path):
+    edited = {"user": "U1", "ts": "999999999999.5"}
+    result = cli("export", "slack", _slack_with(tmp_path, edited=edited), "-o", tmp_path / "archive")
+    assert result.exit_code == 0, result.output
+    (kept,) = Archive(tmp_path / "archive").messages()
+    assert kept.edited_at is None and kept.source["edited"] == edited
+
+
+@pytest.mark.parametrize("created", [1e300, "1e400", 99999999999999])
+def test_a_channel_created_out_of_range_is_kept_as_it_was(tmp_path, created):
+    export = slack_export(tmp_path / "export")
+    write_json(export, {"channels.json": [{"id": "C1", "name": "general", "members": ["U1"], "created": created}]})
+    assert cli("export", "slack", export, "-o", tmp_path / "archive").exit_code == 0
+    (channel,) = Archive(tmp_path / "archive").channels()
+    assert channel.created_at is None and channel.source["created"] == created
+
+
+def test_slack_json_nested_1000_deep_is_one_line_exit_2(tmp_path):
+    export = slack_export(tmp_path / "export")
+    (export / "general" / "2024-03-01.json").write_text("[" * 1000 + "]" * 1000)
+    result = cli("export", "slack", export, "-o", tmp_path / "archive")
+    assert result.exit_code == 2, result.output
+    assert "general/2024-03-01.json" in result.output and "nested" in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_a_slack_encoding_error_names_its_line(tmp_path):
+    export = slack_export(tmp_path / "export")
+    day = export / "general" / "2024-03-01.json"
+    day.write_bytes(b'[\n  {"type": "message",\n   "text": "caf\xe9",\n   "ts": "1709283600.000100"}\n]')
+    result = cli("export", "slack", export, "-o", tmp_path / "archive")
+    assert result.exit_code == 2, result.output
+    assert "general/2024-03-01.json, line 3:" in result.output
