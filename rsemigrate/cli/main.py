@@ -88,7 +88,8 @@ def _export_command(connector: Connector) -> click.Command:
     @click.option("--clean-partials", is_flag=True,
                   help="First remove the staging folders (.NAME.partial-*) that interrupted exports left "
                        "beside the output; without it they are only listed.")
-    @click.option("--max-unpacked", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
+    @click.option("--max-unpacked", type=click.FloatRange(min=0, min_open=True), default=200,
+                  show_default=True,
                   help="GiB a zip export may unpack to in total (zip bomb cap).")
     @click.option("--max-ratio", type=click.FloatRange(min=1), default=100, show_default=True,
                   help="How many times its compressed size a zip export may unpack to, over all its "
@@ -135,9 +136,30 @@ def _export_command(connector: Connector) -> click.Command:
                        f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files).")
             if c.report:
                 click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
+            if quarantined := c.report.get("quarantined"):
+                _echo_quarantined(info.path, quarantined)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
+
+
+#: quarantined records named in the export's summary; the report has them all.
+_QUARANTINE_SHOWN = 5
+
+
+def _echo_quarantined(archive: Path, total: int) -> None:
+    """Name the first quarantined records: unreadable content, kept raw, must not pass unseen
+    behind exit code 0 (a quote left open can make one entry of hundreds of rows)."""
+    from itertools import islice
+
+    from ..archive import Archive
+
+    entries = (e for e in Archive(archive).report() if e.action == "quarantined")
+    click.echo(f"Quarantined, unreadable ({total}; each kept raw in the report):")
+    for entry in islice(entries, _QUARANTINE_SHOWN):
+        click.echo(f"  {entry.location}: {entry.reason}")
+    if total > _QUARANTINE_SHOWN:
+        click.echo(f"  … and {total - _QUARANTINE_SHOWN} more")
 
 
 def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:

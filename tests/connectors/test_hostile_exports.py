@@ -132,3 +132,22 @@ def test_a_slack_encoding_error_names_its_line(tmp_path):
     result = cli("export", "slack", export, "-o", tmp_path / "archive")
     assert result.exit_code == 2, result.output
     assert "general/2024-03-01.json, line 3:" in result.output
+
+
+def test_a_runaway_quote_is_named_in_the_summary_with_the_rows_it_swallowed(tmp_path):
+    """A quote left open joins the next 265 rows into one quarantined row: exit 0, so the summary
+    must say so, with the lines it spans."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "Users.csv").write_text("id,name\n1,Ann\n")
+    lines = ["id,thread_id,group_id,sender_id,body,created_at\r\n", "1,1,10,1,hello,2019-03-04T10:00:00Z\r\n",
+             '2,2,10,1,"oops,2019-03-04T10:00:00Z\r\n']
+    lines += [f"{i},{i},10,1,fine,2019-03-04T10:00:00Z\r\n" for i in range(3, 268)]
+    lines += ['268,268,10,1,"closing",2019-03-04T10:00:00Z,x\r\n', "269,269,10,1,after,2019-03-04T10:00:00Z\r\n"]
+    (export / "Messages.csv").write_text("".join(lines), newline="")
+    result = cli("export", "yammer", export, "-o", tmp_path / "archive")
+    assert result.exit_code == 0, result.output
+    assert "Quarantined, unreadable (1; each kept raw in the report):" in result.output
+    assert ("Messages.csv line 3: unreadable row: 7 fields where the header has 6; it spans 267 physical "
+            "lines (3-269): a quote left open probably joined several rows into this one") in result.output
+    assert [m.id for m in Archive(tmp_path / "archive").messages()] == ["1", "269"]
