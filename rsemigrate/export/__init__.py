@@ -9,13 +9,12 @@
 """
 
 from .connector import Connector, Option, collection_beside
-from .exporter import DiskFullError, ExportInfo, leftover_partials, run_export, tool
+from .exporter import ExportInfo, leftover_partials, run_export, tool
 from .jsonfile import dump_record, read_json
 from .sources import SourceLimits, SourceTree, open_source
 
 __all__ = [
     "Connector",
-    "DiskFullError",
     "ExportInfo",
     "Option",
     "SourceLimits",

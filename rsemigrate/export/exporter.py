@@ -9,7 +9,6 @@ path (a lock beside it), and a full disk is one clear error, the staging folder 
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import sqlite3
@@ -52,7 +51,7 @@ from ..archive import (
     staging_folders,
     staging_name,
 )
-from ..errors import InputError, RsemigrateError
+from ..errors import DiskFullError, InputError, is_disk_full
 from ..lock import exclusive, is_held, lock_path
 from .connector import Connector, ReadFn
 from .sources import SourceLimits, SourceTree, open_source
@@ -71,10 +70,6 @@ class ExportInfo:
     #: staging folders that interrupted exports left beside the output (removed if asked to).
     leftovers: list[Path]
     leftovers_removed: bool = False
-
-
-class DiskFullError(RsemigrateError):
-    """The disk filled up during an export; the staging folder was removed."""
 
 
 def tool() -> Tool:
@@ -100,7 +95,7 @@ def run_export(connector: Connector, source: Path, output: Path, *,
             limits = limits or SourceLimits()
             path, seal, counts = _export(connector, source, output, limits, progress, options)
         except (OSError, sqlite3.OperationalError) as exc:
-            if not _disk_full(exc):
+            if not is_disk_full(exc):
                 raise
             raise DiskFullError(f"{output.parent}: the disk is full ({exc}); the unfinished archive was "
                                 "removed: free some space or choose another output folder") from None
@@ -111,12 +106,6 @@ def leftover_partials(parent: Path) -> list[Path]:
     """Staging folders in `parent` that no running export owns: what killed exports left."""
     return [folder for folder in staging_folders(parent)
             if not is_held(lock_path(parent / str(staging_name(folder))))]
-
-
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.OperationalError):
-        return "disk is full" in str(exc)
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _export(connector: Connector, source: Path, output: Path, limits: SourceLimits,
