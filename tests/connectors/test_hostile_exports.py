@@ -62,7 +62,8 @@ def test_slack_binary_stored_is_the_one_with_the_file_name(tmp_path):
     assert result.exit_code == 0, result.output
     archive = Archive(tmp_path / "archive")
     (attachment,) = archive.attachments()
-    assert (attachment.name, attachment.status, attachment.sha256) == ("doc3.pdf", "present", sha(b"%PDF doc3"))
+    assert (attachment.name, attachment.status) == ("doc3.pdf", "present")
+    assert attachment.sha256 == sha(b"%PDF doc3")
     (skipped,) = [e for e in archive.report() if e.record_type == "file"]
     assert (skipped.action, skipped.location) == ("skipped", "__uploads/F0123ABCD/aaa.pdf")
 
@@ -110,7 +111,8 @@ def test_an_edit_time_after_9999_is_kept_as_it_was(tmp_path):
 @pytest.mark.parametrize("created", [1e300, "1e400", 99999999999999])
 def test_a_channel_created_out_of_range_is_kept_as_it_was(tmp_path, created):
     export = slack_export(tmp_path / "export")
-    write_json(export, {"channels.json": [{"id": "C1", "name": "general", "members": ["U1"], "created": created}]})
+    channel = {"id": "C1", "name": "general", "members": ["U1"], "created": created}
+    write_json(export, {"channels.json": [channel]})
     assert cli("export", "slack", export, "-o", tmp_path / "archive").exit_code == 0
     (channel,) = Archive(tmp_path / "archive").channels()
     assert channel.created_at is None and channel.source["created"] == created
@@ -143,7 +145,8 @@ def test_a_runaway_quote_is_named_in_the_summary_with_the_rows_it_swallowed(tmp_
     lines = ["id,thread_id,group_id,sender_id,body,created_at\r\n", "1,1,10,1,hello,2019-03-04T10:00:00Z\r\n",
              '2,2,10,1,"oops,2019-03-04T10:00:00Z\r\n']
     lines += [f"{i},{i},10,1,fine,2019-03-04T10:00:00Z\r\n" for i in range(3, 268)]
-    lines += ['268,268,10,1,"closing",2019-03-04T10:00:00Z,x\r\n', "269,269,10,1,after,2019-03-04T10:00:00Z\r\n"]
+    lines += ['268,268,10,1,"closing",2019-03-04T10:00:00Z,x\r\n',
+              "269,269,10,1,after,2019-03-04T10:00:00Z\r\n"]
     (export / "Messages.csv").write_text("".join(lines), newline="")
     result = cli("export", "yammer", export, "-o", tmp_path / "archive")
     assert result.exit_code == 0, result.output
