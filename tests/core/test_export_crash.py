@@ -148,7 +148,12 @@ def test_a_killed_export_leaves_no_worker_behind_and_releases_its_caller(tmp_pat
     run.wait()
     # the caller reads stdout to its end: that must come, not block forever
     finished = threading.Event()
-    threading.Thread(target=lambda: (run.stdout.read(), run.stderr.read(), finished.set()), daemon=True).start()
+
+    def read_to_the_end() -> None:
+        run.stdout.read(), run.stderr.read()
+        finished.set()
+
+    threading.Thread(target=read_to_the_end, daemon=True).start()
     assert finished.wait(10), "a worker still holds the caller's stdout or stderr"
     deadline = time.monotonic() + 10
     while any(map(_alive, workers)) and time.monotonic() < deadline:
