@@ -108,7 +108,8 @@ def test_verify_names_anything_extra_at_the_top_of_the_bag(archive):
     found = [(f.kind, f.path) for f in bag.verify(archive)]
     assert found == [("extra", "extra-folder"), ("extra", "fetch.txt"), ("extra", "notes.txt")]
     result = run_cli("verify", archive)
-    assert result.exit_code == 1 and "extra: notes.txt: at the top of the bag but in no manifest" in result.output
+    assert result.exit_code == 1
+    assert "extra: notes.txt: at the top of the bag but in no manifest" in result.output
 
 
 def test_verify_detects_an_edited_header(archive):
