@@ -190,16 +190,19 @@ def read_manifest(bag: Path, name: str) -> dict[str, str]:
     manifest = bag / name
     if not manifest.is_file():
         raise ArchiveError(f"{bag}: {name} is missing; not a sealed rsemigrate archive")
-    with open(manifest, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            digest, sep, path = line.rstrip("\n").partition(" ")
-            path = path.lstrip(" ")
-            if not sep or len(digest) != 64 or not path:
-                raise ArchiveError(f"{manifest}: line {lineno} is not 'DIGEST  PATH'")
-            path = _decode_path(path)
-            if path.startswith("/") or ".." in Path(path).parts:
-                raise ArchiveError(f"{manifest}: line {lineno} names a path outside the bag: {path!r}")
-            entries[path] = digest.lower()
+    try:
+        with open(manifest, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                digest, sep, path = line.rstrip("\n").partition(" ")
+                path = path.lstrip(" ")
+                if not sep or len(digest) != 64 or not path:
+                    raise ArchiveError(f"{manifest}: line {lineno} is not 'DIGEST  PATH'")
+                path = _decode_path(path)
+                if path.startswith("/") or ".." in Path(path).parts:
+                    raise ArchiveError(f"{manifest}: line {lineno} names a path outside the bag: {path!r}")
+                entries[path] = digest.lower()
+    except UnicodeDecodeError as exc:
+        raise ArchiveError(f"{manifest}: not UTF-8 (byte {exc.start}); the manifest was damaged") from None
     return entries
 
 
@@ -246,14 +249,17 @@ def _check_files(bag: Path, entries: dict[str, str]) -> Iterator[Finding]:
 
 
 def _check_oxum(bag: Path, payload: dict[str, str]) -> list[Finding]:
-    info = (bag / "bag-info.txt").read_text(encoding="utf-8") if (bag / "bag-info.txt").is_file() else ""
+    path = bag / "bag-info.txt"
+    info = path.read_bytes().decode("utf-8", "replace") if path.is_file() else ""
     oxum = next((line.split(":", 1)[1].strip() for line in info.splitlines()
                  if line.startswith("Payload-Oxum:")), None)
     if oxum is None:
         return [Finding("oxum", "bag-info.txt", "no Payload-Oxum")]
     octets = sum((bag / p).stat().st_size for p in payload if (bag / p).is_file())
     actual = f"{octets}.{len(payload)}"
-    return [] if actual == oxum else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
+    if actual == oxum:
+        return []
+    return [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
 
 
 def write_file(path: Path, chunks: Iterator[bytes]) -> tuple[str, int]:
