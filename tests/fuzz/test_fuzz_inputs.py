@@ -21,7 +21,7 @@ from pathlib import Path
 
 import json
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rsemigrate.testing import archive_from_records, run_cli
@@ -141,8 +141,20 @@ def test_any_broken_file_of_an_archive_is_an_answer(archive: Path, data: st.Data
         assert_answers("search", work / "archive", "hello", "--index", work / "index.sqlite")
 
 
+@pytest.mark.parametrize(("name", "content"), [
+    ("bag-info.txt", b"\x80"), ("manifest-sha256.txt", b"\xff" * 70), ("archive.json", nested(300)),
+])
+def test_what_fuzzing_found_in_archives_stays_fixed(archive: Path, name: str, content: bytes) -> None:
+    with scratch() as work:
+        shutil.copytree(archive, work / "archive")
+        (work / "archive" / name).write_bytes(content)
+        for command in ("validate", "verify", "stats"):
+            assert_answers(command, work / "archive")
+
+
 @FUZZ
 @given(terms=st.binary(max_size=500) | st.text(max_size=300).map(str.encode))
+@example(terms=b"\x000")  # found by this test: a NUL ended FTS5's quoted string
 def test_any_terms_file_is_an_answer(archive: Path, terms: bytes) -> None:
     with scratch() as work:
         (work / "terms.txt").write_bytes(terms)
