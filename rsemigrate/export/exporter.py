@@ -86,19 +86,19 @@ def run_export(connector: Connector, source: Path, output: Path, *,
     if connector.read is None:
         raise InputError(f"connector {connector.name!r} cannot read exports")
     output.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive(lock_path(output), f"output {output}"):
-        leftovers = leftover_partials(output.parent)
-        if clean_partials:
-            for folder in leftovers:
-                shutil.rmtree(folder)
-        try:
-            limits = limits or SourceLimits()
-            path, seal, counts = _export(connector, source, output, limits, progress, options)
-        except (OSError, sqlite3.OperationalError) as exc:
-            if not is_disk_full(exc):
-                raise
-            raise DiskFullError(f"{output.parent}: the disk is full ({exc}); the unfinished archive was "
-                                "removed: free some space or choose another output folder") from None
+    try:
+        with exclusive(lock_path(output), f"output {output}"):
+            leftovers = leftover_partials(output.parent)
+            if clean_partials:
+                for folder in leftovers:
+                    shutil.rmtree(folder)
+            path, seal, counts = _export(connector, source, output, limits or SourceLimits(), progress,
+                                         options)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not is_disk_full(exc):
+            raise
+        raise DiskFullError(f"{output.parent}: the disk is full ({exc}); the unfinished archive was "
+                            "removed: free some space or choose another output folder") from None
     return ExportInfo(path, seal, counts, leftovers, clean_partials)
 
 
