@@ -154,3 +154,15 @@ def test_a_runaway_quote_is_named_in_the_summary_with_the_rows_it_swallowed(tmp_
     assert ("Messages.csv line 3: unreadable row: 7 fields where the header has 6; it spans 267 physical "
             "lines (3-269): a quote left open probably joined several rows into this one") in result.output
     assert [m.id for m in Archive(tmp_path / "archive").messages()] == ["1", "269"]
+
+
+def test_the_zip_bomb_caps_are_named_and_can_be_raised_on_the_command_line(tmp_path):
+    export = slack_export(tmp_path / "export")
+    bomb = [(f"__uploads/F0000000{i:02d}/zeros.bin", b"\0" * (1024 * 1024 - 1)) for i in range(70)]
+    source = zipped(export, tmp_path / "export.zip", bomb)
+    refused = cli("export", "slack", source, "-o", tmp_path / "refused")
+    assert refused.exit_code == 2 and "(cap 100x, --max-ratio): looks like a zip bomb" in refused.output
+    small = cli("export", "slack", source, "-o", tmp_path / "small", "--max-unpacked", "0.01")
+    assert small.exit_code == 2 and "more than 10.2 MiB (zip bomb cap --max-unpacked" in small.output
+    trusted = cli("export", "slack", source, "-o", tmp_path / "trusted", "--max-ratio", "5000")
+    assert trusted.exit_code == 0, trusted.output
