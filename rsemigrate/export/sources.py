@@ -153,8 +153,8 @@ class ZipSource(SourceTree):
         ratio = total / max(packed, 1)
         if total >= limits.ratio_floor_bytes and ratio > limits.max_ratio:
             raise UnsafeInputError(
-                f"{path}: {len(self._infos)} entries expand {ratio:.0f}x, {_size(packed)} to {_size(total)} "
-                f"(cap {limits.max_ratio:g}x, --max-ratio): looks like a zip bomb; refused"
+                f"{path}: entries expand {ratio:.0f}x together ({len(self._infos)} entries, {_size(packed)} "
+                f"to {_size(total)}; cap {limits.max_ratio:g}x, --max-ratio): looks like a zip bomb; refused"
             )
         _refuse_case_twins(path, self._infos)
 
