@@ -69,7 +69,6 @@ class ExportInfo:
     counts: Counts
     #: staging folders that interrupted exports left beside the output (removed if asked to).
     leftovers: list[Path]
-    leftovers_removed: bool = False
 
 
 def tool() -> Tool:
@@ -99,7 +98,7 @@ def run_export(connector: Connector, source: Path, output: Path, *,
             raise
         raise DiskFullError(f"{output.parent}: the disk is full ({exc}); the unfinished archive was "
                             "removed: free some space or choose another output folder") from None
-    return ExportInfo(path, seal, counts, leftovers, clean_partials)
+    return ExportInfo(path, seal, counts, leftovers)
 
 
 def leftover_partials(parent: Path) -> list[Path]:
