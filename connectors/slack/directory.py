@@ -43,8 +43,9 @@ class Directory:
         for path in layout.users:
             for n, item in enumerate(_array(layout, path), 1):
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                    where = f"{path} record {n}"
                     yield ReportEntry("quarantined", "user", None, "unreadable user: not an object with "
-                                      "an id", location=f"{path} record {n}", raw=dump_record(item))
+                                      "an id", location=where, raw=dump_record(item, where))
                     continue
                 if item["id"] in self.names:
                     continue
@@ -102,8 +103,9 @@ def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
         kind, private = wire.CHANNEL_INDEXES[index]
         for n, item in enumerate(_array(layout, path), 1):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                where = f"{path} record {n}"
                 yield ReportEntry("quarantined", "channel", None, "unreadable channel: not an object with "
-                                  "an id", location=f"{path} record {n}", raw=dump_record(item))
+                                  "an id", location=where, raw=dump_record(item, where))
                 continue
             channel = build_channel(item, kind, private, group.id, directory)  # type: ignore[arg-type]
             channel.source["index"] = index
@@ -122,6 +124,9 @@ def build_channel(item: wire.ChannelObject, kind: str, private: bool, group_id: 
     else:
         name = item.get("name") or item["id"]
     purpose = (item.get("purpose") or {}).get("value") or None
+    created = wire.epoch_timestamp(item.get("created"))
+    # a `created` that is no time (not a number, out of range) stays in `source` as it was
+    consumed = ("id", "members", "created") if created or not item.get("created") else ("id", "members")
     return Channel(
         id=item["id"],
         kind=kind,  # type: ignore[arg-type]
@@ -130,8 +135,8 @@ def build_channel(item: wire.ChannelObject, kind: str, private: bool, group_id: 
         private=private,
         member_ids=members,
         description=purpose,
-        created_at=wire.epoch_timestamp(item.get("created")),
-        source={k: v for k, v in item.items() if k not in ("id", "members", "created")},
+        created_at=created,
+        source={k: v for k, v in item.items() if k not in consumed},
     )
 
 

@@ -49,7 +49,7 @@ class MessageReader:
             problem = _unreadable(item)
             if problem:
                 yield ReportEntry("quarantined", "message", None, f"unreadable message: {problem}",
-                                  location=location, raw=dump_record(item))
+                                  location=location, raw=dump_record(item, location))
             else:
                 yield from self._build(channel_id, item, location)
 

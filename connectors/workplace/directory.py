@@ -126,5 +126,6 @@ def _has_id(item: object) -> bool:
 
 
 def _quarantine(record_type: str, item: object, path: str, n: int) -> ReportEntry:
+    where = f"{path} record {n}"
     return ReportEntry("quarantined", record_type, None, f"unreadable {record_type}: not an object with an id",
-                       location=f"{path} record {n}", raw=dump_record(item))
+                       location=where, raw=dump_record(item, where))

@@ -46,7 +46,7 @@ class FeedReader:
         """A post (no thread yet) or a comment, then its comments, depth first."""
         if not isinstance(item, dict) or not item.get("id") or not item.get("created_time"):
             yield ReportEntry("quarantined", "message", None, "unreadable post or comment: no id or "
-                              "created_time", location=location, raw=dump_record(item))
+                              "created_time", location=location, raw=dump_record(item, location))
             return
         mid = str(item["id"])
         author_id, revealed = self._directory.author(item, location)
@@ -95,7 +95,7 @@ class FeedReader:
                 reactions.append(Reaction(str(reaction["type"]), str(reaction["id"])))
             else:
                 problems.append(ReportEntry("quarantined", "reaction", object_id, "unreadable reaction: no id "
-                                            "or type", location=where, raw=dump_record(reaction)))
+                                            "or type", location=where, raw=dump_record(reaction, where)))
         return reactions, problems
 
 

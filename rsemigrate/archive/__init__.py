@@ -18,7 +18,7 @@ current index (it only checks the seal) does without.
 import sys
 
 from ..imports import load_on_first_use
-from .bag import BagWriter, HashingWriter, seal_of, verify
+from .bag import BagWriter, HashingWriter, seal_of, staging_folders, staging_name, verify
 
 load_on_first_use(sys.modules[__name__], {
     "Counts": ".header", "Event": ".header", "Header": ".header", "Source": ".header", "Tool": ".header",
@@ -73,6 +73,8 @@ __all__ = [
     "message_file",
     "parse_timestamp",
     "seal_of",
+    "staging_folders",
+    "staging_name",
     "sort_key",
     "stored_file",
     "tool",

@@ -106,9 +106,19 @@ def _export_command(connector: Connector) -> click.Command:
     @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
                   help="The archive folder to create (must not exist yet).")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    @click.option("--clean-partials", is_flag=True,
+                  help="First remove the staging folders (.NAME.partial-*) that interrupted exports left "
+                       "beside the output; without it they are only listed.")
+    @click.option("--max-unpacked", type=click.FloatRange(min=0, min_open=True), default=200,
+                  show_default=True,
+                  help="GiB a zip export may unpack to in total (zip bomb cap).")
+    @click.option("--max-ratio", type=click.FloatRange(min=1), default=100, show_default=True,
+                  help="How many times its compressed size a zip export may unpack to, over all its "
+                       "entries (zip bomb cap; not checked below 64 MiB unpacked).")
     @_declared_options(declared)
-    def command(src: Path | None, output: Path, as_json: bool, **values: Any) -> None:
-        from ..export import collection_beside, run_export
+    def command(src: Path | None, output: Path, as_json: bool, clean_partials: bool, max_unpacked: float,
+                max_ratio: float, **values: Any) -> None:
+        from ..export import SourceLimits, collection_beside, run_export
         from ..registry import source_connector
         from .progress import export_progress
 
@@ -128,19 +138,49 @@ def _export_command(connector: Connector) -> click.Command:
                     click.echo(f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + ".")
         assert src is not None
         with export_progress(enabled=not as_json) as progress:
-            info = run_export(source_connector(name), src, output, progress=progress, options=options)
+            limits = SourceLimits(max_total_bytes=int(max_unpacked * 1024**3), max_ratio=max_ratio)
+            info = run_export(source_connector(name), src, output, progress=progress, options=options,
+                              limits=limits, clean_partials=clean_partials)
+        leftovers = [str(folder) for folder in info.leftovers]
         if as_json:
             _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts,
-                   **({"collection": str(src), "collected": collected} if collected is not None else {})})
+                   **({"collection": str(src), "collected": collected} if collected is not None else {}),
+                   **({"leftovers": leftovers, "leftovers_removed": clean_partials} if leftovers else {})})
         else:
+            if leftovers and clean_partials:
+                click.echo("Removed what interrupted exports left: " + ", ".join(leftovers))
+            elif leftovers:
+                click.echo("Left by interrupted exports (not archives; remove them with --clean-partials): "
+                           + ", ".join(leftovers))
             c = info.counts
             click.echo(f"Wrote {info.path}: {c.messages} messages in {c.channels} channels, "
                        f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files).")
             if c.report:
                 click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
+            if quarantined := c.report.get("quarantined"):
+                _echo_quarantined(info.path, quarantined)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
+
+
+#: quarantined records named in the export's summary; the report has them all.
+_QUARANTINE_SHOWN = 5
+
+
+def _echo_quarantined(archive: Path, total: int) -> None:
+    """Name the first quarantined records: unreadable content, kept raw, must not pass unseen
+    behind exit code 0 (a quote left open can make one entry of hundreds of rows)."""
+    from itertools import islice
+
+    from ..archive import Archive
+
+    entries = (e for e in Archive(archive).report() if e.action == "quarantined")
+    click.echo(f"Quarantined, unreadable ({total}; each kept raw in the report):")
+    for entry in islice(entries, _QUARANTINE_SHOWN):
+        click.echo(f"  {entry.location}: {entry.reason}")
+    if total > _QUARANTINE_SHOWN:
+        click.echo(f"  … and {total - _QUARANTINE_SHOWN} more")
 
 
 def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:

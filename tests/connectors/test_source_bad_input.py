@@ -73,16 +73,16 @@ def symlink(name: str, points_to: str) -> tuple[zipfile.ZipInfo, bytes]:
     return info, points_to.encode()
 
 
-#: hostile entry → what the refusal says. The bomb is a day file of 8 MiB of blanks (valid JSON,
-#: ~1000x compression); real exports compress 5-15x.
+#: hostile entry → what the refusal says. The bomb is a day file of 72 MiB of blanks (valid JSON,
+#: ~1000x compression); real exports compress 5-15x. The ratio is the whole zip's, so its refusal
+#: names the zip and the number of entries.
 HOSTILE = {
     "dot-dot": (("../../escape.json", b"[]"), "entry '../../escape.json' would escape the export folder"),
     "absolute": (("/tmp/rsemigrate-absolute.json", b"[]"),
                  "entry '/tmp/rsemigrate-absolute.json' would escape the export folder"),
     "symlink": (symlink("general/2024-03-02.json", "/etc/passwd"),
                 "entry 'general/2024-03-02.json' is a symbolic link"),
-    "zip-bomb": (("general/2024-03-03.json", b"[" + b" " * (8 << 20) + b"]"),
-                 "entry 'general/2024-03-03.json' expands"),
+    "zip-bomb": (("general/2024-03-03.json", b"[" + b" " * (72 << 20) + b"]"), "entries expand"),
 }
 
 

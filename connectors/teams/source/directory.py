@@ -167,7 +167,8 @@ def _valid(collection: Collection, folder: str, record_type: str, key: str = "id
             yield saved
         else:
             yield ReportEntry("quarantined", record_type, None, f"unreadable {record_type}: not an object with "
-                              f"{'an id' if key == 'id' else key}", location=saved.location, raw=dump_record(saved.item))
+                              f"{'an id' if key == 'id' else key}", location=saved.location,
+                              raw=dump_record(saved.item, saved.location))
 
 
 def _member_ids(collection: Collection, folder: str) -> list[str]:

@@ -53,7 +53,7 @@ class MessageReader:
         item, location = saved.item, saved.location
         if not isinstance(item, dict) or not item.get("id") or not item.get("createdDateTime"):
             yield ReportEntry("quarantined", "message", None, "unreadable message: no id or createdDateTime",
-                              location=location, raw=dump_record(item))
+                              location=location, raw=dump_record(item, location))
             return
         mid = str(item["id"])
         key = message_key(conversation.id, mid)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ...archive import Archive, format_utc, tool
+from ...errors import DiskFullError, is_disk_full
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
 from .tables import FTS_COLUMNS, FTS_TABLE, LOOKUP_INDEXES, MESSAGE_INDEXES, SCHEMA_VERSION, TABLES
@@ -82,8 +83,11 @@ def build_index(archive: Archive, target: Path, progress: BuildProgress) -> Buil
         with closing(sqlite3.connect(partial, isolation_level=None)) as db, _no_cyclic_gc():
             messages = _write(db, archive, progress)
         os.replace(partial, target)
-    except BaseException:
+    except BaseException as exc:
         partial.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFullError(f"{target.parent}: the disk is full ({exc}); the unfinished index was "
+                                "removed: free some space or give --index on another disk") from None
         raise
     return BuildReport(str(target), messages, time.monotonic() - started)
 
