@@ -27,6 +27,7 @@ files that could not be fetched are kept and reported `degraded`.
 from rsemigrate.export import Connector, Option
 
 from . import wire
+from .coverage import COVERAGE
 from .reader import read
 
 connector = Connector(
@@ -39,4 +40,5 @@ connector = Connector(
         Option("files_url", "Where files.slack.com URLs are fetched from (a local emulator in a rehearsal).",
                default=wire.FILES_ORIGIN),
     ),
+    coverage=COVERAGE,
 )

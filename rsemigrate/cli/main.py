@@ -85,8 +85,10 @@ def _export_command(connector: Connector) -> click.Command:
     @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
                   help="The archive folder to create (must not exist yet).")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    @click.option("--strict", is_flag=True, help="Stop at the first record the connector cannot read "
+                  "(exit 2), instead of quarantining it in the report and going on.")
     @_declared_options(declared)
-    def command(src: Path | None, output: Path, as_json: bool, **values: Any) -> None:
+    def command(src: Path | None, output: Path, as_json: bool, strict: bool, **values: Any) -> None:
         from ..export import collection_beside, run_export
         from ..registry import source_connector
         from .progress import export_progress
@@ -107,19 +109,37 @@ def _export_command(connector: Connector) -> click.Command:
                     click.echo(f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + ".")
         assert src is not None
         with export_progress(enabled=not as_json) as progress:
-            info = run_export(source_connector(name), src, output, progress=progress, options=options)
+            info = run_export(source_connector(name), src, output, progress=progress, options=options,
+                              strict=strict)
         if as_json:
             _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts,
                    **({"collection": str(src), "collected": collected} if collected is not None else {})})
         else:
             c = info.counts
+            quarantined = c.report.get("quarantined", 0)
             click.echo(f"Wrote {info.path}: {c.messages} messages in {c.channels} channels, "
-                       f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files).")
+                       f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files)"
+                       + (f"; {quarantined} unreadable record(s) quarantined." if quarantined else "."))
             if c.report:
                 click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
+            _echo_census(info.path)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
+
+
+def _echo_census(path: Path, limit: int = 20) -> None:
+    """The field census of an archive's report: source fields the connector did not map."""
+    from ..archive import Archive
+
+    fields = [entry for entry in Archive(path).report() if entry.action == "unmapped"]
+    if not fields:
+        return
+    click.echo(f"Unmapped source fields ({len(fields)}; data/report.jsonl, action unmapped):")
+    for entry in fields[:limit]:
+        click.echo(f"  {entry.reason}")
+    if len(fields) > limit:
+        click.echo(f"  … and {len(fields) - limit} more")
 
 
 def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:
@@ -210,17 +230,22 @@ def _option_values(options: tuple[Option, ...], values: dict[str, Any]) -> dict[
 @ARCHIVE
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON array.")
 def validate(archive: Path, as_json: bool) -> None:
-    """Check every record against the schema and every reference for a target."""
+    """Check every record against the schema and every reference for a target; warn about
+    messages with no text and no attachment (exit 0 with warnings only)."""
     from ..archive import Archive
     from ..archive import validate as run
 
-    problems = list(run(Archive(archive)))
+    findings = list(run(Archive(archive)))
+    problems = [p for p in findings if not p.warning]
     if as_json:
-        _json([{"where": p.where, "problem": p.message} for p in problems])
+        _json([{"where": p.where, "problem": p.message, **({"warning": True} if p.warning else {})}
+               for p in findings])
     else:
-        for problem in problems:
-            click.echo(str(problem))
-        click.echo(f"{archive}: {'valid' if not problems else f'{len(problems)} problem(s)'}")
+        for finding in findings:
+            click.echo(str(finding))
+        warnings = len(findings) - len(problems)
+        click.echo(f"{archive}: {'valid' if not problems else f'{len(problems)} problem(s)'}"
+                   + (f", {warnings} warning(s)" if warnings else ""))
     raise SystemExit(1 if problems else 0)
 
 
@@ -262,8 +287,11 @@ def stats(archive: Path, as_json: bool) -> None:
     click.echo(f"window: {header.window.first} … {header.window.last}")
     for key, value in counts.items():
         click.echo(f"  {key:<18} {value:>10}")
+    click.echo(f"  {'quarantined':<18} {report.get('quarantined', 0):>10}")
+    click.echo(f"  {'unmapped fields':<18} {report.get('unmapped', 0):>10}")
     for action, n in report.items():
         click.echo(f"  report: {action:<10} {n:>10}")
+    _echo_census(archive)
 
 
 @main.command(name="connectors")

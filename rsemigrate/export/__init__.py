@@ -6,21 +6,34 @@
     exporter.py   the order of work: read → spool → message files → header → seal
     spool.py      the scratch SQLite of keys: duplicates, dangling references, counts, order
     workers.py    the reader process that runs the connector and serialises its records
+    census.py     what each connector maps of each source field; the undeclared ones, counted
+    quarantine.py one unreadable record becomes a report entry, and the export goes on
 """
 
+from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, mapped
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, run_export, tool
 from .jsonfile import dump_record, read_json
+from .quarantine import guarded, quarantined
 from .sources import SourceTree, open_source
 
 __all__ = [
+    "Census",
     "Connector",
+    "Coverage",
     "ExportInfo",
+    "Field",
     "Option",
     "SourceTree",
     "collection_beside",
+    "coverage_markdown",
     "dump_record",
+    "guarded",
+    "ignored",
+    "kept",
+    "mapped",
     "open_source",
+    "quarantined",
     "read_json",
     "run_export",
     "tool",

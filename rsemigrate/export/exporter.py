@@ -47,6 +47,7 @@ from ..archive import (
 )
 from ..errors import InputError
 from .connector import Connector, ReadFn
+from .quarantine import strict_error
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
 from .workers import in_child, prepared_batches
@@ -68,9 +69,10 @@ def tool() -> Tool:
 
 def run_export(connector: Connector, source: Path, output: Path, *,
                limits: SourceLimits = SourceLimits(), progress: Progress | None = None,
-               options: Mapping[str, str | None] | None = None) -> ExportInfo:
+               options: Mapping[str, str | None] | None = None, strict: bool = False) -> ExportInfo:
     """Export `source` into a new sealed archive at `output`; `options` go to the connector's
-    `read` by keyword (see `Connector.options`) and are never recorded in the archive."""
+    `read` by keyword (see `Connector.options`) and are never recorded in the archive. A record
+    the connector could not read is quarantined and the export goes on; `strict` stops at it."""
     if connector.read is None:
         raise InputError(f"connector {connector.name!r} cannot read exports")
     progress = progress or (lambda phase, n: None)
@@ -78,7 +80,7 @@ def run_export(connector: Connector, source: Path, output: Path, *,
     with open_source(source, limits) as tree:
         writer = BagWriter(output)
         try:
-            spool, info, input_sha256 = _read_into_spool(read, tree, writer, progress)
+            spool, info, input_sha256 = _read_into_spool(read, tree, writer, progress, strict)
             info = info or SourceInfo(platform=connector.name)
             _write_payload(writer, spool, progress)
             header = _header(spool, info, tree.name, input_sha256)
@@ -99,7 +101,7 @@ def run_export(connector: Connector, source: Path, output: Path, *,
 
 
 def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
-                     progress: Progress) -> tuple[Spool, SourceInfo | None, str]:
+                     progress: Progress, strict: bool = False) -> tuple[Spool, SourceInfo | None, str]:
     """Spool every record the connector reads (in a worker process, see workers.py), while a
     thread here hashes the input, so the provenance checksum costs no extra wall time."""
     spool = Spool(writer.root / "spool")
@@ -115,6 +117,8 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
             for stored in batch.stored:
                 writer.record(*stored)
             for item in batch.items:
+                if strict and item[0] == "r" and item[1] == "quarantined":
+                    raise strict_error(item[2])
                 spool.add(item)
             info = batch.info or info
             done += len(batch.items)
