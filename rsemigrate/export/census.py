@@ -8,13 +8,15 @@ While reading, `Census.see` counts every *other* non-empty field: its path, how 
 had it, and one example record. `Census.entries` turns each into an `unmapped` report entry,
 and the same declarations generate the field-coverage table of each connector's doc.
 
-Paths name object keys joined by `.`; `[]` marks a list of objects (`attachments[].fields`). A
+Paths name object keys joined by `.` (an OData annotation such as `@odata.type` is one key);
+`[]` marks a list of objects (`attachments[].fields`). A
 declared path without declared children covers everything below it; one with declared children
 is walked into, so a new key inside it is still seen.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +24,8 @@ from typing import Any, Literal
 from ..archive import ReportEntry
 
 Handling = Literal["mapped", "source", "ignored"]
+#: one key of a path: OData annotations (`@odata.type`, `replies@odata.nextLink`) hold a dot.
+_PART = re.compile(r"[^.@]*@odata\.[^.]+|[^.]+")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def _compile(paths: Iterable[str]) -> _Node:
     tree: dict[str, Any] = {}
     for path in paths:
         node = tree
-        for part in path.split("."):
+        for part in _PART.findall(path):
             node = node.setdefault(part, {})
 
     def build(level: dict[str, Any]) -> _Node:
