@@ -27,6 +27,7 @@ from rsemigrate.export import Connector, Option
 
 from . import wire
 from .collector import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, collect
+from .coverage import COVERAGE
 from .reader import read
 
 connector = Connector(
@@ -40,4 +41,5 @@ connector = Connector(
         Option("graph_url", "The Graph API base URL (a local emulator in a rehearsal).", default=wire.GRAPH_URL),
         Option("page_size", f"Items asked per page (1-{MAX_PAGE_SIZE}).", default=str(DEFAULT_PAGE_SIZE)),
     ),
+    coverage=COVERAGE,
 )
