@@ -40,10 +40,12 @@ multi-line row). External networks (sub-folders with their own Messages.csv) are
 
 from rsemigrate.export import Connector
 
+from .coverage import COVERAGE
 from .reader import read
 
 connector = Connector(
     name="yammer",
     description="Yammer / Viva Engage network data export (.zip or folder).",
     read=read,
+    coverage=COVERAGE,
 )

@@ -14,10 +14,11 @@ from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, m
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, run_export, tool
 from .jsonfile import dump_record, read_json
-from .quarantine import guarded, quarantined
+from .quarantine import RECORD_ERRORS, failure, guarded, quarantined
 from .sources import SourceTree, open_source
 
 __all__ = [
+    "RECORD_ERRORS",
     "Census",
     "Connector",
     "Coverage",
@@ -28,6 +29,7 @@ __all__ = [
     "collection_beside",
     "coverage_markdown",
     "dump_record",
+    "failure",
     "guarded",
     "ignored",
     "kept",

@@ -31,10 +31,20 @@ def guarded(records: Iterator[Record], record_type: str, raw: object, location: 
     """`records` (those one source record makes), or after a failure a `quarantined` entry."""
     try:
         yield from records
-    except UnsafeInputError:
-        raise
     except RECORD_ERRORS as exc:
-        yield quarantined(record_type, raw, location, _reason(exc))
+        yield quarantined(record_type, raw, location, failure(exc))
+
+
+def failure(exc: BaseException) -> str:
+    """Why a record is quarantined, for one of `RECORD_ERRORS` caught while reading it; an
+    UnsafeInputError is raised again: it condemns the whole input, not one record."""
+    if isinstance(exc, UnsafeInputError):
+        raise exc
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return f"the reader failed on it ({type(exc).__name__}: {exc})"
 
 
 def quarantined(record_type: str, raw: object, location: str, reason: str) -> ReportEntry:
@@ -48,14 +58,6 @@ def strict_error(entry_json: bytes) -> InputError:
     entry = orjson.loads(entry_json)
     return InputError(f"{entry['reason']} (--strict stops at the first unreadable record; without it the "
                       "record is quarantined and the export goes on)", file=entry.get("location"))
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, InputError):
-        return str(exc)
-    if isinstance(exc, RecursionError):
-        return "nested too deeply to read"
-    return f"the reader failed on it ({type(exc).__name__}: {exc})"
 
 
 def _raw(raw: object) -> str:
