@@ -8,14 +8,19 @@
 - Kinds: the channel-event subtypes of `wire.SYSTEM_SUBTYPES` are `system`; other subtypes,
   known or not, stay ordinary posts and replies with `source.subtype`.
 - Authors: `user`; for `bot_message` the bot user owning `bot_id`, else `user`, else `bot_id`,
-  else `username:<username>`; a sender the user lists do not know is rebuilt (see directory).
+  else `username:<username>`; for a `file_comment` before 2019, `comment.user`. A sender the
+  user lists do not know is rebuilt (see directory); a `bot_add` tells which integration a bot is.
+- Text: the body keeps `text` as written; the neutral `text` also renders Block Kit `blocks`
+  (when `text` is empty) and legacy integration cards (`attachments[]`), where bots put all they
+  say (`markup.attachments_text`). Files: the `files` list, or the single `file` of older exports.
 - A `tombstone` is the placeholder Slack leaves for a deleted root that still has replies: kept,
   so the thread holds together, and reported `degraded` (its text, author and deletion time
   are gone).
 - `edited.ts` gives `edited_at` (Slack exports only the final text); reactions give one Reaction
   per user (Slack keeps no per-user time); a reaction `count` larger than its `users` list is
   kept in `source.reaction_counts`.
-- A record that is not an object with a valid `ts` is quarantined with its JSON text.
+- A record that is not an object with a valid `ts`, or that the reader fails on, is quarantined
+  with its JSON text and the reason.
 """
 
 from __future__ import annotations
