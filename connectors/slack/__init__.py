@@ -20,8 +20,9 @@ Fatal, or reported? A missing user list or channels.json, a file that is not JSO
 day file that is not an array stops the export with an InputError naming the file (and line and
 column for malformed JSON), exit code 2. A record inside a good file that is not an object with an
 id (users, channels) or a valid `ts` (messages), or a message the reader fails on otherwise, is
-`quarantined` with its JSON text, the reason and its location (`<file> record <n>`). Senders no user list knows, tombstones, folders no index lists and
-files that could not be fetched are kept and reported `degraded`.
+`quarantined` with its JSON text, the reason and its location (`<file> record <n>`). Senders no
+user list knows, tombstones, folders no index lists and files that could not be fetched are kept
+and reported `degraded`.
 """
 
 from rsemigrate.export import Connector, Option

@@ -119,7 +119,8 @@ class Directory:
             if service:
                 source["integration"] = service
             named = ("its messages' bot_profile or username" if bot.name else
-                     "the integration log and its bot_add message" if service or label else "nothing: no name")
+                     "the integration log and its bot_add message" if service or label else
+                     "nothing: no name")
             yield User(bot_id, name, bot=True, origin="message", source=source)
             yield ReportEntry("degraded", "user", bot_id, f"bot not in the export's user list; rebuilt from "
                               f"its messages, named by {named}", location=bot.location)

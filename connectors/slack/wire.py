@@ -161,7 +161,8 @@ class MessageObject(TypedDict, total=False):
 
 #: message fields carried by neutral Message fields; the rest (blocks, attachments, reply_count,
 #: client_msg_id…) stays in `source`.
-MESSAGE_CONSUMED = frozenset({"type", "ts", "user", "text", "thread_ts", "edited", "reactions", "files", "file"})
+MESSAGE_CONSUMED = frozenset({"type", "ts", "user", "text", "thread_ts", "edited", "reactions", "files",
+                              "file"})
 
 
 def file_objects(item: MessageObject) -> list[FileObject]:

@@ -19,8 +19,8 @@ Fatal, or reported? No community.json (not a collection), a file that is not JSO
 is not `{"data": [...]}` stops the export with an InputError naming the file (and line and column
 for malformed JSON), exit code 2. An item of a page without an id (or a post or comment without
 `created_time`), or one the reader fails on (a time in an unknown form…), is `quarantined` with
-its JSON text, the reason and its location (`<page> record <n>`). Authors who are not members are rebuilt and reported `degraded`; what the
-collector could not read is reported `skipped`.
+its JSON text, the reason and its location (`<page> record <n>`). Authors who are not members are
+rebuilt and reported `degraded`; what the collector could not read is reported `skipped`.
 """
 
 from rsemigrate.export import Connector, Option

@@ -8,7 +8,8 @@
 A post of the older Graph API gives its photo, video or link through its own fields (`object_id`,
 `picture`, `source`, `link`, `name`; see `wire.legacy_node`): they become the same attachment.
 A media file that was not saved is reported. The id is the attached object's id (`target.id`, a
-photo or video id) when it has one, else `<owner id>:attachment:<position>`. An object attached to several posts is announced once.
+photo or video id) when it has one, else `<owner id>:attachment:<position>`. An object attached
+to several posts is announced once.
 Subattachments keep their parent's position in `source.parent`.
 """
 

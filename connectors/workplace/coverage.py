@@ -35,7 +35,8 @@ POST = Coverage("post", "post of a group feed (`groups/<id>/feed` pages)", (
     mapped("attachments", "attachments (with `subattachments`); media files when saved"),
     *(mapped(k, "one attachment when the post has no `attachments` (older API): photo, video or link")
       for k in ("object_id", "picture", "source", "link")),
-    *(mapped(k, "that attachment's `name` and `source.description`") for k in ("name", "caption", "description")),
+    *(mapped(k, "that attachment's `name` and `source.description`")
+      for k in ("name", "caption", "description")),
     *_kept("type", "status_type", "updated_time", "to", "poll", "properties", "privacy", "shares",
            "application", "place", "with_tags", "event", "is_hidden", "is_published"),
     ignored("actions", "links to the Comment and Like buttons of the post's page"),

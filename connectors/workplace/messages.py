@@ -60,14 +60,14 @@ class FeedReader:
                               "created_time", location=location, raw=dump_record(item))
             return
         mid = str(item["id"])
-        yield from guarded(self._message(group_id, mid, item, location, thread_id, parent_id), "message", item,
-                           location)
+        records = self._message(group_id, mid, item, location, thread_id, parent_id)
+        yield from guarded(records, "message", item, location)
         for where, comment in self._children(group_id, wire.COMMENTS, mid, item, location):
             yield from self._item(group_id, comment, where, thread_id or mid, mid)
         if (cut := _cut(item, wire.COMMENTS)) and not self._collection.has((group_id, wire.COMMENTS, mid)):
-            yield ReportEntry("degraded", "message", mid, f"incomplete thread: only {cut} comments were collected "
-                              "(those inline in the answer); its `comments.paging.next` was not followed, so "
-                              "the others are not in the archive", location=location)
+            yield ReportEntry("degraded", "message", mid, f"incomplete thread: only {cut} comments were "
+                              "collected (those inline in the answer); its `comments.paging.next` was not "
+                              "followed, so the others are not in the archive", location=location)
 
     def _message(self, group_id: str, mid: str, item: dict[str, Any], location: str, thread_id: str | None,
                  parent_id: str | None) -> Iterator[Record]:
@@ -126,8 +126,9 @@ class FeedReader:
                 if isinstance(like, dict) and like.get("id"):
                     reactions.append(Reaction(LIKE, str(like["id"])))
                 else:
-                    problems.append(ReportEntry("quarantined", "reaction", object_id, "unreadable like: no id",
-                                                location=where, raw=dump_record(like)))
+                    problems.append(ReportEntry("quarantined", "reaction", object_id,
+                                                "unreadable like: no id", location=where,
+                                                raw=dump_record(like)))
         if saved:
             return reactions, problems
         listed, total = len(reactions), _reaction_total(item)

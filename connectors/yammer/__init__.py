@@ -34,8 +34,9 @@ naming file, line and column (exit code 2): a missing Messages.csv, a missing re
 invalid UTF-8, a field over 256 MiB (a runaway quote). A problem local to one row is reported and
 the export goes on: a row with the wrong number of fields or an empty id, created_at or sender_id,
 a timestamp in an unknown form, a true/false cell holding anything else (guessing is no option)
-is `quarantined` with its original text and the reason (`export --strict` stops at it instead). Locations are physical line numbers (the first line of a
-multi-line row). External networks (sub-folders with their own Messages.csv) are reported `skipped`.
+is `quarantined` with its original text and the reason (`export --strict` stops at it instead).
+Locations are physical line numbers (the first line of a multi-line row). External networks
+(sub-folders with their own Messages.csv) are reported `skipped`.
 """
 
 from rsemigrate.export import Connector

@@ -108,7 +108,8 @@ def build_user(table: Table, line: int, row: wire.UserRow, directory: Directory)
     )
 
 
-def read_groups(table: Table, directory: Directory, census: Census) -> Iterator[Group | Channel | ReportEntry]:
+def read_groups(table: Table, directory: Directory,
+                census: Census) -> Iterator[Group | Channel | ReportEntry]:
     """Each group, then its feed channel."""
     names = directory.names["group"]
     for item in table.dicts("id"):

@@ -81,9 +81,9 @@ class _Empty:
     def warning(self) -> Problem | None:
         if not self.count:
             return None
-        return Problem("data/messages", f"{self.count} message(s) are neither system events nor deleted but have "
-                       "empty text and no attachments: content was probably lost in the export (check the "
-                       f"report's `unmapped` entries); e.g. {', '.join(self.examples)}", warning=True)
+        return Problem("data/messages", f"{self.count} message(s) are neither system events nor deleted but "
+                       "have empty text and no attachments: content was probably lost in the export (check "
+                       f"the report's `unmapped` entries); e.g. {', '.join(self.examples)}", warning=True)
 
 
 def validate(archive: Archive) -> Iterator[Problem]:
@@ -189,7 +189,8 @@ def _check_tiling(relpath: str, spans: list[MessageSpan], size: int) -> Iterator
                                          f"end at byte {offset}")
 
 
-def _load_span(archive: Archive, db: sqlite3.Connection, span: MessageSpan, empty: _Empty) -> Iterator[Problem]:
+def _load_span(archive: Archive, db: sqlite3.Connection, span: MessageSpan,
+               empty: _Empty) -> Iterator[Problem]:
     check = adapter(Message)
     previous = None
     rows, links = [], []

@@ -47,6 +47,10 @@ def slack_message(ts: str, **fields: Any) -> dict[str, Any]:
     return {"type": "message", "ts": ts, "text": "", **fields}
 
 
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
 def test_slack_integration_cards_and_blocks_are_the_text_and_the_body_keeps_the_source(tmp_path):
     records = slack_day(
         tmp_path,
@@ -55,9 +59,8 @@ def test_slack_integration_cards_and_blocks_are_the_text_and_the_body_keeps_the_
              "fields": [{"title": "Branch", "value": "main"}], "footer": "CI", "fallback": "not shown"},
             {"fallback": "only a fallback"},
             {"from_url": "https://example.com", "title": "Example", "text": "an unfurl is no text"}]),
-        slack_message("1.2", user="U1", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "from *blocks*"}}]),
-        slack_message("1.3", user="U1", text="said", blocks=[{"type": "section", "text": {"type": "mrkdwn",
-                                                                                          "text": "said"}}]))
+        slack_message("1.2", user="U1", blocks=[section("from *blocks*")]),
+        slack_message("1.3", user="U1", text="said", blocks=[section("said")]))
     bot, blocks, both = of(records, Message)
     assert bot.text == "[repo] 2 new commits\nBuild\n#1 passed\nBranch: main\nCI\n\nonly a fallback"
     assert bot.body.content == "" and bot.source["attachments"][0]["fallback"] == "not shown"
@@ -88,8 +91,8 @@ def test_slack_bots_no_user_list_knows_get_the_best_name_the_export_gives(tmp_pa
                       text="added an integration to this channel: <https://x.slack.com/services/B1|github>"),
         slack_message("1452988800.000001", subtype="bot_message", bot_id="B1", text="push"),
         slack_message("1452988900.000001", subtype="bot_message", bot_id="B2", text="a"),
-        slack_message("1452988901.000001", subtype="bot_message", bot_id="B2", username="deploy-bot", text="b"),
-        slack_message("1452988902.000001", subtype="bot_message", bot_id="B3", bot_profile={"name": "Jira"}, text="c"),
+        slack_message("1452988901.000001", subtype="bot_message", bot_id="B2", username="deploy-bot"),
+        slack_message("1452988902.000001", subtype="bot_message", bot_id="B3", bot_profile={"name": "Jira"}),
         slack_message("1452988903.000001", subtype="bot_message", bot_id="B4", text="d"),
         **{"integration_logs.json": [{"channel": "C1", "date": "1452988746", "change_type": "added",
                                       "service_type": "GitHub Notifications (Legacy)", "service_id": "9"}]})
@@ -123,7 +126,8 @@ def test_teams_unknown_future_value_with_an_event_detail_is_a_system_event_never
         graph_message("3", body="<p></p>"),
     ]), tmp_path)
     event, unknown, emptied = of(records, Message)
-    assert event.kind == "system" and event.text == "Ann renamed the team to Renamed team" and not event.deleted_at
+    assert event.kind == "system" and not event.deleted_at
+    assert event.text == "Ann renamed the team to Renamed team"
     assert unknown.kind == "post" and emptied.kind == "post"
     assert unknown.deleted_at is None and emptied.deleted_at is None
     reasons = {e.record_id: e.reason for e in of(records, ReportEntry)}
@@ -183,11 +187,13 @@ def test_workplace_a_cut_comment_list_is_reported_unless_its_pages_were_saved(tm
     assert [e.record_id for e in of(records, ReportEntry) if "incomplete thread" in e.reason] == ["1_1"]
     saved = workplace_feed(tmp_path / "saved", post("1", comments=comments("c1", next_page=True)),
                            **{"groups/1/comments/1_1/page-0001.json": comments("c1", "c2", "c9")})
-    assert len(of(saved, Message)) == 4 and not [e for e in of(saved, ReportEntry) if "incomplete" in e.reason]
+    assert len(of(saved, Message)) == 4
+    assert not [e for e in of(saved, ReportEntry) if "incomplete" in e.reason]
 
 
 def test_workplace_likes_and_reaction_counts_are_reactions(tmp_path):
-    likes = {"data": [{"id": "7", "name": "Bo"}, {"id": "8", "name": "Cy"}], "paging": {"next": "https://graph/n"}}
+    likes = {"data": [{"id": "7", "name": "Bo"}, {"id": "8", "name": "Cy"}],
+             "paging": {"next": "https://graph/n"}}
     records = workplace_feed(tmp_path, post("1", likes=likes, comments=comments("c1", like_count=3)),
                              post("2", reactions={"data": [{"id": "7", "type": "LOVE"}],
                                                   "summary": {"total_count": 4}}))
@@ -212,7 +218,8 @@ def test_workplace_legacy_media_fields_are_attachments(tmp_path):
     assert photo.attachment_ids == ["55"] and (found["55"].kind, found["55"].status) == ("image", "present")
     assert link.attachment_ids == ["1_2:attachment:1"]
     assert (found["1_2:attachment:1"].kind, found["1_2:attachment:1"].status) == ("link", "external")
-    assert found["1_2:attachment:1"].name == "Trailer" and found["1_2:attachment:1"].source["description"] == "A film"
+    shared = found["1_2:attachment:1"]
+    assert shared.name == "Trailer" and shared.source["description"] == "A film"
     assert (found["66"].kind, found["66"].status, found["66"].media_type) == ("file", "missing", "video/mp4")
     assert [e.record_id for e in of(records, ReportEntry) if e.record_type == "attachment"] == ["66"]
 
@@ -220,8 +227,10 @@ def test_workplace_legacy_media_fields_are_attachments(tmp_path):
 def test_workplace_a_tag_naming_a_page_is_no_user_mention(tmp_path):
     tags = {"0": [{"id": "3", "name": "Ann", "type": "user", "offset": 0, "length": 3}],
             "8": [{"id": "5", "name": "EU Justice", "type": "page", "offset": 8, "length": 10}]}
-    [found] = of(workplace_feed(tmp_path, post("1", message="Ann and EU Justice", message_tags=tags)), Message)
-    assert [(m.kind, m.target_id, m.raw) for m in found.mentions] == [("user", "3", "Ann"), ("page", "5", "EU Justice")]
+    records = workplace_feed(tmp_path, post("1", message="Ann and EU Justice", message_tags=tags))
+    [found] = of(records, Message)
+    assert [(m.kind, m.target_id, m.raw) for m in found.mentions] == [
+        ("user", "3", "Ann"), ("page", "5", "EU Justice")]
 
 
 # ── one bad record, every connector ───────────────────────────────────────────────────────────
@@ -234,14 +243,16 @@ def bad_slack(folder: Path) -> str:
 
 
 def bad_teams(folder: Path) -> str:
-    write_collection(folder, [graph_message("1", createdDateTime="2021-03-1706:47:05.123Z"), graph_message("2")])
+    write_collection(folder, [graph_message("1", createdDateTime="2021-03-1706:47:05.123Z"),
+                              graph_message("2")])
     return "page-0001.json record 1"
 
 
 def bad_workplace(folder: Path) -> str:
     workplace_collection(folder)
     write_json(folder, {"groups/page-0001.json": {"data": [{"id": "1", "name": "G"}]},
-                        "groups/1/feed/page-0001.json": {"data": [post("1", created_time="yesterday"), post("2")]}})
+                        "groups/1/feed/page-0001.json": {"data": [post("1", created_time="yesterday"),
+                                                                  post("2")]}})
     return "groups/1/feed/page-0001.json record 1"
 
 
@@ -249,7 +260,7 @@ def bad_yammer(folder: Path) -> str:
     folder.mkdir(parents=True)
     rows = [message("1", created_at="04/03/2019 10:00"), message("2")]
     header = list(rows[0])
-    lines = [",".join(f'"{c}"' for c in header)] + [",".join(f'"{r.get(c, "")}"' for c in header) for r in rows]
+    lines = [",".join(f'"{row.get(c, c)}"' for c in header) for row in ({}, *rows)]
     (folder / "Messages.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     (folder / "Users.csv").write_text('"id","name"\r\n"1","Ann"\r\n', encoding="utf-8")
     (folder / "Groups.csv").write_text('"id","name"\r\n"10","Ten"\r\n', encoding="utf-8")

@@ -94,7 +94,8 @@ def test_a_time_in_an_unknown_form_is_quarantined_or_with_strict_stops_naming_th
     export = workplace_collection(tmp_path / "export")
     (export / "groups" / "1" / "feed").mkdir(parents=True)
     (export / "groups" / "1" / "feed" / "page-0001.json").write_text(
-        '{"data": [{"id": "1_2", "created_time": "yesterday"}, {"id": "1_3", "created_time": "2024-01-01T10:00:00+0000"}]}')
+        '{"data": [{"id": "1_2", "created_time": "yesterday"},'
+        ' {"id": "1_3", "created_time": "2024-01-01T10:00:00+0000"}]}')
     info = run_export(connector, export, tmp_path / "archive")
     assert info.counts.messages == 1 and info.counts.report["quarantined"] == 1
     with pytest.raises(InputError, match=r"groups/1/feed/page-0001.json record 1: unrecognised timestamp"):

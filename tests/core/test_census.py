@@ -33,12 +33,14 @@ def counted(*items: dict) -> dict[str, tuple[int, str | None, str | None]]:
     for entry in census.entries():
         assert entry.action == "unmapped" and entry.record_type == "message"
         path = entry.reason.split("`")[1]
-        found[path] = (int(entry.reason.split("non-empty in ")[1].split()[0]), entry.record_id, entry.location)
+        records = int(entry.reason.split("non-empty in ")[1].split()[0])
+        found[path] = (records, entry.record_id, entry.location)
     return found
 
 
 def test_declared_fields_are_not_counted_and_others_are_with_their_first_example():
-    assert counted({"text": "a", "meta": {"any": "thing"}, "@odata.type": "#x", "replies@odata.nextLink": "u"}) == {}
+    declared = {"text": "a", "meta": {"any": "thing"}, "@odata.type": "#x", "replies@odata.nextLink": "u"}
+    assert counted(declared) == {}
     assert counted({"text": "a", "blocks": [1]}, {"blocks": [2]}, {"text": "b"}) == {
         "blocks": (2, "m1", "day.json record 1")}
 
@@ -49,11 +51,13 @@ def test_empty_values_are_nothing_but_zero_is_something():
 
 
 def test_declared_objects_and_lists_of_objects_are_walked_into():
-    found = counted({"cards": [{"title": "t", "fields": [1]}, {"fields": [2], "footer": "f"}], "file": {"id": "F", "x": 1}},
-                    {"cards": [{"fields": [3]}]})
+    first = {"cards": [{"title": "t", "fields": [1]}, {"fields": [2], "footer": "f"}],
+             "file": {"id": "F", "x": 1}}
+    found = counted(first, {"cards": [{"fields": [3]}]})
     # a path met twice in one record counts that record once
-    assert found == {"cards[].fields": (2, "m1", "day.json record 1"), "cards[].footer": (1, "m1", "day.json record 1"),
-                     "file.x": (1, "m1", "day.json record 1")}
+    example = ("m1", "day.json record 1")
+    assert found == {"cards[].fields": (2, *example), "cards[].footer": (1, *example),
+                     "file.x": (1, *example)}
 
 
 def test_a_declared_field_without_declared_children_covers_everything_below_it():

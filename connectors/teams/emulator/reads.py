@@ -41,7 +41,8 @@ def message_json(conv: Conversation, m: Message, team_id: str | None, call: Call
 #: chatMessageType members of v1.0's first release; newer ones (systemEventMessage) are answered
 #: as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`
 #: (channel-list-messages and chat-list-messages, examples 1 and 2; "Best practices: evolvable
-#: enumerations", learn.microsoft.com/graph/best-practices-concept#handling-future-members-in-evolvable-enumerations).
+#: enumerations", learn.microsoft.com/graph/best-practices-concept, "Handling future members in
+#: evolvable enumerations").
 _V1_MESSAGE_TYPES = frozenset({"message", "chatEvent", "typing", UNKNOWN_ENUM})
 
 

@@ -136,7 +136,8 @@ def _incomplete_thread(key: str, item: dict[str, Any], location: str) -> ReportE
     of = f" of {total}" if isinstance(total, int) else ""
     return ReportEntry("degraded", "message", key, f"incomplete thread: only {len(inline)}{of} replies were "
                        "collected (those inline in the root); its `replies@odata.nextLink` was not followed, "
-                       "so the later replies are not in the archive: collect the channel again", location=location)
+                       "so the later replies are not in the archive: collect the channel again",
+                       location=location)
 
 
 def _reactions(items: Any, location: str) -> list[Reaction]:

@@ -64,9 +64,10 @@ def _named(team: Group, from_events: str | None, collection: Collection) -> Iter
     if not team.name:
         where = collection.entry(f"{wire.team_folder(team.id)}/{wire.TEAM}")
         team.name = from_events or f"team {team.id}"
-        how = (f"named {from_events!r} after the latest event message that renamed or created it" if from_events
-               else "no other collected answer names it, so it is named after its id")
-        yield ReportEntry("degraded", "group", team.id, f"team.json has no displayName; {how}", location=where)
+        how = (f"named {from_events!r} after the latest event message that renamed or created it"
+               if from_events else "no other collected answer names it, so it is named after its id")
+        yield ReportEntry("degraded", "group", team.id, f"team.json has no displayName; {how}",
+                          location=where)
     yield team
 
 
