@@ -6,12 +6,7 @@ The census (rsemigrate/export/census.py) reports every other non-empty field it 
 
 from __future__ import annotations
 
-from rsemigrate.export import Coverage, Field, ignored, kept, mapped
-
-
-def _kept(*paths: str, note: str = "kept in `source`") -> tuple[Field, ...]:
-    return tuple(kept(path, note) for path in paths)
-
+from rsemigrate.export import Coverage, ignored, kept, kept_all, mapped
 
 _CARD = "attachments[]"
 
@@ -46,7 +41,7 @@ MESSAGE = Coverage("message", "message object of a day file (`<channel>/YYYY-MM-
     mapped(f"{_CARD}.title_link", "a `link` attachment's `url`"),
     mapped(f"{_CARD}.service_name", "a `link` attachment's `name` when it has no title"),
     mapped(f"{_CARD}.id", "the link attachment's id"),
-    *_kept(*(f"{_CARD}.{k}" for k in (
+    *kept_all(*(f"{_CARD}.{k}" for k in (
         "color", "mrkdwn_in", "thumb_url", "thumb_width", "thumb_height", "service_url", "service_icon",
         "author_link", "author_icon", "author_subname", "video_html", "video_html_width", "video_html_height",
         "image_url", "image_width", "image_height", "image_bytes", "footer_icon", "ts", "callback_id",
@@ -57,9 +52,9 @@ MESSAGE = Coverage("message", "message object of a day file (`<channel>/YYYY-MM-
     kept("root", "kept in `source` (a thread_broadcast's copy of its thread root, itself a message)"),
     kept("room", "kept in `source` (a huddle: its call, participants and times; the text says it began)"),
     kept("no_notifications", "kept in `source` (a huddle's notification setting)"),
-    *_kept("parent_user_id", "reply_count", "reply_users", "reply_users_count", "replies", "latest_reply",
+    *kept_all("parent_user_id", "reply_count", "reply_users", "reply_users_count", "replies", "latest_reply",
            "last_read", "subscribed", note="kept in `source` (thread summary; the replies are messages)"),
-    *_kept("client_msg_id", "team", "user_team", "source_team", "replace_original", "delete_original",
+    *kept_all("client_msg_id", "team", "user_team", "source_team", "replace_original", "delete_original",
            "metadata", "hidden", "inviter", "upload", "display_as_bot", "is_intro", "icons", "is_starred",
            "pinned_to", "pinned_info", "channel", "name", "old_name", "purpose", "topic", "is_locked",
            "app_id", "x_files", "permalink"),
@@ -75,7 +70,7 @@ USER = Coverage("user", "user object of users.json / org_users.json", (
     mapped("is_bot", "`bot`"),
     mapped("is_restricted", "`guest` (multi-channel guest)"),
     mapped("is_ultra_restricted", "`guest` (single-channel guest)"),
-    *_kept("team_id", "color", "tz", "tz_label", "tz_offset", "is_admin", "is_owner", "is_primary_owner",
+    *kept_all("team_id", "color", "tz", "tz_label", "tz_offset", "is_admin", "is_owner", "is_primary_owner",
            "updated", "is_app_user", "has_2fa", "two_factor_type", "has_files", "presence", "locale",
            "enterprise_user", "is_invited_user", "is_stranger", "is_email_confirmed", "is_workflow_bot",
            "who_can_share_contact_card", "always_active"),
@@ -88,7 +83,7 @@ CHANNEL = Coverage("channel", "entry of channels.json, groups.json, dms.json or 
     mapped("user", "`member_ids` of an old-style DM without `members`; kept in `source`"),
     mapped("created", "`created_at`"),
     mapped("purpose", "`description` (`purpose.value`); kept in `source`"),
-    *_kept("creator", "topic", "is_archived", "is_general", "is_channel", "is_group", "is_im", "is_mpim",
+    *kept_all("creator", "topic", "is_archived", "is_general", "is_channel", "is_group", "is_im", "is_mpim",
            "is_private", "is_member", "is_open", "is_shared", "is_ext_shared", "is_org_shared",
            "is_global_shared", "is_pending_ext_shared", "is_read_only", "shared_team_ids", "last_read",
            "locale", "name_normalized", "num_members", "priority", "properties", "unlinked", "pins",

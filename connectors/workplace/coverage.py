@@ -8,12 +8,7 @@ same family of API, and the only public real feed these were tested on.
 
 from __future__ import annotations
 
-from rsemigrate.export import Coverage, Field, ignored, kept, mapped
-
-
-def _kept(*paths: str, note: str = "kept in `source`") -> tuple[Field, ...]:
-    return tuple(kept(path, note) for path in paths)
-
+from rsemigrate.export import Coverage, ignored, kept, kept_all, mapped
 
 _COMMON = (
     mapped("id", "`id`"),
@@ -37,7 +32,7 @@ POST = Coverage("post", "post of a group feed (`groups/<id>/feed` pages)", (
       for k in ("object_id", "picture", "source", "link")),
     *(mapped(k, "that attachment's `name` and `source.description`")
       for k in ("name", "caption", "description")),
-    *_kept("type", "status_type", "updated_time", "to", "poll", "properties", "privacy", "shares",
+    *kept_all("type", "status_type", "updated_time", "to", "poll", "properties", "privacy", "shares",
            "application", "place", "with_tags", "event", "is_hidden", "is_published"),
     ignored("actions", "links to the Comment and Like buttons of the post's page"),
     ignored("icon", "the icon of the post type"),
@@ -47,7 +42,7 @@ COMMENT = Coverage("comment", "comment or reply (inline `comments`, or `groups/<
     *_COMMON,
     mapped("attachment", "the comment's one attachment; its media file when saved"),
     mapped("like_count", "`reactions` by unknown people beyond those listed"),
-    *_kept("comment_count", "parent"),
+    *kept_all("comment_count", "parent"),
     ignored("can_remove", "whether the collecting token may delete it"),
     ignored("user_likes", "whether the collecting token's user liked it"),
 ))

@@ -8,12 +8,7 @@ export layout known today.
 
 from __future__ import annotations
 
-from rsemigrate.export import Coverage, Field, ignored, kept, mapped
-
-
-def _kept(*paths: str, note: str = "kept in `source`") -> tuple[Field, ...]:
-    return tuple(kept(path, note) for path in paths)
-
+from rsemigrate.export import Coverage, ignored, kept_all, mapped
 
 MESSAGE = Coverage("message", "row of Messages.csv", (
     mapped("id", "`id`"),
@@ -36,7 +31,7 @@ MESSAGE = Coverage("message", "row of Messages.csv", (
     mapped("deleted_at", "`deleted_at`"),
     mapped("deleted_by_id", "`deleted_by_id`"),
     mapped("created_at", "`created_at`"),
-    *_kept("parent_id", "conversation_id", "delegate_id", "html_body", "api_url", "deleted_by_type",
+    *kept_all("parent_id", "conversation_id", "delegate_id", "html_body", "api_url", "deleted_by_type",
            "network_id", "network_name", "closed"),
     ignored("gdpr_delete_url", "an API address for erasing the message, no content"),
 ))
@@ -46,13 +41,13 @@ USER = Coverage("user", "row of Users.csv", (
                                     "deleted_at", "suspended_at")),
     mapped("job_title", "`title`"),
     mapped("state", "`state` (with the dates); kept in `source`"),
-    *_kept("api_url", "deleted_by_id", "deleted_by_type", "suspended_by_id", "suspended_by_type", "guid"),
+    *kept_all("api_url", "deleted_by_id", "deleted_by_type", "suspended_by_id", "suspended_by_type", "guid"),
 ))
 
 GROUP = Coverage("group", "row of Groups.csv", (
     *(mapped(c, f"`{c}`") for c in ("id", "name", "description", "private", "deleted", "external",
                                     "created_at", "updated_at")),
-    *_kept("creator_id", "web_url"),
+    *kept_all("creator_id", "web_url"),
 ))
 
 COVERAGE = (MESSAGE, USER, GROUP)

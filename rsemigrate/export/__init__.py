@@ -10,7 +10,7 @@
     quarantine.py one unreadable record becomes a report entry, and the export goes on
 """
 
-from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, mapped
+from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, kept_all, mapped
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, run_export, tool
 from .jsonfile import dump_record, read_json
@@ -33,6 +33,7 @@ __all__ = [
     "guarded",
     "ignored",
     "kept",
+    "kept_all",
     "mapped",
     "open_source",
     "quarantined",

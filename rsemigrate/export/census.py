@@ -44,6 +44,11 @@ def kept(path: str, note: str = "kept in `source`") -> Field:
     return Field(path, "source", note)
 
 
+def kept_all(*paths: str, note: str = "kept in `source`") -> tuple[Field, ...]:
+    """The many fields a connector keeps in `source` as they are, declared at once."""
+    return tuple(kept(path, note) for path in paths)
+
+
 def ignored(path: str, why: str) -> Field:
     return Field(path, "ignored", why)
 

@@ -6,11 +6,7 @@ The census (rsemigrate/export/census.py) reports every other non-empty field it 
 
 from __future__ import annotations
 
-from rsemigrate.export import Coverage, Field, ignored, kept, mapped
-
-
-def _kept(*paths: str, note: str = "kept in `source`") -> tuple[Field, ...]:
-    return tuple(kept(path, note) for path in paths)
+from rsemigrate.export import Coverage, Field, ignored, kept, kept_all, mapped
 
 
 def _odata(*extra: str) -> tuple[Field, ...]:
@@ -37,7 +33,7 @@ MESSAGE = Coverage("message", "chatMessage (channel root, reply or chat message)
     mapped("replies@odata.nextLink", "followed by the collector; a root whose link was not is reported"),
     kept("replies@odata.count", "kept in `source` (said in the incomplete-thread report)"),
     ignored("replies@odata.context", "OData annotation of the expansion, not content"),
-    *_kept("etag", "lastModifiedDateTime", "summary", "chatId", "importance", "locale", "webUrl",
+    *kept_all("etag", "lastModifiedDateTime", "summary", "chatId", "importance", "locale", "webUrl",
            "channelIdentity", "policyViolation", "messageHistory", "onBehalfOf"),
     *_odata(),
 ))
@@ -48,7 +44,7 @@ TEAM = Coverage("team", "team (team.json: GET /teams/{id})", (
     mapped("description", "`description`"),
     mapped("createdDateTime", "`created_at`"),
     mapped("visibility", "`private`; kept in `source`"),
-    *_kept("isArchived", "memberSettings", "guestSettings", "messagingSettings", "funSettings",
+    *kept_all("isArchived", "memberSettings", "guestSettings", "messagingSettings", "funSettings",
            "discoverySettings", "internalId", "classification", "specialization", "webUrl", "tenantId",
            "summary", "isMembershipLimitedToOwners", "firstChannelName"),
     *_odata(),
@@ -61,7 +57,7 @@ CHANNEL = Coverage("channel", "channel (a channels page: GET /teams/{id}/channel
     mapped("createdDateTime", "`created_at`"),
     mapped("membershipType", "`private` and `member_ids` (private and shared channels list their own); "
            "kept in `source`"),
-    *_kept("email", "webUrl", "isFavoriteByDefault", "tenantId", "isArchived", "moderationSettings",
+    *kept_all("email", "webUrl", "isFavoriteByDefault", "tenantId", "isArchived", "moderationSettings",
            "summary", "filesFolderWebUrl"),
     *_odata(),
 ))
@@ -73,7 +69,7 @@ CHAT = Coverage("chat", "chat (a chats page: GET /users/{id}/chats?$expand=membe
     mapped("members", "`member_ids`; the people's names and emails"),
     mapped("createdDateTime", "`created_at`"),
     ignored("members@odata.context", "OData annotation of the expansion, not content"),
-    *_kept("lastUpdatedDateTime", "webUrl", "tenantId", "onlineMeetingInfo", "viewpoint",
+    *kept_all("lastUpdatedDateTime", "webUrl", "tenantId", "onlineMeetingInfo", "viewpoint",
            "isHiddenForAllMembers", "lastMessagePreview"),
     *_odata(),
 ))
