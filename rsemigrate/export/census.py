@@ -125,9 +125,12 @@ class Census:
 
 
 def _walk(item: Mapping[str, Any], node: _Node, prefix: str, paths: set[str]) -> None:
-    for key in item.keys() - node.keys:  # a C-level set difference: usually empty
-        if _filled(item[key]):
-            paths.add(f"{prefix}{key}")
+    # The usual case, every key declared, in one C call over the item's few keys (0.2 µs for a
+    # Slack message; `item.keys() - node.keys` walks the ~100 declared keys instead: 2.6 µs).
+    if not node.keys.issuperset(item):
+        for key in item:
+            if key not in node.keys and _filled(item[key]):
+                paths.add(f"{prefix}{key}")
     for key, child, many in node.children:
         value = item.get(key)
         if not value:
