@@ -75,15 +75,18 @@ class Directory:
     def sender(self, user_id: str, message: wire.MessageObject, location: str) -> Iterator[User | ReportEntry]:
         """A user known only from a message; later sightings yield nothing. A bot no user list
         knows is announced at the end (`rebuilt_bots`): a later message may name it better."""
+        known = user_id in self.names
+        if known and (user_id not in self._bots or self._bots[user_id].name):
+            return  # the once-per-message path: nothing to learn
         profile: dict[str, Any] = dict(message.get("user_profile") or message.get("bot_profile") or {})  # type: ignore[call-overload]
         name = (profile.get("real_name") or profile.get("display_name") or profile.get("name")
                 or message.get("username") or None)
-        if user_id in self.names:
-            if user_id in self._bots and name and not self._bots[user_id].name:
+        if known:
+            if name:
                 self._bots[user_id].name, self._bots[user_id].profile = name, profile
             return
         self.names[user_id] = name or _PLACEHOLDER_NAMES.get(user_id) or f"user {user_id}"
-        if user_id.startswith("B") and user_id != wire.SLACKBOT:
+        if user_id.startswith("B"):
             self._bots[user_id] = _Bot(name, profile, location)
             return
         is_bot = user_id == wire.SLACKBOT or "bot_id" in message

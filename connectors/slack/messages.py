@@ -137,6 +137,8 @@ def _content(item: dict[str, Any]) -> str:
     text = item.get("text") or ""
     if not isinstance(text, str):
         raise TypeError(f"`text` is a JSON {type(text).__name__}, not a string")
+    if not item.get("attachments") and (text or not item.get("blocks")):
+        return text  # most messages
     if not text and item.get("blocks"):
         text = blocks_text(item["blocks"])
     if cards := attachments_text(item.get("attachments")):

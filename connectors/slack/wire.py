@@ -167,7 +167,10 @@ MESSAGE_CONSUMED = frozenset({"type", "ts", "user", "text", "thread_ts", "edited
 
 def file_objects(item: MessageObject) -> list[FileObject]:
     """The file objects of a message, each once: `files` (since 2019) and the older single `file`."""
-    found = [*(item.get("files") or []), item.get("file")] if item.get("file") else item.get("files") or []
+    files, single = item.get("files"), item.get("file")
+    if not files and not single:
+        return []
+    found = [*(files or []), single] if single else files
     unique = {f["id"]: f for f in found if isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"]}
     return list(unique.values())
 
