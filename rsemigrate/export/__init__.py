@@ -14,7 +14,7 @@ from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, k
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, run_export, tool
 from .jsonfile import dump_record, read_json
-from .quarantine import RECORD_ERRORS, failure, guarded, quarantined
+from .quarantine import RECORD_ERRORS, failure, guarded
 from .sources import SourceTree, open_source
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "kept_all",
     "mapped",
     "open_source",
-    "quarantined",
     "read_json",
     "run_export",
     "tool",
