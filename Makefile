@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := build/demo
 
-.PHONY: demo test lint browser bench schema clean
+.PHONY: demo test lint browser bench schema coverage-docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(VENV)/.installed
 
 schema: $(VENV)/.installed
 	$(BIN)/python -m rsemigrate.archive.schema schema/
+
+# the field-coverage tables of docs/*.md, from each connector's declarations
+coverage-docs: $(VENV)/.installed
+	$(BIN)/python -m rsemigrate.export.coverage_docs docs/
 
 clean:
 	rm -rf $(VENV) build bench/out

@@ -19,14 +19,16 @@ How Slack maps to the neutral records:
 Fatal, or reported? A missing user list or channels.json, a file that is not JSON, or an index or
 day file that is not an array stops the export with an InputError naming the file (and line and
 column for malformed JSON), exit code 2. A record inside a good file that is not an object with an
-id (users, channels) or a valid `ts` (messages) is `quarantined` with its JSON text and its
-location (`<file> record <n>`). Senders no user list knows, tombstones, folders no index lists and
-files that could not be fetched are kept and reported `degraded`.
+id (users, channels) or a valid `ts` (messages), or a message the reader fails on otherwise, is
+`quarantined` with its JSON text, the reason and its location (`<file> record <n>`). Senders no
+user list knows, tombstones, folders no index lists and files that could not be fetched are kept
+and reported `degraded`.
 """
 
 from rsemigrate.export import Connector, Option
 
 from . import wire
+from .coverage import COVERAGE
 from .reader import read
 
 connector = Connector(
@@ -39,6 +41,7 @@ connector = Connector(
         Option("files_url", "Where files.slack.com URLs are fetched from (a local emulator in a rehearsal).",
                default=wire.FILES_ORIGIN),
     ),
+    coverage=COVERAGE,
 )
 
 __all__ = ["connector"]

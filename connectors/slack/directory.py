@@ -13,20 +13,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from rsemigrate.archive import Channel, Group, ReportEntry, User, UserState
 from rsemigrate.errors import InputError
-from rsemigrate.export import dump_record, read_json
+from rsemigrate.export import Census, dump_record, read_json
 
 from . import wire
 from .layout import Layout, Root
 
 TOP_WORKSPACE = "workspace"
+#: the name in a bot_add message's link to the integration: `<https://x.slack.com/services/B…|github>`.
+_SERVICE_LABEL = re.compile(r"<https?://[^|>]*/services/[^|>]*\|([^>]+)>")
 #: names of senders that are no person of the export.
 _PLACEHOLDER_NAMES = {wire.SLACKBOT: "Slackbot", wire.UNKNOWN_AUTHOR: "Unknown sender"}
+
+
+@dataclass
+class _Bot:
+    """A bot no user list knows, as its messages show it."""
+
+    name: str | None
+    profile: dict[str, Any]
+    location: str
 
 
 @dataclass
@@ -37,8 +49,13 @@ class Directory:
     #: bot id (B…) → the bot user's id.
     bots: dict[str, str] = field(default_factory=dict)
     channel_names: dict[str, str] = field(default_factory=dict)
+    _bots: dict[str, _Bot] = field(default_factory=dict)
+    #: (channel id, epoch second) → the service an integration log says was added there then.
+    _services: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: bot id → (service, bot_add label).
+    _integrations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
-    def read_users(self, layout: Layout) -> Iterator[User | ReportEntry]:
+    def read_users(self, layout: Layout, census: Census) -> Iterator[User | ReportEntry]:
         """Every user of every user list, once; on Grid org_users.json comes first and wins."""
         for path in layout.users:
             for n, item in enumerate(_array(layout, path), 1):
@@ -49,6 +66,7 @@ class Directory:
                     continue
                 if item["id"] in self.names:
                     continue
+                census.see("user", item, item["id"], f"{path} record {n}")
                 user = build_user(item)  # type: ignore[arg-type]
                 self.names[user.id] = user.name
                 if bot_id := (item.get("profile") or {}).get("bot_id"):
@@ -56,17 +74,60 @@ class Directory:
                 yield user
 
     def sender(self, user_id: str, message: wire.MessageObject, location: str) -> Iterator[User | ReportEntry]:
-        """A user known only from a message; later sightings yield nothing."""
-        if user_id in self.names:
-            return
+        """A user known only from a message; later sightings yield nothing. A bot no user list
+        knows is announced at the end (`rebuilt_bots`): a later message may name it better."""
+        known = user_id in self.names
+        if known and (user_id not in self._bots or self._bots[user_id].name):
+            return  # the once-per-message path: nothing to learn
         profile: dict[str, Any] = dict(message.get("user_profile") or message.get("bot_profile") or {})  # type: ignore[call-overload]
-        is_bot = user_id == wire.SLACKBOT or user_id.startswith("B") or "bot_id" in message
         name = (profile.get("real_name") or profile.get("display_name") or profile.get("name")
-                or message.get("username") or _PLACEHOLDER_NAMES.get(user_id) or f"user {user_id}")
-        self.names[user_id] = name
-        yield User(user_id, name, bot=is_bot, origin="message", source={"profile": profile} if profile else {})
+                or message.get("username") or None)
+        if known:
+            if name:
+                self._bots[user_id].name, self._bots[user_id].profile = name, profile
+            return
+        self.names[user_id] = name or _PLACEHOLDER_NAMES.get(user_id) or f"user {user_id}"
+        if user_id.startswith("B"):
+            self._bots[user_id] = _Bot(name, profile, location)
+            return
+        is_bot = user_id == wire.SLACKBOT or "bot_id" in message
+        yield User(user_id, self.names[user_id], bot=is_bot, origin="message",
+                   source={"profile": profile} if profile else {})
         yield ReportEntry("degraded", "user", user_id, "not in the export's user list; rebuilt from a "
                           "message (name only)", location=location)
+
+    def read_integrations(self, layout: Layout) -> None:
+        """Which service each integration was (integration_logs.json), by channel and second: what
+        names a bot that its messages and bot_add do not name better."""
+        for root in layout.roots:
+            path = layout.beside(root, wire.INTEGRATION_LOGS)
+            for entry in _array(layout, path) if path else []:
+                if isinstance(entry, dict) and entry.get("channel") and entry.get("date"):
+                    service = entry.get("service_type") or entry.get("app_type")
+                    if isinstance(service, str) and service:
+                        self._services[str(entry["channel"]), str(entry["date"])] = service
+
+    def bot_added(self, bot_id: str, channel_id: str, ts: str, text: str) -> None:
+        """A `bot_add` message: its link names the bot (`<…/services/B…|github>`) and its time
+        matches the integration log's entry of the service."""
+        label = _SERVICE_LABEL.search(text)
+        service = self._services.get((channel_id, ts.partition(".")[0]))
+        self._integrations.setdefault(bot_id, (service, label[1] if label else None))
+
+    def rebuilt_bots(self) -> Iterator[User | ReportEntry]:
+        """The bots no user list knows, each with the best name anything in the export gave it."""
+        for bot_id, bot in self._bots.items():
+            service, label = self._integrations.get(bot_id, (None, None))
+            name = bot.name or service or label or f"bot {bot_id}"
+            source: dict[str, Any] = {"profile": bot.profile} if bot.profile else {}
+            if service:
+                source["integration"] = service
+            named = ("its messages' bot_profile or username" if bot.name else
+                     "the integration log and its bot_add message" if service or label else
+                     "nothing: no name")
+            yield User(bot_id, name, bot=True, origin="message", source=source)
+            yield ReportEntry("degraded", "user", bot_id, f"bot not in the export's user list; rebuilt from "
+                              f"its messages, named by {named}", location=bot.location)
 
 
 def build_user(item: wire.UserObject) -> User:
@@ -96,7 +157,7 @@ def workspace(layout: Layout, root: Root) -> Group:
                  description="Slack workspace (Enterprise Grid per-workspace folder)", source={"folder": root.folder})
 
 
-def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
+def read_channels(layout: Layout, root: Root, group: Group, directory: Directory, census: Census
                   ) -> Iterator[tuple[Channel, str | None] | ReportEntry]:
     """(channel, its folder or None) for each entry of the root's index files."""
     for index, path in root.indexes.items():
@@ -107,6 +168,7 @@ def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
                 yield ReportEntry("quarantined", "channel", None, "unreadable channel: not an object with "
                                   "an id", location=where, raw=dump_record(item, where))
                 continue
+            census.see("channel", item, item["id"], f"{path} record {n}")
             channel = build_channel(item, kind, private, group.id, directory)  # type: ignore[arg-type]
             channel.source["index"] = index
             directory.channel_names[channel.id] = item.get("name") or channel.id

@@ -67,6 +67,10 @@ class Layout:
                              "(the index files name the channels; without them no folder can be read)")
         return roots
 
+    def beside(self, root: Root, name: str) -> str | None:
+        """The entry of file `name` in the root's own folder, when the export has it."""
+        return root.path(name) if name in self._files.get(root.folder, ()) else None
+
     def channel_folder(self, root: Root, *names: str | None) -> str | None:
         """The folder of `root` holding day files under the first of `names` that exists."""
         for name in names:

@@ -8,14 +8,19 @@
 - Kinds: the channel-event subtypes of `wire.SYSTEM_SUBTYPES` are `system`; other subtypes,
   known or not, stay ordinary posts and replies with `source.subtype`.
 - Authors: `user`; for `bot_message` the bot user owning `bot_id`, else `user`, else `bot_id`,
-  else `username:<username>`; a sender the user lists do not know is rebuilt (see directory).
+  else `username:<username>`; for a `file_comment` before 2019, `comment.user`. A sender the
+  user lists do not know is rebuilt (see directory); a `bot_add` tells which integration a bot is.
+- Text: the body keeps `text` as written; the neutral `text` also renders Block Kit `blocks`
+  (when `text` is empty) and legacy integration cards (`attachments[]`), where bots put all they
+  say (`markup.attachments_text`). Files: the `files` list, or the single `file` of older exports.
 - A `tombstone` is the placeholder Slack leaves for a deleted root that still has replies: kept,
   so the thread holds together, and reported `degraded` (its text, author and deletion time
   are gone).
 - `edited.ts` gives `edited_at` (Slack exports only the final text); reactions give one Reaction
   per user (Slack keeps no per-user time); a reaction `count` larger than its `users` list is
   kept in `source.reaction_counts`.
-- A record that is not an object with a valid `ts` is quarantined with its JSON text.
+- A record that is not an object with a valid `ts`, or that the reader fails on, is quarantined
+  with its JSON text and the reason.
 """
 
 from __future__ import annotations
@@ -25,19 +30,20 @@ from typing import Any
 
 from rsemigrate.archive import Body, Message, MessageKind, Reaction, Record, ReportEntry, Timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.export import SourceTree, dump_record, read_json
+from rsemigrate.export import Census, SourceTree, dump_record, guarded, read_json
 
 from . import wire
 from .directory import Directory
 from .files import SlackFiles, link_cards
-from .markup import BODY_FORMAT, render
+from .markup import BODY_FORMAT, attachments_text, blocks_text, render
 
 
 class MessageReader:
-    def __init__(self, tree: SourceTree, directory: Directory, files: SlackFiles) -> None:
+    def __init__(self, tree: SourceTree, directory: Directory, files: SlackFiles, census: Census) -> None:
         self._tree = tree
         self._directory = directory
         self._files = files
+        self._census = census
 
     def read_day(self, channel_id: str, path: str) -> Iterator[Record]:
         """Every record of one day file (a JSON array of message objects)."""
@@ -51,23 +57,25 @@ class MessageReader:
                 yield ReportEntry("quarantined", "message", None, f"unreadable message: {problem}",
                                   location=location, raw=dump_record(item, location))
             else:
-                yield from self._build(channel_id, item, location)
+                yield from guarded(self._build(channel_id, item, location), "message", item, location)
 
     def _build(self, channel_id: str, item: dict[str, Any], location: str) -> Iterator[Record]:
         ts: str = item["ts"]
         mid = f"{channel_id}:{ts}"
+        self._census.see("message", item, mid, location)
         subtype = item.get("subtype") or ""
         thread_ts = item.get("thread_ts")
         reply = isinstance(thread_ts, str) and thread_ts != ts
         author_id = self._author(item)
         yield from self._directory.sender(author_id, item, location)  # type: ignore[arg-type]
-        text, mentions = render(item.get("text") or "", self._directory.names, self._directory.channel_names)
+        if subtype == wire.BOT_ADD and item.get("bot_id"):
+            self._directory.bot_added(str(item["bot_id"]), channel_id, ts, str(item.get("text") or ""))
+        text, mentions = render(_content(item), self._directory.names, self._directory.channel_names)
         source: dict[str, Any] = {"ts": ts, **{k: v for k, v in item.items() if k not in wire.MESSAGE_CONSUMED}}
         attachment_ids: list[str] = []
-        for file in item.get("files") or []:
-            if isinstance(file, dict) and isinstance(file.get("id"), str):
-                yield from self._files.announce(file, location)  # type: ignore[arg-type]
-                attachment_ids.append(file["id"])
+        for file in wire.file_objects(item):
+            yield from self._files.announce(file, location)
+            attachment_ids.append(file["id"])
         for card in link_cards(mid, item.get("attachments") or []):
             yield card
             attachment_ids.append(card.id)
@@ -95,6 +103,11 @@ class MessageReader:
 
     def _author(self, item: dict[str, Any]) -> str:
         user, bot_id = item.get("user"), item.get("bot_id")
+        if item.get("subtype") == wire.FILE_COMMENT and not user:
+            # pre-2019 exports: the comment's author is only in `comment.user`
+            commenter = (item.get("comment") or {}).get("user")
+            if isinstance(commenter, str) and commenter:
+                return commenter
         if item.get("subtype") == wire.BOT_MESSAGE or (bot_id and not user):
             if bot_id and bot_id in self._directory.bots:
                 return self._directory.bots[bot_id]
@@ -116,6 +129,21 @@ class MessageReader:
         if edited.get("user"):
             source["edited_by"] = edited["user"]
         return stamp
+
+
+def _content(item: dict[str, Any]) -> str:
+    """The mrkdwn a message shows: its `text`, then what its integration cards say; its Block Kit
+    `blocks` when it has no text (its `text` is otherwise their fallback, said already)."""
+    text = item.get("text") or ""
+    if not isinstance(text, str):
+        raise TypeError(f"`text` is a JSON {type(text).__name__}, not a string")
+    if not item.get("attachments") and (text or not item.get("blocks")):
+        return text  # most messages
+    if not text and item.get("blocks"):
+        text = blocks_text(item["blocks"])
+    if cards := attachments_text(item.get("attachments")):
+        text = f"{text}\n\n{cards}" if text else cards
+    return text
 
 
 def _reactions(raw: object, source: dict[str, Any]) -> list[Reaction]:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from rsemigrate.archive import FileStore, Record, ReportEntry, SourceInfo
-from rsemigrate.export import SourceTree
+from rsemigrate.export import Census, SourceTree
 
 from . import wire
+from .coverage import COVERAGE
 from .directory import Directory, read_channels, unlisted_channel, workspace
 from .files import Downloader, SlackFiles
 from .layout import Layout
@@ -37,15 +38,17 @@ def _read(layout: Layout, files: FileStore, downloader: Downloader | None) -> It
     tree = layout.tree
     directory = Directory()
     yield SourceInfo("slack", None, tree.name.removesuffix(".zip"))
-    yield from directory.read_users(layout)
-    messages = MessageReader(tree, directory, SlackFiles(tree, layout.binaries(), files, downloader))
+    census = Census(COVERAGE)
+    yield from directory.read_users(layout, census)
+    directory.read_integrations(layout)
+    messages = MessageReader(tree, directory, SlackFiles(tree, layout.binaries(), files, downloader), census)
     groups = {}
     folders: list[tuple[str, str]] = []
     # Every index first, so that `<#C…>` reads as `#name` whichever channel's day file mentions it.
     for root in layout.roots:
         group = groups[root.folder] = workspace(layout, root)
         yield group
-        for item in read_channels(layout, root, group, directory):
+        for item in read_channels(layout, root, group, directory, census):
             if isinstance(item, ReportEntry):
                 yield item
                 continue
@@ -60,6 +63,8 @@ def _read(layout: Layout, files: FileStore, downloader: Downloader | None) -> It
         folders.append((channel.id, folder))
     for channel_id, folder in folders:
         yield from _read_folder(layout, messages, channel_id, folder)
+    yield from directory.rebuilt_bots()
+    yield from census.entries()
 
 
 def _read_folder(layout: Layout, messages: MessageReader, channel_id: str, folder: str) -> Iterator[Record]:

@@ -48,7 +48,11 @@ SYSTEM_SUBTYPES = frozenset({
 })
 TOMBSTONE = "tombstone"
 BOT_MESSAGE = "bot_message"
+BOT_ADD = "bot_add"
+FILE_COMMENT = "file_comment"
 THREAD_BROADCAST = "thread_broadcast"
+#: Slack's record of integrations added and removed (who, when, in which channel, which service).
+INTEGRATION_LOGS = "integration_logs.json"
 
 
 class Profile(TypedDict, total=False):
@@ -125,6 +129,13 @@ class FileObject(TypedDict, total=False):
 FILE_CONSUMED = frozenset({"id", "name", "mimetype", "size"})
 
 
+class Comment(TypedDict, total=False):
+    id: str
+    user: str
+    comment: str
+    timestamp: int
+
+
 class MessageObject(TypedDict, total=False):
     type: str
     subtype: str
@@ -138,6 +149,11 @@ class MessageObject(TypedDict, total=False):
     edited: Edited
     reactions: list[Reaction]
     files: list[FileObject]
+    #: exports before 2019: the one file of a `file_share` or `file_comment` (not a list).
+    file: FileObject
+    #: exports before 2019: a `file_comment`'s comment, whose `user` is the message's author.
+    comment: Comment
+    bot_profile: dict[str, object]
     #: legacy link cards and bot attachments.
     attachments: list[dict[str, object]]
     user_profile: Profile
@@ -145,7 +161,18 @@ class MessageObject(TypedDict, total=False):
 
 #: message fields carried by neutral Message fields; the rest (blocks, attachments, reply_count,
 #: client_msg_id…) stays in `source`.
-MESSAGE_CONSUMED = frozenset({"type", "ts", "user", "text", "thread_ts", "edited", "reactions", "files"})
+MESSAGE_CONSUMED = frozenset({"type", "ts", "user", "text", "thread_ts", "edited", "reactions", "files",
+                              "file"})
+
+
+def file_objects(item: MessageObject) -> list[FileObject]:
+    """The file objects of a message, each once: `files` (since 2019) and the older single `file`."""
+    files, single = item.get("files"), item.get("file")
+    if not files and not single:
+        return []
+    found = [*(files or []), single] if single else files
+    unique = {f["id"]: f for f in found if isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"]}
+    return list(unique.values())
 
 _TS = re.compile(r"(\d{1,12})(?:\.(\d{1,6}))?")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -19,6 +19,7 @@ from rsemigrate.export import Connector
 from rsemigrate.migrate import Target
 from rsemigrate.registry import lazy
 
+from .source.coverage import COVERAGE
 from .source.options import COLLECT_OPTIONS
 
 target = Target(
@@ -40,6 +41,7 @@ connector = Connector(
     collect=lazy("connectors.teams.source.session:collect"),
     collect_options=COLLECT_OPTIONS,
     export_collects=True,
+    coverage=COVERAGE,
 )
 
 __all__ = ["connector", "target"]

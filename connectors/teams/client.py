@@ -15,7 +15,7 @@ Payloads are plain Graph JSON (what the dry run measured); `model()` turns them 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -176,13 +176,15 @@ class GraphClient:
 
 
     async def send_json(self, key: str, method: str, path: str, body: dict[str, Any] | None = None, *,
-                        idempotent: bool) -> dict[str, Any] | None:
+                        idempotent: bool, headers: Mapping[str, str] | None = None) -> dict[str, Any] | None:
         """`call` for plain JSON through the SDK's request adapter (auth, middleware, errors), without
         its typed models: parsing a chatMessage into them costs ~10 ms of CPU, so the hot paths
         (posts, read-backs, account look-ups) send and read the JSON the dry run measured."""
         info = RequestInformation(Method[method])
         info.url = rebase(path, self.graph_url) if path.startswith("http") else self.url(path)
         info.headers.try_add("Accept", "application/json")
+        for name, value in (headers or {}).items():
+            info.headers.try_add(name, value)
         if body is not None:
             info.set_stream_content(orjson.dumps(body), "application/json")
         raw = await self.call(key, lambda: self.adapter.send_primitive_async(info, "bytes", ERRORS), idempotent=idempotent)

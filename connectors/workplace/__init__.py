@@ -16,17 +16,18 @@ How Workplace maps to the neutral records:
   signed URL was never saved are `missing`, links are `external`.
 
 Fatal, or reported? No community.json (not a collection), a file that is not JSON or a page that
-is not `{"data": [...]}`, or a time in an unknown form stops the export with an InputError naming
-the file (and line and column for malformed JSON), exit code 2. An item of a page without an id
-(or a post or comment without `created_time`) is `quarantined` with its JSON text and location
-(`<page> record <n>`). Authors who are not members are rebuilt and reported `degraded`; what the
-collector could not read is reported `skipped`.
+is not `{"data": [...]}` stops the export with an InputError naming the file (and line and column
+for malformed JSON), exit code 2. An item of a page without an id (or a post or comment without
+`created_time`), or one the reader fails on (a time in an unknown form…), is `quarantined` with
+its JSON text, the reason and its location (`<page> record <n>`). Authors who are not members are
+rebuilt and reported `degraded`; what the collector could not read is reported `skipped`.
 """
 
 from rsemigrate.export import Connector, Option
 
 from . import wire
 from .collector import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, collect
+from .coverage import COVERAGE
 from .reader import read
 
 connector = Connector(
@@ -40,6 +41,7 @@ connector = Connector(
         Option("graph_url", "The Graph API base URL (a local emulator in a rehearsal).", default=wire.GRAPH_URL),
         Option("page_size", f"Items asked per page (1-{MAX_PAGE_SIZE}).", default=str(DEFAULT_PAGE_SIZE)),
     ),
+    coverage=COVERAGE,
 )
 
 __all__ = ["connector"]

@@ -5,8 +5,11 @@
 | with `media` (photo, video, album cover) | image or file | `present` when its file was saved beside the JSON (`media/<key>.<ext>`), else `missing`: signed CDN URLs expire within days, so an unsaved one is gone |
 | without `media` (a shared link, a file card) | link or file | `external`: it points at a page, not a file  |
 
-The id is the attached object's id (`target.id`, a photo or video id) when it has one, else
-`<owner id>:attachment:<position>`. An object attached to several posts is announced once.
+A post of the older Graph API gives its photo, video or link through its own fields (`object_id`,
+`picture`, `source`, `link`, `name`; see `wire.legacy_node`): they become the same attachment.
+A media file that was not saved is reported. The id is the attached object's id (`target.id`, a
+photo or video id) when it has one, else `<owner id>:attachment:<position>`. An object attached
+to several posts is announced once.
 Subattachments keep their parent's position in `source.parent`.
 """
 
@@ -17,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from rsemigrate.archive import Attachment, AttachmentKind, FileStore
+from rsemigrate.archive import Attachment, AttachmentKind, FileStore, ReportEntry
 
 from . import wire
 from .layout import Collection
@@ -34,17 +37,24 @@ class Attachments:
         self._files = files
         self._seen: set[str] = set()
 
-    def announce(self, group_id: str, owner_id: str, owner: dict[str, Any]) -> tuple[list[str], list[Attachment]]:
-        """(ids of the owner's attachments, records of those not announced before)."""
+    def announce(self, group_id: str, owner_id: str, owner: dict[str, Any],
+                 location: str) -> tuple[list[str], list[Attachment | ReportEntry]]:
+        """(ids of the owner's attachments, records of those not announced before, and a report
+        entry for each media file that was not saved)."""
         ids: list[str] = []
-        new: list[Attachment] = []
+        new: list[Attachment | ReportEntry] = []
         for position, node in wire.attachment_nodes(owner):
             target = (node.get("target") or {}).get("id")
             aid = str(target) if target else f"{owner_id}:attachment:{position}"
             ids.append(aid)
             if aid not in self._seen:
                 self._seen.add(aid)
-                new.append(self._build(group_id, owner_id, position, aid, node))
+                attachment = self._build(group_id, owner_id, position, aid, node)
+                if attachment.status == "missing":
+                    new.append(ReportEntry("degraded", "attachment", aid, f"{node.get('type') or 'media'} "
+                                           "file not saved with the collection (its signed CDN URL expires "
+                                           "within days); only its URLs are kept", location=location))
+                new.append(attachment)
         return list(dict.fromkeys(ids)), new
 
     def _build(self, group_id: str, owner_id: str, position: str, aid: str, node: wire.AttachmentNode) -> Attachment:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rsemigrate.archive import FileStore, Record, ReportEntry, SourceInfo
-from rsemigrate.export import SourceTree
+from rsemigrate.export import Census, SourceTree
 
 from . import wire
 from .attachments import Attachments
+from .coverage import COVERAGE
 from .directory import Directory, read_groups
 from .layout import Collection
 from .messages import FeedReader
@@ -34,9 +35,11 @@ def read(tree: SourceTree, files: FileStore, /) -> Iterator[Record]:
         else:
             yield from item
             group_ids.append(item[0].id)
-    feeds = FeedReader(collection, directory, Attachments(collection, files))
+    census = Census(COVERAGE)
+    feeds = FeedReader(collection, directory, Attachments(collection, files), census)
     for group_id in group_ids:
         yield from feeds.read_group(group_id)
+    yield from census.entries()
 
 
 def _not_collected(collection: Collection) -> Iterator[ReportEntry]:

@@ -93,11 +93,14 @@ def page_name(number: int) -> str:
 
 def attachment_nodes(owner: dict[str, Any]) -> list[tuple[str, AttachmentNode]]:
     """(position, node) of a post's `attachments` or a comment's single `attachment`, each
-    followed by its `subattachments` (an album's photos): positions `1`, `1-1`, `1-2`, `2`…"""
+    followed by its `subattachments` (an album's photos): positions `1`, `1-1`, `1-2`, `2`…
+    A post of the older API, with none of those, gives its `legacy_node` at position `1`."""
     if isinstance(owner.get("attachment"), dict):
         tops: list[Any] = [owner["attachment"]]
     else:
         tops = (owner.get("attachments") or {}).get("data") or []
+    if not tops and (legacy := legacy_node(owner)):
+        tops = [legacy]
     found: list[tuple[str, AttachmentNode]] = []
     for i, node in enumerate(tops, 1):
         if not isinstance(node, dict):
@@ -106,3 +109,33 @@ def attachment_nodes(owner: dict[str, Any]) -> list[tuple[str, AttachmentNode]]:
         subs = (node.get("subattachments") or {}).get("data") or []
         found.extend((f"{i}-{j}", sub) for j, sub in enumerate(subs, 1) if isinstance(sub, dict))
     return found
+
+
+#: post fields of the older Graph API (before `attachments`, v2.x) that give its one attached object.
+LEGACY_MEDIA = ("object_id", "picture", "source", "link", "name", "caption", "description")
+
+
+def legacy_node(post: dict[str, Any]) -> AttachmentNode | None:
+    """The attachment a post of the older API gives through its own fields: a photo or a native
+    video (`object_id`, the `picture` and video `source` URLs, the `link` to its page), or a
+    shared link (`link`, `name`, `caption`, `description`; its `picture` is only a thumbnail)."""
+    object_id, link = post.get("object_id"), post.get("link")
+    if not object_id and not link:
+        return None
+    node: AttachmentNode = {"url": str(link or "")}
+    if post.get("name"):
+        node["title"] = str(post["name"])
+    text = [str(post[k]) for k in ("caption", "description") if post.get(k)]
+    if text:
+        node["description"] = "\n".join(text)
+    if object_id:
+        node["type"] = "video_inline" if post.get("type") == "video" else "photo"
+        node["target"] = {"id": str(object_id)}
+        media: Media = {"image": {"src": post["picture"]}} if post.get("picture") else {}
+        if post.get("type") == "video" and post.get("source"):
+            media["source"] = str(post["source"])
+        if media:
+            node["media"] = media
+    else:
+        node["type"] = "share"
+    return node

@@ -29,23 +29,26 @@ How Yammer maps to the neutral records:
 - Every cell with no neutral field (api_url, sender_type, delegate_id, conversation_id, parent_id,
   scope_type, gdpr_delete_url, columns added by later exports…) is kept in `source` when non-empty.
 
-Fatal, or reported? A problem that would repeat on every row, or that would need a guess, stops the
-export with an InputError naming file, line and column (exit code 2): a missing Messages.csv, a
-missing required column, invalid UTF-8, a field over 256 MiB (a runaway quote), a timestamp in an
-unknown form, a true/false cell holding anything else. A problem local to one row is reported and
-the export goes on: a row with the wrong number of fields or an empty id, created_at or sender_id
-is `quarantined` with its original text. Locations are physical line numbers (the first line of a
-multi-line row). External networks (sub-folders with their own Messages.csv) are reported `skipped`.
+Fatal, or reported? A problem that would repeat on every row stops the export with an InputError
+naming file, line and column (exit code 2): a missing Messages.csv, a missing required column,
+invalid UTF-8, a field over 256 MiB (a runaway quote). A problem local to one row is reported and
+the export goes on: a row with the wrong number of fields or an empty id, created_at or sender_id,
+a timestamp in an unknown form, a true/false cell holding anything else (guessing is no option)
+is `quarantined` with its original text and the reason (`export --strict` stops at it instead).
+Locations are physical line numbers (the first line of a multi-line row). External networks
+(sub-folders with their own Messages.csv) are reported `skipped`.
 """
 
 from rsemigrate.export import Connector
 
+from .coverage import COVERAGE
 from .reader import read
 
 connector = Connector(
     name="yammer",
     description="Yammer / Viva Engage network data export (.zip or folder).",
     read=read,
+    coverage=COVERAGE,
 )
 
 __all__ = ["connector"]

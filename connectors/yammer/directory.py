@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rsemigrate.archive import Channel, Group, ReportEntry, User, UserState
-from rsemigrate.export import SourceTree
+from rsemigrate.export import RECORD_ERRORS, Census, SourceTree, failure
 
 from . import wire
 from .table import Table
@@ -65,14 +65,19 @@ def home_domain(network_url: str, tree: SourceTree, users_path: str | None) -> s
     return domains.most_common(1)[0][0] if domains else None
 
 
-def read_users(table: Table, directory: Directory) -> Iterator[User | ReportEntry]:
+def read_users(table: Table, directory: Directory, census: Census) -> Iterator[User | ReportEntry]:
     names = directory.names["user"]
     for item in table.dicts("id"):
         if isinstance(item, ReportEntry):
             yield item
             continue
         line, row = item
-        user = build_user(table, line, row, directory)  # type: ignore[arg-type]
+        census.see("user", row, row["id"], table.where(line))
+        try:
+            user = build_user(table, line, row, directory)  # type: ignore[arg-type]
+        except RECORD_ERRORS as exc:
+            yield table.quarantine(line, failure(exc))
+            continue
         names[user.id] = user.name
         yield user
 
@@ -103,7 +108,8 @@ def build_user(table: Table, line: int, row: wire.UserRow, directory: Directory)
     )
 
 
-def read_groups(table: Table, directory: Directory) -> Iterator[Group | Channel | ReportEntry]:
+def read_groups(table: Table, directory: Directory,
+                census: Census) -> Iterator[Group | Channel | ReportEntry]:
     """Each group, then its feed channel."""
     names = directory.names["group"]
     for item in table.dicts("id"):
@@ -111,7 +117,12 @@ def read_groups(table: Table, directory: Directory) -> Iterator[Group | Channel 
             yield item
             continue
         line, row = item
-        group = build_group(table, line, row)  # type: ignore[arg-type]
+        census.see("group", row, row["id"], table.where(line))
+        try:
+            group = build_group(table, line, row)  # type: ignore[arg-type]
+        except RECORD_ERRORS as exc:
+            yield table.quarantine(line, failure(exc))
+            continue
         names[group.id] = group.name
         yield group
         yield feed(group)
@@ -144,7 +155,7 @@ def all_company(network: wire.NetworkRow) -> Group:
                  "(Messages.csv rows without a group_id)", source=source)
 
 
-def read_topics(table: Table, directory: Directory) -> Iterator[ReportEntry]:
+def read_topics(table: Table, directory: Directory, census: Census) -> Iterator[ReportEntry]:
     """Topic names, so `[[tag:ID]]` mentions read as `#name`. Topics are not records of their own."""
     names = directory.names["tag"]
     id_at, name_at = table.index("id"), table.index("name")

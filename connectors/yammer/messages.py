@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from rsemigrate.archive import Body, Channel, Group, Message, MessageKind, Record, ReportEntry, Timestamp
+from rsemigrate.export import RECORD_ERRORS, Census, failure
 
 from . import wire
 from .attachments import Attachments
+from .coverage import MESSAGE_COLUMNS
 from .directory import ALL_COMPANY_ID, Directory, feed
 from .markup import attachment_tokens, participants, render
 from .table import Table
@@ -45,12 +47,15 @@ class _Conversation:
 class MessageReader:
     """Iterates the records of Messages.csv; the per-export state lives here, not in globals."""
 
-    def __init__(self, table: Table, directory: Directory, attachments: Attachments) -> None:
+    def __init__(self, table: Table, directory: Directory, attachments: Attachments, census: Census) -> None:
         self._table = table
         self._directory = directory
         self._attachments = attachments
         self._pick = itemgetter(*(table.index(column) for column in wire.MessageRow._fields))
         self._extras = [(c, i) for i, c in enumerate(table.header) if c not in wire.MESSAGE_CONSUMED]
+        self._census = census
+        #: the columns the census counts: those the coverage does not declare (usually none).
+        self._undeclared = [(c, i) for i, c in enumerate(table.header) if c not in MESSAGE_COLUMNS]
         self._users = directory.names["user"]
         self._feeds: set[str] = {ALL_COMPANY_ID, *directory.names["group"]}
         self._conversations: dict[str, _Conversation] = {}
@@ -64,7 +69,11 @@ class MessageReader:
             if item.__class__ is ReportEntry:
                 yield item  # type: ignore[misc]
                 continue
-            message = build(*item)  # type: ignore[misc]
+            try:
+                message = build(*item)  # type: ignore[misc]
+            except RECORD_ERRORS as exc:
+                message = None
+                pending.append(self._table.quarantine(item[0], failure(exc)))  # type: ignore[index]
             if pending:
                 yield from pending
                 pending.clear()
@@ -80,6 +89,8 @@ class MessageReader:
             self._pending.append(table.quarantine(line, f"empty {missing!r}"))
             return None
         mid = row.id
+        if self._undeclared and (cells_met := {c: cells[i] for c, i in self._undeclared if cells[i]}):
+            self._census.see("message", cells_met, mid, table.where(line))
         thread_id = row.thread_id or mid
         created_at = table.timestamp(row.created_at, line, "created_at")
         source = {name: cells[i] for name, i in self._extras if cells[i]}

@@ -15,10 +15,11 @@ from urllib.parse import unquote
 
 from rsemigrate.archive import FileStore, Record, ReportEntry, SourceInfo, Timestamp, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.export import SourceTree
+from rsemigrate.export import Census, SourceTree
 
 from . import wire
 from .attachments import Attachments
+from .coverage import COVERAGE
 from .directory import Directory, all_company, feed, home_domain, read_groups, read_topics, read_users
 from .messages import MessageReader
 from .table import Table
@@ -40,6 +41,7 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
 
     users_path = export.path(wire.USERS)
     directory = Directory(home_domain(network.get("url", ""), tree, users_path))
+    census = Census(COVERAGE)
     for name, record_type, required, reader in (
         (wire.TOPICS, "topic", ("id", "name"), read_topics),
         (wire.USERS, "user", wire.USER_REQUIRED, read_users),
@@ -47,7 +49,7 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
     ):
         if path := export.path(name):
             with Table(tree, path, record_type, required) as table:
-                yield from reader(table, directory)
+                yield from reader(table, directory, census)
 
     attachments = Attachments(tree, export.root, export.entries, files)
     for name, kind, required in ((wire.FILES, "uploadedfile", wire.FILE_REQUIRED),
@@ -57,8 +59,9 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
                 yield from attachments.read_index(table, kind)
 
     with Table(tree, export.messages, "message", wire.MESSAGE_REQUIRED) as table:
-        yield from MessageReader(table, directory, attachments)
+        yield from MessageReader(table, directory, attachments, census)
     yield from attachments.unreferenced()
+    yield from census.entries()
 
 
 class _Export:

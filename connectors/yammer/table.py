@@ -112,7 +112,8 @@ class Table:
         return f"{self.name} line {line}"
 
     def timestamp(self, value: str, line: int, column: str) -> Timestamp | None:
-        """An optional timestamp cell: None when empty; an unknown form is fatal (see __init__.py)."""
+        """An optional timestamp cell: None when empty; an unknown form is an InputError, which
+        quarantines the row (see __init__.py)."""
         if not value:
             return None
         try:

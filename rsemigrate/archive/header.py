@@ -27,7 +27,7 @@ class Counts:
     private_messages: int = 0
     attachments: int = 0
     missing_files: int = 0
-    #: report entries by action (skipped, quarantined, degraded, duplicate, missing).
+    #: report entries by action (skipped, quarantined, degraded, duplicate, missing, unmapped).
     report: dict[str, int] = field(default_factory=dict)
 
 

@@ -10,7 +10,7 @@
                                   channel's lines contiguous and chronological
       data/message_index.jsonl    where each channel's messages are (a MessageSpan a line)
       data/files/<ab>/<sha256>        attachment content, stored once per distinct content
-      data/report.jsonl           everything skipped, quarantined, degraded, duplicated or missing
+      data/report.jsonl           everything skipped, quarantined, degraded, duplicated, missing or unmapped
 
 The human-readable spec is `schema/README.md`; the JSON Schemas beside it are generated from
 `records.py` and `header.py`.

@@ -27,10 +27,10 @@ FORMAT_VERSION = "1.0"
 UserState = Literal["active", "pending", "suspended", "deleted"]
 ChannelKind = Literal["feed", "channel", "direct", "group_direct"]
 MessageKind = Literal["post", "reply", "system", "announcement", "question", "poll", "praise", "event"]
-MentionKind = Literal["user", "group", "tag", "channel", "all", "here", "usergroup", "link"]
+MentionKind = Literal["user", "group", "tag", "channel", "all", "here", "usergroup", "link", "page"]
 AttachmentKind = Literal["file", "image", "link", "page", "module"]
 StorageStatus = Literal["present", "missing", "external"]
-ReportAction = Literal["skipped", "quarantined", "degraded", "duplicate", "missing"]
+ReportAction = Literal["skipped", "quarantined", "degraded", "duplicate", "missing", "unmapped"]
 RFC3339_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6})?Z$"
 UtcString = Annotated[str, Field(pattern=RFC3339_UTC)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -180,7 +180,9 @@ class ReportEntry:
     `action` is `skipped` (left out on purpose), `quarantined` (unreadable; `raw` keeps the
     original text), `degraded` (kept, but something was lost or repaired), `duplicate` (the source
     held the record more than once; one copy was kept) or `missing` (a referenced record is not in
-    the export: references to `record_type`/`record_id` are known gaps, not errors).
+    the export: references to `record_type`/`record_id` are known gaps, not errors) or `unmapped` (a
+    source field the connector does not map, met in records of `record_type`; `record_id` is one of
+    them: the field census, see rsemigrate/export/census.py).
     """
 
     __pydantic_config__ = STRICT

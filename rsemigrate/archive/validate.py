@@ -1,5 +1,8 @@
 """`validate`: every record matches its schema and every reference resolves.
 
+It also warns (without failing) about messages that say nothing although they are neither system
+events nor deleted: the mark of content a connector did not find.
+
 A reference may only dangle when the archive's report lists its target as known missing (a
 reply whose root predates the export window, say). Ids go into a scratch SQLite database outside
 the archive, so checking a million messages takes bounded memory.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -52,9 +55,35 @@ _REFERENCES = {
 class Problem:
     where: str
     message: str
+    #: a finding that does not make the archive invalid, but says content was probably lost.
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {'warning: ' if self.warning else ''}{self.message}"
+
+
+@dataclass
+class _Empty:
+    """Messages that say nothing although they are neither system events nor deleted: no text and
+    no attachment. A connector that missed where the content was leaves exactly these."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def see(self, message: Message, where: str) -> None:
+        if message.kind == "system" or message.deleted_at is not None or message.attachment_ids \
+                or message.text.strip():
+            return
+        self.count += 1
+        if len(self.examples) < 5:
+            self.examples.append(f"{message.id} ({where})")
+
+    def warning(self) -> Problem | None:
+        if not self.count:
+            return None
+        return Problem("data/messages", f"{self.count} message(s) are neither system events nor deleted but "
+                       "have empty text and no attachments: content was probably lost in the export (check "
+                       f"the report's `unmapped` entries); e.g. {', '.join(self.examples)}", warning=True)
 
 
 def validate(archive: Archive) -> Iterator[Problem]:
@@ -62,14 +91,17 @@ def validate(archive: Archive) -> Iterator[Problem]:
         db = sqlite3.connect(Path(scratch) / "ids.sqlite", isolation_level=None)
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
         db.execute("BEGIN")
+        empty = _Empty()
         try:
-            yield from _load(archive, db)
+            yield from _load(archive, db, empty)
             db.execute("CREATE INDEX message_id ON message (id)")
             for what, sql in _REFERENCES.items():
                 for location, mid, target in db.execute(sql):
                     yield Problem(location, f"message {mid}: {what} {target} is not in the archive "
                                             "and not reported as known missing")
             yield from _check_counts(archive, db)
+            if (warning := empty.warning()) is not None:
+                yield warning
         finally:
             db.close()
 
@@ -85,7 +117,7 @@ def _records(archive: Archive, cls: type, relpath: str) -> Iterator[tuple[str, o
             yield where, Problem(where, first_error(exc))
 
 
-def _load(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:
+def _load(archive: Archive, db: sqlite3.Connection, empty: _Empty) -> Iterator[Problem]:
     channel_ids: list[str] = []
     for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
         for where, record in _records(archive, cls, RECORD_FILES[cls]):
@@ -107,10 +139,11 @@ def _load(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]:
             db.execute("INSERT INTO known_missing VALUES (?, ?)", (record.record_type, record.record_id))
             if record.record_type == "channel" and record.record_id:
                 channel_ids.append(record.record_id)  # its messages are kept, so it has a span
-    yield from _load_messages(archive, db, set(channel_ids))
+    yield from _load_messages(archive, db, set(channel_ids), empty)
 
 
-def _load_messages(archive: Archive, db: sqlite3.Connection, channel_ids: set[str]) -> Iterator[Problem]:
+def _load_messages(archive: Archive, db: sqlite3.Connection, channel_ids: set[str],
+                   empty: _Empty) -> Iterator[Problem]:
     """Check the index (every byte of every message file in exactly one channel's span, each
     channel at most once) and load the messages of every span."""
     index = f"data/{RECORD_FILES[MessageSpan]}"
@@ -139,7 +172,7 @@ def _load_messages(archive: Archive, db: sqlite3.Connection, channel_ids: set[st
             spans.sort(key=lambda span: span.offset)
             yield from _check_tiling(relpath, spans, (archive.data / relpath).stat().st_size)
             for span in spans:
-                yield from _load_span(archive, db, span)
+                yield from _load_span(archive, db, span, empty)
 
 
 def _check_tiling(relpath: str, spans: list[MessageSpan], size: int) -> Iterator[Problem]:
@@ -156,7 +189,8 @@ def _check_tiling(relpath: str, spans: list[MessageSpan], size: int) -> Iterator
                                          f"end at byte {offset}")
 
 
-def _load_span(archive: Archive, db: sqlite3.Connection, span: MessageSpan) -> Iterator[Problem]:
+def _load_span(archive: Archive, db: sqlite3.Connection, span: MessageSpan,
+               empty: _Empty) -> Iterator[Problem]:
     check = adapter(Message)
     previous = None
     rows, links = [], []
@@ -177,6 +211,7 @@ def _load_span(archive: Archive, db: sqlite3.Connection, span: MessageSpan) -> I
             yield Problem(where, f"message {message.id} is older than the line before it "
                                  "(a channel's messages are chronological)")
         previous = at
+        empty.see(message, where)
         rows.append((message.id, message.channel_id, message.thread_id, message.reply_to_id,
                      message.author_id, message.deleted_at is not None, where))
         links.extend((message.id, aid, where) for aid in message.attachment_ids)

@@ -115,9 +115,11 @@ def _export_command(connector: Connector) -> click.Command:
     @click.option("--max-ratio", type=click.FloatRange(min=1), default=100, show_default=True,
                   help="How many times its compressed size a zip export may unpack to, over all its "
                        "entries (zip bomb cap; not checked below 64 MiB unpacked).")
+    @click.option("--strict", is_flag=True, help="Stop at the first record the connector cannot read "
+                  "(exit 2), instead of quarantining it in the report and going on.")
     @_declared_options(declared)
     def command(src: Path | None, output: Path, as_json: bool, clean_partials: bool, max_unpacked: float,
-                max_ratio: float, **values: Any) -> None:
+                max_ratio: float, strict: bool, **values: Any) -> None:
         from ..export import SourceLimits, collection_beside, run_export
         from ..registry import source_connector
         from .progress import export_progress
@@ -140,7 +142,7 @@ def _export_command(connector: Connector) -> click.Command:
         with export_progress(enabled=not as_json) as progress:
             limits = SourceLimits(max_total_bytes=int(max_unpacked * 1024**3), max_ratio=max_ratio)
             info = run_export(source_connector(name), src, output, progress=progress, options=options,
-                              limits=limits, clean_partials=clean_partials)
+                              limits=limits, clean_partials=clean_partials, strict=strict)
         leftovers = [str(folder) for folder in info.leftovers]
         if as_json:
             _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts,
@@ -153,12 +155,15 @@ def _export_command(connector: Connector) -> click.Command:
                 click.echo("Left by interrupted exports (not archives; remove them with --clean-partials): "
                            + ", ".join(leftovers))
             c = info.counts
+            quarantined = c.report.get("quarantined", 0)
             click.echo(f"Wrote {info.path}: {c.messages} messages in {c.channels} channels, "
-                       f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files).")
+                       f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files)"
+                       + (f"; {quarantined} unreadable record(s) quarantined." if quarantined else "."))
             if c.report:
                 click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
             if quarantined := c.report.get("quarantined"):
                 _echo_quarantined(info.path, quarantined)
+            _echo_census(info.path)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
@@ -181,6 +186,20 @@ def _echo_quarantined(archive: Path, total: int) -> None:
         click.echo(f"  {entry.location}: {entry.reason}")
     if total > _QUARANTINE_SHOWN:
         click.echo(f"  … and {total - _QUARANTINE_SHOWN} more")
+
+
+def _echo_census(path: Path, limit: int = 20) -> None:
+    """The field census of an archive's report: source fields the connector did not map."""
+    from ..archive import Archive
+
+    fields = [entry for entry in Archive(path).report() if entry.action == "unmapped"]
+    if not fields:
+        return
+    click.echo(f"Unmapped source fields ({len(fields)}; data/report.jsonl, action unmapped):")
+    for entry in fields[:limit]:
+        click.echo(f"  {entry.reason}")
+    if len(fields) > limit:
+        click.echo(f"  … and {len(fields) - limit} more")
 
 
 def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:
@@ -271,17 +290,22 @@ def _option_values(options: tuple[Option, ...], values: dict[str, Any]) -> dict[
 @ARCHIVE
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON array.")
 def validate(archive: Path, as_json: bool) -> None:
-    """Check every record against the schema and every reference for a target."""
+    """Check every record against the schema and every reference for a target; warn about
+    messages with no text and no attachment (exit 0 with warnings only)."""
     from ..archive import Archive
     from ..archive import validate as run
 
-    problems = list(run(Archive(archive)))
+    findings = list(run(Archive(archive)))
+    problems = [p for p in findings if not p.warning]
     if as_json:
-        _json([{"where": p.where, "problem": p.message} for p in problems])
+        _json([{"where": p.where, "problem": p.message, **({"warning": True} if p.warning else {})}
+               for p in findings])
     else:
-        for problem in problems:
-            click.echo(str(problem))
-        click.echo(f"{archive}: {'valid' if not problems else f'{len(problems)} problem(s)'}")
+        for finding in findings:
+            click.echo(str(finding))
+        warnings = len(findings) - len(problems)
+        click.echo(f"{archive}: {'valid' if not problems else f'{len(problems)} problem(s)'}"
+                   + (f", {warnings} warning(s)" if warnings else ""))
     raise SystemExit(1 if problems else 0)
 
 
@@ -323,8 +347,11 @@ def stats(archive: Path, as_json: bool) -> None:
     click.echo(f"window: {header.window.first} … {header.window.last}")
     for key, value in counts.items():
         click.echo(f"  {key:<18} {value:>10}")
+    click.echo(f"  {'quarantined':<18} {report.get('quarantined', 0):>10}")
+    click.echo(f"  {'unmapped fields':<18} {report.get('unmapped', 0):>10}")
     for action, n in report.items():
         click.echo(f"  report: {action:<10} {n:>10}")
+    _echo_census(archive)
 
 
 @main.command(name="connectors")

@@ -6,22 +6,37 @@
     exporter.py   the order of work: read → spool → message files → header → seal
     spool.py      the scratch SQLite of keys: duplicates, dangling references, counts, order
     workers.py    the reader process that runs the connector and serialises its records
+    census.py     what each connector maps of each source field; the undeclared ones, counted
+    quarantine.py one unreadable record becomes a report entry, and the export goes on
 """
 
+from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, kept_all, mapped
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, leftover_partials, run_export
 from .jsonfile import dump_record, read_json
+from .quarantine import RECORD_ERRORS, failure, guarded
 from .sources import SourceLimits, SourceTree, open_source
 
 __all__ = [
+    "RECORD_ERRORS",
+    "Census",
     "Connector",
+    "Coverage",
     "ExportInfo",
+    "Field",
     "Option",
     "SourceLimits",
     "SourceTree",
     "collection_beside",
+    "coverage_markdown",
     "dump_record",
     "leftover_partials",
+    "failure",
+    "guarded",
+    "ignored",
+    "kept",
+    "kept_all",
+    "mapped",
     "open_source",
     "read_json",
     "run_export",

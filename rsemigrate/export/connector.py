@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..archive import FileStore, Record
+from .census import Coverage
 from .sources import SourceTree
 
 
@@ -64,6 +65,9 @@ class Connector:
     #: `export NAME` may then be run without SRC: it collects first (with `collect_options`) into
     #: `collection_beside(ARCHIVE)`, where an interrupted collection resumes, and reads that.
     export_collects: bool = False
+    #: what `read` does with each field of each source record type (census.py): the census counts
+    #: every other field it meets, and the connector's doc shows these as its coverage table.
+    coverage: tuple[Coverage, ...] = ()
 
 
 def collection_beside(archive: Path, name: str) -> Path:

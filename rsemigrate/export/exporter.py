@@ -53,6 +53,7 @@ from ..archive import (
 from ..errors import DiskFullError, InputError, is_disk_full
 from ..lock import exclusive, is_held, lock_path
 from .connector import Connector, ReadFn
+from .quarantine import strict_error
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
 from .workers import in_child, prepared_batches
@@ -73,9 +74,10 @@ class ExportInfo:
 def run_export(connector: Connector, source: Path, output: Path, *,
                limits: SourceLimits | None = None, progress: Progress | None = None,
                options: Mapping[str, str | None] | None = None,
-               clean_partials: bool = False) -> ExportInfo:
+               clean_partials: bool = False, strict: bool = False) -> ExportInfo:
     """Export `source` into a new sealed archive at `output`; `options` go to the connector's
-    `read` by keyword (see `Connector.options`) and are never recorded in the archive.
+    `read` by keyword (see `Connector.options`) and are never recorded in the archive. A record
+    the connector could not read is quarantined and the export goes on; `strict` stops at it.
     `clean_partials` removes what interrupted exports left beside `output` first."""
     if connector.read is None:
         raise InputError(f"connector {connector.name!r} cannot read exports")
@@ -87,7 +89,7 @@ def run_export(connector: Connector, source: Path, output: Path, *,
                 for folder in leftovers:
                     shutil.rmtree(folder)
             path, seal, counts = _export(connector, source, output, limits or SourceLimits(), progress,
-                                         options)
+                                         options, strict)
     except (OSError, sqlite3.OperationalError) as exc:
         if not is_disk_full(exc):
             raise
@@ -103,14 +105,15 @@ def leftover_partials(parent: Path) -> list[Path]:
 
 
 def _export(connector: Connector, source: Path, output: Path, limits: SourceLimits,
-            progress: Progress | None, options: Mapping[str, str | None] | None) -> tuple[Path, str, Counts]:
+            progress: Progress | None, options: Mapping[str, str | None] | None,
+            strict: bool) -> tuple[Path, str, Counts]:
     assert connector.read is not None
     progress = progress or (lambda phase, n: None)
     read = partial(connector.read, **(options or {}))
     with open_source(source, limits) as tree:
         writer = BagWriter(output)
         try:
-            spool, info, input_sha256 = _read_into_spool(read, tree, writer, progress)
+            spool, info, input_sha256 = _read_into_spool(read, tree, writer, progress, strict)
             info = info or SourceInfo(platform=connector.name)
             _write_payload(writer, spool, progress)
             header = _header(spool, info, tree.name, input_sha256)
@@ -131,7 +134,7 @@ def _export(connector: Connector, source: Path, output: Path, limits: SourceLimi
 
 
 def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
-                     progress: Progress) -> tuple[Spool, SourceInfo | None, str]:
+                     progress: Progress, strict: bool = False) -> tuple[Spool, SourceInfo | None, str]:
     """Spool every record the connector reads (in a worker process, see workers.py), while a
     thread here hashes the input, so the provenance checksum costs no extra wall time."""
     spool = Spool(writer.root / "spool")
@@ -147,6 +150,8 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
             for stored in batch.stored:
                 writer.record(*stored)
             for item in batch.items:
+                if strict and item[0] == "r" and item[1] == "quarantined":
+                    raise strict_error(item[2])
                 spool.add(item)
             info = batch.info or info
             done += len(batch.items)

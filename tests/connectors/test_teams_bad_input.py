@@ -54,11 +54,6 @@ def test_a_page_that_is_not_a_graph_page_is_named(tmp_path):
     assert f"{MESSAGES}, line 1: expected a Graph page" in export_fails("teams", folder, tmp_path)
 
 
-def test_a_time_in_an_unknown_form_names_the_file_and_record(tmp_path):
-    folder = write_collection(tmp_path / "export", [graph_message("1", createdDateTime="yesterday")])
-    assert f"{MESSAGES} record 1: unrecognised timestamp 'yesterday'" in export_fails("teams", folder, tmp_path)
-
-
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_a_hostile_zip_is_refused_naming_the_entry_before_anything_is_written(tmp_path, kind):
     entry, message = HOSTILE[kind]

@@ -77,6 +77,11 @@ def test_collecting_the_seeded_collection_exports_to_the_same_archive(tmp_path):
     assert {k: v for k, v in counts.items() if k != "requests"} == {
         "teams": 2, "channels": 5, "chats": 3, "messages": 33, "inline images": 2, "files": 2, "refused": 4}
     assert exported(tmp_path / "collected", tmp_path / "archive") == {**COUNTS, "report": RECOLLECTED_REPORT}
+    # every read asked for the newer enum members: the system events were saved as what they are
+    saved = [m for page in (tmp_path / "collected").rglob("messages/page-*.json")
+             for m in json.loads(page.read_text())["value"]]
+    assert sum(m["messageType"] == "systemEventMessage" for m in saved) == 7
+    assert not any(m["messageType"] == "unknownFutureValue" for m in saved)
 
 
 def test_pages_follow_odata_next_link_and_replies_beyond_the_expansion(tmp_path, monkeypatch):

@@ -77,10 +77,25 @@ def test_an_expansion_holds_some_replies_and_points_to_the_rest(graph):
 
 
 def test_seeded_messages_keep_what_an_import_cannot_make(graph):
-    by_id = {m["id"]: m for m in graph.get(f"{CHANNEL}/messages", params={"$top": "50"}).json()["value"]}
+    listed = graph.get(f"{CHANNEL}/messages", params={"$top": "50"},
+                       headers={"Prefer": "include-unknown-enum-members"}).json()["value"]
+    by_id = {m["id"]: m for m in listed}
     assert by_id["1709892000000"]["messageType"] == "systemEventMessage"
     assert by_id["1709985600000"]["deletedDateTime"] == "2024-03-10T08:00:00.000Z"
     assert len(by_id[G1]["reactions"]) == 3 and by_id[G1]["mentions"][1]["mentionText"] == "Durand"
+
+
+@pytest.mark.parametrize("path", [f"{CHANNEL}/messages", f"{CHANNEL}/messages/1709892000000"])
+def test_a_system_event_is_unknown_future_value_unless_the_request_prefers_new_enum_members(graph, path):
+    def message_type(**headers: str) -> str:
+        params = {"$top": "50"} if path.endswith("messages") else None
+        answer = graph.get(path, params=params, headers=headers).json()
+        found = answer["value"] if "value" in answer else [answer]
+        return next(m["messageType"] for m in found if m["id"] == "1709892000000")
+
+    # channel-list-messages, examples 1 (no Prefer header) and 2 (Prefer: include-unknown-enum-members)
+    assert message_type() == "unknownFutureValue"
+    assert message_type(Prefer="include-unknown-enum-members") == "systemEventMessage"
 
 
 def test_hosted_contents_answer_their_bytes_or_403(graph):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from connectors.workplace import connector
 from connectors.workplace.collector import run_collect, throttled
 from connectors.workplace.emulator import GraphEmulator
+from rsemigrate.archive import Archive
 from rsemigrate.cli import main
 from rsemigrate.errors import InputError
 from rsemigrate.export.exporter import run_export
@@ -122,3 +123,13 @@ def test_the_command_line_without_a_token_or_with_a_bad_page_size_exits_2(tmp_pa
     result = CliRunner().invoke(main, ["collect", "workplace", "-o", str(tmp_path / "a"), "--token", "t",
                                        "--page-size", "9000"])
     assert result.exit_code == 2 and "between 1 and 500" in result.output
+
+
+def test_comment_lists_are_followed_page_by_page_so_no_thread_is_incomplete(tmp_path):
+    with GraphEmulator(FIXTURE, TOKEN) as url:
+        collect(url, tmp_path / "c", page_size=1)
+    paged = [f for f in (tmp_path / "c").rglob("comments/*") if len(list(f.glob("page-*.json"))) > 1]
+    assert paged  # a post with more comments than a page holds
+    info = run_export(connector, tmp_path / "c", tmp_path / "archive")
+    assert info.counts.messages == COUNTS["messages"]
+    assert not [e for e in Archive(tmp_path / "archive").report() if "incomplete thread" in e.reason]

@@ -278,12 +278,14 @@ def test_both_timestamp_forms_and_offsets_are_read_as_utc(yammer):
     assert found["3"].deleted_at is None
 
 
-def test_an_unknown_timestamp_form_is_fatal_naming_file_line_and_column(yammer):
-    yammer.messages(message("1", body="deux\nlignes"), message("2", created_at="04/03/2019 10:00"))
-    with pytest.raises(InputError) as error:
-        yammer.read()
-    assert (error.value.file, error.value.line, error.value.column) == ("Messages.csv", 4, "created_at")
-    assert "04/03/2019 10:00" in str(error.value)
+def test_an_unknown_timestamp_form_quarantines_its_row_naming_file_line_and_column(yammer):
+    yammer.messages(message("1", body="deux\nlignes"), message("2", created_at="04/03/2019 10:00"),
+                    message("3"))
+    records = yammer.by_type()
+    assert [m.id for m in records["Message"]] == ["1", "3"]
+    [entry] = [r for r in records["ReportEntry"] if r.action == "quarantined"]
+    assert entry.location == "Messages.csv line 4" and '"2",' in entry.raw
+    assert "Messages.csv, line 4, column 'created_at'" in entry.reason and "04/03/2019 10:00" in entry.reason
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -305,11 +307,16 @@ def test_a_missing_required_column_is_fatal(yammer, column):
     assert (error.value.file, error.value.line, error.value.column) == ("Messages.csv", 1, column)
 
 
-def test_a_flag_that_is_neither_true_nor_false_is_fatal(yammer):
-    yammer.csv("Groups.csv", [{"id": "10", "name": "Ten", "private": "yes"}])
+def test_a_flag_that_is_neither_true_nor_false_quarantines_its_row(yammer):
+    yammer.csv("Groups.csv", [{"id": "10", "name": "Ten", "private": "yes"}, {"id": "11", "name": "Eleven"}])
     yammer.messages(message("1"))
-    with pytest.raises(InputError, match=r"Groups.csv, line 2, column 'private': expected true or false"):
-        yammer.read()
+    records = yammer.by_type()
+    assert "11" in [g.id for g in records["Group"]]
+    # its message still reaches the group, rebuilt from the message's cells and reported
+    rebuilt = [r.record_id for r in records["ReportEntry"] if r.record_type == "group" and r.action == "degraded"]
+    assert rebuilt == ["10"]
+    [entry] = [r for r in records["ReportEntry"] if r.action == "quarantined"]
+    assert "Groups.csv, line 2, column 'private': expected true or false" in entry.reason
 
 
 def test_unreadable_rows_are_quarantined_with_their_text_and_physical_line(yammer):

@@ -17,7 +17,7 @@ import secrets
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..source.wire import shared_url
+from ..source.wire import UNKNOWN_ENUM, shared_url
 from . import messages, teams
 from .call import Call, Reply, page
 from .drive import FILES_READ
@@ -31,10 +31,23 @@ MEMBERS_READ = ("TeamMember.Read.All", "TeamMember.ReadWrite.All", "Group.Read.A
 CHANNEL_MEMBERS = ("ChannelMember.Read.All", "ChannelMember.ReadWrite.All", "Group.Read.All")
 
 
-def message_json(conv: Conversation, m: Message, team_id: str | None) -> dict[str, Any]:
-    if isinstance(m, SeededMessage):
-        return dict(m.graph)
-    return messages.message_json(conv, m, team_id)
+def message_json(conv: Conversation, m: Message, team_id: str | None, call: Call) -> dict[str, Any]:
+    out = dict(m.graph) if isinstance(m, SeededMessage) else messages.message_json(conv, m, team_id)
+    if out.get("messageType") not in _V1_MESSAGE_TYPES and not _prefers_new_enums(call):
+        out["messageType"] = UNKNOWN_ENUM
+    return out
+
+
+#: chatMessageType members of v1.0's first release; newer ones (systemEventMessage) are answered
+#: as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`
+#: (channel-list-messages and chat-list-messages, examples 1 and 2; "Best practices: evolvable
+#: enumerations", learn.microsoft.com/graph/best-practices-concept, "Handling future members in
+#: evolvable enumerations").
+_V1_MESSAGE_TYPES = frozenset({"message", "chatEvent", "typing", UNKNOWN_ENUM})
+
+
+def _prefers_new_enums(call: Call) -> bool:
+    return "include-unknown-enum-members" in call.headers.get("prefer", "")
 
 
 def _conversation_messages(conv: Conversation) -> None:
@@ -51,8 +64,8 @@ def _message(conv: Conversation, message_id: str, reply_to: str | None = None) -
 
 
 def _with_replies(call: Call, conv: Conversation, m: Message) -> dict[str, Any]:
-    out = message_json(conv, m, call.params["team"])
-    replies = [message_json(conv, conv.messages[r], call.params["team"]) for r in m.replies]
+    out = message_json(conv, m, call.params["team"], call)
+    replies = [message_json(conv, conv.messages[r], call.params["team"], call) for r in m.replies]
     limit = call.config.expanded_replies
     out["replies"] = replies[:limit]
     if len(replies) > limit:
@@ -69,7 +82,7 @@ def list_channel_messages(call: Call) -> Reply:
         raise bad("the emulator supports $expand=replies only")
     roots = [m for m in conv.messages.values() if m.reply_to is None]
     render = (lambda m: _with_replies(call, conv, m)) if expand else (
-        lambda m: message_json(conv, m, call.params["team"]))
+        lambda m: message_json(conv, m, call.params["team"], call))
     return page(call, [render(m) for m in roots])
 
 
@@ -77,7 +90,7 @@ def get_channel_message(call: Call) -> Reply:
     call.need(*CHANNEL_MESSAGES)
     conv = teams.channel_of(call)
     _conversation_messages(conv)
-    return Reply(200, message_json(conv, _message(conv, call.params["message"]), call.params["team"]))
+    return Reply(200, message_json(conv, _message(conv, call.params["message"]), call.params["team"], call))
 
 
 def list_replies(call: Call) -> Reply:
@@ -85,7 +98,7 @@ def list_replies(call: Call) -> Reply:
     conv = teams.channel_of(call)
     _conversation_messages(conv)
     root = _message(conv, call.params["message"])
-    return page(call, [message_json(conv, conv.messages[r], call.params["team"]) for r in root.replies])
+    return page(call, [message_json(conv, conv.messages[r], call.params["team"], call) for r in root.replies])
 
 
 def get_reply(call: Call) -> Reply:
@@ -93,19 +106,19 @@ def get_reply(call: Call) -> Reply:
     conv = teams.channel_of(call)
     _conversation_messages(conv)
     m = _message(conv, call.params["reply"], call.params["message"])
-    return Reply(200, message_json(conv, m, call.params["team"]))
+    return Reply(200, message_json(conv, m, call.params["team"], call))
 
 
 def list_chat_messages(call: Call) -> Reply:
     call.need(*CHAT_MESSAGES)
     conv = teams.chat_of(call)
-    return page(call, [message_json(conv, m, None) for m in conv.messages.values()])
+    return page(call, [message_json(conv, m, None, call) for m in conv.messages.values()])
 
 
 def get_chat_message(call: Call) -> Reply:
     call.need(*CHAT_MESSAGES)
     conv = teams.chat_of(call)
-    return Reply(200, message_json(conv, _message(conv, call.params["message"]), None))
+    return Reply(200, message_json(conv, _message(conv, call.params["message"]), None, call))
 
 
 def _hosted_owner(call: Call) -> SeededMessage | None:

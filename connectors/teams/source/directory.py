@@ -22,7 +22,7 @@ from typing import Any
 
 from rsemigrate.archive import Channel, Group, Record, ReportEntry, Timestamp, User, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.export import dump_record
+from rsemigrate.export import Census, dump_record
 
 from . import wire
 from .events import identity_id
@@ -175,7 +175,7 @@ def _member_ids(collection: Collection, folder: str) -> list[str]:
     return list(dict.fromkeys(uid for saved in collection.items(folder) if (uid := member_id(saved.item))))
 
 
-def team_records(collection: Collection, team_id: str) -> Iterator[Record]:
+def team_records(collection: Collection, team_id: str, census: Census) -> Iterator[Record]:
     """The team's Group and its channels' Channels (a `skipped` entry for a team Graph refused).
     Unreadable channel entries are quarantined by `read_people`, which reads every listing first."""
     base = wire.team_folder(team_id)
@@ -184,7 +184,9 @@ def team_records(collection: Collection, team_id: str) -> Iterator[Record]:
         yield not_collected(collection, base, "group", team_id)
         return
     where = collection.entry(f"{base}/{wire.TEAM}")
-    yield Group(team_id, str(node.get("displayName") or f"team {team_id}"), node.get("description") or None,
+    census.see("team", node, team_id, where)
+    # no displayName: "" here, named by the reader from what else was collected
+    yield Group(team_id, str(node.get("displayName") or ""), node.get("description") or None,
                 private=node.get("visibility") == "private", created_at=timestamp(node.get("createdDateTime"), where),
                 source=_rest(node, ("id", "displayName", "description", "createdDateTime")))
     team_members = _member_ids(collection, f"{base}/{wire.MEMBERS}")
@@ -193,6 +195,7 @@ def team_records(collection: Collection, team_id: str) -> Iterator[Record]:
         if not isinstance(channel, dict) or not channel.get("id"):
             continue
         conversation = wire.Conversation.channel(team_id, str(channel["id"]))
+        census.see("channel", channel, conversation.id, saved.location)
         own = channel.get("membershipType") in wire.OWN_MEMBERS
         yield Channel(conversation.id, "channel", str(channel.get("displayName") or channel["id"]), group_id=team_id,
                       private=own,
@@ -202,7 +205,7 @@ def team_records(collection: Collection, team_id: str) -> Iterator[Record]:
                       source=_rest(channel, ("id", "displayName", "description", "createdDateTime")))
 
 
-def chat_records(collection: Collection, directory: Directory) -> Iterator[Channel]:
+def chat_records(collection: Collection, directory: Directory, census: Census) -> Iterator[Channel]:
     """Each chat of the chosen users once (the first listing that names it wins)."""
     seen: set[str] = set()
     for ref in collection.request.users:
@@ -211,6 +214,7 @@ def chat_records(collection: Collection, directory: Directory) -> Iterator[Chann
             if not isinstance(chat, dict) or not chat.get("id") or str(chat["id"]) in seen:
                 continue
             seen.add(str(chat["id"]))
+            census.see("chat", chat, str(chat["id"]), saved.location)
             members = list(dict.fromkeys(uid for m in chat.get("members") or [] if (uid := member_id(m))))
             named = ", ".join(directory.name(uid) or uid for uid in members)
             yield Channel(str(chat["id"]), "direct" if chat.get("chatType") == "oneOnOne" else "group_direct",

@@ -26,6 +26,7 @@ from rsemigrate.errors import InputError
 from rsemigrate.http import RemoteError, RetryPolicy, parse_retry_after, rebase, retry_wait
 
 from ..client import ERRORS, GraphClient, GraphFailure, GraphUnavailable, response_header, with_headers
+from . import wire
 
 #: statuses that refuse one item, not the whole run.
 REFUSING = frozenset({400, 403, 404, 410})
@@ -47,9 +48,11 @@ class Refused(Exception):
 
 
 async def get_json(g: GraphClient, key: str, path: str) -> dict[str, Any]:
-    """GET one Graph path or absolute link (a nextLink), as JSON."""
+    """GET one Graph path or absolute link (a nextLink), as JSON. Every read asks for the enum
+    members Graph added after v1.0 (`wire.PREFER`): without it a system event's `messageType`
+    is `unknownFutureValue`, which says nothing of what the message is."""
     try:
-        return await g.send_json(key, "GET", path, idempotent=True) or {}
+        return await g.send_json(key, "GET", path, idempotent=True, headers=wire.PREFER) or {}
     except (GraphFailure, GraphUnavailable) as exc:
         raise _verdict(exc, path) from None
 

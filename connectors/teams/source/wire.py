@@ -64,6 +64,11 @@ EXPANDED_REPLIES = 1000
 REFERENCE = "reference"
 CARD_PREFIX = "application/vnd.microsoft.card."
 SYSTEM_TYPES = frozenset({"systemEventMessage", "chatEvent"})
+#: what Graph answers for an enum member newer than the caller asked for (a system event, when
+#: read without `PREFER`; channel-list-messages and chat-list-messages, example 1 vs 2).
+UNKNOWN_ENUM = "unknownFutureValue"
+#: sent with every read, so that system events say they are (`messageType: systemEventMessage`).
+PREFER = {"Prefer": "include-unknown-enum-members"}
 #: channels whose members are not simply the team's.
 OWN_MEMBERS = frozenset({"private", "shared"})
 #: a pre-authenticated download link (a bearer credential for ~1 hour): never saved.

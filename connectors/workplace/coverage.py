@@ -1,0 +1,50 @@
+"""What the Workplace reader does with every field of the saved Graph answers it knows.
+
+The census (rsemigrate/export/census.py) reports every other non-empty field it meets as
+`unmapped`; docs/workplace.md shows these declarations as its field-coverage table. Fields of
+the older consumer Graph API (2014: `likes`, `object_id`, `picture`…) are declared too: the
+same family of API, and the only public real feed these were tested on.
+"""
+
+from __future__ import annotations
+
+from rsemigrate.export import Coverage, ignored, kept, kept_all, mapped
+
+_COMMON = (
+    mapped("id", "`id`"),
+    mapped("from", "`author_id`; an author who is no member is rebuilt from it"),
+    mapped("message", "`body.content` and `text`"),
+    mapped("message_tags", "`mentions` (user, group or page)"),
+    mapped("created_time", "`created_at`"),
+    mapped("comments", "the replies (saved `/<id>/comments` pages, else the inline list; a cut list "
+           "is reported)"),
+    mapped("reactions", "`reactions` (saved `/<id>/reactions` pages, else the inline list and its summary)"),
+    mapped("likes", "`reactions` of kind LIKE (older answers); a cut list is reported"),
+    kept("permalink_url"),
+)
+
+POST = Coverage("post", "post of a group feed (`groups/<id>/feed` pages)", (
+    *_COMMON,
+    mapped("formatting", "`body.format` (markdown or plaintext)"),
+    mapped("story", "`text` of a post without message (kind system); kept in `source`"),
+    mapped("attachments", "attachments (with `subattachments`); media files when saved"),
+    *(mapped(k, "one attachment when the post has no `attachments` (older API): photo, video or link")
+      for k in ("object_id", "picture", "source", "link")),
+    *(mapped(k, "that attachment's `name` and `source.description`")
+      for k in ("name", "caption", "description")),
+    *kept_all("type", "status_type", "updated_time", "to", "poll", "properties", "privacy", "shares",
+           "application", "place", "with_tags", "event", "is_hidden", "is_published"),
+    ignored("actions", "links to the Comment and Like buttons of the post's page"),
+    ignored("icon", "the icon of the post type"),
+))
+
+COMMENT = Coverage("comment", "comment or reply (inline `comments`, or `groups/<id>/comments/<id>` pages)", (
+    *_COMMON,
+    mapped("attachment", "the comment's one attachment; its media file when saved"),
+    mapped("like_count", "`reactions` by unknown people beyond those listed"),
+    *kept_all("comment_count", "parent"),
+    ignored("can_remove", "whether the collecting token may delete it"),
+    ignored("user_likes", "whether the collecting token's user liked it"),
+))
+
+COVERAGE = (POST, COMMENT)

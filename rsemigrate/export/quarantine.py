@@ -1,0 +1,67 @@
+"""One bad record must not cost an archivist the million good ones around it.
+
+A connector builds each source record's neutral records inside `guarded`: when that raises (a
+typo'd timestamp, a field of the wrong type, anything the reader did not foresee), the record
+becomes a `quarantined` report entry holding its raw JSON text and the exact reason, and the
+reader goes on with the next one. Records the failed one had already revealed (its author, its
+files) are kept: they are true whatever happened after.
+
+Errors about the export as a whole are not caught here: an unsafe zip entry stays fatal, and a
+file that is not JSON fails before any of its records is read. `export --strict` restores the
+old rule, abort on the first bad record: the exporter stops at the first `quarantined` entry
+(`strict_error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import orjson
+
+from ..archive import Record, ReportEntry
+from ..errors import InputError, UnsafeInputError
+from .jsonfile import dump_record
+
+#: what a reader may raise on one malformed record; anything else is a bug or an outside failure.
+RECORD_ERRORS = (InputError, ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError,
+                 RecursionError)
+
+
+def guarded(records: Iterator[Record], record_type: str, raw: object, location: str) -> Iterator[Record]:
+    """`records` (those one source record makes), or after a failure a `quarantined` entry."""
+    try:
+        yield from records
+    except RECORD_ERRORS as exc:
+        yield quarantined(record_type, raw, location, failure(exc))
+
+
+def failure(exc: BaseException) -> str:
+    """Why a record is quarantined, for one of `RECORD_ERRORS` caught while reading it; an
+    UnsafeInputError is raised again: it condemns the whole input, not one record."""
+    if isinstance(exc, UnsafeInputError):
+        raise exc
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return f"the reader failed on it ({type(exc).__name__}: {exc})"
+
+
+def quarantined(record_type: str, raw: object, location: str, reason: str) -> ReportEntry:
+    record_id = raw.get("id") if isinstance(raw, dict) else None
+    return ReportEntry("quarantined", record_type, None if record_id is None else str(record_id),
+                       f"unreadable {record_type}: {reason}", location=location, raw=_raw(raw))
+
+
+def strict_error(entry_json: bytes) -> InputError:
+    """The error `export --strict` stops with at a quarantined record."""
+    entry = orjson.loads(entry_json)
+    return InputError(f"{entry['reason']} (--strict stops at the first unreadable record; without it the "
+                      "record is quarantined and the export goes on)", file=entry.get("location"))
+
+
+def _raw(raw: object) -> str:
+    try:
+        return dump_record(raw)
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(raw)
