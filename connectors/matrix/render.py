@@ -25,6 +25,7 @@ from bs4.element import Tag
 
 from rsemigrate.archive import Attachment
 from transforms.draft import Draft, Identity
+from transforms.links import LINK_SCHEMES
 from transforms.markup import BASIC, AllowList
 
 from .appservice import Namespaces
@@ -32,11 +33,12 @@ from .appservice import Namespaces
 SOURCE = "org.rsemigrate.source"
 HTML_FORMAT = "org.matrix.custom.html"
 #: the spec's suggested subset (client-server API, "m.room.message msgtypes"), images as links:
-#: an `<img>` must point at `mxc://`, and a source image URL is not one.
+#: an `<img>` must point at `mxc://`, and a source image URL is not one. Links: http(s) and mailto
+#: only (transforms/links.py), narrower than the spec's list (no ftp, no magnet).
 MATRIX_HTML = AllowList(
     tags=BASIC.tags | frozenset({"h4", "h5", "h6", "caption", "details", "summary"}),
     attributes={"a": frozenset({"href"}), "ol": frozenset({"start"})},
-    url_schemes=frozenset({"http", "https", "mailto", "ftp", "magnet"}),
+    url_schemes=LINK_SCHEMES,
 )
 #: source reaction names → the emoji Matrix clients show; other names are sent as they are.
 REACTION_KEYS = {
