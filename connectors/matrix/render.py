@@ -185,9 +185,13 @@ def measure(draft: Draft, user_ids: UserIds) -> int:
 
 
 def content_digest(content: Mapping[str, Any]) -> str:
-    """sha256 of an event content without what only the homeserver knows (event ids, mxc URIs), so a
-    planned event and the same event read back from the room have the same digest."""
+    """sha256 of an event content without what only the homeserver or the send knows (event ids, mxc
+    URIs, the thread and reply relations), so a planned event and the same event read back from the
+    room have the same digest. A reaction's relation is planned (`rel_type` and `key`), so it counts;
+    a thread relation is only added when the event is sent, so it must not (else every reply read
+    back would look like someone else's event, and its duplicates would go unseen)."""
     data = {k: v for k, v in content.items() if k not in ("m.relates_to", "url")}
     relates = content.get("m.relates_to") or {}
-    data["m.relates_to"] = {k: relates[k] for k in ("rel_type", "key") if k in relates}
+    annotation = relates.get("rel_type") == "m.annotation"
+    data["m.relates_to"] = {k: relates[k] for k in ("rel_type", "key") if k in relates} if annotation else {}
     return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
