@@ -193,8 +193,10 @@ class RunContext:
 
 
 def admit(ledger: Ledger, request: ImportRequest, check: Callable[[CheckRequest], DryRunReport]) -> None:
-    """Refuse to start what would post twice or post blind: a new import over a started ledger,
-    a resume with nothing to resume, and a first run whose dry run is not clean."""
+    """Refuse to start what would post twice or post blind: a second run while one holds the
+    ledger, a new import over a started ledger, a resume with nothing to resume, and a first run
+    whose dry run is not clean. The ledger stays locked until it is closed."""
+    ledger.lock()
     started = ledger.migration()
     if started is not None and not request.resume:
         raise InputError(f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
