@@ -38,6 +38,7 @@ from rsemigrate.migrate import (
     Stop,
     Unavailable,
     crash_point,
+    refuse_stored_file,
 )
 
 from .client import MatrixClient, MatrixError
@@ -199,7 +200,7 @@ class Rooms:
                          stop: Stop) -> None:
         """Upload the room's files that are not uploaded yet; a refused file is recorded as failed."""
         for f in self.ledger.files(row.key):
-            if f.state == SENT or stop:
+            if f.state == SENT or stop or refuse_stored_file(self.ledger, archive, f):
                 continue
             att = attachments.get(f.key)
             mimetype = (att.media_type if att else None) or "application/octet-stream"

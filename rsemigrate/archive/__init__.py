@@ -4,6 +4,8 @@
     header.py      archive.json: format, source, window, counts, provenance events
     timestamps.py  canonical UTC timestamps and their sort keys
     bag.py         BagIt writing, sealing and `verify`
+    fixity.py      the cheaper checks a reader makes before trusting an archive (tag files, records,
+                   one stored file at a time)
     reader.py      the layout inside the bag, the file store, and `Archive`, the reader
     validate.py    every record against the schema, every reference resolved
     schema.py      JSON Schemas generated from the records (`python -m rsemigrate.archive.schema`)
@@ -13,6 +15,7 @@ archives only through the names below.
 """
 
 from .bag import BagWriter, HashingWriter, seal_of, verify
+from .fixity import check_sealed, check_stored
 from .header import Counts, Event, Header, Source, Tool, Window
 from .reader import (
     HEADER_FILE,
@@ -79,6 +82,8 @@ __all__ = [
     "User",
     "UserState",
     "Window",
+    "check_sealed",
+    "check_stored",
     "decode",
     "format_utc",
     "message_file",

@@ -6,6 +6,7 @@
     dryrun.py      the dry-run report (`plan check`) and its text rendering
     drycheck.py    the checks every target's dry run shares
     ledger.py      the write-ahead ledger: every write recorded before it is sent
+    integrity.py   nothing is sent that differs from the archive's seal
     importer.py    the import run loop: exactly-once posting over the ledger, in parallel
     ratelimit.py   per-conversation and tenant-wide request pacing
     reconcile.py   archive vs ledger vs target, gaps and duplicates
@@ -35,6 +36,7 @@ from .importer import (
     run_until_stopped,
     send_messages,
 )
+from .integrity import ArchiveChanged, archive_damage, refuse_stored_file
 from .ledger import (
     DONE,
     FAILED,
@@ -64,6 +66,7 @@ from .reconcile import (
 from .target import CheckRequest, InitRequest, Target, get_target, target_names, targets
 
 __all__ = [
+    "ArchiveChanged",
     "CheckRequest",
     "CommonPlan",
     "Conflict",
@@ -107,6 +110,7 @@ __all__ = [
     "Unavailable",
     "accept_gaps",
     "admit",
+    "archive_damage",
     "check_conversation",
     "crash_point",
     "default_url",
@@ -116,6 +120,7 @@ __all__ = [
     "outcomes",
     "plan_target",
     "plan_written_for",
+    "refuse_stored_file",
     "render_dry_run",
     "render_reconciliation",
     "report_people",

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from ..archive import Archive
 from ..errors import InputError, RsemigrateError
 from .crashpoint import crash_point
+from .integrity import refuse_changed
 from .ledger import DONE, FAILED, SENDING, SENT, SKIPPED, Container, Ledger, Message
 from .target import CheckRequest
 
@@ -194,8 +196,9 @@ class RunContext:
 
 def admit(ledger: Ledger, request: ImportRequest, check: Callable[[CheckRequest], DryRunReport]) -> None:
     """Refuse to start what would post twice or post blind: a second run while one holds the
-    ledger, a new import over a started ledger, a resume with nothing to resume, and a first run
-    whose dry run is not clean. The ledger stays locked until it is closed."""
+    ledger, a new import over a started ledger, a resume with nothing to resume, an archive that
+    no longer matches its seal (integrity.py), and a first run whose dry run is not clean. The
+    ledger stays locked until it is closed."""
     ledger.lock()
     started = ledger.migration()
     if started is not None and not request.resume:
@@ -203,6 +206,7 @@ def admit(ledger: Ledger, request: ImportRequest, check: Callable[[CheckRequest]
                          "UTC: continue it with --resume (a second import would post everything twice)")
     if started is None and request.resume:
         raise InputError(f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume")
+    refuse_changed(Archive(request.archive), contents=started is None)
     if started is None:
         report = check(CheckRequest(request.archive, request.plan))
         if not report.clean:
