@@ -137,14 +137,24 @@ def _warn_unmatched(backend: SearchBackend, query: Query, where: str = "") -> No
 def _open(archive_path: Path, index_path: Path | None, *,
           force: bool = False) -> tuple[Archive, SearchBackend, bool]:
     """The archive, its current index and whether it was (re)built just now (progress on stderr)."""
-    from ..archive import Archive
+    from ..archive import Archive, check_sealed
+    from ..errors import ArchiveError
     from ..search import ensure_current, index_location, open_backend
 
     archive = Archive(archive_path)
+    changed = check_sealed(archive_path, contents=False)  # cheap: tag files hashed, record files stat-ed
+    if changed:
+        named = "; ".join(f"{f.path} {f.kind}" for f in changed[:3]) + ("; …" if len(changed) > 3 else "")
+        click.echo(f"warning: the archive changed since it was sealed ({named}); "
+                   f"`rsemigrate verify {archive_path}` lists every change", err=True)
     backend = open_backend(index_location(archive_path, index_path))
     click.get_current_context().call_on_close(backend.close)
-    with _progress() as progress:
-        built = ensure_current(backend, archive, progress, force=force)
+    try:
+        with _progress() as progress:
+            built = ensure_current(backend, archive, progress, force=force)
+    except FileNotFoundError as exc:
+        raise ArchiveError(f"{archive_path}: cannot index it: {exc.filename} is missing (the archive is "
+                           f"damaged: `rsemigrate verify {archive_path}` lists what changed)") from None
     if built is not None:
         reason, report = built
         click.echo(f"Indexed {report.messages:,} messages in {report.seconds:.1f} s ({reason}): "
