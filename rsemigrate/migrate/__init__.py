@@ -53,7 +53,7 @@ from .ledger import (
     default_url,
 )
 from .plan import STRICT, CommonPlan, load_common, plan_target
-from .planfile import KeyPath, PlanDocument
+from .planfile import KeyPath, PlanDocument, read_text_input
 from .ratelimit import RateLimiter
 from .reconcile import (
     Expected,
@@ -120,6 +120,7 @@ __all__ = [
     "outcomes",
     "plan_target",
     "plan_written_for",
+    "read_text_input",
     "refuse_stored_file",
     "render_dry_run",
     "render_reconciliation",

@@ -35,6 +35,7 @@ from typing import Any, Literal, Self, TypeVar
 
 from sqlalchemy import Index, UniqueConstraint, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
@@ -266,20 +267,33 @@ def shown_url(url: str) -> str:
 class Ledger:
     """One ledger database, used from one thread. Each state change is its own transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, locked: bool = False) -> None:
+        """Open (and create) the ledger; `locked` takes its lock first (see `lock`), so two runs
+        never even create its tables together."""
         self.url = url
-        self._engine = _engine(url)
-        LedgerTable.metadata.create_all(self._engine)
+        self._held = ExitStack()
+        self._locked = False
+        if locked:
+            self.lock()
+        try:
+            self._engine = _engine(url)
+            LedgerTable.metadata.create_all(self._engine)
+        except DBAPIError as exc:
+            self._held.close()
+            raise InputError(f"cannot open the ledger {shown_url(url)}: {exc.orig} (it is not a ledger, "
+                             "or it is damaged: restore it from a copy)") from None
         self._session = Session(self._engine, expire_on_commit=False)
         self.run_id: int | None = None
-        self._held = ExitStack()
 
     def lock(self) -> None:
-        """Hold the ledger for this process until `close()`. Why: two runs over one ledger (two
-        imports started together, or two `--resume`) would both post; the second is refused at
-        once with the holder's PID and start time (`LockedError`, exit 2). The kernel drops the
-        lock when the holder dies, even by kill -9, so a crash never blocks the resume."""
-        self._held.enter_context(exclusive(ledger_lock_path(self.url), f"the ledger {shown_url(self.url)}"))
+        """Hold the ledger for this process until `close()` (again: nothing). Why: two runs over one
+        ledger (two imports started together, or two `--resume`) would both post; the second is
+        refused at once with the holder's PID and start time (`LockedError`, exit 2). The kernel
+        drops the lock when the holder dies, even by kill -9, so a crash never blocks the resume."""
+        if not self._locked:
+            what = f"the ledger {shown_url(self.url)}"
+            self._held.enter_context(exclusive(ledger_lock_path(self.url), what))
+            self._locked = True
 
     def close(self) -> None:
         self._session.close()

@@ -92,3 +92,19 @@ def test_a_second_resume_is_refused_while_the_first_runs(build, tmp_path):
         out, err = first.communicate(timeout=300)
         assert first.returncode == 0, out + err
         assert target_content(emulator) == planned_content(archive, plan, emulator)
+
+
+def test_a_damaged_ledger_is_one_line_naming_it(build, tmp_path):
+    archive = _archive(build)
+    emulator = emulator_for(archive)
+    with emulator:
+        plan = plan_for(tmp_path, archive, emulator)
+        ledger = default_url(plan).removeprefix("sqlite:///")
+        with open(ledger, "wb") as fh:
+            fh.write(b"this is not a database" * 100)
+        for args in (("import", archive, "--plan", plan, "--resume"), ("reconcile", archive, "--plan", plan)):
+            result = cli(*args)
+            assert result.exit_code == 2, result.output
+            [line] = result.output.splitlines()
+            assert line.startswith("Error: cannot open the ledger sqlite:///")
+            assert "file is not a database" in line
