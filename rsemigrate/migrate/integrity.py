@@ -39,8 +39,8 @@ def _findings(archive: Archive, contents: bool) -> list[str]:
     out = []
     for f in findings:
         held = channels.get(f.path, [])
-        what = f" (it holds the messages of channel{'s' if len(held) > 1 else ''} {', '.join(held[:5])}" \
-               f"{' …' if len(held) > 5 else ''})" if held else ""
+        shown = ", ".join(held[:5]) + (" …" if len(held) > 5 else "")
+        what = f" (it holds the messages of channel{'s' * (len(held) > 1)} {shown})" if held else ""
         out.append(f"{f.path} {f.kind}{what}")
     return out
 

@@ -282,6 +282,9 @@ class Ledger:
             self._held.close()
             raise InputError(f"cannot open the ledger {shown_url(url)}: {exc.orig} (it is not a ledger, "
                              "or it is damaged: restore it from a copy)") from None
+        except BaseException:
+            self._held.close()
+            raise
         self._session = Session(self._engine, expire_on_commit=False)
         self.run_id: int | None = None
 
