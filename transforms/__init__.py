@@ -13,12 +13,14 @@ export in memory. None names a platform: targets pass their renderers, allow-lis
     reactions     reactions up to the target's limit, else a summary line
     split         messages over the size budget to ordered continuation parts
     timestamps    deterministic, unique-per-container millisecond creation times
+    links         which URLs may become a link in markup we write (http, https, mailto)
 """
 
 from .annotations import Labels, annotate
 from .attachments import FilePolicy, attach, tag_id
 from .draft import DEGRADATIONS, Draft, Identity, chain
 from .identities import UserMap, UserMapping, load_mapping_csv, map_authors, user_mapping
+from .links import LINK_SCHEMES, link_scheme, safe_link
 from .markup import BASIC, AllowList, convert_bodies
 from .mentions import resolve_mentions
 from .reactions import ReactionPolicy, react
@@ -29,6 +31,7 @@ from .timestamps import assign_times, merge
 __all__ = [
     "AllowList",
     "BASIC",
+    "LINK_SCHEMES",
     "DEGRADATIONS",
     "Draft",
     "FilePolicy",
@@ -44,11 +47,13 @@ __all__ = [
     "attach",
     "chain",
     "convert_bodies",
+    "link_scheme",
     "load_mapping_csv",
     "map_authors",
     "merge",
     "react",
     "resolve_mentions",
+    "safe_link",
     "select",
     "split_long",
     "tag_id",

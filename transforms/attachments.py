@@ -1,6 +1,10 @@
 """Attachments: stored files become uploads referenced from the body; link cards become links;
 a file the archive does not hold becomes a visible note, so no reference silently disappears.
 
+A link card's URL is source content written after the sanitizer ran, so it becomes a link only
+when links.py allows its scheme (http, https, mailto); any other (`javascript:`, `data:`…) is
+kept as visible text, never as an `href`, and counted as an `unsafe-link` degradation.
+
 The tag that references an uploaded file is target markup (`render_file(tag_id)`); its id is only
 known after the upload, so planning uses a stable stand-in of the same length (a UUID derived from
 the attachment id) that the importer swaps for the real one.
@@ -17,6 +21,7 @@ from typing import Literal
 from rsemigrate.archive import Attachment
 
 from .draft import Draft, FileRef
+from .links import safe_link
 
 #: render_file(tag id) -> markup placed in the body for an uploaded file.
 FileRenderer = Callable[[str], str]
@@ -45,6 +50,11 @@ def _link(url: str, label: str) -> str:
     return f'<p><a href="{html.escape(url)}">{html.escape(label)}</a></p>'
 
 
+def _unsafe_link(url: str, label: str) -> str:
+    """A card whose URL must not be a link: its name and address as text."""
+    return _note(f"🔗 {label} ({url})" if label != url else f"🔗 {url}")
+
+
 def attach(drafts: Iterable[Draft], attachments: Mapping[str, Attachment], render_file: FileRenderer,
            policy: FilePolicy = FilePolicy()) -> Iterator[Draft]:
     for draft in drafts:
@@ -69,8 +79,13 @@ def attach(drafts: Iterable[Draft], attachments: Mapping[str, Attachment], rende
                 draft.files.append(ref)
                 tags.append(ref.markup)
             elif att.url and att.status != "missing":  # a missing file's URL is dead (expired CDN) or refused us
-                notes.append(_link(att.url, att.name or att.url))
-                draft.degrade("link-card", att.id)
+                url = safe_link(att.url)
+                if url is None:
+                    notes.append(_unsafe_link(att.url, att.name or att.url))
+                    draft.degrade("unsafe-link", att.id)
+                else:
+                    notes.append(_link(url, att.name or url))
+                    draft.degrade("link-card", att.id)
             elif att.kind not in ("file", "image"):
                 notes.append(_note(policy.unsupported_note.format(name=name, kind=att.kind)))
                 draft.degrade("unsupported-attachment", att.id)

@@ -116,6 +116,7 @@ DEGRADATIONS: dict[str, str] = {
     "missing-file": "file missing from the archive: a visible note names it",
     "file-skipped": "file not migrated (plan option files = \"skip\"): a visible note names it",
     "link-card": "link card or page posted as a plain link",
+    "unsafe-link": "link card whose URL is not http(s) or mailto (javascript:…) shown as text, not a link",
     "unsupported-attachment": "poll, module or page without a link: a visible note names it",
     "reactions-summary": "reactions posted as a summary line",
     "reaction-unmapped": "reaction by an unmapped person counted in a summary line",

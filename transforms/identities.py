@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rsemigrate.archive import User
 from rsemigrate.errors import InputError
-from rsemigrate.migrate import CommonPlan
+from rsemigrate.migrate import CommonPlan, read_text_input
 
 from .draft import Draft, Identity
 
@@ -44,10 +44,7 @@ def load_mapping_csv(path: Path) -> dict[str, str]:
     `source` is a source user id or an email address; `target` a UPN or object id. A row that
     repeats a source with another target is an error naming both lines.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read the users mapping: {exc.strerror}", file=str(path)) from None
+    text = read_text_input(path, "the users mapping", encoding="utf-8-sig")
     reader = csv.DictReader(text.splitlines())
     columns = {c.strip().lower() for c in reader.fieldnames or []}
     if not {"source", "target"} <= columns:

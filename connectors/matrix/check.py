@@ -24,6 +24,7 @@ from rsemigrate.migrate import (
     Estimate,
     Findings,
     ParentPlan,
+    archive_damage,
     plan_written_for,
     report_people,
     skipped_channels,
@@ -58,6 +59,7 @@ def check(request: CheckRequest) -> DryRunReport:
                           parent_label="spaces", loose_label="Rooms")
     report.problems.extend(plan.problems)
     report.problems.extend(plan_written_for(plan.common.header, archive))
+    report.problems.extend(archive_damage(archive))
     if request.online:
         from .preflight import run_preflight
 

@@ -169,6 +169,18 @@ class MatrixClient:
                 return None
             raise
 
+    async def delete_alias(self, key: str, alias: str) -> None:
+        """Remove an alias of the appservice's namespace; one already gone is fine."""
+        try:
+            await self.call(key, "DELETE", f"{CLIENT}/directory/room/{q(alias)}")
+        except MatrixError as error:
+            if error.status != 404:
+                raise
+
+    async def join(self, key: str, room_id: str) -> None:
+        """Join a room as the appservice's own user."""
+        await self.call(key, "POST", f"{CLIENT}/rooms/{q(room_id)}/join", json={})
+
     async def state(self, key: str, room_id: str, event_type: str, state_key: str = "") -> dict[str, Any] | None:
         try:
             return await self.call(key, "GET", f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}")

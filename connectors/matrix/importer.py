@@ -62,7 +62,7 @@ def run_import(request: ImportRequest) -> ImportReport:
     archive = Archive(request.archive)
     plan = load_plan(request.plan, archive)
     token = load_as_token(plan.connection.as_token_env, plan.registration_path)
-    with Ledger(request.ledger_url or default_url(request.plan)) as ledger:
+    with Ledger(request.ledger_url or default_url(request.plan), locked=True) as ledger:
         admit(ledger, request, check)
         return run_until_stopped(lambda stop: _run(request, archive, plan, token, ledger, stop))
 

@@ -24,18 +24,19 @@ from bs4 import BeautifulSoup, NavigableString
 from bs4.element import Tag
 
 from rsemigrate.archive import Attachment
-from transforms import BASIC, AllowList, Draft, Identity
+from transforms import BASIC, LINK_SCHEMES, AllowList, Draft, Identity
 
 from .appservice import Namespaces
 
 SOURCE = "org.rsemigrate.source"
 HTML_FORMAT = "org.matrix.custom.html"
 #: the spec's suggested subset (client-server API, "m.room.message msgtypes"), images as links:
-#: an `<img>` must point at `mxc://`, and a source image URL is not one.
+#: an `<img>` must point at `mxc://`, and a source image URL is not one. Links: http(s) and mailto
+#: only (transforms/links.py), narrower than the spec's list (no ftp, no magnet).
 MATRIX_HTML = AllowList(
     tags=BASIC.tags | frozenset({"h4", "h5", "h6", "caption", "details", "summary"}),
     attributes={"a": frozenset({"href"}), "ol": frozenset({"start"})},
-    url_schemes=frozenset({"http", "https", "mailto", "ftp", "magnet"}),
+    url_schemes=LINK_SCHEMES,
 )
 #: source reaction names → the emoji Matrix clients show; other names are sent as they are.
 REACTION_KEYS = {
@@ -182,9 +183,13 @@ def measure(draft: Draft, user_ids: UserIds) -> int:
 
 
 def content_digest(content: Mapping[str, Any]) -> str:
-    """sha256 of an event content without what only the homeserver knows (event ids, mxc URIs), so a
-    planned event and the same event read back from the room have the same digest."""
+    """sha256 of an event content without what only the homeserver or the send knows (event ids, mxc
+    URIs, the thread and reply relations), so a planned event and the same event read back from the
+    room have the same digest. A reaction's relation is planned (`rel_type` and `key`), so it counts;
+    a thread relation is only added when the event is sent, so it must not (else every reply read
+    back would look like someone else's event, and its duplicates would go unseen)."""
     data = {k: v for k, v in content.items() if k not in ("m.relates_to", "url")}
     relates = content.get("m.relates_to") or {}
-    data["m.relates_to"] = {k: relates[k] for k in ("rel_type", "key") if k in relates}
+    annotation = relates.get("rel_type") == "m.annotation"
+    data["m.relates_to"] = {k: relates[k] for k in ("rel_type", "key") if k in relates} if annotation else {}
     return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()

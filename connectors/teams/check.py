@@ -22,6 +22,7 @@ from rsemigrate.migrate import (
     Estimate,
     Findings,
     ParentPlan,
+    archive_damage,
     plan_written_for,
     report_people,
     skipped_channels,
@@ -57,6 +58,7 @@ def check(request: CheckRequest) -> DryRunReport:
     report = DryRunReport("teams", str(request.archive), str(request.plan), online=request.online)
     report.problems.extend(plan.problems)
     report.problems.extend(plan_written_for(plan.common.header, archive))
+    report.problems.extend(archive_damage(archive))
     unresolved: frozenset[str] = frozenset()
     if request.online:
         from .preflight import run_preflight

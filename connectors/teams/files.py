@@ -27,7 +27,7 @@ from msgraph.generated.drives.item.items.item.create_upload_session.create_uploa
 from msgraph.generated.models.drive_item import DriveItem
 
 from rsemigrate.archive import Archive
-from rsemigrate.migrate import FAILED, SENDING, SENT, Container, File, Ledger, crash_point
+from rsemigrate.migrate import FAILED, SENDING, SENT, Container, File, Ledger, crash_point, refuse_stored_file
 
 from .check import FRAGMENT, SIMPLE_UPLOAD_MAX
 from .client import GraphClient, GraphFailure, model
@@ -51,7 +51,7 @@ class Uploader:
         for f in self.ledger.files(row.key):
             if stop:
                 return
-            if f.state == SENT:
+            if f.state == SENT or refuse_stored_file(self.ledger, self.archive, f):
                 continue
             try:
                 folder = await self._folder(row, team_id, f)

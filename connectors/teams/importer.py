@@ -79,7 +79,7 @@ def run_import(request: ImportRequest) -> ImportReport:
 
 
 def run_session(request: ImportRequest, archive: Archive, plan: TeamsPlan, session: Session) -> ImportReport:
-    with Ledger(session.ledger_url) as ledger:
+    with Ledger(session.ledger_url, locked=True) as ledger:
         admit(ledger, request, check)
         return run_until_stopped(lambda stop: _run(request, archive, plan, session, ledger, stop))
 

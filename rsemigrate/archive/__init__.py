@@ -4,7 +4,10 @@
     header.py      archive.json: format, source, window, counts, provenance events
     timestamps.py  canonical UTC timestamps and their sort keys
     bag.py         BagIt writing, sealing and `verify`
-    reader.py      the layout inside the bag, the file store, and `Archive`, the reader
+    fixity.py      the cheaper checks a reader makes before trusting an archive (tag files, records,
+                   one stored file at a time)
+    layout.py      where stored files live inside the bag
+    reader.py      the layout of records and messages, the file store, and `Archive`, the reader
     validate.py    every record against the schema, every reference resolved
     schema.py      JSON Schemas generated from the records (`python -m rsemigrate.archive.schema`)
 
@@ -25,7 +28,7 @@ load_on_first_use(sys.modules[__name__], {
     "Window": ".header", "tool": ".header",
     "HEADER_FILE": ".reader", "MESSAGE_FILE_SIZE": ".reader", "RECORD_FILES": ".reader",
     "Archive": ".reader", "FileStore": ".reader", "decode": ".reader", "message_file": ".reader",
-    "stored_file": ".reader",
+    "stored_file": ".layout",
     "Attachment": ".records", "AttachmentKind": ".records", "Body": ".records", "Channel": ".records",
     "ChannelKind": ".records", "Group": ".records", "Mention": ".records", "MentionKind": ".records",
     "Message": ".records", "MessageKind": ".records", "MessageSpan": ".records", "Reaction": ".records",
@@ -34,6 +37,7 @@ load_on_first_use(sys.modules[__name__], {
     "format_utc": ".timestamps", "parse_timestamp": ".timestamps", "sort_key": ".timestamps",
     "utc_micros": ".timestamps", "utc_of_key": ".timestamps",
     "validate": ".validate",
+    "check_sealed": ".fixity", "check_stored": ".fixity",
 })
 
 __all__ = [
@@ -68,6 +72,8 @@ __all__ = [
     "User",
     "UserState",
     "Window",
+    "check_sealed",
+    "check_stored",
     "decode",
     "format_utc",
     "message_file",

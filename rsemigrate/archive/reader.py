@@ -31,6 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import ArchiveError
 from . import bag
 from .header import Header
+from .layout import FILES_DIR, stored_file
 from .records import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -53,7 +54,6 @@ RECORD_FILES = {
     ReportEntry: "report.jsonl",
 }
 MESSAGES_DIR = "messages"
-FILES_DIR = "files"
 #: a message file is closed once it holds this much; a channel is never split across files, so
 #: a channel larger than this has a file of its own.
 MESSAGE_FILE_SIZE = 64 << 20
@@ -64,11 +64,6 @@ T = TypeVar("T")
 def message_file(number: int) -> str:
     """Payload path (relative to `data/`) of message file `number` (1, 2, …)."""
     return f"{MESSAGES_DIR}/{number:05d}.jsonl"
-
-
-def stored_file(sha256: str) -> str:
-    """Payload path (relative to `data/`) of content with this digest."""
-    return f"{FILES_DIR}/{sha256[:2]}/{sha256}"
 
 
 @dataclass(frozen=True)

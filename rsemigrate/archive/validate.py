@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .header import Counts
-from .reader import MESSAGES_DIR, RECORD_FILES, Archive, adapter, first_error, span_lines, stored_file
+from .layout import stored_file
+from .reader import MESSAGES_DIR, RECORD_FILES, Archive, adapter, first_error, span_lines
 from .records import Attachment, Channel, Group, Message, MessageSpan, ReportEntry, User
 from .timestamps import utc_micros
 

@@ -141,17 +141,30 @@ def _open(archive_path: Path, index_path: Path | None, *,
           force: bool = False) -> tuple[SearchBackend, bool]:
     """The archive's current index and whether it was (re)built just now (progress on stderr).
 
-    An index built from this very archive (same seal) is used without opening the archive."""
+    An index built from this very archive (same seal) is used without opening the archive; an
+    archive changed since it was sealed is said on stderr, cheaply (tag files hashed, record
+    files stat-ed)."""
+    from ..archive import check_sealed
+    from ..errors import ArchiveError
     from ..search import ensure_current, index_location, is_current, open_backend
 
+    changed = check_sealed(archive_path, contents=False)
+    if changed:
+        named = "; ".join(f"{f.path} {f.kind}" for f in changed[:3]) + ("; …" if len(changed) > 3 else "")
+        click.echo(f"warning: the archive changed since it was sealed ({named}); "
+                   f"`rsemigrate verify {archive_path}` lists every change", err=True)
     backend = open_backend(index_location(archive_path, index_path))
     click.get_current_context().call_on_close(backend.close)
     if not force and is_current(backend, archive_path):
         return backend, False
     from ..archive import Archive
 
-    with _progress() as progress:
-        built = ensure_current(backend, Archive(archive_path), progress, force=force)
+    try:
+        with _progress() as progress:
+            built = ensure_current(backend, Archive(archive_path), progress, force=force)
+    except FileNotFoundError as exc:
+        raise ArchiveError(f"{archive_path}: cannot index it: {exc.filename} is missing (the archive is "
+                           f"damaged: `rsemigrate verify {archive_path}` lists what changed)") from None
     if built is not None:
         reason, report = built
         click.echo(f"Indexed {report.messages:,} messages in {report.seconds:.1f} s ({reason}): "

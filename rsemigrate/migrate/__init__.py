@@ -6,6 +6,7 @@
     dryrun.py      the dry-run report (`plan check`) and its text rendering
     drycheck.py    the checks every target's dry run shares
     ledger.py      the write-ahead ledger: every write recorded before it is sent
+    integrity.py   nothing is sent that differs from the archive's seal
     importer.py    the import run loop: exactly-once posting over the ledger, in parallel
     ratelimit.py   per-conversation and tenant-wide request pacing
     reconcile.py   archive vs ledger vs target, gaps and duplicates
@@ -24,7 +25,8 @@ from .target import InitRequest, Target, get_target, target_names, targets
 
 load_on_first_use(sys.modules[__name__], {
     "crash_point": ".crashpoint",
-    "CheckRequest": ".dryrun", "ContainerPlan": ".dryrun", "DryRunReport": ".dryrun", "Estimate": ".dryrun", "ParentPlan": ".dryrun",
+    "CheckRequest": ".dryrun", "ContainerPlan": ".dryrun", "DryRunReport": ".dryrun", "Estimate": ".dryrun",
+    "ParentPlan": ".dryrun",
     "PreflightCheck": ".dryrun", "Problem": ".dryrun", "render_dry_run": ".dryrun",
     "Findings": ".drycheck", "plan_written_for": ".drycheck", "report_people": ".drycheck",
     "skipped_channels": ".drycheck", "verify_stored": ".drycheck",
@@ -39,12 +41,15 @@ load_on_first_use(sys.modules[__name__], {
     "CommonPlan": ".plan", "STRICT": ".plan", "load_common": ".plan", "plan_target": ".plan",
     "KeyPath": ".planfile", "PlanDocument": ".planfile",
     "RateLimiter": ".ratelimit",
+    "ArchiveChanged": ".integrity", "archive_damage": ".integrity", "refuse_stored_file": ".integrity",
+    "read_text_input": ".planfile",
     "Expected": ".reconcile", "Observed": ".reconcile", "ReconcileRequest": ".reconcile",
     "Reconciliation": ".reconcile", "check_conversation": ".reconcile",
     "render_reconciliation": ".reconcile",
 })
 
 __all__ = [
+    "ArchiveChanged",
     "CheckRequest",
     "CommonPlan",
     "Conflict",
@@ -88,6 +93,7 @@ __all__ = [
     "Unavailable",
     "accept_gaps",
     "admit",
+    "archive_damage",
     "check_conversation",
     "crash_point",
     "default_url",
@@ -97,6 +103,8 @@ __all__ = [
     "outcomes",
     "plan_target",
     "plan_written_for",
+    "read_text_input",
+    "refuse_stored_file",
     "render_dry_run",
     "render_reconciliation",
     "report_people",

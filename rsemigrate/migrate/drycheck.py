@@ -7,12 +7,11 @@ plan leaves out with the same code and the same words in the report.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..archive import Archive, Channel, User
+from ..archive import Archive, Channel, User, check_stored
 from .dryrun import DegradationCount, DryRunReport, Problem, Severity, UnmappedUser
 from .plan import PlanHeader
 
@@ -61,18 +60,7 @@ def verify_stored(archive: Archive, digest: str | None, size: int | None) -> str
     """Why a file the archive lists as present cannot be uploaded, or None when it can."""
     if not digest:
         return "listed as present but has no sha256 in the archive"
-    path = archive.file_path(digest)
-    if not path.is_file():
-        return f"its content ({path.relative_to(archive.path)}) is missing from the archive"
-    if size is not None and path.stat().st_size != size:
-        return f"stored size {path.stat().st_size} differs from the recorded {size}"
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    if h.hexdigest() != digest:
-        return "its content does not match its sha256 (the archive is damaged: run rsemigrate verify)"
-    return None
+    return check_stored(archive.path, digest, size)
 
 
 def report_people(report: DryRunReport, users: Mapping[str, User], methods: Mapping[str, str],

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from ..archive import Archive
 from ..errors import InputError, RsemigrateError
 from .crashpoint import crash_point
 from .dryrun import CheckRequest
+from .integrity import refuse_changed
 from .ledger import DONE, FAILED, SENDING, SENT, SKIPPED, Container, Ledger, Message
 
 if TYPE_CHECKING:
@@ -193,14 +195,18 @@ class RunContext:
 
 
 def admit(ledger: Ledger, request: ImportRequest, check: Callable[[CheckRequest], DryRunReport]) -> None:
-    """Refuse to start what would post twice or post blind: a new import over a started ledger,
-    a resume with nothing to resume, and a first run whose dry run is not clean."""
+    """Refuse to start what would post twice or post blind: a second run while one holds the
+    ledger, a new import over a started ledger, a resume with nothing to resume, an archive that
+    no longer matches its seal (integrity.py), and a first run whose dry run is not clean. The
+    ledger stays locked until it is closed."""
+    ledger.lock()
     started = ledger.migration()
     if started is not None and not request.resume:
         raise InputError(f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
                          "UTC: continue it with --resume (a second import would post everything twice)")
     if started is None and request.resume:
         raise InputError(f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume")
+    refuse_changed(Archive(request.archive), contents=started is None)
     if started is None:
         report = check(CheckRequest(request.archive, request.plan))
         if not report.clean:

@@ -22,20 +22,25 @@ survives kill -9 and power loss); any SQLAlchemy URL works.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
 from sqlalchemy import Index, UniqueConstraint, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from ..errors import InputError
+from ..lock import exclusive, lock_path
 
 State = Literal["planned", "sending", "sent", "failed", "skipped"]
 PLANNED: State = "planned"
@@ -242,19 +247,61 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def ledger_lock_path(url: str) -> Path:
+    """The lock file of a ledger: beside an SQLite ledger; for a database server, one per URL in the
+    temporary folder (so it keeps two runs apart on one machine only)."""
+    if url.startswith("sqlite:///"):
+        return lock_path(Path(url.removeprefix("sqlite:///")).resolve())
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f".rsemigrate-ledger-{digest}.lock"
+
+
+def shown_url(url: str) -> str:
+    """The ledger URL as messages show it: without a password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - SQLAlchemy raises several kinds for a bad URL
+        return url
+
+
 class Ledger:
     """One ledger database, used from one thread. Each state change is its own transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, locked: bool = False) -> None:
+        """Open (and create) the ledger; `locked` takes its lock first (see `lock`), so two runs
+        never even create its tables together."""
         self.url = url
-        self._engine = _engine(url)
-        LedgerTable.metadata.create_all(self._engine)
+        self._held = ExitStack()
+        self._locked = False
+        if locked:
+            self.lock()
+        try:
+            self._engine = _engine(url)
+            LedgerTable.metadata.create_all(self._engine)
+        except DBAPIError as exc:
+            self._held.close()
+            raise InputError(f"cannot open the ledger {shown_url(url)}: {exc.orig} (it is not a ledger, "
+                             "or it is damaged: restore it from a copy)") from None
+        except BaseException:
+            self._held.close()
+            raise
         self._session = Session(self._engine, expire_on_commit=False)
         self.run_id: int | None = None
+
+    def lock(self) -> None:
+        """Hold the ledger for this process until `close()` (again: nothing). Why: two runs over one
+        ledger (two imports started together, or two `--resume`) would both post; the second is
+        refused at once with the holder's PID and start time (`LockedError`, exit 2). The kernel
+        drops the lock when the holder dies, even by kill -9, so a crash never blocks the resume."""
+        if not self._locked:
+            what = f"the ledger {shown_url(self.url)}"
+            self._held.enter_context(exclusive(ledger_lock_path(self.url), what))
+            self._locked = True
 
     def close(self) -> None:
         self._session.close()
         self._engine.dispose()
+        self._held.close()
 
     def __enter__(self) -> Self:
         return self

@@ -31,6 +31,18 @@ class PlanError(InputError):
     """A plan that cannot be used: the message names the file, the line and the key."""
 
 
+def read_text_input(path: Path, what: str, *, encoding: str = "utf-8") -> str:
+    """A text file an admin wrote (a plan, a users mapping), or an error naming it, and the line
+    of a byte that is not UTF-8 (a file saved in a legacy code page)."""
+    try:
+        return path.read_text(encoding=encoding)
+    except OSError as exc:
+        raise PlanError(f"cannot read {what}: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{what} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}): save it as UTF-8",
+                        file=str(path), line=exc.object[: exc.start].count(b"\n") + 1) from None
+
+
 def _key_parts(dotted: str) -> tuple[str, ...] | None:
     """Split a TOML dotted key exactly as TOML does (quotes, escapes), using tomllib itself."""
     try:
@@ -87,10 +99,7 @@ class PlanDocument:
 
     @classmethod
     def load(cls, path: Path) -> PlanDocument:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PlanError(f"cannot read the plan: {exc.strerror}", file=str(path)) from None
+        text = read_text_input(path, "the plan")
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -7,6 +7,7 @@
     render.py    search results as a listing, JSON or CSV
     thread.py    a thread as an indented tree, stored attachments re-verified
     hits.py      search-term hit reports
+    escapes.py   CSV cells a spreadsheet will not run, terminal text without control characters
 
 The index is derived data: it records the archive's seal and is rebuilt whenever the seal
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.

@@ -16,6 +16,7 @@ import orjson
 
 from ..errors import InputError
 from .backend import HitReport
+from .escapes import csv_cell
 from .query import Query, QueryError, parse
 
 CSV_FIELDS = ("line", "term", "hits", "unique_hits", "threads")
@@ -50,7 +51,8 @@ def write_term_report_csv(terms: list[Term], report: HitReport, out: TextIO) -> 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for term, found in zip(terms, report.terms, strict=True):
-        writer.writerow((term.line, term.query.text, found.hits, found.unique_hits, found.threads))
+        row = (term.line, term.query.text, found.hits, found.unique_hits, found.threads)
+        writer.writerow(map(csv_cell, row))
 
 
 def write_term_report_json(terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str) -> None:

@@ -1,4 +1,6 @@
-"""Search results as a readable listing, or as JSON / CSV with the same fields for tools."""
+"""Search results as a readable listing, or as JSON / CSV with the same fields for tools.
+
+The listing and the CSV are neutralised against hostile content (escapes.py); JSON is exact."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import click
 import orjson
 
 from .backend import Hit
+from .escapes import csv_cell, terminal_text
 
 #: the fields of a hit in JSON and CSV, in this order.
 FIELDS = ("message_id", "thread_id", "reply_to_id", "channel", "group", "author_name", "author_email",
@@ -44,27 +47,28 @@ def write_hits_csv(hits: Sequence[Hit], out: TextIO) -> None:
     for hit in hits:
         record = hit_record(hit)
         record["attachments"] = "; ".join(hit.attachments)
-        writer.writerow("true" if value is True else "false" if value is False else value
+        writer.writerow(csv_cell("true" if value is True else "false" if value is False else value)
                         for value in record.values())
 
 
 def write_hits_table(hits: Sequence[Hit], *, styled: bool) -> None:
     """Two lines a hit: who, where, when and the id; then the snippet, matches highlighted.
 
-    On a terminal matches are shown in reverse video; elsewhere they are marked with [ ].
+    On a terminal matches are shown in reverse video; elsewhere they are marked with [ ]. Control
+    characters from the content are never printed (escapes.py).
     """
     for hit in hits:
         place = f"#{hit.channel}" + (f" ({hit.group})" if hit.group else "")
         author = hit.author_name + (f" <{hit.author_email}>" if hit.author_email else "")
         flags = "".join(f"  [{flag}]" for flag, on in (("deleted", hit.deleted), ("private", hit.private))
                         if on)
-        header = f"{hit.created_at}  {author}  {place}  id {hit.message_id}{flags}"
+        header = terminal_text(f"{hit.created_at}  {author}  {place}  id {hit.message_id}{flags}")
         click.echo(click.style(header, bold=True) if styled else header)
         if styled:
-            snippet = "".join(click.style(text, reverse=True) if match else text
+            snippet = "".join(click.style(terminal_text(text), reverse=True) if match else terminal_text(text)
                               for text, match in hit.snippet.parts())
         else:
-            snippet = hit.snippet.marked()
+            snippet = terminal_text(hit.snippet.marked())
         click.echo(f"    {snippet}")
         if hit.attachments:
-            click.echo(f"    attachments: {'; '.join(hit.attachments)}")
+            click.echo(terminal_text(f"    attachments: {'; '.join(hit.attachments)}"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .backend import AttachmentRef, Thread, ThreadMessage
+from .escapes import terminal_text
 
 if TYPE_CHECKING:
     from ..archive import Archive
@@ -99,10 +100,13 @@ def check_attachment(archive: Archive, ref: AttachmentRef) -> CheckedAttachment:
 
 
 def render_thread(thread: Thread, root: ThreadNode, focus: str) -> Iterator[str]:
-    """The tree as text lines; the message asked for is marked with ◀."""
+    """The tree as text lines for a terminal (no control characters: escapes.py); the message asked
+    for is marked with ◀."""
     where = f"#{thread.channel}" + (f" ({thread.group})" if thread.group else "")
-    yield f"Thread {thread.thread_id} in {where}: {len(thread.messages)} message(s) in the archive"
-    yield from _node_lines(root, "", "", focus, thread.thread_id)
+    yield terminal_text(f"Thread {thread.thread_id} in {where}: {len(thread.messages)} message(s) in the "
+                        "archive")
+    for line in _node_lines(root, "", "", focus, thread.thread_id):
+        yield terminal_text(line)
 
 
 def _node_lines(node: ThreadNode, head: str, guide: str, focus: str, thread_id: str) -> Iterator[str]:

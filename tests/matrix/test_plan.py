@@ -4,7 +4,12 @@ import json
 
 import tomlkit
 
-from .conftest import cli
+from connectors.matrix.plan import load_plan
+from connectors.matrix.prepare import drafts, prepare, room_events
+from rsemigrate.archive import Archive, Attachment
+from transforms.identities import user_mapping
+
+from .conftest import cli, message, sample_records
 
 
 def _plan(tmp_path, archive, edit=None):
@@ -85,3 +90,20 @@ def test_plan_check_to_matrix_runs_the_matrix_dry_run_and_refuses_another_plan(b
     assert cli("plan", "init", archive, "--to", "teams", "-o", teams).exit_code == 0
     result = cli("plan", "check", archive, "--plan", teams, "--to", "matrix")
     assert result.exit_code == 2 and "a plan for 'teams', not 'matrix'" in result.output
+
+
+def test_a_script_link_card_is_planned_as_text_never_a_link(build, tmp_path):
+    hostile = [Attachment("link:js", "link", "external", "og:js", name="Win a prize", url="javascript:alert(1)"),
+               Attachment("link:ok", "link", "external", "og:ok", name="Docs", url="https://example.com/docs"),
+               message("js", channel="g2", at="2020-02-05T10:00:00Z", text="see",
+                       attachment_ids=["link:js", "link:ok"])]
+    archive_path = build(sample_records(hostile))
+    plan_path = _plan(tmp_path, archive_path)
+    archive = Archive(archive_path)
+    plan = load_plan(plan_path, archive)
+    prep = prepare(archive, plan, user_mapping(plan.common))
+    [event] = [e for room in plan.rooms for e in room_events(prep, drafts(prep, room))
+               if "Win a prize" in e.content.get("body", "")]
+    formatted = event.content["formatted_body"]
+    assert '<a href="https://example.com/docs">Docs</a>' in formatted
+    assert formatted.count("href") == 1 and "javascript:alert(1)" in event.content["body"]

@@ -26,12 +26,20 @@ def test_plain_text_keeps_blocks_lists_links_and_pill_names():
     assert plain_text(html) == "Hi Jane\n\n• one\n\n• two\n\nthe doc (https://x.org/a) and https://x.org"
 
 
-def test_digest_ignores_what_only_the_homeserver_knows():
-    planned = {"msgtype": "m.file", "body": "a.txt", "m.relates_to": {"rel_type": "m.thread"}}
+def test_digest_ignores_what_only_the_homeserver_or_the_send_knows():
+    planned = {"msgtype": "m.file", "body": "a.txt"}  # as frozen: relations are added when sent
     sent = planned | {"url": "mxc://x/y", "m.relates_to": {"rel_type": "m.thread", "event_id": "$e",
+                                                          "is_falling_back": True,
                                                           "m.in_reply_to": {"event_id": "$f"}}}
     assert content_digest(planned) == content_digest(sent)
     assert content_digest(planned) != content_digest(planned | {"body": "b.txt"})
+
+
+def test_digest_keeps_a_reactions_key():
+    like = {"m.relates_to": {"rel_type": "m.annotation", "key": "👍"}}
+    sent = {"m.relates_to": {"rel_type": "m.annotation", "key": "👍", "event_id": "$e"}}
+    assert content_digest(like) == content_digest(sent)
+    assert content_digest(like) != content_digest({"m.relates_to": {"rel_type": "m.annotation", "key": "❤️"}})
 
 
 def test_transaction_ids_depend_on_room_and_key_only():

@@ -5,6 +5,7 @@ import pytest
 
 from connectors.teams.emulator.teams import MIGRATE
 from rsemigrate.archive.reader import Archive
+from rsemigrate.archive.records import Attachment
 from rsemigrate.migrate.ledger import Ledger, default_url
 
 from .conftest import message, sample_records
@@ -182,3 +183,19 @@ def test_without_read_permission_a_lost_answer_is_still_never_posted_twice(build
     with Ledger(default_url(plan)) as ledger:
         [adopted] = ledger.events("adopted")
         assert "id unknown" in adopted.detail
+
+
+def test_a_script_link_card_never_reaches_teams_as_a_link(build, tmp_path):
+    hostile = [Attachment("link:js", "link", "external", "og:js", name="Win a prize", url="javascript:alert(1)"),
+               message("js", channel="g2", at="2020-02-05T10:00:00Z", text="see", attachment_ids=["link:js"])]
+    archive = build(sample_records(hostile))
+    emulator = emulator_for(archive)
+    with emulator:
+        plan = plan_for(tmp_path, archive, emulator)
+        result = cli("import", archive, "--plan", plan)
+        assert result.exit_code == 0, result.output
+        state = emulator.tenant.snapshot()
+    bodies = [m["payload"]["body"]["content"] for t in state["teams"] for c in t["channels"] for m in c["messages"]]
+    [posted] = [b for b in bodies if "Win a prize" in b]
+    assert "javascript:" in posted  # shown as text, so nothing is hidden from the reader…
+    assert "href" not in posted.lower()  # …but never a link

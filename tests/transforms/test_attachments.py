@@ -1,7 +1,10 @@
 """Attachments: uploads with matching tags, links for cards, visible notes for missing files."""
 
+import pytest
+
 from rsemigrate.archive.records import Attachment
 from transforms.attachments import FilePolicy, attach, tag_id
+from transforms.links import safe_link
 
 from .helpers import draft
 
@@ -45,3 +48,27 @@ def test_files_can_be_skipped_with_a_note():
     out = run(["f1"], mode="skip")
     assert out.files == [] and "plan.pdf (file not migrated)" in out.html
     assert [d.kind for d in out.degradations] == ["file-skipped"]
+
+
+HOSTILE = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " java\tscript:alert(1)", "data:text/html,<b>x</b>",
+           "vbscript:msgbox(1)", "\x01javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_a_link_card_with_a_script_url_is_text_never_a_link(url):
+    card = Attachment("x1", "link", "external", "og:1", name="Click me", url=url)
+    d = draft(attachment_ids=["x1"])
+    d.html = "<p>body</p>"
+    out = next(attach([d], {"x1": card}, render))
+    assert "<a" not in out.html and "href" not in out.html
+    assert "Click me" in out.html
+    assert [x.kind for x in out.degradations] == ["unsafe-link"]
+
+
+@pytest.mark.parametrize("url", ["https://example.com/x", "http://example.com", "mailto:ann@contoso.com"])
+def test_http_and_mailto_cards_stay_links(url):
+    assert safe_link(url) == url
+    card = Attachment("x1", "link", "external", "og:1", name="Card", url=url)
+    d = draft(attachment_ids=["x1"])
+    out = next(attach([d], {"x1": card}, render))
+    assert f'href="{url}"' in out.html and [x.kind for x in out.degradations] == ["link-card"]
