@@ -72,6 +72,18 @@ class GraphFailure(Exception):
         #: an earlier attempt of the same request may have been applied (its answer was lost).
         self.maybe_applied = maybe_applied
 
+    @property
+    def advice(self) -> str:
+        """What the admin does about it; the ledger keeps everything done so far."""
+        if self.status in (401, 403):
+            return ("grant the app the permission Graph names, with admin consent (`plan check --online` lists "
+                    "them), then run again with --resume")
+        if self.status == 404:
+            return "it is gone or not provisioned yet: wait a few minutes, then run again with --resume"
+        if self.status == 409:
+            return "something with this name or time already exists: see `rsemigrate reconcile`, then --resume"
+        return "fix what Graph names (see docs/teams.md, Graph's answers), then run again with --resume"
+
 
 class GraphUnavailable(Unavailable):
     """Graph kept failing (retries exhausted); the ledger keeps the state for --resume."""

@@ -7,8 +7,10 @@ is sent again: a team by its name and its back-dated creation time, a channel by
 team, a chat by its topic and members in its first member's chats. startMigration and
 completeMigration answer 400 when already done; after an unknown outcome the state is read back.
 
-Order (ImportDoc): team → its channels → (files, messages) → every channel completed, General
-included → the team completed → members and owners added.
+Order (ImportDoc): team → its channels → (files, messages) → every other channel completed →
+General completed → the team completed → members and owners added. Completing General first marks
+the team as migrated and strands its other channels (channel-completemigration page); the
+importer keeps this order, on --resume too.
 """
 
 from __future__ import annotations
@@ -100,8 +102,13 @@ class Containers:
     async def _team_ready(self, row: Container, team_id: str) -> None:
         operation = row.facts().get("operation")
         for _ in range(OPERATION_POLLS if operation else 0):
-            op = await self.g.call(row.key, lambda: self.g.sdk.teams.by_team_id(team_id).operations
-                                   .by_teams_async_operation_id(operation).get(), idempotent=True)
+            try:
+                op = await self.g.call(row.key, lambda: self.g.sdk.teams.by_team_id(team_id).operations
+                                       .by_teams_async_operation_id(operation).get(), idempotent=True)
+            except GraphFailure as failure:
+                if failure.status != 404:
+                    raise
+                op = None  # the operation is not readable yet (replication delay): poll again
             status = str(getattr(op.status, "value", op.status) if op else "")
             if status == "succeeded":
                 break
@@ -140,7 +147,10 @@ class Containers:
         """Make the conversation ready for import: created in migration mode, or migration started."""
         if row.state == SENT:
             return
-        if row.kind == "new-channel":
+        if row.kind == "new-channel" and parent is not None and parent.kind == "existing-team":
+            assert parent.target_id
+            await self._standard_channel(row, parent.target_id)
+        elif row.kind == "new-channel":
             assert parent is not None and parent.target_id
             await self._new_channel(row, parent.target_id)
         elif row.kind == "existing-channel":
@@ -175,6 +185,35 @@ class Containers:
             self.ledger.mark(row, state=SENT, target_id=str(made.id))
             return
         self._fail(row, "Graph kept failing while creating the channel; resume later")
+
+    async def _standard_channel(self, row: Container, team_id: str) -> None:
+        """A new channel in an existing team: Graph creates migration channels only in a team under
+        migration (msteams-docs#11973), so a standard channel is created, then taken into migration."""
+        for _ in range(3):
+            if row.target_id:
+                break
+            if row.state == SENDING:
+                found = await self._channel_named(row, team_id)
+                if found is not None:  # the plan check refuses names already taken: this one is ours
+                    self.ledger.mark(row, target_id=str(found.id))
+                    self.ledger.note("adopted", row.key, f"channel {found.id} found by name")
+                    break
+            self.ledger.mark(row, state=SENDING)
+            body = {"displayName": row.name, "membershipType": "standard"}
+            try:
+                made = await self.g.call(row.key, partial(self.g.sdk.teams.by_team_id(team_id).channels.post,
+                                                          model(GraphChannel, body)), idempotent=False)
+            except Uncertain:
+                continue
+            except GraphFailure as failure:
+                self._fail(row, f"cannot create the channel: {failure}")
+            crash_point("channel-applied")
+            self.ledger.mark(row, target_id=str(made.id))
+        if not row.target_id:
+            self._fail(row, "Graph kept failing while creating the channel; resume later")
+        builder = self.g.sdk.teams.by_team_id(team_id).channels.by_channel_id(str(row.target_id))
+        await self._start(row, lambda: builder.start_migration.post(
+            model(ChannelStartMigration, {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)})), builder.get)
 
     async def _channel_named(self, row: Container, team_id: str) -> Any:
         return next((c for c in await self._channels(row.key, team_id)

@@ -94,8 +94,18 @@ class Uploader:
             item = await self._adopt(key, f, folder)
         crash_point("file-applied")
         guid = str(item.e_tag or "").split("{")[-1].split("}")[0].lower()
-        self.ledger.mark(f, state=SENT, target_id=str(item.id), target_ref=guid, url=item.web_url,
-                         upload_url=None, error=None)
+        url = item.web_dav_url or await self._direct_url(key, folder, str(item.id))
+        self.ledger.mark(f, state=SENT, target_id=str(item.id), target_ref=guid, url=url, upload_url=None, error=None)
+
+    async def _direct_url(self, key: str, folder: Folder, item_id: str) -> str:
+        """The file's own URL (webDavUrl), which a reference attachment's contentUrl must be: an
+        Office file's webUrl is a Doc.aspx viewer page, which Graph refuses ("File contentUrl
+        extension … and name extension … do not match"). Asked for with $select where not returned."""
+        url = self.g.url(f"/drives/{folder.drive}/items/{item_id}?$select=id,webDavUrl")
+        found = await self.g.send_json(key, "GET", url, idempotent=True) or {}
+        if not found.get("webDavUrl"):
+            raise GraphFailure(404, "itemNotFound", f"item {item_id} has no webDavUrl")
+        return str(found["webDavUrl"])
 
     async def _adopt(self, key: str, f: File, folder: Folder) -> Any:
         """The file already at our path: ours when its size matches (an earlier upload landed)."""

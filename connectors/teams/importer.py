@@ -46,12 +46,12 @@ from transforms.identities import UserMap, user_mapping
 
 from .accounts import resolve_accounts
 from .check import check
-from .client import GraphClient
+from .client import GraphClient, GraphFailure
 from .containers import Containers
 from .credential import TokenCredential, make_credential, signed_in_as
 from .files import Uploader
 from .freeze import freeze, migration_for
-from .plan import ConnectionSection, TeamsPlan, load_plan
+from .plan import GENERAL, ConnectionSection, TeamsPlan, load_plan
 from .poster import ConversationPoster
 from .prepare import prepare
 
@@ -109,7 +109,7 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         ledger.start_run(session.mode)
         parallel = request.parallel or max(4, 2 * math.ceil(tenant / per_channel))
         work = _Work(RunContext(ledger, request.view, stop), g, Containers(g, ledger), Uploader(g, ledger, archive),
-                     request.accept_gaps, report)
+                     request.accept_gaps, report, _labels(ledger))
         await work.all(parallel)
         failed = False
     finally:
@@ -140,6 +140,8 @@ class _Work:
     uploader: Uploader
     accept_gaps: bool
     report: ImportReport
+    #: "team / channel" for each container, so every error line names where it happened.
+    labels: dict[str, str]
 
     @property
     def ledger(self) -> Ledger:
@@ -171,13 +173,20 @@ class _Work:
                                           f"({missing[0].name}: {missing[0].error or missing[0].state})")
 
     async def _guard(self, row: Container, step: Awaitable[None]) -> None:
-        """Run one container's step; a container that cannot go on stops alone, the others continue."""
+        """Run one container's step; a container that cannot go on stops alone, the others continue.
+        Its failure becomes one line: which team or channel, Graph's answer, and what to do."""
         try:
             await step
         except Unavailable as exc:
-            self.report.errors.append(f"{row.name}: {exc}")
-            self.ledger.note("stopped", row.key, str(exc))
-            self.ctx.view.note(f"[red]{row.name}[/]: {exc}")
+            self._stopped(row, str(exc).removeprefix(f"{row.name}: "))
+        except GraphFailure as failure:
+            self._stopped(row, f"{failure} ({failure.advice})")
+
+    def _stopped(self, row: Container, reason: str) -> None:
+        label = self.labels.get(row.key, row.name)
+        self.report.errors.append(f"{label}: {reason}")
+        self.ledger.note("stopped", row.key, reason)
+        self.ctx.view.note(f"[red]{label}[/]: {reason}")
 
     async def _open(self, row: Container, conversations: list[Container]) -> None:
         if self.ctx.stop:
@@ -206,16 +215,32 @@ class _Work:
                 return
             if self.accept_gaps:
                 accept_gaps(self.ledger, row)
-            if all(m.state in DONE for m in self.ledger.messages(row.key)):
+            if not _general(row) and self._sent_all(row):
                 await self.containers.finish_conversation(row, parent)
             self.ctx.view.finish(row.key)
 
         await self._guard(row, steps())
 
+    def _sent_all(self, row: Container) -> bool:
+        return all(m.state in DONE for m in self.ledger.messages(row.key))
+
     async def _finish_team(self, row: Container, conversations: list[Container]) -> None:
+        """General is completed only once every other channel of its team is (completing it first
+        marks the team as migrated and strands the rest), then the team. Read from the ledger, so
+        a resume keeps the same order."""
         children = [c for c in conversations if c.parent_key == row.key]
-        if not self.ctx.stop and row.state == SENT and all(c.finish_state == SENT for c in children):
+        if self.ctx.stop or row.state != SENT or any(c.finish_state != SENT for c in children if not _general(c)):
+            return
+        for general in (c for c in children if _general(c) and c.finish_state != SENT):
+            if general.state == SENT and self._sent_all(general):
+                await self._guard(general, self.containers.finish_conversation(general, row))
+        if all(c.finish_state == SENT for c in children):
             await self._guard(row, self.containers.finish_team(row))
+
+
+def _general(row: Container) -> bool:
+    """A team's General channel (new or existing): always the last of its team to be completed."""
+    return row.parent_key is not None and (row.kind == "general" or row.name.casefold() == GENERAL.casefold())
 
 
 def default_rehearsal_dir(plan: Path) -> Path:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..render import iso_ms, payload_size
-from .state import Conversation, Tenant
+from .state import Conversation, DriveItem, Tenant
 
 _AT = re.compile(r"<at\s+id=\"?(\d+)\"?\s*>", re.IGNORECASE)
 _ATTACHMENT = re.compile(r"<attachment\s+id=\"([^\"]+)\"\s*>", re.IGNORECASE)
@@ -127,8 +127,24 @@ def _check_attachments(tenant: Tenant, content: str, attachments: list[Any]) -> 
             item = guids.get(str(att["id"]).lower())
             if item is None:
                 raise bad(f"attachments[{i}]: no uploaded file has the eTag GUID {att['id']}")
-            if att.get("contentUrl") not in (item.web_url, None):
-                raise bad(f"attachments[{i}].contentUrl does not point at the uploaded file")
+            _check_content_url(i, att, item)
         listed.add(str(att["id"]).lower())
     if in_body != listed:
         raise bad("attachments do not match the <attachment id> tags in the body")
+
+
+def _extension(text: str) -> str:
+    """What follows the last dot, as Graph compares them (query string included)."""
+    tail = text.rsplit("/", 1)[-1]
+    return "." + tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
+
+
+def _check_content_url(i: int, att: dict[str, Any], item: DriveItem) -> None:
+    """A reference's contentUrl is the file's own URL, whose extension is the name's (Microsoft365R#86:
+    an Office file's webUrl, a Doc.aspx page, is refused with this message)."""
+    url, name = str(att.get("contentUrl") or ""), str(att.get("name") or item.name)
+    if _extension(url) != _extension(name):
+        raise bad(f"File contentUrl extension: '{_extension(url)}' and name extension: '{_extension(name)}' "
+                  "do not match.")
+    if url not in (item.web_url, item.page_url):
+        raise bad(f"attachments[{i}].contentUrl does not point at the uploaded file")

@@ -11,7 +11,9 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Literal
+from urllib.parse import quote
 
 MigrationMode = Literal["inProgress", "completed"]
 
@@ -20,6 +22,9 @@ DEFAULT_ROLES = frozenset({
     "Teamwork.Migrate.All", "Files.ReadWrite.All", "TeamMember.ReadWrite.All", "User.Read.All",
     "ChannelMessage.Read.All", "Chat.Read.All", "Group.Read.All",
 })
+#: extensions SharePoint opens in Office for the web (its webUrl is then a Doc.aspx page).
+OFFICE_ONLINE = frozenset({".doc", ".docx", ".docm", ".dot", ".dotx", ".odt", ".rtf", ".xls", ".xlsx", ".xlsm",
+                           ".xlsb", ".csv", ".ods", ".ppt", ".pptx", ".pptm", ".pps", ".ppsx", ".odp", ".vsdx"})
 DEFAULT_CLIENT_ID = "00000000-0000-0000-0000-0000000e0a11"
 DEFAULT_SECRET = "emulator-secret"
 DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"
@@ -103,6 +108,9 @@ class Team:
     members: dict[str, list[str]] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)
     drive_id: str = ""
+    #: General was completed while other channels were still migrating: the team counts as migrated,
+    #: the other channels can no longer be completed, nor new migration channels created.
+    marked_migrated: bool = False
 
 
 @dataclass
@@ -115,11 +123,12 @@ class DriveItem:
     content: bytes = b""
     etag_guid: str = ""
     version: int = 1
+    #: the file's direct URL (what Graph calls webDavUrl); `json()` derives webUrl from it.
     web_url: str = ""
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": self.id, "name": self.name, "webUrl": self.web_url,
+            "id": self.id, "name": self.name, "webUrl": self.page_url,
             "eTag": f'"{{{self.etag_guid.upper()}}},{self.version}"',
             "parentReference": {"driveId": self.drive_id, "id": self.parent_id},
         }
@@ -130,6 +139,16 @@ class DriveItem:
             out["file"] = {"mimeType": "application/octet-stream"}
             out["webDavUrl"] = self.web_url
         return out
+
+    @property
+    def page_url(self) -> str:
+        """webUrl as SharePoint answers it: for a file Office Online opens, the viewer page
+        (`Doc.aspx?…&action=default`), not the file (Microsoft365R#86); else the file's URL."""
+        if self.folder or PurePosixPath(self.name).suffix.lower() not in OFFICE_ONLINE:
+            return self.web_url
+        root = self.web_url.partition("/_files/")[0]
+        return (f"{root}/_layouts/15/Doc.aspx?sourcedoc=%7B{self.etag_guid.upper()}%7D&file={quote(self.name)}"
+                "&action=default&mobileredirect=true")
 
 
 @dataclass

@@ -5,6 +5,9 @@ Ordering rules enforced (ImportDoc, GraphImportConcept, msteams-docs#13317):
   to a past `createdDateTime`, and its General channel starts in migration mode with it;
 - `completeMigration` on a team fails with "All channels must be finalized before team." while
   any channel (General included) is still in migration;
+- a channel is created in migration mode only in a team under migration (msteams-docs#11973);
+- completing General before the team's other migrating channels marks the team as migrated and
+  strands them (channel-completemigration page);
 - members can be added to such a team only after it is completed;
 - only the app that started a conversation's migration may import into it or complete it.
 """
@@ -135,6 +138,8 @@ def create_channel(call: Call) -> Reply:
     if any(c.display_name.casefold() == name.casefold() for c in team.channels.values()):
         raise bad("Channel name already existed, please use other name.", "NameAlreadyExists")
     kind = body.get("membershipType", "standard")
+    if migration and (not team.in_migration or team.marked_migrated):
+        raise bad("Migration channels can only be created in a team under migration.")
     if migration and kind != "standard":
         raise bad("only standard channels can be created in migration mode")
     app = call.app.client_id if call.app else None
@@ -177,7 +182,17 @@ def start_channel(call: Call) -> Reply:
 
 
 def complete_channel(call: Call) -> Reply:
-    return _complete(call, channel_of(call))
+    """Completing General while other channels still migrate marks the team as migrated, which
+    strands them (channel-completemigration page; msteams-docs#11973)."""
+    team, channel = team_of(call), channel_of(call)
+    if team.marked_migrated and not channel.general:
+        raise bad("The team is already marked as migrated (its General channel was completed before this "
+                  "channel); this channel can no longer be completed.")
+    reply = _complete(call, channel)
+    others = [c for c in team.channels.values() if c is not channel and c.migration == "inProgress"]
+    if channel.general and team.in_migration and others:
+        team.marked_migrated = True
+    return reply
 
 
 def complete_team(call: Call) -> Reply:

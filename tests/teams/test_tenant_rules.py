@@ -1,0 +1,80 @@
+"""The emulator held to Microsoft's documented rules (issue 12), each both ways: obeyed → accepted,
+broken → Graph's documented error. The citations are in docs/teams.md, "Rules from the documentation"."""
+
+from .test_emulator import msg, new_team, post
+from .test_emulator_files import folder
+
+
+def _guid(item):
+    return item["eTag"].split("{")[1].split("}")[0].lower()
+
+
+def _reference(graph, name, url_key):
+    team_id, general, drive, parent = folder(graph)
+    item = graph.put(f"/drives/{drive}/items/{parent}:/{name}:/content", content=b"slides").json()
+    att = {"id": _guid(item), "contentType": "reference", "contentUrl": item[url_key], "name": name}
+    body = msg(content=f'<p>deck</p><attachment id="{_guid(item)}"></attachment>', attachments=[att])
+    return item, post(graph, f"/teams/{team_id}/channels/{general}/messages", **body)
+
+
+def test_an_office_file_webUrl_is_a_viewer_page_and_graph_refuses_it_as_contentUrl(graph):
+    item, refused = _reference(graph, "deck.pptx", "webUrl")
+    assert "/_layouts/15/Doc.aspx?" in item["webUrl"] and item["webUrl"].endswith("&action=default&mobileredirect=true")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == ("File contentUrl extension: '.pptx&action=default&mobileredirect=true'"
+                                                  " and name extension: '.pptx' do not match.")
+
+
+def test_an_office_file_referenced_by_its_webDavUrl_is_accepted(graph):
+    item, accepted = _reference(graph, "deck.pptx", "webDavUrl")
+    assert item["webDavUrl"].endswith("/deck.pptx") and item["webDavUrl"] != item["webUrl"]
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_a_plain_file_webUrl_is_the_file_itself(graph):
+    item, accepted = _reference(graph, "notes.txt", "webUrl")
+    assert item["webUrl"] == item["webDavUrl"] and accepted.status_code == 201
+
+
+def test_migration_channels_only_in_a_team_under_migration(graph, emulator):
+    team_id, _ = new_team(graph)
+    ok = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
+                                                       "displayName": "Old", "createdDateTime": "2019-01-02T00:00:00Z"})
+    assert ok.status_code == 201
+    emulator.tenant.teams[team_id].in_migration = False  # a live team (or one already completed)
+    refused = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
+                                                            "displayName": "Older"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == "Migration channels can only be created in a team under migration."
+    standard = post(graph, f"/teams/{team_id}/channels", displayName="Standard", membershipType="standard")
+    assert standard.status_code == 201
+    start = post(graph, f"/teams/{team_id}/channels/{standard.json()['id']}/startMigration",
+                 conversationCreationDateTime="2019-01-02T00:00:00Z")
+    assert start.status_code == 204
+
+
+def _team_with_a_channel(graph):
+    team_id, general = new_team(graph)
+    other = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
+                                                          "displayName": "Other",
+                                                          "createdDateTime": "2019-01-02T00:00:00Z"}).json()["id"]
+    return team_id, general, other
+
+
+def test_completing_general_last_then_the_team_is_accepted(graph):
+    team_id, general, other = _team_with_a_channel(graph)
+    for channel in (other, general):
+        assert post(graph, f"/teams/{team_id}/channels/{channel}/completeMigration").status_code == 204
+    assert post(graph, f"/teams/{team_id}/completeMigration").status_code == 204
+
+
+def test_completing_general_first_strands_the_other_channels_and_the_team(graph):
+    team_id, general, other = _team_with_a_channel(graph)
+    assert post(graph, f"/teams/{team_id}/channels/{general}/completeMigration").status_code == 204
+    stranded = post(graph, f"/teams/{team_id}/channels/{other}/completeMigration")
+    assert stranded.status_code == 400 and "already marked as migrated" in stranded.json()["error"]["message"]
+    team = post(graph, f"/teams/{team_id}/completeMigration")
+    assert team.status_code == 400 and team.json()["error"]["message"] == "All channels must be finalized before team."
+    more = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
+                                                         "displayName": "Late"})
+    assert more.json()["error"]["message"] == "Migration channels can only be created in a team under migration."
