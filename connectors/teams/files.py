@@ -33,6 +33,10 @@ from .check import FRAGMENT, SIMPLE_UPLOAD_MAX
 from .client import GraphClient, GraphFailure, model
 
 
+#: seconds between asks while a channel's files folder answers 404 (not provisioned yet).
+FOLDER_WAITS = (2.0, 4.0, 8.0, 16.0, 30.0, 60.0, 60.0, 60.0, 60.0)
+
+
 @dataclass(frozen=True)
 class Folder:
     drive: str
@@ -68,10 +72,23 @@ class Uploader:
                 item = await self.g.call(row.key, lambda: self.g.sdk.users.by_user_id(owner).drive.with_url(
                     self.g.url(f"/users/{owner}/drive/root")).get(), idempotent=True)
             else:
-                item = await self.g.call(row.key, lambda: self.g.sdk.teams.by_team_id(str(team_id)).channels
-                                         .by_channel_id(str(row.target_id)).files_folder.get(), idempotent=True)
+                item = await self._channel_folder(row, str(team_id))
             self._folders[key] = Folder(str(item.parent_reference.drive_id), str(item.id))
         return self._folders[key]
+
+    async def _channel_folder(self, row: Container, team_id: str) -> Any:
+        """A new channel's SharePoint folder can answer 404 until it is provisioned (team-post page):
+        asked again with growing waits (about 5 minutes in all) before the channel's files fail."""
+        builder = self.g.sdk.teams.by_team_id(team_id).channels.by_channel_id(str(row.target_id)).files_folder
+        for wait in (*FOLDER_WAITS, None):
+            try:
+                return await self.g.call(row.key, builder.get, idempotent=True)
+            except GraphFailure as failure:
+                if failure.status != 404 or wait is None:
+                    raise
+                self.ledger.note("folder-pending", row.key, f"filesFolder answered 404; asking again in {wait:g} s")
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _item_url(self, folder: Folder, path: str, action: str = "") -> str:
         tail = f":/{action}" if action else ""

@@ -1,6 +1,11 @@
 """The emulator held to Microsoft's documented rules (issue 12), each both ways: obeyed → accepted,
 broken → Graph's documented error. The citations are in docs/teams.md, "Rules from the documentation"."""
 
+import httpx
+
+from connectors.teams.emulator import EmulatorConfig, GraphEmulator
+
+from .conftest import TENANT_USERS, token_for
 from .test_emulator import msg, new_team, post
 from .test_emulator_files import folder
 
@@ -78,3 +83,15 @@ def test_completing_general_first_strands_the_other_channels_and_the_team(graph)
     more = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
                                                          "displayName": "Late"})
     assert more.json()["error"]["message"] == "Migration channels can only be created in a team under migration."
+
+
+def test_a_new_channel_files_folder_answers_404_until_provisioned():
+    emulator = GraphEmulator(EmulatorConfig(users=list(TENANT_USERS), per_channel_rps=0, tenant_rps=0,
+                                            files_folder_misses=2))
+    with emulator, httpx.Client(base_url=emulator.graph_url) as graph:
+        graph.headers["Authorization"] = f"Bearer {token_for(emulator)}"
+        team_id, general = new_team(graph)
+        url = f"/teams/{team_id}/channels/{general}/filesFolder"
+        answers = [graph.get(url) for _ in range(3)]
+    assert [a.status_code for a in answers] == [404, 404, 200]
+    assert answers[0].json()["error"]["code"] == "NotFound" and answers[2].json()["folder"] == {}

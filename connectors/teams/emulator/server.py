@@ -74,6 +74,8 @@ _OPEN_ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
     ("DELETE", "/_upload/<session>", drive.upload_fragment),
     ("GET", "/_files/<drive>/<item>/<path:name>", drive.download),
 ]
+_FAULT_CODES = {403: "Forbidden", 404: "NotFound", 429: "TooManyRequests", 503: "ServiceUnavailable",
+                504: "GatewayTimeout"}
 _ODATA_KEYS = re.compile(r"/(teams|operations|chats|channels|users)\('([^']*)'\)")
 
 
@@ -91,6 +93,8 @@ class EmulatorConfig:
     upload_session_seconds: int = 3600
     #: how many polls of a team-creation operation answer inProgress before succeeded.
     operation_polls: int = 0
+    #: how many times a channel's filesFolder answers 404 before its SharePoint folder exists.
+    files_folder_misses: int = 0
     seed: int | None = 0
     clock: Callable[[], float] = time.time
     log_requests: bool = False
@@ -238,8 +242,7 @@ class GraphEmulator:
         fault = self.faults.pick(request.method, path)
         if fault is not None and fault.action == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            return _error(fault.status, "ServiceUnavailable" if fault.status == 503 else "GatewayTimeout"
-                          if fault.status == 504 else "InternalServerError", "Injected fault", headers)
+            return _error(fault.status, _FAULT_CODES.get(fault.status, "InternalServerError"), "Injected fault", headers)
         if fault is not None and fault.action == "drop":
             _drop(environ)
         call = Call(self.tenant, app, self.config, int(now * 1000), dict(params), dict(request.args),

@@ -86,6 +86,8 @@ class Channel(Conversation):
     membership_type: str = "standard"
     general: bool = False
     folder_id: str | None = None
+    #: how many times filesFolder answered 404 (not provisioned yet).
+    folder_misses: int = 0
 
 
 @dataclass
