@@ -20,7 +20,7 @@ MigrationMode = Literal["inProgress", "completed"]
 #: what the default app is granted: everything an import needs, plus read-back and group reads.
 DEFAULT_ROLES = frozenset({
     "Teamwork.Migrate.All", "Files.ReadWrite.All", "TeamMember.ReadWrite.All", "User.Read.All",
-    "ChannelMessage.Read.All", "Chat.Read.All", "Group.Read.All",
+    "ChannelMessage.Read.All", "Chat.Read.All", "Group.Read.All", "Channel.Create", "Chat.Create",
 })
 #: extensions SharePoint opens in Office for the web (its webUrl is then a Doc.aspx page).
 OFFICE_ONLINE = frozenset({".doc", ".docx", ".docm", ".dot", ".dotx", ".odt", ".rtf", ".xls", ".xlsx", ".xlsm",
