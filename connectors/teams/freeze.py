@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,8 +52,11 @@ def plan_fingerprint(plan: TeamsPlan) -> str:
 
 
 def safe_file_name(name: str) -> str:
-    """A SharePoint-safe file name (no reserved characters, no leading or trailing dots and spaces)."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .") or "file"
+    """A SharePoint-safe file name (no reserved characters, no leading or trailing dots and spaces),
+    without invisible format characters: a right-to-left override (U+202E) would show
+    "invoice‮fdp.exe" as "invoiceexe.pdf" in Teams and SharePoint."""
+    visible = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    cleaned = _UNSAFE.sub("_", visible).strip(" .") or "file"
     if len(cleaned) > 120:
         stem, dot, ext = cleaned.rpartition(".")
         cleaned = (stem[: 110 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else cleaned[:120]

@@ -19,7 +19,6 @@ import math
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from pathlib import Path
 
 from rsemigrate.archive import Archive
 from rsemigrate.migrate import (
@@ -48,22 +47,13 @@ from .accounts import resolve_accounts
 from .check import check
 from .client import GraphClient, GraphFailure
 from .containers import Containers
-from .credential import TokenCredential, make_credential, signed_in_as
+from .credential import make_credential, signed_in_as
 from .files import Uploader
 from .freeze import freeze, migration_for
-from .plan import GENERAL, ConnectionSection, TeamsPlan, load_plan
+from .plan import GENERAL, TeamsPlan, load_plan
 from .poster import ConversationPoster
 from .prepare import prepare
-
-
-@dataclass(frozen=True)
-class Session:
-    """Where and as whom one run writes: a real tenant, or the rehearsal's emulator."""
-
-    mode: str
-    connection: ConnectionSection
-    ledger_url: str
-    credential: TokenCredential
+from .session import Session
 
 
 def run_import(request: ImportRequest) -> ImportReport:
@@ -72,7 +62,7 @@ def run_import(request: ImportRequest) -> ImportReport:
     if request.rehearse:
         from .rehearsal import rehearse
 
-        return rehearse(request, archive, plan)
+        return rehearse(request, archive, plan, run_session)
     url = request.ledger_url or default_url(request.plan)
     session = Session("live", plan.connection, url, make_credential(plan.connection, plan.path.parent))
     return run_session(request, archive, plan, session)
@@ -242,7 +232,3 @@ def _general(row: Container) -> bool:
     """A team's General channel (new or existing): always the last of its team to be completed."""
     return row.parent_key is not None and (row.kind == "general" or row.name.casefold() == GENERAL.casefold())
 
-
-def default_rehearsal_dir(plan: Path) -> Path:
-    """Where `--rehearse` writes: `plan.toml` → `plan.rehearsal/` beside it."""
-    return plan.resolve().with_suffix(".rehearsal")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 
 import orjson
@@ -29,14 +30,18 @@ from transforms.identities import UserMap, user_mapping
 from .credential import LoopbackSecretCredential
 from .emulator import App, EmulatorConfig, GraphEmulator, User
 from .emulator.state import DEFAULT_CLIENT_ID, DEFAULT_TENANT, Channel, Team
-from .importer import Session, default_rehearsal_dir, run_session
 from .plan import GENERAL, TeamsPlan
+from .session import Session, default_rehearsal_dir
 
 PER_CHANNEL_RPS = 5.0
 TENANT_RPS = 50.0
 
 
-def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan) -> ImportReport:
+#: the importer's `run_session`, handed in so that this module never imports the importer.
+RunSession = Callable[[ImportRequest, Archive, TeamsPlan, Session], ImportReport]
+
+
+def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_session: RunSession) -> ImportReport:
     folder = default_rehearsal_dir(plan.path)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
