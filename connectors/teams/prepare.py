@@ -25,7 +25,7 @@ from transforms.split import split_long
 from transforms.timestamps import assign_times, merge
 
 from .plan import Container, TeamsPlan
-from .render import MAX_REACTIONS, REACTION_TYPES, TEAMS_HTML, file_markup, measure, mention_markup
+from .render import PLANNED_REACTIONS, TEAMS_HTML, file_markup, measure, mention_markup, teams_reaction
 
 
 @dataclass
@@ -64,8 +64,8 @@ def drafts(prep: Preparation, container: Container) -> Iterator[Draft]:
             partial(resolve_mentions, users=users, render=mention_markup),
             partial(attach, attachments=prep.attachments, render_file=file_markup,
                     policy=FilePolicy(mode=options.files)),
-            partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=MAX_REACTIONS,
-                                                              kinds=REACTION_TYPES)),
+            partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=PLANNED_REACTIONS,
+                                                              convert=teams_reaction)),
             partial(split_long, budget=prep.plan.connection.message_budget, measure=measure),
         )
         streams.append(passes(select(prep.archive.messages(channel.id), container.key, index, selection,

@@ -185,3 +185,14 @@ def test_check_writes_nothing(build, init_plan, tmp_path):
     assert cli("plan", "check", archive, "--plan", plan).exit_code == 0
     assert cli("plan", "check", archive, "--plan", plan, "--json").exit_code == 0
     assert listing() == before and os.listdir(tmp_path) == os.listdir(tmp_path)
+
+
+def test_reactions_teams_cannot_show_are_a_counted_note(build, init_plan):
+    from rsemigrate.archive.records import Reaction
+
+    reacted = message("r1", channel="g2", author="u1", at="2020-02-03T09:00:00Z", text="shipped",
+                      reactions=[Reaction("tada", "u2"), Reaction("partyparrot", "u2"), Reaction("LIKE", "u1")])
+    archive = build(sample_records([reacted]))
+    code, report = check(archive, init_plan(archive))
+    assert code == 0, report["problems"]
+    assert {d["kind"]: d["count"] for d in report["degradations"]}["reaction-unsupported"] == 1

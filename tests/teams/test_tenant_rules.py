@@ -95,3 +95,36 @@ def test_a_new_channel_files_folder_answers_404_until_provisioned():
         answers = [graph.get(url) for _ in range(3)]
     assert [a.status_code for a in answers] == [404, 404, 200]
     assert answers[0].json()["error"]["code"] == "NotFound" and answers[2].json()["folder"] == {}
+
+
+def test_documented_reaction_types_and_unicode_emoji_are_accepted_others_refused(graph):
+    team_id, general = new_team(graph)
+    path = f"/teams/{team_id}/channels/{general}/messages"
+
+    def react(kind, at):
+        return post(graph, path, **msg(at=at, reactions=[{"reactionType": kind, "createdDateTime": "2019-03-01T00:00:00Z",
+                                                         "user": msg()["from"]}]))
+
+    assert react("heart", "2019-02-01T00:00:01Z").status_code == 201
+    assert react("🎉", "2019-02-01T00:00:02Z").status_code == 201
+    refused = react("partyparrot", "2019-02-01T00:00:03Z")
+    assert refused.status_code == 400 and "'partyparrot' is not supported" in refused.json()["error"]["message"]
+
+
+def test_reactions_count_toward_the_message_size(graph):
+    team_id, general = new_team(graph)
+    path = f"/teams/{team_id}/channels/{general}/messages"
+    text = "<p>" + "x" * (28 * 1024 - 2_000) + "</p>"
+    assert post(graph, path, **msg(at="2019-02-01T00:00:01Z", content=text)).status_code == 201
+    many = [{"reactionType": "like", "createdDateTime": "2019-03-01T00:00:00Z", "user": msg()["from"]}] * 20
+    over = post(graph, path, **msg(at="2019-02-01T00:00:02Z", content=text, reactions=many))
+    assert over.status_code == 413 and "reactions" in over.json()["error"]["message"]
+
+
+def test_source_reactions_become_documented_types_or_emoji_else_none():
+    from connectors.teams.render import teams_reaction
+
+    assert [teams_reaction(k) for k in ("like", "LIKE", "LOVE", "HAHA", "WOW", "+1", "heart", "💯")] == [
+        "like", "like", "heart", "laugh", "surprised", "like", "heart", "💯"]
+    assert teams_reaction("tada") == "🎉" and teams_reaction(":rocket:") == "🚀"
+    assert teams_reaction("partyparrot") is None and teams_reaction("custom-logo") is None

@@ -2,8 +2,9 @@
 
 Sources: Graph "Import messages into Microsoft Teams" (createdDateTime in the past, after the
 conversation's creation, unique to the millisecond per channel or chat else 409; `from` a user of
-the tenant), the Teams limits page (~28 KB per message), and the current import scope (at most
-250 reactions). Where the docs name no status for a refusal (oversize, unknown author, mention
+the tenant), the Teams limits page (~28 KB per message, mentions and reactions included), the
+current import scope (at most 250 reactions) and the chatMessageReaction reference (reactionType
+like, heart, laugh, sad, angry, surprised, or a Unicode emoji). Where the docs name no status for a refusal (oversize, unknown author, mention
 and attachment mismatches), the emulator's choice is stated in docs/teams.md.
 """
 
@@ -13,7 +14,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from ..render import iso_ms, payload_size
+import emoji
+from ..render import REACTION_TYPES, iso_ms, payload_size
 from .state import Conversation, DriveItem, Tenant
 
 _AT = re.compile(r"<at\s+id=\"?(\d+)\"?\s*>", re.IGNORECASE)
@@ -86,17 +88,21 @@ def check_message(tenant: Tenant, conv: Conversation, payload: Any, app_id: str,
         raise bad("body.content is required")
     if body.get("contentType", "text") not in ("html", "text"):
         raise bad("body.contentType must be html or text")
-    size = payload_size(payload)
-    if size > max_bytes:
-        raise GraphError(413, "MessageSizeTooBig",
-                         f"The message is {size} bytes; the limit is {max_bytes} (body, mentions and attachments)")
-    _check_mentions(tenant, body["content"], payload.get("mentions") or [])
-    _check_attachments(tenant, body["content"], payload.get("attachments") or [])
     reactions = payload.get("reactions") or []
     if len(reactions) > max_reactions:
         raise bad(f"{len(reactions)} reactions; at most {max_reactions} can be imported per message")
+    size = payload_size(payload)
+    if size > max_bytes:
+        raise GraphError(413, "MessageSizeTooBig", f"The message is {size} bytes; the limit is {max_bytes} "
+                                                   "(body, mentions, attachments and reactions)")
+    _check_mentions(tenant, body["content"], payload.get("mentions") or [])
+    _check_attachments(tenant, body["content"], payload.get("attachments") or [])
     for i, reaction in enumerate(reactions):
         require_user(tenant, reaction.get("user") if isinstance(reaction, dict) else None, f"reactions[{i}].user")
+        kind = str(reaction.get("reactionType") or "")
+        if kind not in REACTION_TYPES and not emoji.is_emoji(kind):
+            raise bad(f"reactions[{i}].reactionType {kind!r} is not supported: use "
+                      f"{', '.join(sorted(REACTION_TYPES))} or a Unicode emoji")
     if created in conv.times:
         raise GraphError(409, "Conflict", f"A message with createdDateTime {iso(created)} already exists in this "
                                           "conversation; adjust the value and retry.")
