@@ -73,7 +73,7 @@ class Containers:
             option, config = with_headers()
             try:
                 await self.g.call(row.key, partial(self.g.sdk.teams.post, model(Team, body), request_configuration=config),
-                                  idempotent=False)
+                                  idempotent=False, kind="team-create")
             except Uncertain:
                 continue
             except GraphFailure as failure:
@@ -91,7 +91,7 @@ class Containers:
         """The team this migration created earlier: same name, same back-dated creation time."""
         name = row.name.replace("'", "''")
         found = await self.g.call(row.key, lambda: self.g.sdk.groups.with_url(
-            self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True)
+            self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True, kind="other")
         for group in (found.value if found else None) or []:
             team = await self.g.call(row.key, self.g.sdk.teams.by_team_id(str(group.id)).get, idempotent=True)
             if team and _ms(team.created_date_time) == row.planned_ms:
@@ -130,7 +130,7 @@ class Containers:
         if not team_id:
             name = row.name.replace("'", "''")
             found = await self.g.call(row.key, lambda: self.g.sdk.groups.with_url(
-                self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True)
+                self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True, kind="other")
             ids = [str(g.id) for g in (found.value if found else None) or []]
             if len(ids) != 1:
                 self._fail(row, f"{len(ids)} teams are named {row.name!r}: set id in the plan's [team] table")

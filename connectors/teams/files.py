@@ -70,7 +70,7 @@ class Uploader:
         if key not in self._folders:
             if owner:
                 item = await self.g.call(row.key, lambda: self.g.sdk.users.by_user_id(owner).drive.with_url(
-                    self.g.url(f"/users/{owner}/drive/root")).get(), idempotent=True)
+                    self.g.url(f"/users/{owner}/drive/root")).get(), idempotent=True, kind="other")
             else:
                 item = await self._channel_folder(row, str(team_id))
             self._folders[key] = Folder(str(item.parent_reference.drive_id), str(item.id))
@@ -102,7 +102,8 @@ class Uploader:
             if f.size <= SIMPLE_UPLOAD_MAX:
                 data = self.archive.file_path(f.sha256).read_bytes()
                 url = self._item_url(folder, f.path, "content") + "?@microsoft.graph.conflictBehavior=fail"
-                item = await self.g.call(key, lambda: items.content.with_url(url).put(data), idempotent=True)
+                item = await self.g.call(key, lambda: items.content.with_url(url).put(data), idempotent=True,
+                                         kind="other")
             else:
                 item = await self._session(key, f, folder)
         except GraphFailure as failure:
@@ -127,7 +128,8 @@ class Uploader:
     async def _adopt(self, key: str, f: File, folder: Folder) -> Any:
         """The file already at our path: ours when its size matches (an earlier upload landed)."""
         items = self.g.sdk.drives.by_drive_id(folder.drive).items.by_drive_item_id(folder.item)
-        item = await self.g.call(key, lambda: items.with_url(self._item_url(folder, f.path)).get(), idempotent=True)
+        item = await self.g.call(key, lambda: items.with_url(self._item_url(folder, f.path)).get(), idempotent=True,
+                                 kind="other")
         if item is None or item.size != f.size:
             raise GraphFailure(409, "nameAlreadyExists", f"a different file already exists at {f.path}")
         self.ledger.note("adopted", f"{f.container_key}:{f.key}", f"file {item.id} already uploaded")
@@ -140,7 +142,7 @@ class Uploader:
             body = model(CreateUploadSessionPostRequestBody,
                          {"item": {"@microsoft.graph.conflictBehavior": "fail", "name": f.path.rsplit("/", 1)[-1]}})
             session = await self.g.call(key, lambda: items.create_upload_session.with_url(
-                self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True)
+                self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True, kind="other")
             expires = int(session.expiration_date_time.timestamp() * 1000) if session.expiration_date_time else None
             self.ledger.mark(f, upload_url=session.upload_url, upload_expires_ms=expires)
             offset = 0
@@ -149,7 +151,7 @@ class Uploader:
             chunk = await asyncio.to_thread(_read, path, offset, FRAGMENT)
             end = offset + len(chunk) - 1
             answer = await self.g.call(key, partial(self._put_fragment, str(f.upload_url), chunk, offset, end, f.size),
-                                       idempotent=True)
+                                       idempotent=True, kind="other")
             crash_point("file-fragment")
             if answer.status_code in (200, 201):
                 return model(DriveItem, answer.json())
@@ -159,7 +161,7 @@ class Uploader:
         """Where an earlier session stopped, or None when there is none left to continue."""
         if not f.upload_url or (f.upload_expires_ms or 0) < time.time() * 1000 + 60_000:
             return None
-        answer = await self.g.call(key, lambda: self._raw("GET", str(f.upload_url)), idempotent=True)
+        answer = await self.g.call(key, lambda: self._raw("GET", str(f.upload_url)), idempotent=True, kind="other")
         return _next_offset(answer.json()) if answer.status_code == 200 else None
 
     async def _put_fragment(self, url: str, chunk: bytes, start: int, end: int, total: int) -> httpx.Response:

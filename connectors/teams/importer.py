@@ -45,7 +45,7 @@ from transforms.identities import UserMap, user_mapping
 
 from .accounts import resolve_accounts
 from .check import check
-from .client import GraphClient, GraphFailure
+from .client import GraphClient, GraphFailure, pace_of
 from .containers import Containers
 from .credential import make_credential, signed_in_as
 from .files import Uploader
@@ -81,7 +81,7 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
     per_channel = request.per_container_rate or rates.per_channel
     tenant = request.overall_rate or rates.tenant
     limiter = RateLimiter(per_channel, tenant)
-    g = GraphClient(session.connection.graph_url, session.credential, limiter)
+    g = GraphClient(session.connection.graph_url, session.credential, limiter, pace=pace_of(session.connection))
     report = ImportReport("teams", session.mode, ledger.url)
     work: _Work | None = None
     failed = True
@@ -97,6 +97,7 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         else:
             ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))
         ledger.start_run(session.mode)
+        g.team_of = {c.key: c.parent_key or c.key for c in ledger.containers() if c.parent_key or c.is_parent}
         parallel = request.parallel or max(4, 2 * math.ceil(tenant / per_channel))
         work = _Work(RunContext(ledger, request.view, stop), g, Containers(g, ledger), Uploader(g, ledger, archive),
                      request.accept_gaps, report, _labels(ledger))

@@ -2,8 +2,8 @@
 
 The admin's full dress rehearsal: the same code path as the real import (sign-in, accounts,
 freeze, containers, files, posts, completion, members) over real HTTP, into an emulator started
-for the occasion with the documented throttling (5 requests/s per channel, 50 for the tenant), so
-the report also says how long the real run may take. It writes, beside the plan,
+for the occasion with Graph's documented Teams throttling limits, so the report also says how
+long the real run may take. It writes, beside the plan,
 
     PLAN.rehearsal/ledger.sqlite       the rehearsal's own ledger (the real one is never touched)
     PLAN.rehearsal/target.json         everything the emulated tenant holds afterwards
@@ -28,13 +28,11 @@ from rsemigrate.migrate import ImportReport, ImportRequest
 from transforms.identities import UserMap, user_mapping
 
 from .credential import LoopbackSecretCredential
-from .emulator import App, EmulatorConfig, GraphEmulator, User
+from .emulator import App, EmulatorConfig, GraphEmulator, Limits, User
 from .emulator.state import DEFAULT_CLIENT_ID, DEFAULT_TENANT, Channel, Team
 from .plan import GENERAL, TeamsPlan
 from .session import Session, default_rehearsal_dir
 
-PER_CHANNEL_RPS = 5.0
-TENANT_RPS = 50.0
 
 
 #: the importer's `run_session`, handed in so that this module never imports the importer.
@@ -48,7 +46,7 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_sess
     app = App(plan.connection.client_id or DEFAULT_CLIENT_ID, secrets.token_urlsafe(24))
     tenant_id = plan.connection.tenant_id or DEFAULT_TENANT
     emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=_accounts(archive, plan),
-                                            per_channel_rps=PER_CHANNEL_RPS, tenant_rps=TENANT_RPS, seed=None))
+                                            limits=Limits(), seed=None))
     with emulator as url:
         _existing(emulator, plan)
         connection = replace(plan.connection, graph_url=emulator.graph_url, login_url=url, tenant_id=tenant_id,
@@ -61,8 +59,9 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_sess
     from .transcript import write_transcripts
 
     written = write_transcripts(snapshot, folder / "transcripts")
-    report.notes.append(f"Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at "
-                        f"{PER_CHANNEL_RPS:g} requests/s per channel and {TENANT_RPS:g}/s for the tenant.")
+    report.notes.append("Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at Graph's "
+                        "documented Teams limits (4 requests/s per team, channel or chat; 50/s channel posts, "
+                        "20/s chat posts, 10/s POST /teams, 30/s other Teams calls).")
     report.notes.append(f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}")
     return report
 

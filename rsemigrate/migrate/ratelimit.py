@@ -46,17 +46,25 @@ class RateLimiter:
             found = self._keys[key] = _Schedule(1.0 / self.per_key if self.per_key else 0.0)
         return found
 
-    def reserve(self, key: str) -> float:
-        """Reserve a slot for one request to `key`; returns the seconds to wait for it."""
+    def _shared(self, name: str, rate: float) -> _Schedule:
+        found = self._keys.get(name)
+        if found is None:
+            found = self._keys[name] = _Schedule(1.0 / rate if rate > 0 else 0.0)
+        return found
+
+    def reserve(self, key: str, *shared: tuple[str, float]) -> float:
+        """Reserve a slot for one request to `key`; returns the seconds to wait for it. `shared`
+        names further limits the request counts toward, each with its own rate (a team that
+        holds the channel, a kind of request the target limits on its own)."""
         now = self.clock()
-        schedules = (self._schedule(key), self._all)
+        schedules = (self._schedule(key), self._all, *(self._shared(name, rate) for name, rate in shared))
         at = max(now, *(max(s.next_at, s.hold_until) for s in schedules))
         for s in schedules:
             s.next_at = at + s.interval
         return at - now
 
-    async def acquire(self, key: str) -> None:
-        wait = self.reserve(key)
+    async def acquire(self, key: str, *shared: tuple[str, float]) -> None:
+        wait = self.reserve(key, *shared)
         if wait > 0:
             await self.sleep(wait)
 

@@ -6,7 +6,7 @@ import httpx
 from connectors.teams.emulator import EmulatorConfig, GraphEmulator
 
 from .conftest import TENANT_USERS, token_for
-from .test_emulator import msg, new_team, post
+from .test_emulator import STANDARD, msg, new_team, post
 from .test_emulator_files import folder
 
 
@@ -128,3 +128,70 @@ def test_source_reactions_become_documented_types_or_emoji_else_none():
         "like", "like", "heart", "laugh", "surprised", "like", "heart", "💯"]
     assert teams_reaction("tada") == "🎉" and teams_reaction(":rocket:") == "🚀"
     assert teams_reaction("partyparrot") is None and teams_reaction("custom-logo") is None
+
+
+# ── throttling at the documented limits ───────────────────────────────────────────────────────
+
+def _documented(clock):
+    from connectors.teams.emulator import Limits
+
+    return GraphEmulator(EmulatorConfig(users=list(TENANT_USERS), limits=Limits(), clock=clock))
+
+
+def _channels(graph, team_id, n):
+    return [post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
+                                                          "displayName": f"C{i}",
+                                                          "createdDateTime": "2019-01-02T00:00:00Z"}).json()["id"]
+            for i in range(n)]
+
+
+def test_a_team_takes_4_requests_a_second_across_its_channels(clock):
+    emulator = _documented(clock)
+    with emulator, httpx.Client(base_url=emulator.graph_url) as graph:
+        graph.headers["Authorization"] = f"Bearer {token_for(emulator)}"
+        team_id, _ = new_team(graph)
+        clock.now += 10
+        channels = _channels(graph, team_id, 2)
+        clock.now += 10
+        codes = [post(graph, f"/teams/{team_id}/channels/{channels[i % 2]}/messages",
+                      **msg(at=f"2019-02-01T00:00:0{i}Z")).status_code for i in range(5)]
+        assert codes == [201] * 4 + [429]  # two channels, one team: 4 in all, not 4 each
+        clock.now += 1
+        assert post(graph, f"/teams/{team_id}/channels/{channels[1]}/messages",
+                    **msg(at="2019-02-01T00:00:09Z")).status_code == 201
+
+
+def test_channel_posts_50_chat_posts_20_and_post_teams_10_a_second(clock):
+    emulator = _documented(clock)
+    with emulator, httpx.Client(base_url=emulator.graph_url) as graph:
+        graph.headers["Authorization"] = f"Bearer {token_for(emulator)}"
+        codes = [post(graph, "/teams", **{"@microsoft.graph.teamCreationMode": "migration",
+                                          "template@odata.bind": STANDARD, "displayName": f"T{i}",
+                                          "createdDateTime": "2019-01-01T00:00:00Z"}).status_code for i in range(11)]
+        assert codes == [202] * 10 + [429]
+        teams = list(emulator.tenant.teams.values())
+        clock.now += 10
+        paths = [f"/teams/{t.id}/channels/{next(iter(t.channels))}/messages" for t in teams]
+        codes = [post(graph, paths[i % 10], **msg(at=f"2019-02-01T00:00:{i // 10:02d}Z")).status_code
+                 for i in range(41)]
+        assert codes == [201] * 40 + [429]  # 10 teams × 4 = 40 < 50: the per-team limit binds first
+        refused = post(graph, paths[0], **msg(at="2019-02-01T00:00:59Z"))
+        assert refused.headers["Retry-After"] == "1"
+        assert emulator.throttle.limits.channel_posts == 50 and emulator.throttle.limits.chat_posts == 20
+
+
+def test_the_tenant_wide_post_limits_span_teams_and_chats():
+    from connectors.teams.emulator.throttle import Limits, Throttle, buckets_for
+
+    throttle = Throttle(Limits())
+
+    def channel_post(i):
+        params = {"team": f"t{i % 20}", "channel": f"c{i % 20}"}
+        return throttle.admit(buckets_for(throttle.limits, "POST", f"/v1.0/teams/t/channels/c{i}/messages", params), 0)
+
+    def chat_post(i):
+        return throttle.admit(buckets_for(throttle.limits, "POST", "/v1.0/chats/x/messages", {"chat": f"x{i % 10}"}), 0)
+
+    assert [channel_post(i) for i in range(51)] == [None] * 50 + [1]  # 20 teams could take 80: 50 is the limit
+    assert [chat_post(i) for i in range(21)] == [None] * 20 + [1]     # 10 chats could take 40: 20 is the limit
+    assert throttle.admit(buckets_for(throttle.limits, "GET", "/v1.0/users", {}), 0) is None  # not a Teams call

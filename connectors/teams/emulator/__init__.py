@@ -9,5 +9,6 @@ with existing content from a saved collection (`seed`; docs/teams-source.md).
 from .faults import Fault
 from .server import EmulatorConfig, GraphEmulator
 from .state import App, User
+from .throttle import UNLIMITED, Limits
 
-__all__ = ["App", "EmulatorConfig", "Fault", "GraphEmulator", "User"]
+__all__ = ["UNLIMITED", "App", "EmulatorConfig", "Fault", "GraphEmulator", "Limits", "User"]

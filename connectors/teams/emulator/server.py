@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from .faults import Faults
 from .rules import GraphError
 from .seed import seed_collection
 from .state import DEFAULT_TENANT, App, Tenant, User
-from .throttle import Throttle
+from .throttle import UNLIMITED, Limits, Throttle, buckets_for
 
 log = logging.getLogger("rsemigrate.teams.emulator")
 
@@ -85,8 +85,11 @@ class EmulatorConfig:
     domain: str = "contoso.onmicrosoft.com"
     apps: list[App] = field(default_factory=lambda: [App()])
     users: list[User] = field(default_factory=list)
-    per_channel_rps: float = 5.0
-    tenant_rps: float = 50.0
+    #: the documented Teams limits (throttle.py); None: from the two older settings below if set.
+    limits: Limits | None = None
+    #: older settings: per channel or chat, and for every request; either set → only these two.
+    per_channel_rps: float | None = None
+    tenant_rps: float | None = None
     max_message_bytes: int = TEAMS_LIMIT_BYTES
     max_reactions: int = MAX_REACTIONS
     simple_upload_max: int = 250 * 1000 * 1000
@@ -102,6 +105,14 @@ class EmulatorConfig:
     content: list[Path] = field(default_factory=list)
     #: replies inside each root answered with `$expand=replies` (Graph: 1000).
     expanded_replies: int = 1000
+
+
+def _limits(c: EmulatorConfig) -> Limits:
+    if c.limits is not None:
+        return c.limits
+    if c.per_channel_rps is None and c.tenant_rps is None:
+        return Limits()
+    return replace(UNLIMITED, per_conversation=c.per_channel_rps or 0.0, overall=c.tenant_rps or 0.0)
 
 
 def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -150,7 +161,7 @@ class GraphEmulator:
         for collection in c.content:
             seed_collection(self.tenant, collection)
         self.tokens = Tokens(self.tenant)
-        self.throttle = Throttle(c.per_channel_rps, c.tenant_rps)
+        self.throttle = Throttle(_limits(c))
         self.faults = Faults()
         self.requests = 0
         self._map = Map([Rule(path, endpoint=(fn, True), methods=[m]) for m, path, fn in _ROUTES]
@@ -235,7 +246,7 @@ class GraphEmulator:
             app = self.tokens.verify(request.headers.get("Authorization"), now)
             if app is None:
                 return _error(401, "InvalidAuthenticationToken", "Access token is empty, invalid or expired.")
-            wait = self.throttle.admit(params.get("channel") or params.get("chat"), now)
+            wait = self.throttle.admit(buckets_for(self.throttle.limits, request.method, path, params), now)
             if wait is not None:
                 return _error(429, "TooManyRequests", "Too many requests; retry after the given delay.",
                               {"Retry-After": str(wait)})
