@@ -28,8 +28,9 @@ from rsemigrate.migrate import (
     verify_stored,
 )
 from transforms.draft import DEGRADATIONS, Identity
-from transforms.identities import user_mapping
+from transforms.identities import UserMap, user_mapping
 
+from .guests import external_problems, unresolved_from_start
 from .plan import Container, TeamsPlan, load_plan
 from .prepare import Preparation, drafts, prepare
 from .render import MAX_REACTIONS, iso_ms, measure
@@ -64,7 +65,9 @@ def check(request: CheckRequest) -> DryRunReport:
         result = run_preflight(plan, archive)
         report.preflight, unresolved = result.checks, result.unresolved
         report.problems.extend(result.problems)
-    prep = prepare(archive, plan, user_mapping(plan.common, unresolved))
+    people = UserMap(archive.users(), user_mapping(plan.common))
+    report.problems.extend(external_problems(plan, people))
+    prep = prepare(archive, plan, user_mapping(plan.common, unresolved | unresolved_from_start(plan, people)))
     scan = _Scan()
     now_ms = int(time.time() * 1000)
     for container in plan.containers:

@@ -32,7 +32,6 @@ from rsemigrate.migrate import FAILED, SENDING, SENT, Container, File, Ledger, c
 from .check import FRAGMENT, SIMPLE_UPLOAD_MAX
 from .client import GraphClient, GraphFailure, model
 
-
 #: seconds between asks while a channel's files folder answers 404 (not provisioned yet).
 FOLDER_WAITS = (2.0, 4.0, 8.0, 16.0, 30.0, 60.0, 60.0, 60.0, 60.0)
 

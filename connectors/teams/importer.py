@@ -50,6 +50,7 @@ from .containers import Containers
 from .credential import make_credential, signed_in_as
 from .files import Uploader
 from .freeze import freeze, migration_for
+from .guests import external_authors, unresolved_from_start
 from .plan import GENERAL, TeamsPlan, load_plan
 from .poster import ConversationPoster
 from .prepare import prepare
@@ -90,9 +91,14 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         if ledger.migration() is None:
             request.view.phase("Resolving accounts and freezing the plan")
             extra = [o for t in plan.teams.values() for o in t.owners] + [p for p in [plan.common.users.placeholder] if p]
-            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common)), extra)
-            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)), accounts, identity,
-                                 session.mode))
+            people = UserMap(archive.users(), user_mapping(plan.common))
+            early = unresolved_from_start(plan, people)
+            guests = {e.email.lower() for e in external_authors(plan, people)} \
+                if plan.connection.external_authors == "guest" else set()
+            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common, early)), extra,
+                                              guests=frozenset(guests))
+            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved | early)),
+                                 accounts, identity, session.mode))
             crash_point("frozen")
         else:
             ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))

@@ -61,6 +61,10 @@ class ConnectionSection:
     chat_posts_rps: float = 20.0
     team_creates_rps: float = 10.0
     teams_calls_rps: float = 30.0
+    #: the tenant's own email domains (default: the placeholder's); authors matched by an email
+    #: elsewhere are external (guests.py), and `external_authors` says what becomes of them.
+    tenant_domains: list[str] = field(default_factory=list)
+    external_authors: Literal["placeholder", "guest", "skip"] = "placeholder"
 
     @field_validator("message_budget")
     @classmethod

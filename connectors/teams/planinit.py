@@ -114,7 +114,7 @@ edited_marker = true       # edited messages get "(edited)"
 
 [rates]
 per_channel = 4.0          # requests per second per channel or chat (Graph: 4 on a given channel)
-tenant = 50.0              # requests per second in all (Graph: 50 for channel message posts)
+tenant = 100.0             # requests per second in all: a cap of ours (the Teams limits are above)
 upload_bytes_per_second = 5000000.0
 
 # ── Teams ─────────────────────────────────────────────────────────────────────────────────────

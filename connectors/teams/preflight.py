@@ -17,6 +17,7 @@ from rsemigrate.migrate import PreflightCheck, Problem
 from transforms.identities import UserMap, user_mapping
 
 from .graph import GraphReader, GraphReadError, read_secret, token_roles
+from .guests import external_authors
 from .plan import Container, TeamsPlan, TeamTarget
 
 MIGRATE = "Teamwork.Migrate.All"
@@ -120,8 +121,17 @@ def _authors(plan: TeamsPlan, archive: Archive, reader: GraphReader, result: Pre
     placeholder = plan.common.users.placeholder
     unresolved: set[str] = set()
     missing = disabled = 0
+    guests = {e.email.lower() for e in external_authors(plan, users)} \
+        if plan.connection.external_authors == "guest" else set()
     for target, sources in sorted(by_target.items()):
         found = reader.user(target)
+        if found is None and target.lower() in guests:
+            matches = reader.users_with_mail(target)
+            found = matches[0] if len(matches) == 1 else None
+            if found is None:
+                result.problems.append(Problem("external-author", "warning", f"guest {target}",
+                                               "no guest account has this email: invite them, or they post as "
+                                               "the placeholder"))
         if found is None:
             missing += 1
             explicit = [s for s in sources if users.identity(s).method == "explicit"]

@@ -30,10 +30,9 @@ from transforms.identities import UserMap, user_mapping
 from .credential import LoopbackSecretCredential
 from .emulator import App, EmulatorConfig, GraphEmulator, Limits, User
 from .emulator.state import DEFAULT_CLIENT_ID, DEFAULT_TENANT, Channel, Team
+from .guests import external_authors
 from .plan import GENERAL, TeamsPlan
 from .session import Session, default_rehearsal_dir
-
-
 
 #: the importer's `run_session`, handed in so that this module never imports the importer.
 RunSession = Callable[[ImportRequest, Archive, TeamsPlan, Session], ImportReport]
@@ -45,7 +44,8 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_sess
     folder.mkdir(parents=True)
     app = App(plan.connection.client_id or DEFAULT_CLIENT_ID, secrets.token_urlsafe(24))
     tenant_id = plan.connection.tenant_id or DEFAULT_TENANT
-    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=_accounts(archive, plan),
+    domain = EmulatorConfig.domain
+    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=_accounts(archive, plan, domain),
                                             limits=Limits(), seed=None))
     with emulator as url:
         _existing(emulator, plan)
@@ -66,13 +66,18 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_sess
     return report
 
 
-def _accounts(archive: Archive, plan: TeamsPlan) -> list[User]:
-    """Every account the plan maps someone to, the placeholder and the owners, as tenant users."""
+def _accounts(archive: Archive, plan: TeamsPlan, domain: str) -> list[User]:
+    """Every account the plan maps someone to, the placeholder and the owners, as tenant users;
+    external authors only as guests, and only when the plan takes them as such (guests.py)."""
     users = UserMap(archive.users(), user_mapping(plan.common))
+    external = {e.source_id: e for e in external_authors(plan, users)}
     found: dict[str, User] = {}
     for user_id, user in users.users.items():
         who = users.identity(user_id)
-        if who.target and who.target.lower() not in found:
+        if user_id in external:
+            if plan.connection.external_authors == "guest":
+                found[who.target.lower()] = User.guest(external[user_id].email, user.name, domain)
+        elif who.target and who.target.lower() not in found:
             found[who.target.lower()] = User.make(who.target, user.name if who.mapped else None)
     for ref in [plan.common.users.placeholder, *(o for t in plan.teams.values() for o in t.owners)]:
         if ref and ref.lower() not in found:

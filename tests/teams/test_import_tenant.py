@@ -9,7 +9,15 @@ from rsemigrate.archive.records import Attachment
 from rsemigrate.migrate.ledger import Ledger, default_url
 
 from .conftest import message, sample_records
-from .import_helpers import QUIET_SDK, cli, emulator_for, into_one_team, plan_for, planned_content, target_content
+from .import_helpers import (
+    QUIET_SDK,
+    cli,
+    emulator_for,
+    into_one_team,
+    plan_for,
+    planned_content,
+    target_content,
+)
 from .test_import_teams import record_requests
 
 pytestmark = QUIET_SDK

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import emoji
+
 from ..render import REACTION_TYPES, iso_ms, payload_size
 from .state import Conversation, DriveItem, Tenant
 

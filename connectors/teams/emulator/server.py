@@ -221,6 +221,16 @@ class GraphEmulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def limits_of(self, method: str, path: str) -> list[tuple[str, float]]:
+        """The throttling buckets (name, requests/s) a request to `path` counts toward (benchmarks
+        use it to compute the documented ceiling of a run from the requests it made)."""
+        path = _ODATA_KEYS.sub(r"/\1/\2", path)
+        try:
+            _, params = self._map.bind("emulator").match(path, method=method)
+        except (NotFound, MethodNotAllowed):
+            params = {}
+        return buckets_for(self.throttle.limits, method, path, dict(params))
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         return self._dispatch(request, environ)(environ, start_response)

@@ -44,6 +44,7 @@ class User:
     display_name: str
     mail: str | None = None
     enabled: bool = True
+    user_type: str = "Member"
 
     @classmethod
     def make(cls, upn: str, display_name: str | None = None, *, enabled: bool = True) -> User:
@@ -51,9 +52,17 @@ class User:
         return cls(str(uuid.uuid5(uuid.NAMESPACE_URL, "user:" + upn.lower())), upn,
                    display_name or upn.split("@")[0], upn, enabled)
 
+    @classmethod
+    def guest(cls, email: str, display_name: str | None, tenant_domain: str) -> User:
+        """A guest invited from outside: its UPN is `name_domain#EXT#@tenant`, its mail the email, so
+        it is found by `mail`, never by `GET /users/{email}`."""
+        upn = email.replace("@", "_") + "#EXT#@" + tenant_domain
+        return cls(str(uuid.uuid5(uuid.NAMESPACE_URL, "user:" + upn.lower())), upn,
+                   display_name or email.split("@")[0], email, True, "Guest")
+
     def json(self) -> dict[str, Any]:
         return {"id": self.id, "userPrincipalName": self.upn, "displayName": self.display_name,
-                "mail": self.mail, "accountEnabled": self.enabled}
+                "mail": self.mail, "accountEnabled": self.enabled, "userType": self.user_type}
 
 
 @dataclass
