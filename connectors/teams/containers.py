@@ -42,6 +42,8 @@ TEMPLATE = "https://graph.microsoft.com/v1.0/teamsTemplates('standard')"
 MEMBER_TYPE = "#microsoft.graph.aadUserConversationMember"
 #: members per POST /teams/{id}/members/add.
 MEMBERS_PER_CALL = 20
+#: a chat member's visibleHistoryStartDateTime that shares the whole history (imported included).
+ALL_HISTORY = "0001-01-01T00:00:00Z"
 OPERATION_POLLS = 60
 
 
@@ -242,8 +244,8 @@ class Containers:
                     break
             self.ledger.mark(row, state=SENDING)
             body = {"chatType": "group", "topic": row.name, "members": [
-                {"@odata.type": MEMBER_TYPE, "roles": ["owner"], "user@odata.bind": self.g.url(f"/users('{m}')")}
-                for m in members]}
+                {"@odata.type": MEMBER_TYPE, "roles": ["owner"], "user@odata.bind": self.g.url(f"/users('{m}')"),
+                 "visibleHistoryStartDateTime": ALL_HISTORY} for m in members]}
             try:
                 made = await self.g.call(row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False)
             except Uncertain:

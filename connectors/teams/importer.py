@@ -97,8 +97,9 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
                 if plan.connection.external_authors == "guest" else set()
             accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common, early)), extra,
                                               guests=frozenset(guests))
-            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved | early)),
-                                 accounts, identity, session.mode))
+            accounts.unresolved |= early  # recorded in the ledger: reconcile plans with the same people
+            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)), accounts,
+                                 identity, session.mode))
             crash_point("frozen")
         else:
             ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))

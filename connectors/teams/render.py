@@ -72,8 +72,8 @@ def file_markup(tag_id: str) -> str:
 
 def iso_ms(ms: int) -> str:
     """Milliseconds since the epoch as Graph's createdDateTime (UTC, millisecond precision)."""
-    stamp = datetime.fromtimestamp(ms / 1000, UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    stamp = datetime.fromtimestamp(ms // 1000, UTC)
+    return f"{stamp.year:04d}" + stamp.strftime("-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,3 +195,37 @@ def test_the_tenant_wide_post_limits_span_teams_and_chats():
     assert [channel_post(i) for i in range(51)] == [None] * 50 + [1]  # 20 teams could take 80: 50 is the limit
     assert [chat_post(i) for i in range(21)] == [None] * 20 + [1]     # 10 chats could take 40: 20 is the limit
     assert throttle.admit(buckets_for(throttle.limits, "GET", "/v1.0/users", {}), 0) is None  # not a Teams call
+
+
+# ── chats: what members see ───────────────────────────────────────────────────────────────────
+
+def _chat(graph, **member_extra):
+    from .conftest import TENANT_USERS as people
+
+    members = [{"@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": ["owner"],
+                "user@odata.bind": f"https://graph.microsoft.com/v1.0/users('{u.upn}')", **member_extra}
+               for u in people[:2]]
+    return post(graph, "/chats", chatType="group", topic="Old DM", members=members).json()["id"]
+
+
+def _visible(graph, chat_id):
+    chats = graph.get(f"/users/{TENANT_USERS[0].upn}/chats", params={"$expand": "members"}).json()["value"]
+    return {m["visibleHistoryStartDateTime"] for c in chats if c["id"] == chat_id for m in c["members"]}
+
+
+def test_chat_members_created_with_all_history_see_imported_messages(graph):
+    chat_id = _chat(graph, visibleHistoryStartDateTime="0001-01-01T00:00:00Z")
+    assert _visible(graph, chat_id) == {"0001-01-01T00:00:00.000Z"}
+
+
+def test_chat_members_without_visible_history_see_only_from_the_chat_creation(graph, emulator, tmp_path):
+    from connectors.teams.transcript import write_transcripts
+
+    chat_id = _chat(graph)
+    [since] = _visible(graph, chat_id)
+    assert since > "2019"  # the creation time: back-dated imports before it stay hidden from them
+    assert post(graph, f"/chats/{chat_id}/startMigration", conversationCreationDateTime="2019-01-01T00:00:00Z"
+                ).status_code == 204
+    assert post(graph, f"/chats/{chat_id}/messages", **msg()).status_code == 201
+    [path] = [p for p in write_transcripts(emulator.tenant.snapshot(), tmp_path) if p.name.startswith("chat-")]
+    assert "sees only messages from" in path.read_text(encoding="utf-8")

@@ -104,6 +104,8 @@ class Chat(Conversation):
     chat_type: str = "group"
     topic: str | None = None
     members: list[str] = field(default_factory=list)
+    #: member → the start of the history they see (visibleHistoryStartDateTime), in ms.
+    visible_from: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -234,6 +236,7 @@ class Tenant:
                            "inMigration": t.in_migration, "members": t.members,
                            "channels": [conv(c) | {"displayName": c.display_name} for c in t.channels.values()]}
                           for t in self.teams.values()],
-                "chats": [conv(c) | {"members": c.members, "topic": c.topic} for c in self.chats.values()],
+                "chats": [conv(c) | {"members": c.members, "topic": c.topic, "visibleFrom": c.visible_from}
+                          for c in self.chats.values()],
                 "files": [i.json() for i in self.items.values() if not i.folder],
             }

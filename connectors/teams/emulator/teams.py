@@ -213,19 +213,24 @@ def create_chat(call: Call) -> Reply:
     kind = body.get("chatType")
     if kind not in ("group", "oneOnOne"):
         raise bad("chatType must be group or oneOnOne")
-    members = []
+    members, visible_from = [], {}
     for i, member in enumerate(body.get("members") or []):
         match = _USER_BIND.search(str((member or {}).get("user@odata.bind", "")))
         user = call.tenant.find_user(match[1]) if match else None
         if user is None:
             raise bad(f"members[{i}]: user@odata.bind must name a user of this tenant")
         members.append(user.id)
+        # Unset, the safer reading: a member sees the chat from its creation on, so history imported
+        # before it stays hidden from them (chat-post-members; conversationMember).
+        stated = member.get("visibleHistoryStartDateTime")
+        visible_from[user.id] = parse_time(stated, f"members[{i}].visibleHistoryStartDateTime") if stated \
+            else call.now_ms
     if kind == "oneOnOne" and len(set(members)) != 2:
         raise bad("a oneOnOne chat has exactly two members")
     if kind == "group" and len(set(members)) < 2:
         raise bad("a group chat needs at least two distinct members")
     chat = Chat(call.tenant.new_thread_id("thread.v2"), call.now_ms, chat_type=kind, topic=body.get("topic"),
-                members=members)
+                members=members, visible_from=visible_from)
     call.tenant.chats[chat.id] = chat
     return Reply(201, chat_json(chat))
 
