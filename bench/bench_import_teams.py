@@ -57,7 +57,8 @@ def serve(port_file: str, stop: multiprocessing.synchronize.Event, log_file: str
     def recording(request, environ):  # type: ignore[no-untyped-def]
         response = dispatch(request, environ)
         if request.path.startswith("/v1.0/"):
-            seen.append((time.time(), response.status_code, documented.limits_of(request.method, request.path)))
+            limits = documented.limits_of(request.method, request.path)
+            seen.append((time.time(), response.status_code, limits))
         return response
 
     emulator._dispatch = recording  # type: ignore[method-assign]
@@ -129,7 +130,8 @@ def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
     window = [t for t in times if lo <= t <= hi]
     span = times[-1] - times[0]
     return {"wall_s": wall, "import_s": report["seconds"], "requests": len(seen), "requests_span_s": span,
-            "ceiling_s": ceiling_seconds(seen), "of_ceiling": ceiling_seconds(seen) / span if span else float("nan"),
+            "ceiling_s": ceiling_seconds(seen),
+            "of_ceiling": ceiling_seconds(seen) / span if span else float("nan"),
             "sustained_rps": (len(window) - 1) / (hi - lo) if hi > lo else float("nan"),
             "overall_rps": len(seen) / span if span else float("nan"),
             "share_429": sum(1 for _, s, _ in seen if s == 429) / len(seen),
@@ -143,7 +145,8 @@ def build(work: Path, shape: str, channels: int, messages: int) -> Path:
     from rsemigrate import run_export
     from rsemigrate.registry import source_connector
 
-    write_synthetic_export(work / "export", channels * messages, users=200, groups=channels, shape="realistic")
+    write_synthetic_export(work / "export", channels * messages, users=200, groups=channels,
+                           shape="realistic")
     run_export(source_connector("yammer"), work / "export", work / "archive")
     return work / "archive"
 
@@ -151,8 +154,10 @@ def build(work: Path, shape: str, channels: int, messages: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=("communities", "realistic"), default="communities")
-    parser.add_argument("--channels", type=int, default=20, help="communities (realistic: at least, power-law)")
-    parser.add_argument("--messages", type=int, default=500, help="per community (realistic: × channels in all)")
+    parser.add_argument("--channels", type=int, default=20,
+                        help="communities (realistic: at least, power-law)")
+    parser.add_argument("--messages", type=int, default=500,
+                        help="per community (realistic: × channels in all)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         work = Path(tmp)
@@ -166,10 +171,12 @@ def main() -> None:
         print(f"  documented ceiling for these requests {ceilings['ceiling_s']:.1f} s: the run reached "
               f"{100 * ceilings['of_ceiling']:.1f}% of it (goal ≥ 97%)")
         print(f"  sustained throughput {ceilings['sustained_rps']:.1f} requests/s = "
-              f"{100 * ceilings['sustained_rps'] / TENANT:.1f}% of 50/s; overall {ceilings['overall_rps']:.1f}/s")
+              f"{100 * ceilings['sustained_rps'] / TENANT:.1f}% of 50/s; "
+              f"overall {ceilings['overall_rps']:.1f}/s")
         print(f"  429 answers: {100 * ceilings['share_429']:.2f}% of requests (goal < 0.5%)")
         free = run(archive, work, throttled=False)
-        print(f"without limits: {free['posts']} posts, {free['requests']} requests in {free['requests_span_s']:.1f} s "
+        print(f"without limits: {free['posts']} posts, {free['requests']} requests in "
+              f"{free['requests_span_s']:.1f} s "
               f"({free['overall_rps']:.0f} requests/s); process wall time {free['wall_s']:.1f} s "
               f"(import {free['import_s']:.1f} s with account look-ups and the freeze; the rest is start-up and "
               "the dry run); limited / unlimited time ratio "

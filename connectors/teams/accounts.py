@@ -77,6 +77,7 @@ async def resolve_accounts(g: GraphClient, users: UserMap, extra: list[str],
 async def _guest(g: GraphClient, email: str) -> dict[str, str] | None:
     """A guest account keeps the person's own address in `mail` (its UPN is `…#EXT#@tenant`)."""
     value = email.replace("'", "''")
-    found = await g.send_json("users", "GET", f"/users?$filter=mail eq '{quote(value, safe='@')}'", idempotent=True)
+    path = f"/users?$filter=mail eq '{quote(value, safe='@')}'"
+    found = await g.send_json("users", "GET", path, idempotent=True)
     matches = (found or {}).get("value") or []
     return matches[0] if len(matches) == 1 else None

@@ -187,7 +187,8 @@ def _estimate(plan: TeamsPlan, report: DryRunReport, scan: _Scan) -> Estimate:
     for parent in report.parents:
         per_team[parent.key] += TEAM_CREATE_REQUESTS + 2 if parent.action.startswith("create") else 1
     bounds = [max(per_team.values(), default=0) / c.per_team_rps, slowest_chat / rates.per_channel,
-              channel_posts / c.channel_posts_rps, chat_posts / c.chat_posts_rps, creates / c.team_creates_rps,
+              channel_posts / c.channel_posts_rps, chat_posts / c.chat_posts_rps,
+              creates / c.team_creates_rps,
               requests / rates.tenant]
     seconds = max(bounds) + scan.upload_bytes / rates.upload_bytes_per_second
     return Estimate(requests, scan.upload_bytes, round(seconds, 1),

@@ -112,12 +112,13 @@ class GraphFailure(Exception):
     def advice(self) -> str:
         """What the admin does about it; the ledger keeps everything done so far."""
         if self.status in (401, 403):
-            return ("grant the app the permission Graph names, with admin consent (`plan check --online` lists "
-                    "them), then run again with --resume")
+            return ("grant the app the permission Graph names, with admin consent (`plan check --online` "
+                    "lists them), then run again with --resume")
         if self.status == 404:
             return "it is gone or not provisioned yet: wait a few minutes, then run again with --resume"
         if self.status == 409:
-            return "something with this name or time already exists: see `rsemigrate reconcile`, then --resume"
+            return ("something with this name or time already exists: see `rsemigrate reconcile`, "
+                    "then --resume")
         return "fix what Graph names (see docs/teams.md, Graph's answers), then run again with --resume"
 
 

@@ -214,8 +214,9 @@ class Containers:
         if not row.target_id:
             self._fail(row, "Graph kept failing while creating the channel; resume later")
         builder = self.g.sdk.teams.by_team_id(team_id).channels.by_channel_id(str(row.target_id))
-        await self._start(row, lambda: builder.start_migration.post(
-            model(ChannelStartMigration, {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)})), builder.get)
+        when = {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)}
+        start = builder.start_migration
+        await self._start(row, lambda: start.post(model(ChannelStartMigration, when)), builder.get)
 
     async def _channel_named(self, row: Container, team_id: str) -> Any:
         return next((c for c in await self._channels(row.key, team_id)
@@ -244,8 +245,9 @@ class Containers:
                     break
             self.ledger.mark(row, state=SENDING)
             body = {"chatType": "group", "topic": row.name, "members": [
-                {"@odata.type": MEMBER_TYPE, "roles": ["owner"], "user@odata.bind": self.g.url(f"/users('{m}')"),
-                 "visibleHistoryStartDateTime": ALL_HISTORY} for m in members]}
+                {"@odata.type": MEMBER_TYPE, "roles": ["owner"],
+                 "user@odata.bind": self.g.url(f"/users('{m}')"), "visibleHistoryStartDateTime": ALL_HISTORY}
+                for m in members]}
             try:
                 made = await self.g.call(row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False)
             except Uncertain:

@@ -85,7 +85,8 @@ class Uploader:
             except GraphFailure as failure:
                 if failure.status != 404 or wait is None:
                     raise
-                self.ledger.note("folder-pending", row.key, f"filesFolder answered 404; asking again in {wait:g} s")
+                self.ledger.note("folder-pending", row.key,
+                                 f"filesFolder answered 404; asking again in {wait:g} s")
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -112,7 +113,8 @@ class Uploader:
         crash_point("file-applied")
         guid = str(item.e_tag or "").split("{")[-1].split("}")[0].lower()
         url = item.web_dav_url or await self._direct_url(key, folder, str(item.id))
-        self.ledger.mark(f, state=SENT, target_id=str(item.id), target_ref=guid, url=url, upload_url=None, error=None)
+        self.ledger.mark(f, state=SENT, target_id=str(item.id), target_ref=guid, url=url, upload_url=None,
+                         error=None)
 
     async def _direct_url(self, key: str, folder: Folder, item_id: str) -> str:
         """The file's own URL (webDavUrl), which a reference attachment's contentUrl must be: an
@@ -127,8 +129,8 @@ class Uploader:
     async def _adopt(self, key: str, f: File, folder: Folder) -> Any:
         """The file already at our path: ours when its size matches (an earlier upload landed)."""
         items = self.g.sdk.drives.by_drive_id(folder.drive).items.by_drive_item_id(folder.item)
-        item = await self.g.call(key, lambda: items.with_url(self._item_url(folder, f.path)).get(), idempotent=True,
-                                 kind="other")
+        item = await self.g.call(key, lambda: items.with_url(self._item_url(folder, f.path)).get(),
+                                 idempotent=True, kind="other")
         if item is None or item.size != f.size:
             raise GraphFailure(409, "nameAlreadyExists", f"a different file already exists at {f.path}")
         self.ledger.note("adopted", f"{f.container_key}:{f.key}", f"file {item.id} already uploaded")
@@ -141,7 +143,8 @@ class Uploader:
             body = model(CreateUploadSessionPostRequestBody,
                          {"item": {"@microsoft.graph.conflictBehavior": "fail", "name": f.path.rsplit("/", 1)[-1]}})
             session = await self.g.call(key, lambda: items.create_upload_session.with_url(
-                self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True, kind="other")
+                self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True,
+                kind="other")
             expires = int(session.expiration_date_time.timestamp() * 1000) if session.expiration_date_time else None
             self.ledger.mark(f, upload_url=session.upload_url, upload_expires_ms=expires)
             offset = 0
@@ -160,7 +163,8 @@ class Uploader:
         """Where an earlier session stopped, or None when there is none left to continue."""
         if not f.upload_url or (f.upload_expires_ms or 0) < time.time() * 1000 + 60_000:
             return None
-        answer = await self.g.call(key, lambda: self._raw("GET", str(f.upload_url)), idempotent=True, kind="other")
+        answer = await self.g.call(key, lambda: self._raw("GET", str(f.upload_url)), idempotent=True,
+                                   kind="other")
         return _next_offset(answer.json()) if answer.status_code == 200 else None
 
     async def _put_fragment(self, url: str, chunk: bytes, start: int, end: int, total: int) -> httpx.Response:

@@ -36,8 +36,8 @@ from .render import content_digest, message_payload
 
 #: [teams] keys about how to connect, not what to import.
 CONNECTION_KEYS = ("tenant_id", "client_id", "client_secret_env", "client_secret_file", "client_certificate_file",
-                   "client_certificate_password_env", "graph_url", "login_url", "per_team_rps", "channel_posts_rps",
-                   "chat_posts_rps", "team_creates_rps", "teams_calls_rps")
+                   "client_certificate_password_env", "graph_url", "login_url", "per_team_rps",
+                   "channel_posts_rps", "chat_posts_rps", "team_creates_rps", "teams_calls_rps")
 _UNSAFE = re.compile(r'[\x00-\x1f"*:<>?/\\|#%]')
 
 

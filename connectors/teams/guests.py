@@ -30,7 +30,8 @@ class External:
 
 def tenant_domains(plan: TeamsPlan) -> frozenset[str]:
     placeholder = plan.common.users.placeholder or ""
-    listed = plan.connection.tenant_domains or ([placeholder.rpartition("@")[2]] if "@" in placeholder else [])
+    own = [placeholder.rpartition("@")[2]] if "@" in placeholder else []
+    listed = plan.connection.tenant_domains or own
     return frozenset(d.lower() for d in listed)
 
 
@@ -40,7 +41,8 @@ def external_authors(plan: TeamsPlan, users: UserMap) -> list[External]:
     found = []
     for user_id, user in users.users.items():
         who = users.identity(user_id)
-        if domains and who.method == "email" and who.target and who.target.rpartition("@")[2].lower() not in domains:
+        domain = (who.target or "").rpartition("@")[2].lower()
+        if domains and who.method == "email" and who.target and domain not in domains:
             found.append(External(user_id, user.name, who.target))
     return sorted(found, key=lambda e: e.email)
 

@@ -82,7 +82,8 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
     per_channel = request.per_container_rate or rates.per_channel
     tenant = request.overall_rate or rates.tenant
     limiter = RateLimiter(per_channel, tenant)
-    g = GraphClient(session.connection.graph_url, session.credential, limiter, pace=pace_of(session.connection))
+    g = GraphClient(session.connection.graph_url, session.credential, limiter,
+                    pace=pace_of(session.connection))
     report = ImportReport("teams", session.mode, ledger.url)
     work: _Work | None = None
     failed = True
@@ -95,11 +96,11 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
             early = unresolved_from_start(plan, people)
             guests = {e.email.lower() for e in external_authors(plan, people)} \
                 if plan.connection.external_authors == "guest" else set()
-            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common, early)), extra,
-                                              guests=frozenset(guests))
+            mapped = UserMap(archive.users(), user_mapping(plan.common, early))
+            accounts = await resolve_accounts(g, mapped, extra, guests=frozenset(guests))
             accounts.unresolved |= early  # recorded in the ledger: reconcile plans with the same people
-            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)), accounts,
-                                 identity, session.mode))
+            prep = prepare(archive, plan, user_mapping(plan.common, accounts.unresolved))
+            ledger.freeze(freeze(prep, accounts, identity, session.mode))
             crash_point("frozen")
         else:
             ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))
@@ -227,7 +228,8 @@ class _Work:
         marks the team as migrated and strands the rest), then the team. Read from the ledger, so
         a resume keeps the same order."""
         children = [c for c in conversations if c.parent_key == row.key]
-        if self.ctx.stop or row.state != SENT or any(c.finish_state != SENT for c in children if not _general(c)):
+        others = [c for c in children if not _general(c)]
+        if self.ctx.stop or row.state != SENT or any(c.finish_state != SENT for c in others):
             return
         for general in (c for c in children if _general(c) and c.finish_state != SENT):
             if general.state == SENT and self._sent_all(general):

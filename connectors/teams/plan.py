@@ -73,7 +73,8 @@ class ConnectionSection:
             raise ValueError(f"must be between 2000 and {TEAMS_LIMIT_BYTES} bytes")
         return value
 
-    @field_validator("per_team_rps", "channel_posts_rps", "chat_posts_rps", "team_creates_rps", "teams_calls_rps")
+    @field_validator("per_team_rps", "channel_posts_rps", "chat_posts_rps", "team_creates_rps",
+                     "teams_calls_rps")
     @classmethod
     def _rate(cls, value: float) -> float:
         if value <= 0:

@@ -48,8 +48,9 @@ def needed_roles(plan: TeamsPlan) -> list[Need]:
     needs = [Need((MIGRATE,), "create teams and channels in migration mode, start, import and complete"),
              Need(("User.Read.All",), "resolve every author and member to an account")]
     if plan.teams:
-        needs.append(Need(("Channel.ReadBasic.All", "Group.Read.All"), "list a team's channels (General, recovery)"))
-        needs.append(Need(("Group.Read.All",), "find teams by name (name collisions, recovery after a crash)"))
+        needs.append(Need(("Channel.ReadBasic.All", "Group.Read.All"),
+                          "list a team's channels (General, recovery)"))
+        needs.append(Need(("Group.Read.All",), "find teams by name (collisions, recovery after a crash)"))
     if any(c.kind == "new-channel" and c.team and c.team.existing for c in plan.containers):
         needs.append(Need(("Channel.Create",), "create new channels in existing teams (then startMigration)"))
     if "chat" in kinds:
@@ -57,7 +58,8 @@ def needed_roles(plan: TeamsPlan) -> list[Need]:
         needs.append(Need(("Chat.ReadBasic.All", "Chat.Read.All", "Chat.ReadWrite.All"),
                           "find a chat again after a crash"))
     if plan.common.options.files == "upload":
-        needs.append(Need(("Files.ReadWrite.All", "Sites.ReadWrite.All"), "upload files to SharePoint and OneDrive"))
+        needs.append(Need(("Files.ReadWrite.All", "Sites.ReadWrite.All"),
+                          "upload files to SharePoint and OneDrive"))
     if new_teams:
         needs.append(Need(("TeamMember.ReadWrite.All",), "add members and owners once a team is completed"))
     return needs
@@ -130,8 +132,8 @@ def _authors(plan: TeamsPlan, archive: Archive, reader: GraphReader, result: Pre
             found = matches[0] if len(matches) == 1 else None
             if found is None:
                 result.problems.append(Problem("external-author", "warning", f"guest {target}",
-                                               "no guest account has this email: invite them, or they post as "
-                                               "the placeholder"))
+                                               "no guest account has this email: invite them, or they post "
+                                               "as the placeholder"))
         if found is None:
             missing += 1
             explicit = [s for s in sources if users.identity(s).method == "explicit"]

@@ -38,14 +38,16 @@ from .session import Session, default_rehearsal_dir
 RunSession = Callable[[ImportRequest, Archive, TeamsPlan, Session], ImportReport]
 
 
-def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_session: RunSession) -> ImportReport:
+def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan,
+             run_session: RunSession) -> ImportReport:
     folder = default_rehearsal_dir(plan.path)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     app = App(plan.connection.client_id or DEFAULT_CLIENT_ID, secrets.token_urlsafe(24))
     tenant_id = plan.connection.tenant_id or DEFAULT_TENANT
     domain = EmulatorConfig.domain
-    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=_accounts(archive, plan, domain),
+    users = _accounts(archive, plan, domain)
+    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=users,
                                             limits=Limits(), seed=None))
     with emulator as url:
         _existing(emulator, plan)
@@ -59,9 +61,9 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan, run_sess
     from .transcript import write_transcripts
 
     written = write_transcripts(snapshot, folder / "transcripts")
-    report.notes.append("Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at Graph's "
-                        "documented Teams limits (4 requests/s per team, channel or chat; 50/s channel posts, "
-                        "20/s chat posts, 10/s POST /teams, 30/s other Teams calls).")
+    report.notes.append("Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at "
+                        "Graph's documented Teams limits (4 requests/s per team, channel or chat; 50/s "
+                        "channel posts, 20/s chat posts, 10/s POST /teams, 30/s other Teams calls).")
     report.notes.append(f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}")
     return report
 

@@ -86,8 +86,10 @@ def write_transcripts(snapshot: dict[str, Any], folder: Path) -> list[Path]:
     for chat in snapshot["chats"]:
         members = ", ".join(names.get(m, m) for m in chat["members"])
         first = min((m["createdMs"] for m in chat["messages"]), default=None)
-        hidden = [f"\nNOTE: {names.get(m, m)} sees only messages from {_when(since)} (visibleHistoryStartDateTime)"
-                  for m, since in (chat.get("visibleFrom") or {}).items() if first is not None and since > first]
+        later = [(m, since) for m, since in (chat.get("visibleFrom") or {}).items()
+                 if first is not None and since > first]
+        hidden = [f"\nNOTE: {names.get(m, m)} sees only messages from {_when(since)} "
+                  "(visibleHistoryStartDateTime)" for m, since in later]
         write(f"chat-{chat.get('topic') or chat['id']}", f"Group chat {chat.get('topic')!r} ({members})"
               + "".join(hidden), chat)
     return written

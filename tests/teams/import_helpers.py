@@ -58,7 +58,8 @@ def plan_for(tmp_path: Path, archive: Path, emulator: GraphEmulator, *, client_i
     teams["graph_url"], teams["login_url"] = emulator.graph_url, emulator.url
     teams["tenant_id"], teams["client_id"] = emulator.tenant.id, client_id
     doc["rates"]["per_channel"], doc["rates"]["tenant"] = 1000.0, 1000.0
-    for limit in ("per_team_rps", "channel_posts_rps", "chat_posts_rps", "team_creates_rps", "teams_calls_rps"):
+    for limit in ("per_team_rps", "channel_posts_rps", "chat_posts_rps", "team_creates_rps",
+                  "teams_calls_rps"):
         teams[limit] = 1000.0
     if edit is not None:
         edit(doc)

@@ -191,7 +191,8 @@ def test_reactions_teams_cannot_show_are_a_counted_note(build, init_plan):
     from rsemigrate.archive.records import Reaction
 
     reacted = message("r1", channel="g2", author="u1", at="2020-02-03T09:00:00Z", text="shipped",
-                      reactions=[Reaction("tada", "u2"), Reaction("partyparrot", "u2"), Reaction("LIKE", "u1")])
+                      reactions=[Reaction("tada", "u2"), Reaction("partyparrot", "u2"),
+                                 Reaction("LIKE", "u1")])
     archive = build(sample_records([reacted]))
     code, report = check(archive, init_plan(archive))
     assert code == 0, report["problems"]
@@ -203,9 +204,11 @@ def test_the_estimate_keeps_a_team_channels_within_the_team_limit(build, init_pl
                     f"{i % 100 // 10 + 10}:{i % 10 * 5:02d}:00Z", text=f"post {i}") for i in range(400)]
     archive = build(sample_records(busy))
     plan = init_plan(archive)
-    edit(plan, 'team = "securite-conformite"\nchannel = "General"', 'team = "engineering"\nchannel = "Conformite"')
+    edit(plan, 'team = "securite-conformite"\nchannel = "General"',
+         'team = "engineering"\nchannel = "Conformite"')
     code, report = check(archive, plan)
     assert code == 0, report["problems"]
     posts = sum(c["posts"] for c in report["containers"] if c["parent"] == "engineering")
-    assert posts > 400 and report["estimate"]["seconds"] >= posts / 4  # one team: 4 requests/s for all its channels
+    # one team: 4 requests/s for all its channels together
+    assert posts > 400 and report["estimate"]["seconds"] >= posts / 4
     assert "4 requests/s per team" in report["estimate"]["assumptions"]

@@ -58,8 +58,8 @@ def test_the_emulator_finds_a_guest_by_mail_never_by_email_as_upn(graph, emulato
 
 
 @pytest.mark.parametrize("choice", ["guest", "placeholder"])
-def test_a_rehearsal_posts_them_as_their_guest_account_or_the_placeholder(partner_archive, init_plan, tmp_path,
-                                                                          choice):
+def test_a_rehearsal_posts_them_as_their_guest_account_or_the_placeholder(partner_archive, init_plan,
+                                                                          tmp_path, choice):
     plan = init_plan(partner_archive)
     _choose(plan, choice)
     result = cli("import", partner_archive, "--plan", plan, "--rehearse", "--json")

@@ -68,8 +68,8 @@ def test_a_new_channel_in_an_existing_team_is_created_standard_then_taken_into_m
 
 def _completions(seen, team_id):
     return [p.split("/channels/")[1].split("/")[0] for m, p, s in seen
-            if m == "POST" and p.startswith(f"/v1.0/teams/{team_id}/channels/") and p.endswith("/completeMigration")
-            and s == 204]
+            if m == "POST" and p.startswith(f"/v1.0/teams/{team_id}/channels/")
+            and p.endswith("/completeMigration") and s == 204]
 
 
 def test_general_is_completed_after_the_other_channels_of_its_team(build, tmp_path):
@@ -121,7 +121,8 @@ def test_a_403_on_one_team_stops_only_that_team_in_one_line_and_resume_finishes(
         assert "--resume" in line and ("Engineering" in line or "Sécurité" in line)
         teams = emulator.tenant.snapshot()["teams"]
         assert sum(not t["inMigration"] for t in teams) == 1  # the other team went through
-        assert emulator.tenant.chats and all(c.migration == "completed" for c in emulator.tenant.chats.values())
+        chats = emulator.tenant.chats.values()
+        assert chats and all(c.migration == "completed" for c in chats)
         resumed = cli("import", archive, "--plan", plan, "--resume")
         assert resumed.exit_code == 0, resumed.output
         assert target_content(emulator) == planned_content(archive, plan, emulator)
@@ -162,4 +163,5 @@ def test_a_files_folder_that_never_comes_fails_its_files_not_the_run(build, tmp_
         result = cli("import", archive, "--plan", plan)
         assert result.exit_code == 1 and "Traceback" not in result.output
         assert not any(not i.folder for i in emulator.tenant.items.values())
-        assert emulator.tenant.chats and all(c.migration == "completed" for c in emulator.tenant.chats.values())
+        chats = emulator.tenant.chats.values()
+        assert chats and all(c.migration == "completed" for c in chats)

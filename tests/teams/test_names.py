@@ -16,7 +16,8 @@ def test_transcripts_of_teams_whose_names_clean_up_alike_are_all_kept(tmp_path):
     snapshot = {"users": [{"id": "u", "displayName": "Ann"}], "chats": [],
                 "teams": [_team("R&D", "from R and D"), _team("R/D", "from R slash D")]}
     written = write_transcripts(snapshot, tmp_path)
-    assert len(set(written)) == 2 and sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+    assert len(set(written)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
     texts = sorted(p.read_text(encoding="utf-8") for p in written)
     assert "from R and D" in texts[0] and "from R slash D" in texts[1]
     assert written[0].name == "R_D-General.txt"

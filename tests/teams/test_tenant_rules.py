@@ -9,6 +9,13 @@ from .conftest import TENANT_USERS, token_for
 from .test_emulator import STANDARD, msg, new_team, post
 from .test_emulator_files import folder
 
+MIGRATION_ONLY = "Migration channels can only be created in a team under migration."
+
+
+def migration_channel(name, created=None):
+    body = {"@microsoft.graph.channelCreationMode": "migration", "displayName": name}
+    return body | ({"createdDateTime": created} if created else {})
+
 
 def _guid(item):
     return item["eTag"].split("{")[1].split("}")[0].lower()
@@ -24,10 +31,12 @@ def _reference(graph, name, url_key):
 
 def test_an_office_file_webUrl_is_a_viewer_page_and_graph_refuses_it_as_contentUrl(graph):
     item, refused = _reference(graph, "deck.pptx", "webUrl")
-    assert "/_layouts/15/Doc.aspx?" in item["webUrl"] and item["webUrl"].endswith("&action=default&mobileredirect=true")
+    assert "/_layouts/15/Doc.aspx?" in item["webUrl"]
+    assert item["webUrl"].endswith("&action=default&mobileredirect=true")
     assert refused.status_code == 400
-    assert refused.json()["error"]["message"] == ("File contentUrl extension: '.pptx&action=default&mobileredirect=true'"
-                                                  " and name extension: '.pptx' do not match.")
+    assert refused.json()["error"]["message"] == (
+        "File contentUrl extension: '.pptx&action=default&mobileredirect=true' and name extension: '.pptx' "
+        "do not match.")
 
 
 def test_an_office_file_referenced_by_its_webDavUrl_is_accepted(graph):
@@ -43,14 +52,12 @@ def test_a_plain_file_webUrl_is_the_file_itself(graph):
 
 def test_migration_channels_only_in_a_team_under_migration(graph, emulator):
     team_id, _ = new_team(graph)
-    ok = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
-                                                       "displayName": "Old", "createdDateTime": "2019-01-02T00:00:00Z"})
+    ok = post(graph, f"/teams/{team_id}/channels", **migration_channel("Old", "2019-01-02T00:00:00Z"))
     assert ok.status_code == 201
     emulator.tenant.teams[team_id].in_migration = False  # a live team (or one already completed)
-    refused = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
-                                                            "displayName": "Older"})
+    refused = post(graph, f"/teams/{team_id}/channels", **migration_channel("Older"))
     assert refused.status_code == 400
-    assert refused.json()["error"]["message"] == "Migration channels can only be created in a team under migration."
+    assert refused.json()["error"]["message"] == MIGRATION_ONLY
     standard = post(graph, f"/teams/{team_id}/channels", displayName="Standard", membershipType="standard")
     assert standard.status_code == 201
     start = post(graph, f"/teams/{team_id}/channels/{standard.json()['id']}/startMigration",
@@ -60,9 +67,8 @@ def test_migration_channels_only_in_a_team_under_migration(graph, emulator):
 
 def _team_with_a_channel(graph):
     team_id, general = new_team(graph)
-    other = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
-                                                          "displayName": "Other",
-                                                          "createdDateTime": "2019-01-02T00:00:00Z"}).json()["id"]
+    other = post(graph, f"/teams/{team_id}/channels",
+                 **migration_channel("Other", "2019-01-02T00:00:00Z")).json()["id"]
     return team_id, general, other
 
 
@@ -79,10 +85,10 @@ def test_completing_general_first_strands_the_other_channels_and_the_team(graph)
     stranded = post(graph, f"/teams/{team_id}/channels/{other}/completeMigration")
     assert stranded.status_code == 400 and "already marked as migrated" in stranded.json()["error"]["message"]
     team = post(graph, f"/teams/{team_id}/completeMigration")
-    assert team.status_code == 400 and team.json()["error"]["message"] == "All channels must be finalized before team."
-    more = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
-                                                         "displayName": "Late"})
-    assert more.json()["error"]["message"] == "Migration channels can only be created in a team under migration."
+    assert team.status_code == 400
+    assert team.json()["error"]["message"] == "All channels must be finalized before team."
+    more = post(graph, f"/teams/{team_id}/channels", **migration_channel("Late"))
+    assert more.json()["error"]["message"] == MIGRATION_ONLY
 
 
 def test_a_new_channel_files_folder_answers_404_until_provisioned():
@@ -102,13 +108,14 @@ def test_documented_reaction_types_and_unicode_emoji_are_accepted_others_refused
     path = f"/teams/{team_id}/channels/{general}/messages"
 
     def react(kind, at):
-        return post(graph, path, **msg(at=at, reactions=[{"reactionType": kind, "createdDateTime": "2019-03-01T00:00:00Z",
-                                                         "user": msg()["from"]}]))
+        reaction = {"reactionType": kind, "createdDateTime": "2019-03-01T00:00:00Z", "user": msg()["from"]}
+        return post(graph, path, **msg(at=at, reactions=[reaction]))
 
     assert react("heart", "2019-02-01T00:00:01Z").status_code == 201
     assert react("🎉", "2019-02-01T00:00:02Z").status_code == 201
     refused = react("partyparrot", "2019-02-01T00:00:03Z")
-    assert refused.status_code == 400 and "'partyparrot' is not supported" in refused.json()["error"]["message"]
+    assert refused.status_code == 400
+    assert "'partyparrot' is not supported" in refused.json()["error"]["message"]
 
 
 def test_reactions_count_toward_the_message_size(graph):
@@ -139,10 +146,8 @@ def _documented(clock):
 
 
 def _channels(graph, team_id, n):
-    return [post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
-                                                          "displayName": f"C{i}",
-                                                          "createdDateTime": "2019-01-02T00:00:00Z"}).json()["id"]
-            for i in range(n)]
+    return [post(graph, f"/teams/{team_id}/channels",
+                 **migration_channel(f"C{i}", "2019-01-02T00:00:00Z")).json()["id"] for i in range(n)]
 
 
 def test_a_team_takes_4_requests_a_second_across_its_channels(clock):
@@ -165,9 +170,9 @@ def test_channel_posts_50_chat_posts_20_and_post_teams_10_a_second(clock):
     emulator = _documented(clock)
     with emulator, httpx.Client(base_url=emulator.graph_url) as graph:
         graph.headers["Authorization"] = f"Bearer {token_for(emulator)}"
-        codes = [post(graph, "/teams", **{"@microsoft.graph.teamCreationMode": "migration",
-                                          "template@odata.bind": STANDARD, "displayName": f"T{i}",
-                                          "createdDateTime": "2019-01-01T00:00:00Z"}).status_code for i in range(11)]
+        team = {"@microsoft.graph.teamCreationMode": "migration", "template@odata.bind": STANDARD,
+                "createdDateTime": "2019-01-01T00:00:00Z"}
+        codes = [post(graph, "/teams", **team, displayName=f"T{i}").status_code for i in range(11)]
         assert codes == [202] * 10 + [429]
         teams = list(emulator.tenant.teams.values())
         clock.now += 10
@@ -187,14 +192,17 @@ def test_the_tenant_wide_post_limits_span_teams_and_chats():
 
     def channel_post(i):
         params = {"team": f"t{i % 20}", "channel": f"c{i % 20}"}
-        return throttle.admit(buckets_for(throttle.limits, "POST", f"/v1.0/teams/t/channels/c{i}/messages", params), 0)
+        path = f"/v1.0/teams/t/channels/c{i}/messages"
+        return throttle.admit(buckets_for(throttle.limits, "POST", path, params), 0)
 
     def chat_post(i):
-        return throttle.admit(buckets_for(throttle.limits, "POST", "/v1.0/chats/x/messages", {"chat": f"x{i % 10}"}), 0)
+        params = {"chat": f"x{i % 10}"}
+        return throttle.admit(buckets_for(throttle.limits, "POST", "/v1.0/chats/x/messages", params), 0)
 
-    assert [channel_post(i) for i in range(51)] == [None] * 50 + [1]  # 20 teams could take 80: 50 is the limit
-    assert [chat_post(i) for i in range(21)] == [None] * 20 + [1]     # 10 chats could take 40: 20 is the limit
-    assert throttle.admit(buckets_for(throttle.limits, "GET", "/v1.0/users", {}), 0) is None  # not a Teams call
+    assert [channel_post(i) for i in range(51)] == [None] * 50 + [1]  # 20 teams could take 80: 50 binds
+    assert [chat_post(i) for i in range(21)] == [None] * 20 + [1]  # 10 chats could take 40: 20 binds
+    users = buckets_for(throttle.limits, "GET", "/v1.0/users", {})
+    assert throttle.admit(users, 0) is None  # not a Teams call
 
 
 # ── chats: what members see ───────────────────────────────────────────────────────────────────
@@ -227,5 +235,6 @@ def test_chat_members_without_visible_history_see_only_from_the_chat_creation(gr
     assert post(graph, f"/chats/{chat_id}/startMigration", conversationCreationDateTime="2019-01-01T00:00:00Z"
                 ).status_code == 204
     assert post(graph, f"/chats/{chat_id}/messages", **msg()).status_code == 201
-    [path] = [p for p in write_transcripts(emulator.tenant.snapshot(), tmp_path) if p.name.startswith("chat-")]
+    written = write_transcripts(emulator.tenant.snapshot(), tmp_path)
+    [path] = [p for p in written if p.name.startswith("chat-")]
     assert "sees only messages from" in path.read_text(encoding="utf-8")

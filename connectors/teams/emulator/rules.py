@@ -4,8 +4,9 @@ Sources: Graph "Import messages into Microsoft Teams" (createdDateTime in the pa
 conversation's creation, unique to the millisecond per channel or chat else 409; `from` a user of
 the tenant), the Teams limits page (~28 KB per message, mentions and reactions included), the
 current import scope (at most 250 reactions) and the chatMessageReaction reference (reactionType
-like, heart, laugh, sad, angry, surprised, or a Unicode emoji). Where the docs name no status for a refusal (oversize, unknown author, mention
-and attachment mismatches), the emulator's choice is stated in docs/teams.md.
+like, heart, laugh, sad, angry, surprised, or a Unicode emoji). Where the docs name no status for
+a refusal (oversize, unknown author, mention and attachment mismatches, a reaction type), the
+emulator's choice is stated in docs/teams.md.
 """
 
 from __future__ import annotations

@@ -263,7 +263,8 @@ class GraphEmulator:
         fault = self.faults.pick(request.method, path)
         if fault is not None and fault.action == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            return _error(fault.status, _FAULT_CODES.get(fault.status, "InternalServerError"), "Injected fault", headers)
+            code = _FAULT_CODES.get(fault.status, "InternalServerError")
+            return _error(fault.status, code, "Injected fault", headers)
         if fault is not None and fault.action == "drop":
             _drop(environ)
         call = Call(self.tenant, app, self.config, int(now * 1000), dict(params), dict(request.args),

@@ -23,8 +23,9 @@ DEFAULT_ROLES = frozenset({
     "ChannelMessage.Read.All", "Chat.Read.All", "Group.Read.All", "Channel.Create", "Chat.Create",
 })
 #: extensions SharePoint opens in Office for the web (its webUrl is then a Doc.aspx page).
-OFFICE_ONLINE = frozenset({".doc", ".docx", ".docm", ".dot", ".dotx", ".odt", ".rtf", ".xls", ".xlsx", ".xlsm",
-                           ".xlsb", ".csv", ".ods", ".ppt", ".pptx", ".pptm", ".pps", ".ppsx", ".odp", ".vsdx"})
+OFFICE_ONLINE = frozenset({".doc", ".docx", ".docm", ".dot", ".dotx", ".odt", ".rtf", ".xls", ".xlsx",
+                           ".xlsm", ".xlsb", ".csv", ".ods", ".ppt", ".pptx", ".pptm", ".pps", ".ppsx",
+                           ".odp", ".vsdx"})
 DEFAULT_CLIENT_ID = "00000000-0000-0000-0000-0000000e0a11"
 DEFAULT_SECRET = "emulator-secret"
 DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"
@@ -160,8 +161,8 @@ class DriveItem:
         if self.folder or PurePosixPath(self.name).suffix.lower() not in OFFICE_ONLINE:
             return self.web_url
         root = self.web_url.partition("/_files/")[0]
-        return (f"{root}/_layouts/15/Doc.aspx?sourcedoc=%7B{self.etag_guid.upper()}%7D&file={quote(self.name)}"
-                "&action=default&mobileredirect=true")
+        return (f"{root}/_layouts/15/Doc.aspx?sourcedoc=%7B{self.etag_guid.upper()}%7D"
+                f"&file={quote(self.name)}&action=default&mobileredirect=true")
 
 
 @dataclass

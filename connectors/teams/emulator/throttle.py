@@ -78,7 +78,8 @@ def buckets_for(limits: Limits, method: str, path: str, params: dict[str, str]) 
     if params.get("team"):
         out.append(("team:" + params["team"], limits.per_team))
     if method == "POST" and path.endswith(("/messages", "/replies")):
-        out.append(("chat-posts", limits.chat_posts) if params.get("chat") else ("channel-posts", limits.channel_posts))
+        chat = bool(params.get("chat"))
+        out.append(("chat-posts", limits.chat_posts) if chat else ("channel-posts", limits.channel_posts))
     elif method == "POST" and path == "/v1.0/teams":
         out.append(("team-creates", limits.team_creates))
     elif path.startswith(("/v1.0/teams", "/v1.0/chats")) or "/chats" in path:
