@@ -173,20 +173,26 @@ class Containers:
                                         "create")
                     self.ledger.mark(row, state=SENT, target_id=str(found.id))
                     return
-            self.ledger.mark(row, state=SENDING)
-            body = {"@microsoft.graph.channelCreationMode": "migration", "displayName": row.name,
-                    "membershipType": "standard", "createdDateTime": iso_ms(row.planned_ms or 0)}
-            try:
-                made = await self.g.call(row.key, partial(self.g.sdk.teams.by_team_id(team_id).channels.post,
-                                                          model(GraphChannel, body)), idempotent=False)
-            except Uncertain:
-                continue
-            except GraphFailure as failure:
-                self._fail(row, f"cannot create the channel: {failure}")
-            crash_point("channel-applied")
-            self.ledger.mark(row, state=SENT, target_id=str(made.id))
-            return
+            made = await self._create_channel(row, team_id, {
+                "@microsoft.graph.channelCreationMode": "migration", "displayName": row.name,
+                "membershipType": "standard", "createdDateTime": iso_ms(row.planned_ms or 0)})
+            if made:
+                self.ledger.mark(row, state=SENT, target_id=made)
+                return
         self._fail(row, "Graph kept failing while creating the channel; resume later")
+
+    async def _create_channel(self, row: Container, team_id: str, body: dict[str, Any]) -> str | None:
+        """POST the channel, recorded `sending` first; its id, or None when the outcome is unknown."""
+        self.ledger.mark(row, state=SENDING)
+        try:
+            made = await self.g.call(row.key, partial(self.g.sdk.teams.by_team_id(team_id).channels.post,
+                                                      model(GraphChannel, body)), idempotent=False)
+        except Uncertain:
+            return None
+        except GraphFailure as failure:
+            self._fail(row, f"cannot create the channel: {failure}")
+        crash_point("channel-applied")
+        return str(made.id)
 
     async def _standard_channel(self, row: Container, team_id: str) -> None:
         """A new channel in an existing team: Graph creates migration channels only in a team under
@@ -200,17 +206,10 @@ class Containers:
                     self.ledger.mark(row, target_id=str(found.id))
                     self.ledger.note("adopted", row.key, f"channel {found.id} found by name")
                     break
-            self.ledger.mark(row, state=SENDING)
-            body = {"displayName": row.name, "membershipType": "standard"}
-            try:
-                made = await self.g.call(row.key, partial(self.g.sdk.teams.by_team_id(team_id).channels.post,
-                                                          model(GraphChannel, body)), idempotent=False)
-            except Uncertain:
-                continue
-            except GraphFailure as failure:
-                self._fail(row, f"cannot create the channel: {failure}")
-            crash_point("channel-applied")
-            self.ledger.mark(row, target_id=str(made.id))
+            standard = {"displayName": row.name, "membershipType": "standard"}
+            made = await self._create_channel(row, team_id, standard)
+            if made:
+                self.ledger.mark(row, target_id=made)
         if not row.target_id:
             self._fail(row, "Graph kept failing while creating the channel; resume later")
         builder = self.g.sdk.teams.by_team_id(team_id).channels.by_channel_id(str(row.target_id))
