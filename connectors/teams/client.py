@@ -186,7 +186,8 @@ class GraphClient:
         rate = {"channel-post": pace.channel_posts, "chat-post": pace.chat_posts,
                 "team-create": pace.team_creates}.get(kind, pace.teams_calls)
         team = self.team_of.get(key)
-        return ((kind, rate), ("team:" + team, pace.per_team)) if team else ((kind, rate),)
+        limit = ("limit:" + kind, rate)
+        return (limit, ("team:" + team, pace.per_team)) if team else (limit,)
 
     async def call(self, key: str, send: Callable[[], Awaitable[T]], *, idempotent: bool,
                    kind: Kind = "teams") -> T:
