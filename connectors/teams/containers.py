@@ -79,7 +79,7 @@ class Containers:
             except Uncertain:
                 continue
             except GraphFailure as failure:
-                self._fail(row, f"cannot create the team: {failure}")
+                self._fail(row, f"cannot create the team: {failure} ({failure.advice})")
             crash_point("team-applied")
             location = response_header(option, "Location") or ""
             team_id, _, rest = location.partition("teams('")[2].partition("')")
@@ -190,7 +190,7 @@ class Containers:
         except Uncertain:
             return None
         except GraphFailure as failure:
-            self._fail(row, f"cannot create the channel: {failure}")
+            self._fail(row, f"cannot create the channel: {failure} ({failure.advice})")
         crash_point("channel-applied")
         return str(made.id)
 
@@ -252,7 +252,7 @@ class Containers:
             except Uncertain:
                 continue
             except GraphFailure as failure:
-                self._fail(row, f"cannot create the chat: {failure}")
+                self._fail(row, f"cannot create the chat: {failure} ({failure.advice})")
             crash_point("chat-applied")
             self.ledger.mark(row, target_id=str(made.id))
         if not row.target_id:
@@ -284,7 +284,7 @@ class Containers:
             state = await self.g.call(row.key, read, idempotent=True)
             mode = str(getattr(state.migration_mode, "value", state.migration_mode) or "")
             if not (failure.status == 400 and mode == "inProgress" and (was_sending or failure.maybe_applied)):
-                self._fail(row, f"cannot start the migration: {failure}")
+                self._fail(row, f"cannot start the migration: {failure} ({failure.advice})")
         crash_point("start-applied")
         self.ledger.mark(row, state=SENT)
 
