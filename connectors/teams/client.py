@@ -119,7 +119,8 @@ class GraphFailure(Exception):
         if self.status == 409:
             return ("something with this name or time already exists: see `rsemigrate reconcile`, "
                     "then --resume")
-        return "fix what Graph names (docs/teams.md: rules from the documentation), then run again with --resume"
+        return ("fix what Graph names (docs/teams.md: rules from the documentation), then run again "
+                "with --resume")
 
 
 class GraphUnavailable(Unavailable):
