@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from connectors.teams.emulator import EmulatorConfig, GraphEmulator, User
 from connectors.teams.emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET
+from connectors.teams.guests import unresolved_from_start
 from connectors.teams.plan import load_plan
 from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import content_digest
@@ -23,7 +24,7 @@ from rsemigrate.archive.reader import Archive
 from rsemigrate.archive.records import Attachment
 from rsemigrate.cli.main import main
 from rsemigrate.testing import run_cli
-from transforms.identities import user_mapping
+from transforms.identities import UserMap, user_mapping
 
 from .conftest import message, sample_records
 
@@ -84,7 +85,9 @@ def planned_content(archive_path: Path, plan_path: Path, emulator: GraphEmulator
     """(conversation, createdDateTime ms, author object id, body digest) of every planned post."""
     archive = Archive(archive_path)
     plan = load_plan(plan_path, archive)
-    prep = prepare(archive, plan, user_mapping(plan.common))
+    # authors from outside the tenant post as the placeholder (the plan's default), as in the import
+    early = unresolved_from_start(plan, UserMap(archive.users(), user_mapping(plan.common)))
+    prep = prepare(archive, plan, user_mapping(plan.common, early))
     out: Counter[tuple[str, int, str, str]] = Counter()
     for container in plan.containers:
         label = f"{container.team.name}/{container.name}" if container.team else container.name
