@@ -6,11 +6,13 @@ else finds nobody. `plan check` names them, and the plan's `[teams] external_aut
 - `placeholder` (the default): they post as the placeholder, their name in the attribution line;
 - `guest`: their guest account, found by its `mail` (they must have been invited beforehand);
 - `skip`: their messages are left out, counted.
-The tenant's domains are `[teams] tenant_domains`, by default the placeholder's domain.
+The tenant's domains are `[teams] tenant_domains`, by default the placeholder's domain and the
+archive's most common email domain.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from rsemigrate.migrate import Problem
@@ -28,16 +30,20 @@ class External:
     email: str
 
 
-def tenant_domains(plan: TeamsPlan) -> frozenset[str]:
+def tenant_domains(plan: TeamsPlan, users: UserMap) -> frozenset[str]:
+    """[teams] tenant_domains, else the placeholder's domain and the archive's most common one."""
+    if plan.connection.tenant_domains:
+        return frozenset(d.lower() for d in plan.connection.tenant_domains)
     placeholder = plan.common.users.placeholder or ""
-    own = [placeholder.rpartition("@")[2]] if "@" in placeholder else []
-    listed = plan.connection.tenant_domains or own
-    return frozenset(d.lower() for d in listed)
+    found = Counter(u.email.rpartition("@")[2].lower() for u in users.users.values()
+                    if u.email and "@" in u.email)
+    own = {placeholder.rpartition("@")[2].lower()} if "@" in placeholder else set()
+    return frozenset(own | {found.most_common(1)[0][0]} if found else own)
 
 
 def external_authors(plan: TeamsPlan, users: UserMap) -> list[External]:
     """Everyone matched by an email outside the tenant's domains (none when those are unknown)."""
-    domains = tenant_domains(plan)
+    domains = tenant_domains(plan, users)
     found = []
     for user_id, user in users.users.items():
         who = users.identity(user_id)
@@ -68,6 +74,7 @@ def external_problems(plan: TeamsPlan, users: UserMap) -> list[Problem]:
                                                                       if len(found) > 10 else "")
     choice = plan.connection.external_authors
     return [Problem("external-author", "warning", "users matched by email",
-                    f"{len(found)} outside the tenant's domains ({', '.join(sorted(tenant_domains(plan)))}): "
+                    f"{len(found)} outside the tenant's domains "
+                    f"({', '.join(sorted(tenant_domains(plan, users)))}): "
                     f"{names}. A real tenant does not know them by that email; [teams] external_authors = "
                     f"\"{choice}\": {_FATE[choice]}")]
