@@ -51,8 +51,10 @@ class Throttle:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(rate, now)
-        bucket.tokens = min(rate, bucket.tokens + (now - bucket.at) * rate)
-        bucket.at = now
+        # Threads read the clock before they queue for the lock: a later arrival may carry an
+        # earlier time, which must not take tokens back.
+        bucket.tokens = min(rate, bucket.tokens + max(0.0, now - bucket.at) * rate)
+        bucket.at = max(bucket.at, now)
         return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / rate
 
     def admit(self, buckets: list[tuple[str, float]], now: float) -> int | None:
