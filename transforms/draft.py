@@ -120,6 +120,7 @@ DEGRADATIONS: dict[str, str] = {
     "unsupported-attachment": "poll, module or page without a link: a visible note names it",
     "reactions-summary": "reactions posted as a summary line",
     "reaction-unmapped": "reaction by an unmapped person counted in a summary line",
+    "reaction-unsupported": "reaction of a kind the target cannot show (a custom emoji) counted in a note",
     "reactions-skipped": "reactions left out (plan option reactions = \"skip\")",
     "edited": "final text imported with an \"(edited)\" marker",
     "deleted-kept": "deleted message imported with a \"(deleted)\" marker",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,8 +25,12 @@ class ReactionPolicy:
     limit: int = 250
     #: source kind → target kind; kinds not listed keep their name.
     kinds: Mapping[str, str] = field(default_factory=dict)
+    #: source kind → target kind, or None when the target has no such reaction (a note counts it
+    #: instead); when set, it replaces `kinds`.
+    convert: Callable[[str], str | None] | None = None
     summary: str = "Reactions: {items}"
     unmapped_summary: str = "Reactions by people not migrated: {items}"
+    unsupported_summary: str = "Reactions the target cannot show: {items}"
 
 
 def summary_line(template: str, counts: Counter[str]) -> str:
@@ -48,8 +52,12 @@ def react(drafts: Iterable[Draft], users: UserMap, policy: ReactionPolicy = Reac
         real: list[OutReaction] = []
         seen: set[tuple[str, str]] = set()
         unmapped: Counter[str] = Counter()
+        unsupported: Counter[str] = Counter()
         for r in source:
-            kind = policy.kinds.get(r.kind, r.kind)
+            kind = policy.convert(r.kind) if policy.convert else policy.kinds.get(r.kind, r.kind)
+            if kind is None:
+                unsupported[r.kind] += 1
+                continue
             who = users.identity(r.user_id) if r.user_id else None
             if who is None or not who.mapped or policy.mode == "summary":
                 unmapped[kind] += 1
@@ -59,12 +67,15 @@ def react(drafts: Iterable[Draft], users: UserMap, policy: ReactionPolicy = Reac
             seen.add((kind, who.source_id))
             real.append(OutReaction(kind, who, r.at.utc if r.at else None))
         if policy.mode == "summary" or len(real) > policy.limit:
-            everything = Counter(r.kind for r in real) + unmapped
+            everything = Counter(r.kind for r in real) + unmapped + unsupported
             draft.html += summary_line(policy.summary, everything)
             draft.degrade("reactions-summary", str(len(source)))
             yield draft
             continue
         draft.reactions = real
+        if unsupported:
+            draft.html += summary_line(policy.unsupported_summary, unsupported)
+            draft.degrade("reaction-unsupported", str(sum(unsupported.values())))
         if unmapped:
             draft.html += summary_line(policy.unmapped_summary, unmapped)
             draft.degrade("reaction-unmapped", str(sum(unmapped.values())))

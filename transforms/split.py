@@ -151,7 +151,7 @@ def split_long(drafts: Iterable[Draft], budget: int, measure: Measure,
         if measure(draft) <= budget:
             yield draft
             continue
-        fixed = measure(replace(draft, html="", reactions=[]))
+        fixed = measure(replace(draft, html=""))  # part 1 keeps the reactions, which count too
         marker = f"<p><em>{html.escape(continuation.format(part=999, parts=999))}</em></p>"
         room = budget - fixed - _size(marker) - 64
         if room < 256:

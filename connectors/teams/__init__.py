@@ -9,8 +9,9 @@ HTML, payloads, sizes), prepare (the transform pipeline per channel or chat), ch
 preflight and graph (read-only online checks), emulator/ (a local Graph emulator for tests and
 rehearsals), cli (`rsemigrate teams …`). The import: importer (the order of work), credential
 and client (sign-in, msgraph-sdk with pacing and retries), accounts and freeze (the plan into the
-ledger), containers, files and poster (the writes), rehearsal and transcript (`--rehearse`),
-reconcile. Everything heavy is imported on first use.
+ledger), guests (authors from outside the tenant), containers, files and poster (the writes),
+session (where a run writes), rehearsal and transcript (`--rehearse`), reconcile. Everything heavy
+is imported on first use.
 """
 
 from __future__ import annotations

@@ -32,8 +32,10 @@ class Accounts:
         return self.ids[ref.lower()]
 
 
-async def resolve_accounts(g: GraphClient, users: UserMap, extra: list[str]) -> Accounts:
-    """Look up every account `users` maps to, plus `extra` ones (owners); see the module doc."""
+async def resolve_accounts(g: GraphClient, users: UserMap, extra: list[str],
+                           guests: frozenset[str] = frozenset()) -> Accounts:
+    """Look up every account `users` maps to, plus `extra` ones (owners); see the module doc.
+    `guests` are emails of external authors whose guest account is found by its `mail`."""
     wanted: dict[str, list[str]] = {}
     for user_id in users.users:
         who = users.identity(user_id)
@@ -48,9 +50,9 @@ async def resolve_accounts(g: GraphClient, users: UserMap, extra: list[str]) -> 
             try:
                 user = await g.send_json("users", "GET", f"/users/{quote(ref, safe='@')}", idempotent=True)
             except GraphFailure as failure:
-                if failure.status == 404:
-                    return ref, None
-                raise InputError(f"cannot look up the account {ref}: {failure}") from None
+                if failure.status != 404:
+                    raise InputError(f"cannot look up the account {ref}: {failure}") from None
+                user = await _guest(g, ref) if ref in guests else None
             return ref, str(user["id"]) if user and user.get("id") else None
 
     found = dict(await asyncio.gather(*(lookup(ref) for ref in sorted(wanted))))
@@ -70,3 +72,12 @@ async def resolve_accounts(g: GraphClient, users: UserMap, extra: list[str]) -> 
                          "`rsemigrate plan check ARCHIVE --plan PLAN --online` lists them all")
     accounts.unresolved = frozenset(unresolved)
     return accounts
+
+
+async def _guest(g: GraphClient, email: str) -> dict[str, str] | None:
+    """A guest account keeps the person's own address in `mail` (its UPN is `…#EXT#@tenant`)."""
+    value = email.replace("'", "''")
+    path = f"/users?$filter=mail eq '{quote(value, safe='@')}'"
+    found = await g.send_json("users", "GET", path, idempotent=True)
+    matches = (found or {}).get("value") or []
+    return matches[0] if len(matches) == 1 else None

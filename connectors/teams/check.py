@@ -28,8 +28,9 @@ from rsemigrate.migrate import (
     skipped_channels,
     verify_stored,
 )
-from transforms import DEGRADATIONS, Identity, user_mapping
+from transforms import DEGRADATIONS, Identity, UserMap, user_mapping
 
+from .guests import external_problems, unresolved_from_start
 from .plan import Container, TeamsPlan, load_plan
 from .prepare import Preparation, drafts, prepare
 from .render import MAX_REACTIONS, iso_ms, measure
@@ -49,7 +50,6 @@ class _Scan(Findings):
     files: dict[str, str | None] = field(default_factory=dict)
     requests: int = 0
     upload_bytes: int = 0
-    slowest_channel: int = 0
 
 
 def check(request: CheckRequest) -> DryRunReport:
@@ -66,7 +66,9 @@ def check(request: CheckRequest) -> DryRunReport:
         result = run_preflight(plan, archive)
         report.preflight, unresolved = result.checks, result.unresolved
         report.problems.extend(result.problems)
-    prep = prepare(archive, plan, user_mapping(plan.common, unresolved))
+    people = UserMap(archive.users(), user_mapping(plan.common))
+    report.problems.extend(external_problems(plan, people))
+    prep = prepare(archive, plan, user_mapping(plan.common, unresolved | unresolved_from_start(plan, people)))
     scan = _Scan()
     now_ms = int(time.time() * 1000)
     for container in plan.containers:
@@ -126,7 +128,6 @@ def _scan_container(prep: Preparation, container: Container, scan: _Scan, now_ms
         plan.created_at = iso_ms(first - margin)
     plan.threads = threads
     scan.requests += plan.posts + 2 if plan.posts else 0  # create or start, complete
-    scan.slowest_channel = max(scan.slowest_channel, plan.posts)
     if container.kind == "chat":
         for member_id in container.sources[0].member_ids:
             target = prep.users.identity(member_id).target
@@ -168,11 +169,31 @@ def _teams(plan: TeamsPlan, report: DryRunReport) -> None:
 
 
 def _estimate(plan: TeamsPlan, report: DryRunReport, scan: _Scan) -> Estimate:
-    rates = plan.common.rates
-    creates = sum(TEAM_CREATE_REQUESTS + 1 for p in report.parents if p.action.startswith("create"))
-    requests = scan.requests + creates + len(report.containers)
-    seconds = max(scan.slowest_channel / rates.per_channel, requests / rates.tenant)
-    seconds += scan.upload_bytes / rates.upload_bytes_per_second
+    """The import's duration under every documented limit at once: each team's requests at the
+    per-team rate (its channels share it), each chat's at the per-conversation rate, channel and
+    chat posts at their tenant-wide rates, POST /teams at its own, and everything at [rates].tenant;
+    the slowest of these bounds the run (conversations run in parallel), plus the uploads."""
+    rates, c = plan.common.rates, plan.connection
+    creates = sum(1 for p in report.parents if p.action.startswith("create"))
+    requests = scan.requests + creates * (TEAM_CREATE_REQUESTS + 1) + len(report.containers)
+    per_team: Counter[str] = Counter()
+    channel_posts = chat_posts = slowest_chat = 0
+    for container in report.containers:
+        if container.parent is None:
+            chat_posts += container.posts
+            slowest_chat = max(slowest_chat, container.posts + 2)
+        else:
+            channel_posts += container.posts
+            per_team[container.parent] += container.posts + 3  # create or start, complete, channel list
+    for parent in report.parents:
+        per_team[parent.key] += TEAM_CREATE_REQUESTS + 2 if parent.action.startswith("create") else 1
+    bounds = [max(per_team.values(), default=0) / c.per_team_rps, slowest_chat / rates.per_channel,
+              channel_posts / c.channel_posts_rps, chat_posts / c.chat_posts_rps,
+              creates / c.team_creates_rps,
+              requests / rates.tenant]
+    seconds = max(bounds) + scan.upload_bytes / rates.upload_bytes_per_second
     return Estimate(requests, scan.upload_bytes, round(seconds, 1),
-                    f"{rates.per_channel:g} requests/s per channel, {rates.tenant:g}/s for the tenant, "
-                    f"channels in parallel, uploads at {rates.upload_bytes_per_second / 1e6:g} MB/s")
+                    f"Graph's Teams limits: {c.per_team_rps:g} requests/s per team (its channels share it), "
+                    f"{rates.per_channel:g}/s per chat, {c.channel_posts_rps:g}/s channel posts, "
+                    f"{c.chat_posts_rps:g}/s chat posts, {rates.tenant:g}/s in all; "
+                    f"uploads at {rates.upload_bytes_per_second / 1e6:g} MB/s")

@@ -59,15 +59,19 @@ def _users(users_csv: Path | None, upns: tuple[str, ...], archive: Path | None) 
                    "existing channels and chats to rehearse an export against (repeatable).")
 @click.option("--fault", "faults", multiple=True,
               help="Inject a fault: 'METHOD PATH-REGEX drop|lost|STATUS [nth=N] [every=N] [times=N]'.")
-@click.option("--channel-rps", default=5.0, show_default=True, help="Throttle per channel or chat (0: off).")
-@click.option("--tenant-rps", default=50.0, show_default=True, help="Throttle for the tenant (0: off).")
+@click.option("--channel-rps", type=float, default=None,
+              help="Throttle only per channel or chat at this rate (0: off), instead of Graph's documented "
+                   "limits.")
+@click.option("--tenant-rps", type=float, default=None,
+              help="Throttle only every request at this rate (0: off), instead of Graph's documented limits.")
 @click.option("--tenant-id", default=None, help="Tenant id (default: a fixed emulator GUID).")
 @click.option("--client-id", default=None, help="The app's client id (default: a fixed emulator id).")
 @click.option("--secret-env", default="RSEMIGRATE_TEAMS_CLIENT_SECRET", show_default=True,
               help="Environment variable holding the app's secret (unset: 'emulator-secret').")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
 def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None, archive: Path | None,
-             content: tuple[Path, ...], faults: tuple[str, ...], channel_rps: float, tenant_rps: float,
+             content: tuple[Path, ...], faults: tuple[str, ...], channel_rps: float | None,
+             tenant_rps: float | None,
              tenant_id: str | None, client_id: str | None, secret_env: str, quiet: bool) -> None:
     """Run a local EMULATOR of the Graph import API for rehearsals (it is not Microsoft Graph).
 
@@ -99,8 +103,13 @@ def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None
     if content:
         click.echo(f"  seeded: {len(server.tenant.teams)} teams, {len(server.tenant.chats)} chats, "
                    f"{len(server.tenant.items)} drive files")
-    click.echo(f"  {len(server.tenant.users)} tenant users; throttling {channel_rps:g}/s per channel, "
-               f"{tenant_rps:g}/s tenant")
+    limits = server.throttle.limits
+    click.echo(f"  {len(server.tenant.users)} tenant users; throttling {limits.per_conversation:g}/s per "
+               "channel or "
+               f"chat, {limits.per_team:g}/s per team, {limits.channel_posts:g}/s channel posts, "
+               f"{limits.chat_posts:g}/s chat posts, {limits.team_creates:g}/s POST /teams, "
+               f"{limits.teams_calls:g}/s other Teams calls"
+               + (f", {limits.overall:g}/s in all" if limits.overall else ""))
     click.echo("  In the plan's [teams] table:")
     click.echo(f'    graph_url = "{url}/v1.0"')
     click.echo(f'    login_url = "{url}"')

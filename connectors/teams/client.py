@@ -14,9 +14,11 @@ Payloads are plain Graph JSON (what the dry run measured); `model()` turns them 
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +49,7 @@ from rsemigrate.migrate import RateLimiter, Unavailable
 
 from .credential import TokenCredential
 from .graph import SCOPE
+from .plan import ConnectionSection
 
 # msgraph's request builders warn about their own deprecated configuration classes on every call
 # (msgraph-sdk-python#812); the generic RequestConfiguration is used here.
@@ -63,6 +66,39 @@ ERRORS: dict[str, Any] = {"XXX": ODataError}
 WRITE_POLICY = RetryPolicy(attempts=12, backoff=1.0, max_wait=120.0)
 
 
+#: which of Graph's Teams limits a request counts toward (besides its conversation and the tenant).
+Kind = Literal["channel-post", "chat-post", "team-create", "teams", "other"]
+_POST = re.compile(r"/(messages|replies)/?$")
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Graph's per-app-per-tenant Teams limits, kept below by the client (throttling-limits page,
+    "Microsoft Teams service limits"): 4 requests/s on a given team, 50/s channel-message posts,
+    20/s chat-message posts, 10/s POST /teams, 30/s other Teams calls."""
+
+    per_team: float = 4.0
+    channel_posts: float = 50.0
+    chat_posts: float = 20.0
+    team_creates: float = 10.0
+    teams_calls: float = 30.0
+
+
+def pace_of(connection: ConnectionSection) -> Pace:
+    """The plan's [teams] limits."""
+    c = connection
+    return Pace(c.per_team_rps, c.channel_posts_rps, c.chat_posts_rps, c.team_creates_rps, c.teams_calls_rps)
+
+
+def request_kind(method: str, path: str) -> Kind:
+    """The limit a plain request counts toward: message posts, other Teams calls, or none
+    (directory and SharePoint calls are other services)."""
+    where = urlsplit(path).path
+    if method == "POST" and _POST.search(where):
+        return "chat-post" if "/chats/" in where else "channel-post"
+    return "teams" if "/teams" in where or "/chats" in where else "other"
+
+
 class GraphFailure(Exception):
     """Graph answered with an error status that retrying will not change."""
 
@@ -71,6 +107,20 @@ class GraphFailure(Exception):
         self.status, self.code, self.message = status, code, message
         #: an earlier attempt of the same request may have been applied (its answer was lost).
         self.maybe_applied = maybe_applied
+
+    @property
+    def advice(self) -> str:
+        """What the admin does about it; the ledger keeps everything done so far."""
+        if self.status in (401, 403):
+            return ("grant the app the permission Graph names, with admin consent (`plan check --online` "
+                    "lists them), then run again with --resume")
+        if self.status == 404:
+            return "it is gone or not provisioned yet: wait a few minutes, then run again with --resume"
+        if self.status == 409:
+            return ("something with this name or time already exists: see `rsemigrate reconcile`, "
+                    "then --resume")
+        return ("fix what Graph names (docs/teams.md: rules from the documentation), then run again "
+                "with --resume")
 
 
 class GraphUnavailable(Unavailable):
@@ -105,9 +155,11 @@ class GraphClient:
     """The SDK client, the limiter and the retry policy for one import run."""
 
     def __init__(self, graph_url: str, credential: TokenCredential, limiter: RateLimiter,
-                 policy: RetryPolicy = WRITE_POLICY, timeout: float = 60.0) -> None:
+                 policy: RetryPolicy = WRITE_POLICY, timeout: float = 60.0, pace: Pace | None = None) -> None:
         self.graph_url = graph_url.rstrip("/")
-        self.limiter, self.policy, self.stats = limiter, policy, CallStats()
+        self.limiter, self.policy, self.stats, self.pace = limiter, policy, CallStats(), pace
+        #: conversation (or team) key → its team's key, for the per-team limit.
+        self.team_of: dict[str, str] = {}
         host = urlsplit(self.graph_url).hostname or ""
         auth = AzureIdentityAuthenticationProvider(credential, scopes=[SCOPE], allowed_hosts=[host])  # type: ignore[arg-type]
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=30.0))
@@ -127,7 +179,19 @@ class GraphClient:
         """An absolute Graph URL for a path the SDK has no builder for (path-based drive items)."""
         return self.graph_url + path
 
-    async def call(self, key: str, send: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
+    def _limits(self, key: str, kind: Kind) -> tuple[tuple[str, float], ...]:
+        """The shared limits a request to `key` of this kind counts toward, besides key and tenant."""
+        pace = self.pace
+        if pace is None or kind == "other":
+            return ()
+        rate = {"channel-post": pace.channel_posts, "chat-post": pace.chat_posts,
+                "team-create": pace.team_creates}.get(kind, pace.teams_calls)
+        team = self.team_of.get(key)
+        limit = ("limit:" + kind, rate)
+        return (limit, ("team:" + team, pace.per_team)) if team else (limit,)
+
+    async def call(self, key: str, send: Callable[[], Awaitable[T]], *, idempotent: bool,
+                   kind: Kind = "teams") -> T:
         """Send one request (`send` builds and awaits it) under the limits, with retries.
 
         Raises GraphFailure for an error answer, Uncertain when a non-idempotent request may have
@@ -140,7 +204,7 @@ class GraphClient:
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         self.stats.retried += 1
-                    await self.limiter.acquire(key)
+                    await self.limiter.acquire(key, *self._limits(key, kind))
                     self.stats.requests += 1
                     try:
                         return await send()
@@ -187,7 +251,8 @@ class GraphClient:
             info.headers.try_add(name, value)
         if body is not None:
             info.set_stream_content(orjson.dumps(body), "application/json")
-        raw = await self.call(key, lambda: self.adapter.send_primitive_async(info, "bytes", ERRORS), idempotent=idempotent)
+        raw = await self.call(key, lambda: self.adapter.send_primitive_async(info, "bytes", ERRORS),
+                              idempotent=idempotent, kind=request_kind(method, info.url or path))
         return orjson.loads(raw) if raw else None
 
 

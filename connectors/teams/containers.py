@@ -7,8 +7,10 @@ is sent again: a team by its name and its back-dated creation time, a channel by
 team, a chat by its topic and members in its first member's chats. startMigration and
 completeMigration answer 400 when already done; after an unknown outcome the state is read back.
 
-Order (ImportDoc): team → its channels → (files, messages) → every channel completed, General
-included → the team completed → members and owners added.
+Order (ImportDoc): team → its channels → (files, messages) → every other channel completed →
+General completed → the team completed → members and owners added. Completing General first marks
+the team as migrated and strands its other channels (channel-completemigration page); the
+importer keeps this order, on --resume too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ TEMPLATE = "https://graph.microsoft.com/v1.0/teamsTemplates('standard')"
 MEMBER_TYPE = "#microsoft.graph.aadUserConversationMember"
 #: members per POST /teams/{id}/members/add.
 MEMBERS_PER_CALL = 20
+#: a chat member's visibleHistoryStartDateTime that shares the whole history (imported included).
+ALL_HISTORY = "0001-01-01T00:00:00Z"
 OPERATION_POLLS = 60
 
 
@@ -71,11 +75,11 @@ class Containers:
             option, config = with_headers()
             try:
                 await self.g.call(row.key, partial(self.g.sdk.teams.post, model(Team, body), request_configuration=config),
-                                  idempotent=False)
+                                  idempotent=False, kind="team-create")
             except Uncertain:
                 continue
             except GraphFailure as failure:
-                self._fail(row, f"cannot create the team: {failure}")
+                self._fail(row, f"cannot create the team: {failure} ({failure.advice})")
             crash_point("team-applied")
             location = response_header(option, "Location") or ""
             team_id, _, rest = location.partition("teams('")[2].partition("')")
@@ -89,7 +93,7 @@ class Containers:
         """The team this migration created earlier: same name, same back-dated creation time."""
         name = row.name.replace("'", "''")
         found = await self.g.call(row.key, lambda: self.g.sdk.groups.with_url(
-            self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True)
+            self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True, kind="other")
         for group in (found.value if found else None) or []:
             team = await self.g.call(row.key, self.g.sdk.teams.by_team_id(str(group.id)).get, idempotent=True)
             if team and _ms(team.created_date_time) == row.planned_ms:
@@ -100,8 +104,13 @@ class Containers:
     async def _team_ready(self, row: Container, team_id: str) -> None:
         operation = row.facts().get("operation")
         for _ in range(OPERATION_POLLS if operation else 0):
-            op = await self.g.call(row.key, lambda: self.g.sdk.teams.by_team_id(team_id).operations
-                                   .by_teams_async_operation_id(operation).get(), idempotent=True)
+            try:
+                op = await self.g.call(row.key, lambda: self.g.sdk.teams.by_team_id(team_id).operations
+                                       .by_teams_async_operation_id(operation).get(), idempotent=True)
+            except GraphFailure as failure:
+                if failure.status != 404:
+                    raise
+                op = None  # the operation is not readable yet (replication delay): poll again
             status = str(getattr(op.status, "value", op.status) if op else "")
             if status == "succeeded":
                 break
@@ -123,7 +132,7 @@ class Containers:
         if not team_id:
             name = row.name.replace("'", "''")
             found = await self.g.call(row.key, lambda: self.g.sdk.groups.with_url(
-                self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True)
+                self.g.url(f"/groups?$filter=displayName eq '{name}'")).get(), idempotent=True, kind="other")
             ids = [str(g.id) for g in (found.value if found else None) or []]
             if len(ids) != 1:
                 self._fail(row, f"{len(ids)} teams are named {row.name!r}: set id in the plan's [team] table")
@@ -140,7 +149,10 @@ class Containers:
         """Make the conversation ready for import: created in migration mode, or migration started."""
         if row.state == SENT:
             return
-        if row.kind == "new-channel":
+        if row.kind == "new-channel" and parent is not None and parent.kind == "existing-team":
+            assert parent.target_id
+            await self._standard_channel(row, parent.target_id)
+        elif row.kind == "new-channel":
             assert parent is not None and parent.target_id
             await self._new_channel(row, parent.target_id)
         elif row.kind == "existing-channel":
@@ -161,20 +173,49 @@ class Containers:
                                         "create")
                     self.ledger.mark(row, state=SENT, target_id=str(found.id))
                     return
-            self.ledger.mark(row, state=SENDING)
-            body = {"@microsoft.graph.channelCreationMode": "migration", "displayName": row.name,
-                    "membershipType": "standard", "createdDateTime": iso_ms(row.planned_ms or 0)}
-            try:
-                made = await self.g.call(row.key, partial(self.g.sdk.teams.by_team_id(team_id).channels.post,
-                                                          model(GraphChannel, body)), idempotent=False)
-            except Uncertain:
-                continue
-            except GraphFailure as failure:
-                self._fail(row, f"cannot create the channel: {failure}")
-            crash_point("channel-applied")
-            self.ledger.mark(row, state=SENT, target_id=str(made.id))
-            return
+            made = await self._create_channel(row, team_id, {
+                "@microsoft.graph.channelCreationMode": "migration", "displayName": row.name,
+                "membershipType": "standard", "createdDateTime": iso_ms(row.planned_ms or 0)})
+            if made:
+                self.ledger.mark(row, state=SENT, target_id=made)
+                return
         self._fail(row, "Graph kept failing while creating the channel; resume later")
+
+    async def _create_channel(self, row: Container, team_id: str, body: dict[str, Any]) -> str | None:
+        """POST the channel, recorded `sending` first; its id, or None when the outcome is unknown."""
+        self.ledger.mark(row, state=SENDING)
+        try:
+            made = await self.g.call(row.key, partial(self.g.sdk.teams.by_team_id(team_id).channels.post,
+                                                      model(GraphChannel, body)), idempotent=False)
+        except Uncertain:
+            return None
+        except GraphFailure as failure:
+            self._fail(row, f"cannot create the channel: {failure} ({failure.advice})")
+        crash_point("channel-applied")
+        return str(made.id)
+
+    async def _standard_channel(self, row: Container, team_id: str) -> None:
+        """A new channel in an existing team: Graph creates migration channels only in a team under
+        migration (msteams-docs#11973), so a standard channel is created, then taken into migration."""
+        for _ in range(3):
+            if row.target_id:
+                break
+            if row.state == SENDING:
+                found = await self._channel_named(row, team_id)
+                if found is not None:  # the plan check refuses names already taken: this one is ours
+                    self.ledger.mark(row, target_id=str(found.id))
+                    self.ledger.note("adopted", row.key, f"channel {found.id} found by name")
+                    break
+            standard = {"displayName": row.name, "membershipType": "standard"}
+            made = await self._create_channel(row, team_id, standard)
+            if made:
+                self.ledger.mark(row, target_id=made)
+        if not row.target_id:
+            self._fail(row, "Graph kept failing while creating the channel; resume later")
+        builder = self.g.sdk.teams.by_team_id(team_id).channels.by_channel_id(str(row.target_id))
+        when = {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)}
+        start = builder.start_migration
+        await self._start(row, lambda: start.post(model(ChannelStartMigration, when)), builder.get)
 
     async def _channel_named(self, row: Container, team_id: str) -> Any:
         return next((c for c in await self._channels(row.key, team_id)
@@ -203,14 +244,15 @@ class Containers:
                     break
             self.ledger.mark(row, state=SENDING)
             body = {"chatType": "group", "topic": row.name, "members": [
-                {"@odata.type": MEMBER_TYPE, "roles": ["owner"], "user@odata.bind": self.g.url(f"/users('{m}')")}
+                {"@odata.type": MEMBER_TYPE, "roles": ["owner"],
+                 "user@odata.bind": self.g.url(f"/users('{m}')"), "visibleHistoryStartDateTime": ALL_HISTORY}
                 for m in members]}
             try:
                 made = await self.g.call(row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False)
             except Uncertain:
                 continue
             except GraphFailure as failure:
-                self._fail(row, f"cannot create the chat: {failure}")
+                self._fail(row, f"cannot create the chat: {failure} ({failure.advice})")
             crash_point("chat-applied")
             self.ledger.mark(row, target_id=str(made.id))
         if not row.target_id:
@@ -242,7 +284,7 @@ class Containers:
             state = await self.g.call(row.key, read, idempotent=True)
             mode = str(getattr(state.migration_mode, "value", state.migration_mode) or "")
             if not (failure.status == 400 and mode == "inProgress" and (was_sending or failure.maybe_applied)):
-                self._fail(row, f"cannot start the migration: {failure}")
+                self._fail(row, f"cannot start the migration: {failure} ({failure.advice})")
         crash_point("start-applied")
         self.ledger.mark(row, state=SENT)
 

@@ -32,6 +32,9 @@ from rsemigrate.migrate import FAILED, SENDING, SENT, Container, File, Ledger, c
 from .check import FRAGMENT, SIMPLE_UPLOAD_MAX
 from .client import GraphClient, GraphFailure, model
 
+#: seconds between asks while a channel's files folder answers 404 (not provisioned yet).
+FOLDER_WAITS = (2.0, 4.0, 8.0, 16.0, 30.0, 60.0, 60.0, 60.0, 60.0)
+
 
 @dataclass(frozen=True)
 class Folder:
@@ -66,12 +69,26 @@ class Uploader:
         if key not in self._folders:
             if owner:
                 item = await self.g.call(row.key, lambda: self.g.sdk.users.by_user_id(owner).drive.with_url(
-                    self.g.url(f"/users/{owner}/drive/root")).get(), idempotent=True)
+                    self.g.url(f"/users/{owner}/drive/root")).get(), idempotent=True, kind="other")
             else:
-                item = await self.g.call(row.key, lambda: self.g.sdk.teams.by_team_id(str(team_id)).channels
-                                         .by_channel_id(str(row.target_id)).files_folder.get(), idempotent=True)
+                item = await self._channel_folder(row, str(team_id))
             self._folders[key] = Folder(str(item.parent_reference.drive_id), str(item.id))
         return self._folders[key]
+
+    async def _channel_folder(self, row: Container, team_id: str) -> Any:
+        """A new channel's SharePoint folder can answer 404 until it is provisioned (team-post page):
+        asked again with growing waits (about 5 minutes in all) before the channel's files fail."""
+        builder = self.g.sdk.teams.by_team_id(team_id).channels.by_channel_id(str(row.target_id)).files_folder
+        for wait in (*FOLDER_WAITS, None):
+            try:
+                return await self.g.call(row.key, builder.get, idempotent=True)
+            except GraphFailure as failure:
+                if failure.status != 404 or wait is None:
+                    raise
+                self.ledger.note("folder-pending", row.key,
+                                 f"filesFolder answered 404; asking again in {wait:g} s")
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _item_url(self, folder: Folder, path: str, action: str = "") -> str:
         tail = f":/{action}" if action else ""
@@ -85,7 +102,8 @@ class Uploader:
             if f.size <= SIMPLE_UPLOAD_MAX:
                 data = self.archive.file_path(f.sha256).read_bytes()
                 url = self._item_url(folder, f.path, "content") + "?@microsoft.graph.conflictBehavior=fail"
-                item = await self.g.call(key, lambda: items.content.with_url(url).put(data), idempotent=True)
+                item = await self.g.call(key, lambda: items.content.with_url(url).put(data), idempotent=True,
+                                         kind="other")
             else:
                 item = await self._session(key, f, folder)
         except GraphFailure as failure:
@@ -94,13 +112,25 @@ class Uploader:
             item = await self._adopt(key, f, folder)
         crash_point("file-applied")
         guid = str(item.e_tag or "").split("{")[-1].split("}")[0].lower()
-        self.ledger.mark(f, state=SENT, target_id=str(item.id), target_ref=guid, url=item.web_url,
-                         upload_url=None, error=None)
+        url = item.web_dav_url or await self._direct_url(key, folder, str(item.id))
+        self.ledger.mark(f, state=SENT, target_id=str(item.id), target_ref=guid, url=url, upload_url=None,
+                         error=None)
+
+    async def _direct_url(self, key: str, folder: Folder, item_id: str) -> str:
+        """The file's own URL (webDavUrl), which a reference attachment's contentUrl must be: an
+        Office file's webUrl is a Doc.aspx viewer page, which Graph refuses ("File contentUrl
+        extension … and name extension … do not match"). Asked for with $select where not returned."""
+        url = self.g.url(f"/drives/{folder.drive}/items/{item_id}?$select=id,webDavUrl")
+        found = await self.g.send_json(key, "GET", url, idempotent=True) or {}
+        if not found.get("webDavUrl"):
+            raise GraphFailure(404, "itemNotFound", f"item {item_id} has no webDavUrl")
+        return str(found["webDavUrl"])
 
     async def _adopt(self, key: str, f: File, folder: Folder) -> Any:
         """The file already at our path: ours when its size matches (an earlier upload landed)."""
         items = self.g.sdk.drives.by_drive_id(folder.drive).items.by_drive_item_id(folder.item)
-        item = await self.g.call(key, lambda: items.with_url(self._item_url(folder, f.path)).get(), idempotent=True)
+        item = await self.g.call(key, lambda: items.with_url(self._item_url(folder, f.path)).get(),
+                                 idempotent=True, kind="other")
         if item is None or item.size != f.size:
             raise GraphFailure(409, "nameAlreadyExists", f"a different file already exists at {f.path}")
         self.ledger.note("adopted", f"{f.container_key}:{f.key}", f"file {item.id} already uploaded")
@@ -113,7 +143,8 @@ class Uploader:
             body = model(CreateUploadSessionPostRequestBody,
                          {"item": {"@microsoft.graph.conflictBehavior": "fail", "name": f.path.rsplit("/", 1)[-1]}})
             session = await self.g.call(key, lambda: items.create_upload_session.with_url(
-                self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True)
+                self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True,
+                kind="other")
             expires = int(session.expiration_date_time.timestamp() * 1000) if session.expiration_date_time else None
             self.ledger.mark(f, upload_url=session.upload_url, upload_expires_ms=expires)
             offset = 0
@@ -122,7 +153,7 @@ class Uploader:
             chunk = await asyncio.to_thread(_read, path, offset, FRAGMENT)
             end = offset + len(chunk) - 1
             answer = await self.g.call(key, partial(self._put_fragment, str(f.upload_url), chunk, offset, end, f.size),
-                                       idempotent=True)
+                                       idempotent=True, kind="other")
             crash_point("file-fragment")
             if answer.status_code in (200, 201):
                 return model(DriveItem, answer.json())
@@ -132,7 +163,8 @@ class Uploader:
         """Where an earlier session stopped, or None when there is none left to continue."""
         if not f.upload_url or (f.upload_expires_ms or 0) < time.time() * 1000 + 60_000:
             return None
-        answer = await self.g.call(key, lambda: self._raw("GET", str(f.upload_url)), idempotent=True)
+        answer = await self.g.call(key, lambda: self._raw("GET", str(f.upload_url)), idempotent=True,
+                                   kind="other")
         return _next_offset(answer.json()) if answer.status_code == 200 else None
 
     async def _put_fragment(self, url: str, chunk: bytes, start: int, end: int, total: int) -> httpx.Response:

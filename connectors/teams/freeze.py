@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +36,8 @@ from .render import content_digest, message_payload
 
 #: [teams] keys about how to connect, not what to import.
 CONNECTION_KEYS = ("tenant_id", "client_id", "client_secret_env", "client_secret_file", "client_certificate_file",
-                   "client_certificate_password_env", "graph_url", "login_url")
+                   "client_certificate_password_env", "graph_url", "login_url", "per_team_rps",
+                   "channel_posts_rps", "chat_posts_rps", "team_creates_rps", "teams_calls_rps")
 _UNSAFE = re.compile(r'[\x00-\x1f"*:<>?/\\|#%]')
 
 
@@ -51,8 +53,11 @@ def plan_fingerprint(plan: TeamsPlan) -> str:
 
 
 def safe_file_name(name: str) -> str:
-    """A SharePoint-safe file name (no reserved characters, no leading or trailing dots and spaces)."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .") or "file"
+    """A SharePoint-safe file name (no reserved characters, no leading or trailing dots and spaces),
+    without invisible format characters: a right-to-left override (U+202E) would show
+    "invoice‮fdp.exe" as "invoiceexe.pdf" in Teams and SharePoint."""
+    visible = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    cleaned = _UNSAFE.sub("_", visible).strip(" .") or "file"
     if len(cleaned) > 120:
         stem, dot, ext = cleaned.rpartition(".")
         cleaned = (stem[: 110 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else cleaned[:120]

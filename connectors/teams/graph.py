@@ -118,6 +118,11 @@ class GraphReader:
     def user(self, ref: str) -> dict[str, Any] | None:
         return self.get(f"/users/{quote(ref, safe='@')}")
 
+    def users_with_mail(self, email: str) -> list[dict[str, Any]]:
+        """Accounts whose `mail` is this address (a guest's UPN is not its email)."""
+        found = self.get("/users", {"$filter": f"mail eq '{email.replace(chr(39), chr(39) * 2)}'"})
+        return list((found or {}).get("value", []))
+
     def groups_named(self, name: str) -> list[dict[str, Any]]:
         found = self.get("/groups", {"$filter": f"displayName eq '{name.replace(chr(39), chr(39) * 2)}'"})
         return list((found or {}).get("value", []))

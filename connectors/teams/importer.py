@@ -19,7 +19,6 @@ import math
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from pathlib import Path
 
 from rsemigrate.archive import Archive
 from rsemigrate.migrate import (
@@ -46,24 +45,16 @@ from transforms import UserMap, user_mapping
 
 from .accounts import resolve_accounts
 from .check import check
-from .client import GraphClient
+from .client import GraphClient, GraphFailure, pace_of
 from .containers import Containers
-from .credential import TokenCredential, make_credential, signed_in_as
+from .credential import make_credential, signed_in_as
 from .files import Uploader
 from .freeze import freeze, migration_for
-from .plan import ConnectionSection, TeamsPlan, load_plan
+from .guests import external_authors, unresolved_from_start
+from .plan import GENERAL, TeamsPlan, load_plan
 from .poster import ConversationPoster
 from .prepare import prepare
-
-
-@dataclass(frozen=True)
-class Session:
-    """Where and as whom one run writes: a real tenant, or the rehearsal's emulator."""
-
-    mode: str
-    connection: ConnectionSection
-    ledger_url: str
-    credential: TokenCredential
+from .session import Session
 
 
 def run_import(request: ImportRequest) -> ImportReport:
@@ -72,7 +63,7 @@ def run_import(request: ImportRequest) -> ImportReport:
     if request.rehearse:
         from .rehearsal import rehearse
 
-        return rehearse(request, archive, plan)
+        return rehearse(request, archive, plan, run_session)
     url = request.ledger_url or default_url(request.plan)
     session = Session("live", plan.connection, url, make_credential(plan.connection, plan.path.parent))
     return run_session(request, archive, plan, session)
@@ -91,7 +82,8 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
     per_channel = request.per_container_rate or rates.per_channel
     tenant = request.overall_rate or rates.tenant
     limiter = RateLimiter(per_channel, tenant)
-    g = GraphClient(session.connection.graph_url, session.credential, limiter)
+    g = GraphClient(session.connection.graph_url, session.credential, limiter,
+                    pace=pace_of(session.connection))
     report = ImportReport("teams", session.mode, ledger.url)
     work: _Work | None = None
     failed = True
@@ -100,16 +92,23 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         if ledger.migration() is None:
             request.view.phase("Resolving accounts and freezing the plan")
             extra = [o for t in plan.teams.values() for o in t.owners] + [p for p in [plan.common.users.placeholder] if p]
-            accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common)), extra)
-            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)), accounts, identity,
-                                 session.mode))
+            people = UserMap(archive.users(), user_mapping(plan.common))
+            early = unresolved_from_start(plan, people)
+            guests = {e.email.lower() for e in external_authors(plan, people)} \
+                if plan.connection.external_authors == "guest" else set()
+            mapped = UserMap(archive.users(), user_mapping(plan.common, early))
+            accounts = await resolve_accounts(g, mapped, extra, guests=frozenset(guests))
+            accounts.unresolved |= early  # recorded in the ledger: reconcile plans with the same people
+            prep = prepare(archive, plan, user_mapping(plan.common, accounts.unresolved))
+            ledger.freeze(freeze(prep, accounts, identity, session.mode))
             crash_point("frozen")
         else:
             ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))
         ledger.start_run(session.mode)
+        g.team_of = {c.key: c.parent_key or c.key for c in ledger.containers() if c.parent_key or c.is_parent}
         parallel = request.parallel or max(4, 2 * math.ceil(tenant / per_channel))
         work = _Work(RunContext(ledger, request.view, stop), g, Containers(g, ledger), Uploader(g, ledger, archive),
-                     request.accept_gaps, report)
+                     request.accept_gaps, report, _labels(ledger))
         await work.all(parallel)
         failed = False
     finally:
@@ -140,6 +139,8 @@ class _Work:
     uploader: Uploader
     accept_gaps: bool
     report: ImportReport
+    #: "team / channel" for each container, so every error line names where it happened.
+    labels: dict[str, str]
 
     @property
     def ledger(self) -> Ledger:
@@ -171,13 +172,20 @@ class _Work:
                                           f"({missing[0].name}: {missing[0].error or missing[0].state})")
 
     async def _guard(self, row: Container, step: Awaitable[None]) -> None:
-        """Run one container's step; a container that cannot go on stops alone, the others continue."""
+        """Run one container's step; a container that cannot go on stops alone, the others continue.
+        Its failure becomes one line: which team or channel, Graph's answer, and what to do."""
         try:
             await step
         except Unavailable as exc:
-            self.report.errors.append(f"{row.name}: {exc}")
-            self.ledger.note("stopped", row.key, str(exc))
-            self.ctx.view.note(f"[red]{row.name}[/]: {exc}")
+            self._stopped(row, str(exc).removeprefix(f"{row.name}: "))
+        except GraphFailure as failure:
+            self._stopped(row, f"{failure} ({failure.advice})")
+
+    def _stopped(self, row: Container, reason: str) -> None:
+        label = self.labels.get(row.key, row.name)
+        self.report.errors.append(f"{label}: {reason}")
+        self.ledger.note("stopped", row.key, reason)
+        self.ctx.view.note(f"[red]{label}[/]: {reason}")
 
     async def _open(self, row: Container, conversations: list[Container]) -> None:
         if self.ctx.stop:
@@ -206,18 +214,31 @@ class _Work:
                 return
             if self.accept_gaps:
                 accept_gaps(self.ledger, row)
-            if all(m.state in DONE for m in self.ledger.messages(row.key)):
+            if not _general(row) and self._sent_all(row):
                 await self.containers.finish_conversation(row, parent)
             self.ctx.view.finish(row.key)
 
         await self._guard(row, steps())
 
+    def _sent_all(self, row: Container) -> bool:
+        return all(m.state in DONE for m in self.ledger.messages(row.key))
+
     async def _finish_team(self, row: Container, conversations: list[Container]) -> None:
+        """General is completed only once every other channel of its team is (completing it first
+        marks the team as migrated and strands the rest), then the team. Read from the ledger, so
+        a resume keeps the same order."""
         children = [c for c in conversations if c.parent_key == row.key]
-        if not self.ctx.stop and row.state == SENT and all(c.finish_state == SENT for c in children):
+        others = [c for c in children if not _general(c)]
+        if self.ctx.stop or row.state != SENT or any(c.finish_state != SENT for c in others):
+            return
+        for general in (c for c in children if _general(c) and c.finish_state != SENT):
+            if general.state == SENT and self._sent_all(general):
+                await self._guard(general, self.containers.finish_conversation(general, row))
+        if all(c.finish_state == SENT for c in children):
             await self._guard(row, self.containers.finish_team(row))
 
 
-def default_rehearsal_dir(plan: Path) -> Path:
-    """Where `--rehearse` writes: `plan.toml` → `plan.rehearsal/` beside it."""
-    return plan.resolve().with_suffix(".rehearsal")
+def _general(row: Container) -> bool:
+    """A team's General channel (new or existing): always the last of its team to be completed."""
+    return row.parent_key is not None and (row.kind == "general" or row.name.casefold() == GENERAL.casefold())
+

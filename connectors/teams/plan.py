@@ -54,12 +54,31 @@ class ConnectionSection:
     message_budget: int = BUDGET_BYTES
     #: containers are created this long before their first message.
     container_margin_seconds: int = 60
+    #: Graph's per-app-per-tenant Teams limits (requests/s; throttling-limits page): on one team
+    #: (its channels included), channel-message posts, chat-message posts, POST /teams, other calls.
+    per_team_rps: float = 4.0
+    channel_posts_rps: float = 50.0
+    chat_posts_rps: float = 20.0
+    team_creates_rps: float = 10.0
+    teams_calls_rps: float = 30.0
+    #: the tenant's own email domains (default: the placeholder's); authors matched by an email
+    #: elsewhere are external (guests.py), and `external_authors` says what becomes of them.
+    tenant_domains: list[str] = field(default_factory=list)
+    external_authors: Literal["placeholder", "guest", "skip"] = "placeholder"
 
     @field_validator("message_budget")
     @classmethod
     def _budget(cls, value: int) -> int:
         if not 2_000 <= value <= TEAMS_LIMIT_BYTES:
             raise ValueError(f"must be between 2000 and {TEAMS_LIMIT_BYTES} bytes")
+        return value
+
+    @field_validator("per_team_rps", "channel_posts_rps", "chat_posts_rps", "team_creates_rps",
+                     "teams_calls_rps")
+    @classmethod
+    def _rate(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be greater than 0 (requests per second)")
         return value
 
     @field_validator("container_margin_seconds")

@@ -74,9 +74,10 @@ archive_seal = {seal}
 
 [teams]
 # The app registration used by --online and by the import. It needs the application permissions
-# Teamwork.Migrate.All, Files.ReadWrite.All, TeamMember.ReadWrite.All and User.Read.All
-# (ChannelMessage.Read.All too, to read imported messages back). The secret is never written here:
-# it is read from the environment variable below, or from client_secret_file.
+# this plan's calls need (`plan check --online` prints the exact admin-consent list), such as
+# Teamwork.Migrate.All, Group.Read.All, Chat.Create, Files.ReadWrite.All, TeamMember.ReadWrite.All
+# and User.Read.All (ChannelMessage.Read.All too, to read imported messages back). The secret is
+# never written here: it is read from the environment variable below, or from client_secret_file.
 # tenant_id = "00000000-0000-0000-0000-000000000000"
 # client_id = "00000000-0000-0000-0000-000000000000"
 client_secret_env = "RSEMIGRATE_TEAMS_CLIENT_SECRET"
@@ -85,6 +86,12 @@ graph_url = "https://graph.microsoft.com/v1.0"     # an emulator URL for rehears
 login_url = "https://login.microsoftonline.com"
 message_budget = 24000           # bytes per message; longer messages are split (Teams limit ~28 KB)
 container_margin_seconds = 60    # teams and channels are created this long before their first message
+# Graph's documented Teams limits per app per tenant (requests/s), which the import keeps below:
+per_team_rps = 4.0               # on one team, all its channels together
+channel_posts_rps = 50.0         # channel message posts
+chat_posts_rps = 20.0            # chat message posts
+team_creates_rps = 10.0          # POST /teams
+teams_calls_rps = 30.0           # other Teams calls
 
 [users]
 # Who posts each message. Order: the mapping CSV (columns source,target; source = user id or
@@ -102,12 +109,12 @@ skip_system = true         # false: import joins, renames… as italic text line
 # until = 2024-01-01       # or times with an offset: 2024-01-01T00:00:00Z; until is exclusive
 private_conversations = {private}   # "group-chats" or "skip"
 files = "upload"           # "upload" to the channel's SharePoint folder, or "skip" (a note names each file)
-reactions = "import"       # "import" (up to 250 a message, else a summary line), "summary" or "skip"
+reactions = "import"       # "import" (up to 100 a message, else a summary line), "summary" or "skip"
 edited_marker = true       # edited messages get "(edited)"
 
 [rates]
-per_channel = 4.0          # requests per second per channel (Graph documents 4-5)
-tenant = 40.0              # requests per second for the whole tenant (Graph: 50 for channel messages)
+per_channel = 4.0          # requests per second per channel or chat (Graph: 4 on a given channel)
+tenant = 100.0             # requests per second in all: a cap of ours (the Teams limits are above)
 upload_bytes_per_second = 5000000.0
 
 # ── Teams ─────────────────────────────────────────────────────────────────────────────────────

@@ -79,7 +79,8 @@ class ConversationPoster:
             if failure.status == 409:
                 raise Conflict(failure.maybe_applied) from None
             if failure.status in DENIED:
-                raise Unavailable(f"{self.container.name}: Graph refused the import ({failure})") from None
+                raise Unavailable(f"{self.container.name}: Graph refused the import: {failure} "
+                                  f"({failure.advice})") from None
             raise Refused(str(failure)) from None
         return str((made or {}).get("id"))
 

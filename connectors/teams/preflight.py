@@ -17,19 +17,52 @@ from rsemigrate.migrate import PreflightCheck, Problem
 from transforms import UserMap, user_mapping
 
 from .graph import GraphReader, GraphReadError, read_secret, token_roles
+from .guests import external_authors
 from .plan import Container, TeamsPlan, TeamTarget
 
-REQUIRED_ROLES = {
-    "Teamwork.Migrate.All": "create teams and channels in migration mode, import, complete",
-    "Files.ReadWrite.All": "upload files to the channels' SharePoint folders",
-    "TeamMember.ReadWrite.All": "add members once the import is completed",
-    "User.Read.All": "resolve authors",
-}
-ALTERNATIVES = {"Files.ReadWrite.All": {"Sites.ReadWrite.All"}}
+MIGRATE = "Teamwork.Migrate.All"
+#: read back to verify and to recover an id after a crash; a protected API, so only a warning.
 OPTIONAL_ROLES = {
-    "ChannelMessage.Read.All": "read imported messages back (verification; a protected API)",
-    "Group.Read.All": "look for team name collisions",
+    "ChannelMessage.Read.All": "read imported channel messages back (verification; a protected API)",
 }
+
+
+@dataclass(frozen=True)
+class Need:
+    """Application permissions of which the app needs one (admin consent), and why."""
+
+    roles: tuple[str, ...]
+    why: str
+
+    @property
+    def text(self) -> str:
+        return " or ".join(self.roles)
+
+
+def needed_roles(plan: TeamsPlan) -> list[Need]:
+    """Every application permission this plan's import calls need (permissions sections of the
+    Graph reference page of each call: team-post, channel-post, chat-post, channel-list,
+    group-list, driveitem-put-content, team-post-members, user-get)."""
+    kinds = {c.kind for c in plan.containers}
+    new_teams = any(not t.existing for t in plan.teams.values())
+    needs = [Need((MIGRATE,), "create teams and channels in migration mode, start, import and complete"),
+             Need(("User.Read.All",), "resolve every author and member to an account")]
+    if plan.teams:
+        needs.append(Need(("Channel.ReadBasic.All", "Group.Read.All"),
+                          "list a team's channels (General, recovery)"))
+        needs.append(Need(("Group.Read.All",), "find teams by name (collisions, recovery after a crash)"))
+    if any(c.kind == "new-channel" and c.team and c.team.existing for c in plan.containers):
+        needs.append(Need(("Channel.Create",), "create new channels in existing teams (then startMigration)"))
+    if "chat" in kinds:
+        needs.append(Need(("Chat.Create", "Chat.ReadWrite.All"), "create the group chats"))
+        needs.append(Need(("Chat.ReadBasic.All", "Chat.Read.All", "Chat.ReadWrite.All"),
+                          "find a chat again after a crash"))
+    if plan.common.options.files == "upload":
+        needs.append(Need(("Files.ReadWrite.All", "Sites.ReadWrite.All"),
+                          "upload files to SharePoint and OneDrive"))
+    if new_teams:
+        needs.append(Need(("TeamMember.ReadWrite.All",), "add members and owners once a team is completed"))
+    return needs
 
 
 @dataclass
@@ -54,7 +87,7 @@ def run_preflight(plan: TeamsPlan, archive: Archive, reader: GraphReader | None 
             result.problems.append(Problem("token", "refused", "teams connection", f"no app-only token: {exc}"))
             return result
         result.check("token", True, f"app-only token for client {plan.connection.client_id}")
-        _roles(token_roles(token), result)
+        _roles(token_roles(token), plan, result)
         _authors(plan, archive, reader, result)
         _teams(plan, reader, result)
     finally:
@@ -62,13 +95,18 @@ def run_preflight(plan: TeamsPlan, archive: Archive, reader: GraphReader | None 
     return result
 
 
-def _roles(roles: list[str], result: PreflightResult) -> None:
+def _roles(roles: list[str], plan: TeamsPlan, result: PreflightResult) -> None:
     held = set(roles)
-    missing = [r for r in REQUIRED_ROLES if r not in held and not (ALTERNATIVES.get(r, set()) & held)]
+    missing = [n for n in needed_roles(plan) if not held & set(n.roles)]
     result.check("roles", not missing, "granted: " + (", ".join(sorted(held)) or "none"))
-    for role in missing:
+    for need in missing:
         result.problems.append(Problem("missing-role", "refused", "app registration",
-                                       f"{role} is not granted (needed to {REQUIRED_ROLES[role]})"))
+                                       f"{need.text} is not granted (needed to {need.why})"))
+    if missing:
+        result.problems.append(Problem(
+            "admin-consent", "refused", "app registration",
+            "grant these application permissions in Entra ID, then 'Grant admin consent': "
+            + ", ".join(n.roles[0] for n in missing)))
     for role, why in OPTIONAL_ROLES.items():
         if role not in held:
             result.problems.append(Problem("missing-role", "warning", "app registration",
@@ -85,8 +123,17 @@ def _authors(plan: TeamsPlan, archive: Archive, reader: GraphReader, result: Pre
     placeholder = plan.common.users.placeholder
     unresolved: set[str] = set()
     missing = disabled = 0
+    guests = {e.email.lower() for e in external_authors(plan, users)} \
+        if plan.connection.external_authors == "guest" else set()
     for target, sources in sorted(by_target.items()):
         found = reader.user(target)
+        if found is None and target.lower() in guests:
+            matches = reader.users_with_mail(target)
+            found = matches[0] if len(matches) == 1 else None
+            if found is None:
+                result.problems.append(Problem("external-author", "warning", f"guest {target}",
+                                               "no guest account has this email: invite them, or they post "
+                                               "as the placeholder"))
         if found is None:
             missing += 1
             explicit = [s for s in sources if users.identity(s).method == "explicit"]

@@ -35,8 +35,9 @@ from transforms import (
     split_long,
 )
 
+from .guests import SKIPPED, external_authors
 from .plan import Container, TeamsPlan
-from .render import MAX_REACTIONS, REACTION_TYPES, TEAMS_HTML, file_markup, measure, mention_markup
+from .render import PLANNED_REACTIONS, TEAMS_HTML, file_markup, measure, mention_markup, teams_reaction
 
 
 @dataclass
@@ -47,11 +48,23 @@ class Preparation:
     attachments: dict[str, Attachment]
     #: messages left out by the plan's options, by reason.
     skipped: Counter[str] = field(default_factory=Counter)
+    #: source authors whose messages are left out (external authors with external_authors = skip).
+    left_out: frozenset[str] = frozenset()
 
 
 def prepare(archive: Archive, plan: TeamsPlan, mapping: UserMapping) -> Preparation:
-    return Preparation(archive, plan, UserMap(archive.users(), mapping),
-                       {a.id: a for a in archive.attachments()})
+    users = UserMap(archive.users(), mapping)
+    left_out = frozenset(e.source_id for e in external_authors(plan, users)) \
+        if plan.connection.external_authors == "skip" else frozenset()
+    return Preparation(archive, plan, users, {a.id: a for a in archive.attachments()}, left_out=left_out)
+
+
+def _without(drafts: Iterator[Draft], authors: frozenset[str], skipped: Counter[str]) -> Iterator[Draft]:
+    for draft in drafts:
+        if draft.message.author_id in authors:
+            skipped[SKIPPED] += 1
+        else:
+            yield draft
 
 
 def drafts(prep: Preparation, container: Container) -> Iterator[Draft]:
@@ -75,10 +88,10 @@ def drafts(prep: Preparation, container: Container) -> Iterator[Draft]:
             partial(resolve_mentions, users=users, render=mention_markup),
             partial(attach, attachments=prep.attachments, render_file=file_markup,
                     policy=FilePolicy(mode=options.files)),
-            partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=MAX_REACTIONS,
-                                                              kinds=REACTION_TYPES)),
+            partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=PLANNED_REACTIONS,
+                                                              convert=teams_reaction)),
             partial(split_long, budget=prep.plan.connection.message_budget, measure=measure),
         )
-        streams.append(passes(select(prep.archive.messages(channel.id), container.key, index, selection,
-                                     prep.skipped)))
+        kept = select(prep.archive.messages(channel.id), container.key, index, selection, prep.skipped)
+        streams.append(passes(_without(kept, prep.left_out, prep.skipped) if prep.left_out else kept))
     return assign_times(merge(streams))

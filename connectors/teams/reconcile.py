@@ -32,10 +32,10 @@ from transforms import user_mapping
 
 from .credential import Identity, make_credential
 from .freeze import migration_for
-from .importer import default_rehearsal_dir
 from .plan import TeamsPlan, load_plan
 from .prepare import drafts, prepare
 from .render import content_digest
+from .session import default_rehearsal_dir
 
 NOT_READ = "not read back"
 

@@ -2,8 +2,8 @@
 
 The admin's full dress rehearsal: the same code path as the real import (sign-in, accounts,
 freeze, containers, files, posts, completion, members) over real HTTP, into an emulator started
-for the occasion with the documented throttling (5 requests/s per channel, 50 for the tenant), so
-the report also says how long the real run may take. It writes, beside the plan,
+for the occasion with Graph's documented Teams throttling limits, so the report also says how
+long the real run may take. It writes, beside the plan,
 
     PLAN.rehearsal/ledger.sqlite       the rehearsal's own ledger (the real one is never touched)
     PLAN.rehearsal/target.json         everything the emulated tenant holds afterwards
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 
 import orjson
@@ -27,23 +28,27 @@ from rsemigrate.migrate import ImportReport, ImportRequest
 from transforms import UserMap, user_mapping
 
 from .credential import LoopbackSecretCredential
-from .emulator import App, EmulatorConfig, GraphEmulator, User
+from .emulator import App, EmulatorConfig, GraphEmulator, Limits, User
 from .emulator.state import DEFAULT_CLIENT_ID, DEFAULT_TENANT, Channel, Team
-from .importer import Session, default_rehearsal_dir, run_session
+from .guests import external_authors
 from .plan import GENERAL, TeamsPlan
+from .session import Session, default_rehearsal_dir
 
-PER_CHANNEL_RPS = 5.0
-TENANT_RPS = 50.0
+#: the importer's `run_session`, handed in so that this module never imports the importer.
+RunSession = Callable[[ImportRequest, Archive, TeamsPlan, Session], ImportReport]
 
 
-def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan) -> ImportReport:
+def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan,
+             run_session: RunSession) -> ImportReport:
     folder = default_rehearsal_dir(plan.path)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     app = App(plan.connection.client_id or DEFAULT_CLIENT_ID, secrets.token_urlsafe(24))
     tenant_id = plan.connection.tenant_id or DEFAULT_TENANT
-    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=_accounts(archive, plan),
-                                            per_channel_rps=PER_CHANNEL_RPS, tenant_rps=TENANT_RPS, seed=None))
+    domain = EmulatorConfig.domain
+    users = _accounts(archive, plan, domain)
+    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=users,
+                                            limits=Limits(), seed=None))
     with emulator as url:
         _existing(emulator, plan)
         connection = replace(plan.connection, graph_url=emulator.graph_url, login_url=url, tenant_id=tenant_id,
@@ -56,19 +61,25 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan) -> Impor
     from .transcript import write_transcripts
 
     written = write_transcripts(snapshot, folder / "transcripts")
-    report.notes.append(f"Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at "
-                        f"{PER_CHANNEL_RPS:g} requests/s per channel and {TENANT_RPS:g}/s for the tenant.")
+    report.notes.append("Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at "
+                        "Graph's documented Teams limits (4 requests/s per team, channel or chat; 50/s "
+                        "channel posts, 20/s chat posts, 10/s POST /teams, 30/s other Teams calls).")
     report.notes.append(f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}")
     return report
 
 
-def _accounts(archive: Archive, plan: TeamsPlan) -> list[User]:
-    """Every account the plan maps someone to, the placeholder and the owners, as tenant users."""
+def _accounts(archive: Archive, plan: TeamsPlan, domain: str) -> list[User]:
+    """Every account the plan maps someone to, the placeholder and the owners, as tenant users;
+    external authors only as guests, and only when the plan takes them as such (guests.py)."""
     users = UserMap(archive.users(), user_mapping(plan.common))
+    external = {e.source_id: e for e in external_authors(plan, users)}
     found: dict[str, User] = {}
     for user_id, user in users.users.items():
         who = users.identity(user_id)
-        if who.target and who.target.lower() not in found:
+        if user_id in external:
+            if plan.connection.external_authors == "guest":
+                found[who.target.lower()] = User.guest(external[user_id].email, user.name, domain)
+        elif who.target and who.target.lower() not in found:
             found[who.target.lower()] = User.make(who.target, user.name if who.mapped else None)
     for ref in [plan.common.users.placeholder, *(o for t in plan.teams.values() for o in t.owners)]:
         if ref and ref.lower() not in found:

@@ -2,10 +2,10 @@
 import posts, and how its size is counted against the ~28 KB message limit.
 
 Size: Teams' published limit (~28 KB) covers "the message itself (text, image links, etc.),
-@-mentions … and reactions". Graph's import docs give no figure, and whether reactions count is an
-open question to settle on a canary tenant (docs/teams.md). This tool counts the UTF-8 bytes of
-the body plus the JSON of the mentions and attachments arrays, plans against a 24 000-byte budget
-(margin for the unknown), and the emulator refuses above 28 KiB by the same measure.
+@-mentions … and reactions". Graph's import docs give no figure. This tool counts the UTF-8 bytes
+of the body plus the JSON of the mentions, attachments and reactions arrays, plans against a
+24 000-byte budget (margin for the unknown), and the emulator refuses above 28 KiB by the same
+measure.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import emoji
 import orjson
 from bs4 import BeautifulSoup
 
@@ -27,12 +28,33 @@ TEAMS_HTML = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})})
 BUDGET_BYTES = 24_000
 TEAMS_LIMIT_BYTES = 28 * 1024
 MAX_REACTIONS = 250
+#: reactions imported as such on one message; beyond, a summary line. 250 (the import scope) would
+#: take ~40 KB of JSON, over the ~28 KB limit that counts reactions: the two documented figures
+#: conflict, and the safer reading keeps a message's reactions within ~16 KB.
+PLANNED_REACTIONS = 100
 
-#: source reaction names → Teams reactionType; other names are sent as they are (emoji).
-REACTION_TYPES = {
-    "like": "like", "love": "heart", "heart": "heart", "laugh": "laugh", "haha": "laugh",
-    "wow": "surprised", "surprised": "surprised", "sad": "sad", "angry": "angry",
+#: the reactionType values the chatMessageReaction reference documents, besides a Unicode emoji.
+REACTION_TYPES = frozenset({"like", "heart", "laugh", "sad", "angry", "surprised"})
+#: source reaction names (Yammer, Workplace, Slack short codes) → a documented reactionType.
+REACTION_NAMES = {
+    "love": "heart", "haha": "laugh", "wow": "surprised", "+1": "like", "thumbsup": "like",
+    "joy": "laugh", "laughing": "laugh", "open_mouth": "surprised", "astonished": "surprised",
+    "cry": "sad", "disappointed": "sad", "rage": "angry",
 }
+
+
+def teams_reaction(kind: str) -> str | None:
+    """The reactionType Teams accepts for a source reaction: a documented type, or a Unicode emoji
+    (a Slack short code like `tada` becomes 🎉); None for a custom emoji Teams cannot show."""
+    name = kind.strip().strip(":").casefold()
+    if name in REACTION_TYPES:
+        return name
+    if name in REACTION_NAMES:
+        return REACTION_NAMES[name]
+    if emoji.is_emoji(kind.strip()):
+        return kind.strip()
+    named = emoji.emojize(f":{name}:", language="alias")
+    return named if emoji.is_emoji(named) else None
 
 #: stand-ins used when sizing at planning time (the real values are only known at import).
 _PLANNED_ID = "00000000-0000-0000-0000-000000000000"
@@ -49,8 +71,8 @@ def file_markup(tag_id: str) -> str:
 
 def iso_ms(ms: int) -> str:
     """Milliseconds since the epoch as Graph's createdDateTime (UTC, millisecond precision)."""
-    stamp = datetime.fromtimestamp(ms / 1000, UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    stamp = datetime.fromtimestamp(ms // 1000, UTC)
+    return f"{stamp.year:04d}" + stamp.strftime("-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +143,12 @@ def content_digest(content: str) -> str:
 
 
 def payload_size(payload: Mapping[str, Any]) -> int:
-    """Bytes counted against the message limit: body, mentions and attachments (not reactions)."""
+    """Bytes counted against the ~28 KB message limit, which "includes the message itself (text,
+    image links, etc.), @-mentions, … and reactions" (Teams limits page): body, mentions,
+    attachments and reactions."""
     body = payload.get("body") or {}
     size = len(str(body.get("content") or "").encode("utf-8"))
-    for key in ("mentions", "attachments"):
+    for key in ("mentions", "attachments", "reactions"):
         if payload.get(key):
             size += len(orjson.dumps(payload[key]))
     return size

@@ -7,6 +7,7 @@ files with their new location, reactions. Made from the emulator's state snapsho
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -67,8 +68,14 @@ def write_transcripts(snapshot: dict[str, Any], folder: Path) -> list[Path]:
     names = {u["id"]: u["displayName"] for u in snapshot["users"]}
     written: list[Path] = []
 
+    taken: set[str] = set()
+
     def write(stem: str, title: str, conv: dict[str, Any]) -> None:
-        path = folder / (re.sub(r"[^\w.-]+", "_", stem).strip("_")[:100] + ".txt")
+        name = re.sub(r"[^\w.-]+", "_", stem).strip("_")[:100]
+        if name.casefold() in taken:  # "R&D" and "R/D" both read R_D: keep both, told apart by the original
+            name += "-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+        taken.add(name.casefold())
+        path = folder / (name + ".txt")
         path.write_text(conversation_text(title, conv, names), encoding="utf-8")
         written.append(path)
 
@@ -78,5 +85,11 @@ def write_transcripts(snapshot: dict[str, Any], folder: Path) -> list[Path]:
                   f"Team {team['displayName']!r}, channel {channel['displayName']!r}", channel)
     for chat in snapshot["chats"]:
         members = ", ".join(names.get(m, m) for m in chat["members"])
-        write(f"chat-{chat.get('topic') or chat['id']}", f"Group chat {chat.get('topic')!r} ({members})", chat)
+        first = min((m["createdMs"] for m in chat["messages"]), default=None)
+        later = [(m, since) for m, since in (chat.get("visibleFrom") or {}).items()
+                 if first is not None and since > first]
+        hidden = [f"\nNOTE: {names.get(m, m)} sees only messages from {_when(since)} "
+                  "(visibleHistoryStartDateTime)" for m, since in later]
+        write(f"chat-{chat.get('topic') or chat['id']}", f"Group chat {chat.get('topic')!r} ({members})"
+              + "".join(hidden), chat)
     return written

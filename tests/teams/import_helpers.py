@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from connectors.teams.emulator import EmulatorConfig, GraphEmulator, User
 from connectors.teams.emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET
+from connectors.teams.guests import unresolved_from_start
 from connectors.teams.plan import load_plan
 from connectors.teams.prepare import drafts, prepare
 from connectors.teams.render import content_digest
@@ -23,7 +24,7 @@ from rsemigrate.archive.reader import Archive
 from rsemigrate.archive.records import Attachment
 from rsemigrate.cli import main
 from rsemigrate.testing import run_cli
-from transforms.identities import user_mapping
+from transforms.identities import UserMap, user_mapping
 
 from .conftest import message, sample_records
 
@@ -58,6 +59,9 @@ def plan_for(tmp_path: Path, archive: Path, emulator: GraphEmulator, *, client_i
     teams["graph_url"], teams["login_url"] = emulator.graph_url, emulator.url
     teams["tenant_id"], teams["client_id"] = emulator.tenant.id, client_id
     doc["rates"]["per_channel"], doc["rates"]["tenant"] = 1000.0, 1000.0
+    for limit in ("per_team_rps", "channel_posts_rps", "chat_posts_rps", "team_creates_rps",
+                  "teams_calls_rps"):
+        teams[limit] = 1000.0
     if edit is not None:
         edit(doc)
     path.write_text(tomlkit.dumps(doc), encoding="utf-8")
@@ -81,7 +85,9 @@ def planned_content(archive_path: Path, plan_path: Path, emulator: GraphEmulator
     """(conversation, createdDateTime ms, author object id, body digest) of every planned post."""
     archive = Archive(archive_path)
     plan = load_plan(plan_path, archive)
-    prep = prepare(archive, plan, user_mapping(plan.common))
+    # authors from outside the tenant post as the placeholder (the plan's default), as in the import
+    early = unresolved_from_start(plan, UserMap(archive.users(), user_mapping(plan.common)))
+    prep = prepare(archive, plan, user_mapping(plan.common, early))
     out: Counter[tuple[str, int, str, str]] = Counter()
     for container in plan.containers:
         label = f"{container.team.name}/{container.name}" if container.team else container.name

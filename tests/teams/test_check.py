@@ -185,3 +185,30 @@ def test_check_writes_nothing(build, init_plan, tmp_path):
     assert cli("plan", "check", archive, "--plan", plan).exit_code == 0
     assert cli("plan", "check", archive, "--plan", plan, "--json").exit_code == 0
     assert listing() == before and os.listdir(tmp_path) == os.listdir(tmp_path)
+
+
+def test_reactions_teams_cannot_show_are_a_counted_note(build, init_plan):
+    from rsemigrate.archive.records import Reaction
+
+    reacted = message("r1", channel="g2", author="u1", at="2020-02-03T09:00:00Z", text="shipped",
+                      reactions=[Reaction("tada", "u2"), Reaction("partyparrot", "u2"),
+                                 Reaction("LIKE", "u1")])
+    archive = build(sample_records([reacted]))
+    code, report = check(archive, init_plan(archive))
+    assert code == 0, report["problems"]
+    assert {d["kind"]: d["count"] for d in report["degradations"]}["reaction-unsupported"] == 1
+
+
+def test_the_estimate_keeps_a_team_channels_within_the_team_limit(build, init_plan):
+    busy = [message(f"e{i}", channel=("g1", "g2")[i % 2], author="u1", at=f"2020-03-{1 + i // 100:02d}T"
+                    f"{i % 100 // 10 + 10}:{i % 10 * 5:02d}:00Z", text=f"post {i}") for i in range(400)]
+    archive = build(sample_records(busy))
+    plan = init_plan(archive)
+    edit(plan, 'team = "securite-conformite"\nchannel = "General"',
+         'team = "engineering"\nchannel = "Conformite"')
+    code, report = check(archive, plan)
+    assert code == 0, report["problems"]
+    posts = sum(c["posts"] for c in report["containers"] if c["parent"] == "engineering")
+    # one team: 4 requests/s for all its channels together
+    assert posts > 400 and report["estimate"]["seconds"] >= posts / 4
+    assert "4 requests/s per team" in report["estimate"]["assumptions"]

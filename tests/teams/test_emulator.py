@@ -179,7 +179,7 @@ def test_created_date_time_is_unique_per_channel_to_the_millisecond(graph, chann
 def test_mentions_and_reactions_within_the_rules(graph, channel):
     body = msg(content='<p><at id="0">Bob Durand</at></p>',
                mentions=[{"id": 0, "mentionText": "Bob Durand", "mentioned": author(BOB)}],
-               reactions=[{"reactionType": "like", "createdDateTime": PAST, "user": author(BOB)}] * 250)
+               reactions=[{"reactionType": "like", "createdDateTime": PAST, "user": author(BOB)}] * 100)
     assert post(graph, channel + "/messages", **body).status_code == 201
 
 

@@ -36,6 +36,7 @@ KILL_POINTS = [
     "message-applied#1",        # first post applied, not recorded
     "message-applied#20",       # a reply applied, not recorded
     "message-recorded#7",       # just after a post was recorded
+    "complete-applied#1",       # the first completeMigration applied, not recorded (General must stay last)
     "complete-applied#2",       # a channel's completeMigration applied, not recorded
     "team-complete-applied",    # the team's completeMigration applied, not recorded
     "members-applied",          # members added, not recorded

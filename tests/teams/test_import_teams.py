@@ -115,7 +115,7 @@ def test_attachment_arrives_as_an_uploaded_file_with_a_reference(build, tmp_path
     m1 = next(m for t in state["teams"] for c in t["channels"] for m in c["messages"]
               if m["payload"].get("attachments"))
     [reference] = m1["payload"]["attachments"]
-    assert reference == {"id": item.etag_guid, "contentType": "reference", "contentUrl": file["webUrl"],
+    assert reference == {"id": item.etag_guid, "contentType": "reference", "contentUrl": file["webDavUrl"],
                          "name": "plan.txt"}
     assert f'<attachment id="{item.etag_guid}"></attachment>' in m1["payload"]["body"]["content"]
 

@@ -71,9 +71,27 @@ def test_missing_roles_are_refused(online_plan, emulator):
     app = emulator.tenant.apps[DEFAULT_CLIENT_ID]
     emulator.tenant.apps[DEFAULT_CLIENT_ID] = App(app.client_id, app.secret, frozenset({"User.Read.All", "Group.Read.All"}))
     code, report = report_of(check_online(*online_plan))
-    assert code == 1 and refused(report) == ["missing-role"]
+    assert code == 1 and refused(report) == ["admin-consent", "missing-role"]
+    missing = ["Teamwork.Migrate.All", "Chat.Create", "Chat.ReadBasic.All", "Files.ReadWrite.All",
+               "TeamMember.ReadWrite.All"]
     assert {p["detail"].split()[0] for p in report["problems"] if p["kind"] == "missing-role"
-            and p["severity"] == "refused"} == {"Teamwork.Migrate.All", "Files.ReadWrite.All", "TeamMember.ReadWrite.All"}
+            and p["severity"] == "refused"} == set(missing)
+    [consent] = [p["detail"] for p in report["problems"] if p["kind"] == "admin-consent"]
+    assert consent.endswith("'Grant admin consent': " + ", ".join(missing))
+
+
+def test_the_permissions_needed_follow_the_plan(online_plan, emulator):
+    archive, plan = online_plan
+    emulator.tenant.apps[DEFAULT_CLIENT_ID].roles = frozenset({"Teamwork.Migrate.All", "User.Read.All",
+                                                               "Group.Read.All", "TeamMember.ReadWrite.All"})
+    edit(plan, 'private_conversations = "group-chats"', 'private_conversations = "skip"')
+    edit(plan, 'files = "upload"', 'files = "skip"')
+    code, report = report_of(check_online(archive, plan))
+    assert code == 0, report["problems"]
+    edit(plan, 'files = "skip"', 'files = "upload"')
+    code, report = report_of(check_online(archive, plan))
+    assert code == 1 and [p["detail"] for p in report["problems"] if p["kind"] == "admin-consent"] == [
+        "grant these application permissions in Entra ID, then 'Grant admin consent': Files.ReadWrite.All"]
 
 
 def test_an_email_not_in_the_tenant_moves_to_the_placeholder(online_plan, emulator):

@@ -10,5 +10,6 @@ from .config import EmulatorConfig
 from .faults import Fault
 from .server import GraphEmulator
 from .state import App, User
+from .throttle import UNLIMITED, Limits
 
-__all__ = ["App", "EmulatorConfig", "Fault", "GraphEmulator", "User"]
+__all__ = ["UNLIMITED", "App", "EmulatorConfig", "Fault", "GraphEmulator", "Limits", "User"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..render import MAX_REACTIONS, TEAMS_LIMIT_BYTES
 from .state import DEFAULT_TENANT, App, User
+from .throttle import Limits
 
 
 @dataclass
@@ -21,14 +22,19 @@ class EmulatorConfig:
     domain: str = "contoso.onmicrosoft.com"
     apps: list[App] = field(default_factory=lambda: [App()])
     users: list[User] = field(default_factory=list)
-    per_channel_rps: float = 5.0
-    tenant_rps: float = 50.0
+    #: the documented Teams limits (throttle.py); None: from the two older settings below if set.
+    limits: Limits | None = None
+    #: older settings: per channel or chat, and for every request; either set → only these two.
+    per_channel_rps: float | None = None
+    tenant_rps: float | None = None
     max_message_bytes: int = TEAMS_LIMIT_BYTES
     max_reactions: int = MAX_REACTIONS
     simple_upload_max: int = 250 * 1000 * 1000
     upload_session_seconds: int = 3600
     #: how many polls of a team-creation operation answer inProgress before succeeded.
     operation_polls: int = 0
+    #: how many times a channel's filesFolder answers 404 before its SharePoint folder exists.
+    files_folder_misses: int = 0
     seed: int | None = 0
     clock: Callable[[], float] = time.time
     log_requests: bool = False

@@ -38,8 +38,13 @@ def _folder(t: Tenant, drive: str, parent: str | None, name: str, base: str) -> 
 
 
 def files_folder(call: Call) -> Reply:
+    """A new channel's folder answers 404 for its first `files_folder_misses` asks, like a
+    SharePoint site still being provisioned (team-post page, note on filesFolder)."""
     call.need(*FILES_READ)
     team, channel = team_of(call), channel_of(call)
+    if channel.folder_misses < call.config.files_folder_misses:
+        channel.folder_misses += 1
+        raise GraphError(404, "NotFound", "The channel's files folder is not provisioned yet.")
     if channel.folder_id is None:
         root = _folder(call.tenant, team.drive_id, None, "root", call.root_url)
         channel.folder_id = _folder(call.tenant, team.drive_id, root.id, channel.display_name, call.root_url).id

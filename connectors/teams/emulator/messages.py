@@ -100,7 +100,7 @@ def list_groups(call: Call) -> Reply:
 
 
 def list_teams(call: Call) -> Reply:
-    call.need(*("Team.ReadBasic.All", "Group.Read.All", "Directory.Read.All", MIGRATE))
+    call.need("Team.ReadBasic.All", "Group.Read.All", "Directory.Read.All")
     teams = [{"id": t.id, "displayName": t.display_name, "description": t.description}
              for t in call.tenant.teams.values()]
     if cond := _equals(call):

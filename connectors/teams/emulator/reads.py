@@ -21,7 +21,7 @@ from ..source.wire import UNKNOWN_ENUM, shared_url
 from . import messages, teams
 from .call import Call, Reply, page
 from .drive import FILES_READ
-from .rules import GraphError, bad
+from .rules import GraphError, bad, iso
 from .seeded import SeededChannel, SeededChat, SeededItem, SeededMessage, SeededTeam
 from .state import Conversation, Message, User
 
@@ -217,9 +217,15 @@ def list_user_chats(call: Call) -> Reply:
         out = dict(chat.graph) if isinstance(chat, SeededChat) else teams.chat_json(chat)
         if expand:
             roles = chat.roles if isinstance(chat, SeededChat) else {}
-            out["members"] = [_member(call, m, roles.get(m, ["owner"]), chat.id) for m in chat.members]
+            out["members"] = [_member(call, m, roles.get(m, ["owner"]), chat.id) | _history(chat, m)
+                              for m in chat.members]
         found.append(out)
     return page(call, found)
+
+
+def _history(chat: Any, member: str) -> dict[str, str]:
+    since = getattr(chat, "visible_from", {}).get(member)
+    return {} if since is None else {"visibleHistoryStartDateTime": iso(since)}
 
 
 def _shared_item(call: Call) -> SeededItem:

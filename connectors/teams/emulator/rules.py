@@ -2,9 +2,11 @@
 
 Sources: Graph "Import messages into Microsoft Teams" (createdDateTime in the past, after the
 conversation's creation, unique to the millisecond per channel or chat else 409; `from` a user of
-the tenant), the Teams limits page (~28 KB per message), and the current import scope (at most
-250 reactions). Where the docs name no status for a refusal (oversize, unknown author, mention
-and attachment mismatches), the emulator's choice is stated in docs/teams.md.
+the tenant), the Teams limits page (~28 KB per message, mentions and reactions included), the
+current import scope (at most 250 reactions) and the chatMessageReaction reference (reactionType
+like, heart, laugh, sad, angry, surprised, or a Unicode emoji). Where the docs name no status for
+a refusal (oversize, unknown author, mention and attachment mismatches, a reaction type), the
+emulator's choice is stated in docs/teams.md.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from ..render import iso_ms, payload_size
-from .state import Conversation, Tenant
+import emoji
+
+from ..render import REACTION_TYPES, iso_ms, payload_size
+from .state import Conversation, DriveItem, Tenant
 
 _AT = re.compile(r"<at\s+id=\"?(\d+)\"?\s*>", re.IGNORECASE)
 _ATTACHMENT = re.compile(r"<attachment\s+id=\"([^\"]+)\"\s*>", re.IGNORECASE)
@@ -86,17 +90,21 @@ def check_message(tenant: Tenant, conv: Conversation, payload: Any, app_id: str,
         raise bad("body.content is required")
     if body.get("contentType", "text") not in ("html", "text"):
         raise bad("body.contentType must be html or text")
-    size = payload_size(payload)
-    if size > max_bytes:
-        raise GraphError(413, "MessageSizeTooBig",
-                         f"The message is {size} bytes; the limit is {max_bytes} (body, mentions and attachments)")
-    _check_mentions(tenant, body["content"], payload.get("mentions") or [])
-    _check_attachments(tenant, body["content"], payload.get("attachments") or [])
     reactions = payload.get("reactions") or []
     if len(reactions) > max_reactions:
         raise bad(f"{len(reactions)} reactions; at most {max_reactions} can be imported per message")
+    size = payload_size(payload)
+    if size > max_bytes:
+        raise GraphError(413, "MessageSizeTooBig", f"The message is {size} bytes; the limit is {max_bytes} "
+                                                   "(body, mentions, attachments and reactions)")
+    _check_mentions(tenant, body["content"], payload.get("mentions") or [])
+    _check_attachments(tenant, body["content"], payload.get("attachments") or [])
     for i, reaction in enumerate(reactions):
         require_user(tenant, reaction.get("user") if isinstance(reaction, dict) else None, f"reactions[{i}].user")
+        kind = str(reaction.get("reactionType") or "")
+        if kind not in REACTION_TYPES and not emoji.is_emoji(kind):
+            raise bad(f"reactions[{i}].reactionType {kind!r} is not supported: use "
+                      f"{', '.join(sorted(REACTION_TYPES))} or a Unicode emoji")
     if created in conv.times:
         raise GraphError(409, "Conflict", f"A message with createdDateTime {iso(created)} already exists in this "
                                           "conversation; adjust the value and retry.")
@@ -127,8 +135,24 @@ def _check_attachments(tenant: Tenant, content: str, attachments: list[Any]) -> 
             item = guids.get(str(att["id"]).lower())
             if item is None:
                 raise bad(f"attachments[{i}]: no uploaded file has the eTag GUID {att['id']}")
-            if att.get("contentUrl") not in (item.web_url, None):
-                raise bad(f"attachments[{i}].contentUrl does not point at the uploaded file")
+            _check_content_url(i, att, item)
         listed.add(str(att["id"]).lower())
     if in_body != listed:
         raise bad("attachments do not match the <attachment id> tags in the body")
+
+
+def _extension(text: str) -> str:
+    """What follows the last dot, as Graph compares them (query string included)."""
+    tail = text.rsplit("/", 1)[-1]
+    return "." + tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
+
+
+def _check_content_url(i: int, att: dict[str, Any], item: DriveItem) -> None:
+    """A reference's contentUrl is the file's own URL, whose extension is the name's (Microsoft365R#86:
+    an Office file's webUrl, a Doc.aspx page, is refused with this message)."""
+    url, name = str(att.get("contentUrl") or ""), str(att.get("name") or item.name)
+    if _extension(url) != _extension(name):
+        raise bad(f"File contentUrl extension: '{_extension(url)}' and name extension: '{_extension(name)}' "
+                  "do not match.")
+    if url not in (item.web_url, item.page_url):
+        raise bad(f"attachments[{i}].contentUrl does not point at the uploaded file")

@@ -17,6 +17,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +34,7 @@ from .faults import Faults
 from .rules import GraphError
 from .seed import seed_collection
 from .state import Tenant, User
-from .throttle import Throttle
+from .throttle import UNLIMITED, Limits, Throttle, buckets_for
 
 log = logging.getLogger("rsemigrate.teams.emulator")
 
@@ -71,7 +72,17 @@ _OPEN_ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
     ("DELETE", "/_upload/<session>", drive.upload_fragment),
     ("GET", "/_files/<drive>/<item>/<path:name>", drive.download),
 ]
+_FAULT_CODES = {403: "Forbidden", 404: "NotFound", 429: "TooManyRequests", 503: "ServiceUnavailable",
+                504: "GatewayTimeout"}
 _ODATA_KEYS = re.compile(r"/(teams|operations|chats|channels|users)\('([^']*)'\)")
+
+
+def _limits(c: EmulatorConfig) -> Limits:
+    if c.limits is not None:
+        return c.limits
+    if c.per_channel_rps is None and c.tenant_rps is None:
+        return Limits()
+    return replace(UNLIMITED, per_conversation=c.per_channel_rps or 0.0, overall=c.tenant_rps or 0.0)
 
 
 def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -120,7 +131,7 @@ class GraphEmulator:
         for collection in c.content:
             seed_collection(self.tenant, collection)
         self.tokens = Tokens(self.tenant)
-        self.throttle = Throttle(c.per_channel_rps, c.tenant_rps)
+        self.throttle = Throttle(_limits(c))
         self.faults = Faults()
         self.requests = 0
         self._map = Map([Rule(path, endpoint=(fn, True), methods=[m]) for m, path, fn in _ROUTES]
@@ -180,6 +191,16 @@ class GraphEmulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def limits_of(self, method: str, path: str) -> list[tuple[str, float]]:
+        """The throttling buckets (name, requests/s) a request to `path` counts toward (benchmarks
+        use it to compute the documented ceiling of a run from the requests it made)."""
+        path = _ODATA_KEYS.sub(r"/\1/\2", path)
+        try:
+            _, params = self._map.bind("emulator").match(path, method=method)
+        except (NotFound, MethodNotAllowed):
+            params = {}
+        return buckets_for(self.throttle.limits, method, path, dict(params))
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         return self._dispatch(request, environ)(environ, start_response)
@@ -205,15 +226,15 @@ class GraphEmulator:
             app = self.tokens.verify(request.headers.get("Authorization"), now)
             if app is None:
                 return _error(401, "InvalidAuthenticationToken", "Access token is empty, invalid or expired.")
-            wait = self.throttle.admit(params.get("channel") or params.get("chat"), now)
+            wait = self.throttle.admit(buckets_for(self.throttle.limits, request.method, path, params), now)
             if wait is not None:
                 return _error(429, "TooManyRequests", "Too many requests; retry after the given delay.",
                               {"Retry-After": str(wait)})
         fault = self.faults.pick(request.method, path)
         if fault is not None and fault.action == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            return _error(fault.status, "ServiceUnavailable" if fault.status == 503 else "GatewayTimeout"
-                          if fault.status == 504 else "InternalServerError", "Injected fault", headers)
+            code = _FAULT_CODES.get(fault.status, "InternalServerError")
+            return _error(fault.status, code, "Injected fault", headers)
         if fault is not None and fault.action == "drop":
             _drop(environ)
         call = Call(self.tenant, app, self.config, int(now * 1000), dict(params), dict(request.args),

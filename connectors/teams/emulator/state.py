@@ -11,15 +11,21 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Literal
+from urllib.parse import quote
 
 MigrationMode = Literal["inProgress", "completed"]
 
 #: what the default app is granted: everything an import needs, plus read-back and group reads.
 DEFAULT_ROLES = frozenset({
     "Teamwork.Migrate.All", "Files.ReadWrite.All", "TeamMember.ReadWrite.All", "User.Read.All",
-    "ChannelMessage.Read.All", "Chat.Read.All", "Group.Read.All",
+    "ChannelMessage.Read.All", "Chat.Read.All", "Group.Read.All", "Channel.Create", "Chat.Create",
 })
+#: extensions SharePoint opens in Office for the web (its webUrl is then a Doc.aspx page).
+OFFICE_ONLINE = frozenset({".doc", ".docx", ".docm", ".dot", ".dotx", ".odt", ".rtf", ".xls", ".xlsx",
+                           ".xlsm", ".xlsb", ".csv", ".ods", ".ppt", ".pptx", ".pptm", ".pps", ".ppsx",
+                           ".odp", ".vsdx"})
 DEFAULT_CLIENT_ID = "00000000-0000-0000-0000-0000000e0a11"
 DEFAULT_SECRET = "emulator-secret"
 DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"
@@ -39,6 +45,7 @@ class User:
     display_name: str
     mail: str | None = None
     enabled: bool = True
+    user_type: str = "Member"
 
     @classmethod
     def make(cls, upn: str, display_name: str | None = None, *, enabled: bool = True) -> User:
@@ -46,9 +53,17 @@ class User:
         return cls(str(uuid.uuid5(uuid.NAMESPACE_URL, "user:" + upn.lower())), upn,
                    display_name or upn.split("@")[0], upn, enabled)
 
+    @classmethod
+    def guest(cls, email: str, display_name: str | None, tenant_domain: str) -> User:
+        """A guest invited from outside: its UPN is `name_domain#EXT#@tenant`, its mail the email, so
+        it is found by `mail`, never by `GET /users/{email}`."""
+        upn = email.replace("@", "_") + "#EXT#@" + tenant_domain
+        return cls(str(uuid.uuid5(uuid.NAMESPACE_URL, "user:" + upn.lower())), upn,
+                   display_name or email.split("@")[0], email, True, "Guest")
+
     def json(self) -> dict[str, Any]:
         return {"id": self.id, "userPrincipalName": self.upn, "displayName": self.display_name,
-                "mail": self.mail, "accountEnabled": self.enabled}
+                "mail": self.mail, "accountEnabled": self.enabled, "userType": self.user_type}
 
 
 @dataclass
@@ -81,6 +96,8 @@ class Channel(Conversation):
     membership_type: str = "standard"
     general: bool = False
     folder_id: str | None = None
+    #: how many times filesFolder answered 404 (not provisioned yet).
+    folder_misses: int = 0
 
 
 @dataclass
@@ -88,6 +105,8 @@ class Chat(Conversation):
     chat_type: str = "group"
     topic: str | None = None
     members: list[str] = field(default_factory=list)
+    #: member → the start of the history they see (visibleHistoryStartDateTime), in ms.
+    visible_from: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +122,9 @@ class Team:
     members: dict[str, list[str]] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)
     drive_id: str = ""
+    #: General was completed while other channels were still migrating: the team counts as migrated,
+    #: the other channels can no longer be completed, nor new migration channels created.
+    marked_migrated: bool = False
 
 
 @dataclass
@@ -115,11 +137,12 @@ class DriveItem:
     content: bytes = b""
     etag_guid: str = ""
     version: int = 1
+    #: the file's direct URL (what Graph calls webDavUrl); `json()` derives webUrl from it.
     web_url: str = ""
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": self.id, "name": self.name, "webUrl": self.web_url,
+            "id": self.id, "name": self.name, "webUrl": self.page_url,
             "eTag": f'"{{{self.etag_guid.upper()}}},{self.version}"',
             "parentReference": {"driveId": self.drive_id, "id": self.parent_id},
         }
@@ -130,6 +153,16 @@ class DriveItem:
             out["file"] = {"mimeType": "application/octet-stream"}
             out["webDavUrl"] = self.web_url
         return out
+
+    @property
+    def page_url(self) -> str:
+        """webUrl as SharePoint answers it: for a file Office Online opens, the viewer page
+        (`Doc.aspx?…&action=default`), not the file (Microsoft365R#86); else the file's URL."""
+        if self.folder or PurePosixPath(self.name).suffix.lower() not in OFFICE_ONLINE:
+            return self.web_url
+        root = self.web_url.partition("/_files/")[0]
+        return (f"{root}/_layouts/15/Doc.aspx?sourcedoc=%7B{self.etag_guid.upper()}%7D"
+                f"&file={quote(self.name)}&action=default&mobileredirect=true")
 
 
 @dataclass
@@ -204,6 +237,7 @@ class Tenant:
                            "inMigration": t.in_migration, "members": t.members,
                            "channels": [conv(c) | {"displayName": c.display_name} for c in t.channels.values()]}
                           for t in self.teams.values()],
-                "chats": [conv(c) | {"members": c.members, "topic": c.topic} for c in self.chats.values()],
+                "chats": [conv(c) | {"members": c.members, "topic": c.topic, "visibleFrom": c.visible_from}
+                          for c in self.chats.values()],
                 "files": [i.json() for i in self.items.values() if not i.folder],
             }

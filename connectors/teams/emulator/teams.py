@@ -5,6 +5,9 @@ Ordering rules enforced (ImportDoc, GraphImportConcept, msteams-docs#13317):
   to a past `createdDateTime`, and its General channel starts in migration mode with it;
 - `completeMigration` on a team fails with "All channels must be finalized before team." while
   any channel (General included) is still in migration;
+- a channel is created in migration mode only in a team under migration (msteams-docs#11973);
+- completing General before the team's other migrating channels marks the team as migrated and
+  strands them (channel-completemigration page);
 - members can be added to such a team only after it is completed;
 - only the app that started a conversation's migration may import into it or complete it.
 """
@@ -20,8 +23,9 @@ from .rules import GraphError, bad, iso, parse_time
 from .state import Channel, Chat, Conversation, Team
 
 MIGRATE = "Teamwork.Migrate.All"
-READ_TEAM = ("Team.ReadBasic.All", "Group.Read.All", "Directory.Read.All", MIGRATE)
-READ_CHANNEL = ("Channel.ReadBasic.All", "ChannelSettings.Read.All", "Group.Read.All", MIGRATE)
+#: the permissions each Graph reference page lists (Teamwork.Migrate.All is not among them).
+READ_TEAM = ("Team.ReadBasic.All", "TeamSettings.Read.All", "Group.Read.All", "Directory.Read.All")
+READ_CHANNEL = ("Channel.ReadBasic.All", "ChannelSettings.Read.All", "Group.Read.All", "Directory.Read.All")
 MEMBERS = ("TeamMember.ReadWrite.All",)
 _USER_BIND = re.compile(r"users\('([^']+)'\)")
 
@@ -126,7 +130,7 @@ def get_team(call: Call) -> Reply:
 def create_channel(call: Call) -> Reply:
     team, body = team_of(call), call.json()
     migration, created = _past(call, body, "@microsoft.graph.channelCreationMode", "channel")
-    call.need(MIGRATE) if migration else call.need("Channel.Create", MIGRATE)
+    call.need(MIGRATE) if migration else call.need("Channel.Create")
     name = body.get("displayName")
     if not isinstance(name, str):
         raise bad("displayName is required")
@@ -135,6 +139,8 @@ def create_channel(call: Call) -> Reply:
     if any(c.display_name.casefold() == name.casefold() for c in team.channels.values()):
         raise bad("Channel name already existed, please use other name.", "NameAlreadyExists")
     kind = body.get("membershipType", "standard")
+    if migration and (not team.in_migration or team.marked_migrated):
+        raise bad("Migration channels can only be created in a team under migration.")
     if migration and kind != "standard":
         raise bad("only standard channels can be created in migration mode")
     app = call.app.client_id if call.app else None
@@ -177,7 +183,17 @@ def start_channel(call: Call) -> Reply:
 
 
 def complete_channel(call: Call) -> Reply:
-    return _complete(call, channel_of(call))
+    """Completing General while other channels still migrate marks the team as migrated, which
+    strands them (channel-completemigration page; msteams-docs#11973)."""
+    team, channel = team_of(call), channel_of(call)
+    if team.marked_migrated and not channel.general:
+        raise bad("The team is already marked as migrated (its General channel was completed before this "
+                  "channel); this channel can no longer be completed.")
+    reply = _complete(call, channel)
+    others = [c for c in team.channels.values() if c is not channel and c.migration == "inProgress"]
+    if channel.general and team.in_migration and others:
+        team.marked_migrated = True
+    return reply
 
 
 def complete_team(call: Call) -> Reply:
@@ -192,30 +208,35 @@ def complete_team(call: Call) -> Reply:
 
 
 def create_chat(call: Call) -> Reply:
-    call.need("Chat.Create", "Chat.ReadWrite.All", MIGRATE)
+    call.need("Chat.Create", "Chat.ReadWrite.All")
     body = call.json()
     kind = body.get("chatType")
     if kind not in ("group", "oneOnOne"):
         raise bad("chatType must be group or oneOnOne")
-    members = []
+    members, visible_from = [], {}
     for i, member in enumerate(body.get("members") or []):
         match = _USER_BIND.search(str((member or {}).get("user@odata.bind", "")))
         user = call.tenant.find_user(match[1]) if match else None
         if user is None:
             raise bad(f"members[{i}]: user@odata.bind must name a user of this tenant")
         members.append(user.id)
+        # Unset, the safer reading: a member sees the chat from its creation on, so history imported
+        # before it stays hidden from them (chat-post-members; conversationMember).
+        stated = member.get("visibleHistoryStartDateTime")
+        visible_from[user.id] = parse_time(stated, f"members[{i}].visibleHistoryStartDateTime") if stated \
+            else call.now_ms
     if kind == "oneOnOne" and len(set(members)) != 2:
         raise bad("a oneOnOne chat has exactly two members")
     if kind == "group" and len(set(members)) < 2:
         raise bad("a group chat needs at least two distinct members")
     chat = Chat(call.tenant.new_thread_id("thread.v2"), call.now_ms, chat_type=kind, topic=body.get("topic"),
-                members=members)
+                members=members, visible_from=visible_from)
     call.tenant.chats[chat.id] = chat
     return Reply(201, chat_json(chat))
 
 
 def get_chat(call: Call) -> Reply:
-    call.need("Chat.Read.All", "Chat.ReadWrite.All", MIGRATE)
+    call.need("Chat.ReadBasic.All", "Chat.Read.All", "Chat.ReadWrite.All")
     return Reply(200, chat_json(chat_of(call)))
 
 
