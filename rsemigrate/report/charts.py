@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display: the charts only ever become files
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .build import CreationMonth  # noqa: E402
 from .indicators import Month  # noqa: E402
@@ -58,7 +59,7 @@ def network_activity(months: Sequence[Month]) -> str:
         authors.spines["top"].set_visible(False)
         _ticks(ax, [m.month for m in months])
         handles = ax.get_legend_handles_labels()[0] + authors.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=8)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.08, 1), frameon=False, fontsize=8)
         return data_uri(fig)
 
 
@@ -73,11 +74,13 @@ def classes_by_creation(creation: Sequence[CreationMonth]) -> str:
             if any(heights):
                 ax.bar(x, heights, bottom=bottom, color=CLASS_COLOURS[name], label=name)
                 bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-        ax.plot(x, [c.alive for c in creation], color="black", linewidth=1.5, marker=".",
-                label="still alive (essential or active)")
+        created = [i for i, c in enumerate(creation) if c.created]
+        ax.scatter(created, [creation[i].alive for i in created], color="black", marker="_", s=120,
+                   linewidths=2, zorder=3, label="still alive (essential or active)")
         ax.set_ylabel("communities created")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         _ticks(ax, [c.month for c in creation])
-        ax.legend(loc="upper left", frameon=False, fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
         return data_uri(fig)
 
 
