@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Format = Literal["text", "int", "share", "hours", "date", "bool", "list"]
+Format = Literal["text", "int", "share", "hours", "seconds", "date", "bool", "list"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ PLAN = [
     Column("plan.files", "Planned files", "int", "files the import would upload"),
     Column("plan.file_bytes", "Planned bytes", "int", "their size in bytes"),
     Column("plan.degradations", "Degradations", "int", "messages kept in another form (see plan check)"),
-    Column("plan.import_hours", "Import time", "hours",
+    Column("plan.import_seconds", "Import time", "seconds",
            "posts at the plan's per-conversation rate plus uploads, as if run alone"),
 ]
 
@@ -87,6 +87,8 @@ def shown(raw: Any, fmt: Format) -> str:
         return f"{raw * 100:.1f} %"
     if fmt == "hours":
         return f"{raw:g} h"
+    if fmt == "seconds":
+        return duration(raw)
     if fmt == "int":
         return f"{raw:,}"
     if fmt == "date":
@@ -102,8 +104,17 @@ def sort_key(raw: Any, fmt: Format) -> str:
     """The value the page's sort script compares (numbers as numbers, the rest as text)."""
     if raw is None:
         return ""
-    if fmt in ("share", "hours", "int"):
+    if fmt in ("share", "hours", "seconds", "int"):
         return repr(raw)
     if fmt == "bool":
         return "1" if raw else "0"
     return shown(raw, fmt)
+
+
+def duration(seconds: float) -> str:
+    """`2 h 05 min`, `4 min 10 s` or `12.5 s`: what a planner reads at a glance."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    minutes, s = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {s:02d} s"

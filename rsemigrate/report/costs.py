@@ -22,7 +22,7 @@ class PlanColumns:
     files: int = 0
     file_bytes: int = 0
     degradations: int = 0
-    import_hours: float = 0.0
+    import_seconds: float = 0.0
 
 
 @dataclass
@@ -30,7 +30,8 @@ class PlanSummary:
     target: str
     plan: str
     clean: bool
-    import_hours: float
+    #: the whole migration, conversations in parallel (the dry run's estimate).
+    import_seconds: float
     assumptions: str
 
 
@@ -44,26 +45,27 @@ def plan_costs(archive: Path, plan: Path, channels_of: dict[str, list[str]]
     owner = {channel: key for key, channels in channels_of.items() for channel in channels}
     columns: dict[str, PlanColumns] = {}
     actions: dict[str, list[str]] = {}
+    parents = {p.key: p.name for p in report.parents}
     for container in report.containers:
         keys = {owner[c] for c in container.channel_ids if c in owner}
+        where = " / ".join(filter(None, [parents.get(container.parent or ""), container.name]))
         for key in keys:
             col = columns.setdefault(key, PlanColumns(""))
-            actions.setdefault(key, []).append(f"{container.action} → {container.name}")
+            actions.setdefault(key, []).append(f"{container.action}: {where}")
             col.messages += container.messages
             col.posts += container.posts
             col.files += container.files
             col.file_bytes += container.file_bytes
             col.degradations += sum(container.degradations.values())
-            col.import_hours += (container.posts / rates.per_channel
-                                 + container.file_bytes / rates.upload_bytes_per_second) / 3600
+            col.import_seconds += (container.posts / rates.per_channel
+                                   + container.file_bytes / rates.upload_bytes_per_second)
     for key, channels in channels_of.items():
         col = columns.setdefault(key, PlanColumns(""))
-        col.import_hours = round(col.import_hours, 2)
+        col.import_seconds = round(col.import_seconds, 1)
         reasons = sorted({report.left_out[c] for c in channels if c in report.left_out})
         decision = "; ".join(dict.fromkeys(actions.get(key, [])))
         if reasons:
             decision = "; ".join(filter(None, [decision, "left out: " + "; ".join(reasons)]))
         col.decision = decision or "nothing to import"
-    summary = PlanSummary(target, str(plan), report.clean, round(report.estimate.seconds / 3600, 2),
-                          report.estimate.assumptions)
-    return summary, columns
+    estimate = report.estimate
+    return PlanSummary(target, str(plan), report.clean, estimate.seconds, estimate.assumptions), columns
