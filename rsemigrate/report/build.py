@@ -6,14 +6,16 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..archive import Archive
 from ..errors import InputError
-from .costs import PlanSummary, plan_costs
 from .indicators import Community, Network, Person, identities_of, month_range, scan
 from .people import Naming, read_people
 from .rules import CLASSES, Rules, classify, load_rules
+
+if TYPE_CHECKING:
+    from .costs import PlanSummary
 
 ALIVE = ("essential", "active")
 
@@ -80,6 +82,8 @@ def build_report(request: ReportRequest) -> TriageReport:
                           creation_months(communities), rules, str(request.rules or "defaults"),
                           pseudonymised=request.key is not None)
     if request.plan:
+        from .costs import plan_costs  # the migration engine: loaded only for --plan
+
         channels_of: dict[str, list[str]] = defaultdict(list)
         ids = {c.id for c in communities}
         for channel in archive.channels():

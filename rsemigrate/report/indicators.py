@@ -18,14 +18,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby, islice
+from typing import TYPE_CHECKING
 
 import orjson
 from orjson import loads
 
 from ..archive import RECORD_FILES, Archive, Attachment, Channel, Group, MessageSpan, Timestamp, User
 from ..errors import ArchiveError
-from .costs import PlanColumns
 from .mailstyle import is_mail_style
+
+if TYPE_CHECKING:
+    from .costs import PlanColumns
 
 PRIVATE_KINDS = ("direct", "group_direct")
 FILE_KINDS = ("file", "image")
@@ -150,9 +153,10 @@ class _Tally:
     files: int = 0
     file_bytes: int = 0
     mail_style: int = 0
-    #: messages by (month, author): one counter per message instead of three; the monthly
-    #: counts, the authors and the network's monthly authors all derive from it.
-    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: messages by month and author, keyed "YYYY-MM" + author id: one counter per message
+    #: instead of three (the monthly counts, the authors and the network's monthly authors all
+    #: derive from it), and one string per key rather than a tuple of two.
+    pairs: Counter[str] = field(default_factory=Counter)
     waits: list[float] = field(default_factory=list)
     presence: Counter[tuple[int, str]] = field(default_factory=Counter)
 
@@ -205,9 +209,9 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
     month_authors: dict[str, set[str]] = defaultdict(set)
     for pairs, months in [*((t.pairs, community_months) for t in tallies.values()),
                           (net.private_pairs, private_months)]:
-        for (month, author), n in pairs.items():
-            months[month] += n
-            month_authors[month].add(author)
+        for pair, n in pairs.items():
+            months[pair[:7]] += n
+            month_authors[pair[:7]].add(pair[7:])
     net_months = community_months + private_months
     total = sum(net_months.values())
     in_communities = sum(c.messages for c in communities)
@@ -245,7 +249,7 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
 
 @dataclass
 class _NetTally:
-    private_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    private_pairs: Counter[str] = field(default_factory=Counter)
     private: int = 0
     system: int = 0
 
@@ -317,7 +321,7 @@ def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Window,
             if m["kind"] == "system":
                 system += 1
                 continue
-            pairs[(at[:7], author)] += 1
+            pairs[at[:7] + author] += 1
             if first is None:
                 first = at
             last = at
@@ -376,7 +380,7 @@ def _scan_private(span: Span, lines: Iterator[bytes], net: _NetTally) -> None:
             if m["kind"] == "system":
                 system += 1
                 continue
-            pairs[(m["created_at"]["utc"][:7], m["author_id"])] += 1
+            pairs[m["created_at"]["utc"][:7] + m["author_id"]] += 1
             messages += 1
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise _invalid(span, messages + system, exc) from None
@@ -411,9 +415,9 @@ def _community(key: str, group: Group | None, channels: list[Channel], t: _Tally
     created = (group.created_at if group else None) or (first_channel.created_at if first_channel else None)
     monthly: Counter[str] = Counter()
     authors: Counter[str] = Counter()
-    for (month, author), n in t.pairs.items():
-        monthly[month] += n
-        authors[author] += n
+    for pair, n in t.pairs.items():
+        monthly[pair[:7]] += n
+        authors[pair[7:]] += n
     counts = sorted(authors.values(), reverse=True)
     top_id = max(authors, key=authors.__getitem__) if authors else None
     decile = math.ceil(len(counts) / 10)

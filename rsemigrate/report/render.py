@@ -13,9 +13,7 @@ import csv
 import io
 
 import orjson
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import charts
 from .build import TriageReport
 from .columns import GROUPS, PLAN, Column, shown, sort_key, value
 from .indicators import month_range
@@ -45,6 +43,10 @@ def to_csv(report: TriageReport) -> str:
 
 
 def to_html(report: TriageReport) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from . import charts  # matplotlib: loaded only for the page
+
     data = report.to_json()
     months = month_range(m.month for m in report.network.months)
     env = Environment(loader=PackageLoader("rsemigrate.report", "templates"),

@@ -110,15 +110,22 @@ def classify(c: Community, rules: Rules, as_of: datetime) -> tuple[str, str]:
     if c.last is None or _instant(c.last) <= quiet_since:
         return "dormant", (f"dormant: no message in the {q.quiet_days} days before "
                            f"{as_of.date().isoformat()} (last {(c.last or 'never')[:10]})")
-    hours = c.median_first_reply_hours
-    if (c.active_months >= e.min_active_months and c.authors >= e.min_authors
-            and c.reply_rate is not None and c.reply_rate >= e.min_reply_rate
-            and hours is not None and hours <= e.max_median_reply_hours):
+    hours, rate = c.median_first_reply_hours, c.reply_rate
+    missed = [why for failed, why in (
+        (c.active_months < e.min_active_months, f"{c.active_months} active months < {e.min_active_months}"),
+        (c.authors < e.min_authors, f"{c.authors} authors < {e.min_authors}"),
+        (rate is None or rate < e.min_reply_rate,
+         f"reply rate {'—' if rate is None else f'{rate:.0%}'} < {e.min_reply_rate:.0%}"),
+        (hours is None or hours > e.max_median_reply_hours,
+         f"median first reply {'none' if hours is None else f'{hours:g} h'} > "
+         f"{e.max_median_reply_hours:g} h"),
+    ) if failed]
+    if not missed:
         return "essential", (f"essential: {c.active_months} active months ≥ {e.min_active_months}, "
-                             f"{c.authors} authors ≥ {e.min_authors}, reply rate {c.reply_rate:.0%} ≥ "
+                             f"{c.authors} authors ≥ {e.min_authors}, reply rate {rate:.0%} ≥ "
                              f"{e.min_reply_rate:.0%}, median first reply {hours:g} h ≤ "
                              f"{e.max_median_reply_hours:g} h")
-    return "active", "active: not test, dead-born, dormant or essential"
+    return "active", "active: alive, but not essential: " + ", ".join(missed)
 
 
 def _test_word(name: str, words: list[str]) -> str | None:

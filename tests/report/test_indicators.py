@@ -59,7 +59,8 @@ def test_each_class_with_the_rule_and_figures_behind_it(report):
     got = {c.name: (c.triage, c.rule) for c in report.communities}
     assert got == {
         "IT Help": ("essential", IT_HELP["rule"]),
-        "random": ("active", "active: not test, dead-born, dormant or essential"),
+        "random": ("active", "active: alive, but not essential: 2 active months < 4, 2 authors < 4, "
+                             "reply rate 0% < 70%, median first reply none > 2 h"),
         "Old project": ("dormant", "dormant: no message in the 365 days before 2024-06-30 (last 2023-04-01)"),
         "Lunch club": ("dead-born", "dead-born: 3 messages ≤ 20, 2 authors ≤ 3, last message 0.6 weeks "
                                     "after the first ≤ 8"),
