@@ -87,7 +87,7 @@ def build_report(request: ReportRequest) -> TriageReport:
         channels_of: dict[str, list[str]] = defaultdict(list)
         ids = {c.id for c in communities}
         for channel in archive.channels():
-            key = channel.group_id if channel.group_id in ids else channel.id
+            key = channel.group_id if channel.group_id in ids and channel.kind == "feed" else channel.id
             channels_of[key].append(channel.id)
         report.plan, columns = plan_costs(request.archive, request.plan,
                                           {c.id: channels_of.get(c.id, []) for c in communities})

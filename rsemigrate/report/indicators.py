@@ -186,6 +186,7 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
     members: dict[str, list[Channel]] = defaultdict(list)
     private: set[str] = set()
     community_of: dict[str, str] = {}
+    containers: set[str] = set()
     relpath = RECORD_FILES[Channel]
     for number, line in archive.lines(relpath):
         quick = PRIVATE_CHANNEL.match(line)  # a hundred thousand private conversations: no parse
@@ -200,10 +201,14 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
             private.add(raw["id"])
             continue
         channel = _channel(raw)
-        key = channel.group_id if channel.group_id in groups else channel.id
+        # a group's feed is the group; a channel (Slack, Teams) is a community of its own
+        key = channel.group_id if channel.group_id in groups and channel.kind == "feed" else channel.id
         members[key].append(channel)
         community_of[channel.id] = key
-    tallies: dict[str, _Tally] = {key: _Tally() for key in [*groups, *members]}
+        containers.add(channel.group_id or "")
+    # a group that only holds channels (a Slack workspace, a Teams team) is not itself a community
+    listed = [g for g in groups if g in members or g not in containers]
+    tallies: dict[str, _Tally] = {key: _Tally() for key in [*listed, *members]}
     net = _NetTally()
     w = window(as_of)
     person_of = {uid: who.person for uid, who in identities.items() if who.person is not None}
@@ -212,7 +217,7 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
             _scan_community(span, lines, tallies[community_of[span[4]]], w, sizes, person_of, net)
         else:
             _scan_private(span, lines, net)
-    communities = [_community(key, groups.get(key), members.get(key, []), tallies[key], identities, people)
+    communities = [_community(key, groups, members.get(key, []), tallies[key], identities, people)
                    for key in tallies]
     community_months: Counter[str] = Counter()
     for community in communities:
@@ -471,9 +476,11 @@ def month_range(months: Iterable[str]) -> list[str]:
     return out
 
 
-def _community(key: str, group: Group | None, channels: list[Channel], t: _Tally,
+def _community(key: str, groups: Mapping[str, Group], channels: list[Channel], t: _Tally,
                identities: Mapping[str, Identity], people: list[Person]) -> Community:
+    group = groups.get(key)
     first_channel = channels[0] if channels else None
+    container = groups.get(first_channel.group_id or "") if first_channel and not group else None
     created = (group.created_at if group else None) or (first_channel.created_at if first_channel else None)
     monthly: Counter[str] = Counter()
     authors: Counter[str] = Counter()
@@ -488,7 +495,7 @@ def _community(key: str, group: Group | None, channels: list[Channel], t: _Tally
     threads_answered = t.answered
     return Community(
         id=key,
-        name=group.name if group else (first_channel.name if first_channel else key),
+        name=_name(key, group, container, first_channel),
         kind="group" if group else "channel",
         private=group.private if group else bool(first_channel and first_channel.private),
         deleted=bool(group and group.deleted),
@@ -524,6 +531,15 @@ def _community(key: str, group: Group | None, channels: list[Channel], t: _Tally
         people_roles=sorted({people[index].role for index, _ in t.presence}),
         monthly=dict(sorted(monthly.items())),
     )
+
+
+def _name(key: str, group: Group | None, container: Group | None, channel: Channel | None) -> str:
+    """A group's name; a channel's, after its workspace or team's when it has one."""
+    if group:
+        return group.name
+    if channel is None:
+        return key
+    return f"{container.name} / {channel.name}" if container else channel.name
 
 
 def identities_of(users: Iterable[User], home_domains: list[str], people_roles: Mapping[str, int],
