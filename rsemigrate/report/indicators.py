@@ -157,7 +157,7 @@ class _Tally:
     #: messages by month and author, keyed "YYYY-MM" + author id: one counter per message
     #: instead of three (the monthly counts, the authors and the network's monthly authors all
     #: derive from it), and one string per key rather than a tuple of two.
-    pairs: Counter[str] = field(default_factory=Counter)
+    pairs: dict[str, int] = field(default_factory=dict)
     waits: list[float] = field(default_factory=list)
     presence: Counter[tuple[int, str]] = field(default_factory=Counter)
 
@@ -217,18 +217,17 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
             _scan_community(span, lines, tallies[community_of[span[4]]], w, sizes, person_of, net)
         else:
             _scan_private(span, lines, net)
-    communities = [_community(key, groups, members.get(key, []), tallies[key], identities, people)
-                   for key in tallies]
+    month_authors: dict[str, set[str]] = defaultdict(set)
+    communities = [_community(key, groups, members.get(key, []), tallies[key], identities, people,
+                              month_authors) for key in tallies]
     community_months: Counter[str] = Counter()
     for community in communities:
         community_months.update(community.monthly)
     private_months: Counter[str] = Counter()
     for pair, n in net.private_pairs.items():
-        private_months[pair[:7]] += n
-    active = set(net.private_pairs).union(*(t.pairs for t in tallies.values()))
-    month_authors: dict[str, set[str]] = defaultdict(set)
-    for pair in active:  # each month and author once, however many communities they wrote in
-        month_authors[pair[:7]].add(pair[7:])
+        month = pair[:7]
+        private_months[month] = private_months.get(month, 0) + n
+        month_authors[month].add(pair[7:])
     net_months = community_months + private_months
     total = sum(net_months.values())
     in_communities = sum(c.messages for c in communities)
@@ -266,7 +265,7 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
 
 @dataclass
 class _NetTally:
-    private_pairs: Counter[str] = field(default_factory=Counter)
+    private_pairs: dict[str, int] = field(default_factory=dict)
     private: int = 0
     system: int = 0
 
@@ -361,7 +360,8 @@ def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Window,
             if m["kind"] == "system":
                 system += 1
                 continue
-            pairs[at[:7] + author] += 1
+            pair = at[:7] + author
+            pairs[pair] = pairs.get(pair, 0) + 1  # a Counter would call Python code for each new key
             if first is None:
                 first = at
             last = at
@@ -447,7 +447,7 @@ def _scan_private(span: Span, lines: Iterator[bytes], net: _NetTally) -> None:
             if is_system:
                 system += 1
                 continue
-            pairs[pair] += 1
+            pairs[pair] = pairs.get(pair, 0) + 1
             messages += 1
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise _invalid(span, messages + system, exc) from None
@@ -477,16 +477,20 @@ def month_range(months: Iterable[str]) -> list[str]:
 
 
 def _community(key: str, groups: Mapping[str, Group], channels: list[Channel], t: _Tally,
-               identities: Mapping[str, Identity], people: list[Person]) -> Community:
+               identities: Mapping[str, Identity], people: list[Person],
+               month_authors: dict[str, set[str]]) -> Community:
+    """The community's row; its authors also go into the network's monthly authors."""
     group = groups.get(key)
     first_channel = channels[0] if channels else None
     container = groups.get(first_channel.group_id or "") if first_channel and not group else None
     created = (group.created_at if group else None) or (first_channel.created_at if first_channel else None)
-    monthly: Counter[str] = Counter()
-    authors: Counter[str] = Counter()
+    monthly: dict[str, int] = {}
+    authors: dict[str, int] = {}
     for pair, n in t.pairs.items():
-        monthly[pair[:7]] += n
-        authors[pair[7:]] += n
+        month, author = pair[:7], pair[7:]
+        monthly[month] = monthly.get(month, 0) + n
+        authors[author] = authors.get(author, 0) + n
+        month_authors[month].add(author)
     counts = sorted(authors.values(), reverse=True)
     top_id = max(authors, key=authors.__getitem__) if authors else None
     decile = math.ceil(len(counts) / 10)
