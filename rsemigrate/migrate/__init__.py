@@ -10,6 +10,7 @@
     ratelimit.py   per-conversation and tenant-wide request pacing
     reconcile.py   archive vs ledger vs target, gaps and duplicates
     crashpoint.py  named crash points for the kill -9 tests
+    triage.py      the communities a triage report leaves in the archive only (`plan init --triage`)
 
 Nothing here names a platform: targets live in `connectors/<platform>/`.
 """
@@ -62,8 +63,10 @@ from .reconcile import (
     render_reconciliation,
 )
 from .target import CheckRequest, InitRequest, Target, get_target, target_names, targets
+from .triage import ARCHIVE_ONLY, archive_only
 
 __all__ = [
+    "ARCHIVE_ONLY",
     "CheckRequest",
     "CommonPlan",
     "Conflict",
@@ -107,6 +110,7 @@ __all__ = [
     "Unavailable",
     "accept_gaps",
     "admit",
+    "archive_only",
     "check_conversation",
     "crash_point",
     "default_url",

@@ -42,7 +42,7 @@ class InitRequest:
         """Source group or channel id -> why the triage keeps it in the archive only."""
         if self.triage is None:
             return {}
-        from ..report import archive_only  # the report reads the plan machinery: import late
+        from .triage import archive_only
 
         return archive_only(self.triage, archive_id)
 

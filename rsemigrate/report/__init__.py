@@ -10,7 +10,8 @@ moving them costs.
     columns.py     the community table's columns, shared by the page and the CSV
     charts.py      matplotlib charts, inlined as SVG
     render.py      JSON, CSV and the self-contained HTML page (templates/report.html.j2)
-    triage.py      what `plan init --triage` reads back from the JSON
+
+`plan init --triage` reads the JSON back in the engine (rsemigrate.migrate.archive_only).
 
 Documented in docs/report.md.
 """
@@ -19,11 +20,9 @@ from .build import CreationMonth, ReportRequest, TriageReport, build_report
 from .indicators import Community, Month, Network, Person
 from .people import KEY_ENV, pseudonym_key
 from .render import render, to_csv, to_html, to_json
-from .rules import ARCHIVE_ONLY, CLASSES, Rules, load_rules
-from .triage import archive_only
+from .rules import CLASSES, Rules, load_rules
 
 __all__ = [
-    "ARCHIVE_ONLY",
     "CLASSES",
     "Community",
     "CreationMonth",
@@ -34,7 +33,6 @@ __all__ = [
     "ReportRequest",
     "Rules",
     "TriageReport",
-    "archive_only",
     "build_report",
     "load_rules",
     "pseudonym_key",

@@ -72,7 +72,6 @@ def build_report(request: ReportRequest) -> TriageReport:
               for i in interests]
     identities = identities_of(users, rules.network.home_domains,
                                {i.email: n for n, i in enumerate(interests)}, naming.name)
-    del users, by_email
     communities, network = scan(archive, as_of, identities, people)
     for community in communities:
         community.triage, community.rule = classify(community, rules, as_of)

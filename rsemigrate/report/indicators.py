@@ -163,7 +163,7 @@ class _Tally:
 
 
 @dataclass(frozen=True)
-class Window:
+class Recent:
     """The instants the recent-activity counts compare against (ISO strings compare in order)."""
 
     as_of: str
@@ -171,11 +171,11 @@ class Window:
     since_365: str
 
 
-def window(as_of: datetime) -> Window:
+def recent(as_of: datetime) -> Recent:
     def iso(at: datetime) -> str:
         return at.strftime("%Y-%m-%dT%H:%M:%S")
 
-    return Window(iso(as_of) + "~", iso(as_of - timedelta(days=90)), iso(as_of - timedelta(days=365)))
+    return Recent(iso(as_of) + "~", iso(as_of - timedelta(days=90)), iso(as_of - timedelta(days=365)))
 
 
 def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
@@ -210,7 +210,7 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
     listed = [g for g in groups if g in members or g not in containers]
     tallies: dict[str, _Tally] = {key: _Tally() for key in [*listed, *members]}
     net = _NetTally()
-    w = window(as_of)
+    w = recent(as_of)
     person_of = {uid: who.person for uid, who in identities.items() if who.person is not None}
     for span, lines in _channel_lines(archive, private):
         if span[4] in community_of:
@@ -340,7 +340,7 @@ def _invalid(span: Span, index: int, exc: Exception) -> ArchiveError:
     return ArchiveError(f"{where}: not a valid message ({type(exc).__name__}: {exc})")
 
 
-def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Window,
+def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Recent,
                     sizes: Mapping[str, int], person_of: Mapping[str, int], net: _NetTally) -> None:
     """Add one channel's messages to its community's tally. The hot loop of the report: counters
     live in locals and the person-of-interest checks run only when there are people."""
@@ -453,10 +453,6 @@ def _scan_private(span: Span, lines: Iterator[bytes], net: _NetTally) -> None:
         raise _invalid(span, messages + system, exc) from None
     net.private += messages
     net.system += system
-
-
-def _instant(utc: str) -> datetime:
-    return datetime.fromisoformat(utc)
 
 
 def share(part: float, whole: float) -> float | None:

@@ -19,8 +19,6 @@ from .indicators import Community
 
 DEFAULTS = Path(__file__).with_name("triage.toml")
 CLASSES = ("essential", "active", "dormant", "dead-born", "test")
-#: the classes whose communities `plan init --triage` leaves in the archive only.
-ARCHIVE_ONLY = ("dead-born", "test", "dormant")
 STRICT = ConfigDict(extra="forbid")
 
 

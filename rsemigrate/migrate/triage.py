@@ -1,7 +1,10 @@
-"""What `plan init --triage triage.json` reads back: the communities to leave in the archive only.
+"""What `plan init --triage triage.json` reads: the communities to leave in the archive only.
 
-The JSON is the report's own (`rsemigrate report ARCHIVE --format json`); a triage written for
-another archive is refused, since its community ids would not mean the same thing.
+The JSON is the triage report's (`rsemigrate report ARCHIVE --format json`): each community's
+`id` (a group id, or a channel id) is the plan's destination key, its `triage` class and the
+`rule` that put it there. A triage written for another archive is refused, since its ids would
+not mean the same thing. Read here, not in the report package, because the engine must not
+depend on the readers of an archive.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from pathlib import Path
 import orjson
 
 from ..errors import InputError
-from .rules import ARCHIVE_ONLY
+
+#: the classes whose communities a triaged plan leaves in the archive only.
+ARCHIVE_ONLY = ("dead-born", "test", "dormant")
 
 
 def archive_only(path: Path, archive_id: str) -> dict[str, str]:
