@@ -26,7 +26,7 @@ from orjson import loads
 
 from ..archive import RECORD_FILES, Archive, Attachment, Channel, Group, MessageSpan, Timestamp, User
 from ..errors import ArchiveError
-from .mailstyle import is_mail_style
+from .mailstyle import GREETING, is_mail_style
 
 if TYPE_CHECKING:
     from .costs import PlanColumns
@@ -348,7 +348,7 @@ def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Recent,
     pairs = t.pairs
     presence, waits = t.presence, t.waits
     since_365, since_90, as_of = w.since_365, w.since_90, w.as_of
-    instant = datetime.fromisoformat
+    instant, greeting = datetime.fromisoformat, GREETING.match
     first = last = None
     messages = threads = replies = answered = system = deleted = recent_90 = recent_365 = 0
     files = file_bytes = mail_style = 0
@@ -371,7 +371,8 @@ def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Recent,
             if m["reply_to_id"] is None:
                 threads += 1
                 pending[m["id"]] = at
-                if is_mail_style(m["text"]):
+                text = m["text"]
+                if greeting(text) and is_mail_style(text):  # most posts fail the first test
                     mail_style += 1
                 if person_of and author in person_of:
                     presence[(person_of[author], "posts")] += 1
