@@ -34,8 +34,11 @@ def report(archive: Path, output: Path, fmt: str | None, as_of: datetime | None,
            rules: Path | None, people: Path | None, pseudonymise: bool, key_file: Path | None) -> None:
     """Triage ARCHIVE's communities: essential, active, dormant, dead-born or test, with the
     indicators and the rule behind each class."""
+    from ..errors import InputError
     from ..report import ReportRequest, build_report, pseudonym_key, render
 
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent} is not a folder: create it, or write the report elsewhere")
     fmt = fmt or {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "html")
     key = pseudonym_key(key_file) if pseudonymise else None
     made = build_report(ReportRequest(archive, as_of, rules, people, key, plan_path))

@@ -183,31 +183,8 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
     """Every community's indicators and the network-wide figures, in one pass over the messages."""
     groups = {g.id: g for g in archive.groups()}
     sizes = {a["id"]: a["size"] or 0 for a in _raw(archive, Attachment) if a["kind"] in FILE_KINDS}
-    members: dict[str, list[Channel]] = defaultdict(list)
-    private: set[str] = set()
-    community_of: dict[str, str] = {}
-    containers: set[str] = set()
-    relpath = RECORD_FILES[Channel]
-    for number, line in archive.lines(relpath):
-        quick = PRIVATE_CHANNEL.match(line)  # a hundred thousand private conversations: no parse
-        if quick is not None:
-            private.add(quick[1].decode())
-            continue
-        try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise ArchiveError(f"data/{relpath} line {number}: not JSON ({exc})") from None
-        if raw["kind"] in PRIVATE_KINDS:
-            private.add(raw["id"])
-            continue
-        channel = _channel(raw)
-        # a group's feed is the group; a channel (Slack, Teams) is a community of its own
-        key = channel.group_id if channel.group_id in groups and channel.kind == "feed" else channel.id
-        members[key].append(channel)
-        community_of[channel.id] = key
-        containers.add(channel.group_id or "")
-    # a group that only holds channels (a Slack workspace, a Teams team) is not itself a community
-    listed = [g for g in groups if g in members or g not in containers]
+    members, private, listed = _communities(archive, groups)
+    community_of = {channel.id: key for key, channels in members.items() for channel in channels}
     tallies: dict[str, _Tally] = {key: _Tally() for key in [*listed, *members]}
     net = _NetTally()
     w = recent(as_of)
@@ -261,6 +238,34 @@ def scan(archive: Archive, as_of: datetime, identities: Mapping[str, Identity],
         if people else None,
     )
     return communities, network
+
+
+def _communities(archive: Archive, groups: Mapping[str, Group]
+                 ) -> tuple[dict[str, list[Channel]], set[str], list[str]]:
+    """(community id -> its channels, the private conversations' ids, the groups that are
+    communities). A group's feed is the group; a channel (Slack, Teams) is a community of its own,
+    and a group that only holds channels (a Slack workspace, a Teams team) is not one."""
+    members: dict[str, list[Channel]] = defaultdict(list)
+    private: set[str] = set()
+    containers: set[str] = set()
+    relpath = RECORD_FILES[Channel]
+    for number, line in archive.lines(relpath):
+        quick = PRIVATE_CHANNEL.match(line)  # a hundred thousand private conversations: no parse
+        if quick is not None:
+            private.add(quick[1].decode())
+            continue
+        try:
+            raw = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise ArchiveError(f"data/{relpath} line {number}: not JSON ({exc})") from None
+        if raw["kind"] in PRIVATE_KINDS:
+            private.add(raw["id"])
+            continue
+        channel = _channel(raw)
+        key = channel.group_id if channel.group_id in groups and channel.kind == "feed" else channel.id
+        members[key].append(channel)
+        containers.add(channel.group_id or "")
+    return members, private, [g for g in groups if g in members or g not in containers]
 
 
 @dataclass
