@@ -85,8 +85,15 @@ def check(request: CheckRequest) -> DryRunReport:
 
 def _scan_room(prep: Preparation, room: Room, scan: _Scan, now_ms: int) -> ContainerPlan:
     action = "create room" if room.kind == "room" else "create private room"
-    plan = ContainerPlan(room.key, room.kind, room.name, action, parent="space" if prep.plan.connection.space else None,
-                         sources=[f"{room.source.id} ({room.source.name})"], channel_ids=[room.source.id])
+    plan = ContainerPlan(
+        room.key,
+        room.kind,
+        room.name,
+        action,
+        parent="space" if prep.plan.connection.space else None,
+        sources=[f"{room.source.id} ({room.source.name})"],
+        channel_ids=[room.source.id],
+    )
     first = last = None
     members: set[str] = set()
     for event in room_events(prep, drafts(prep, room)):

@@ -76,7 +76,9 @@ def check(request: CheckRequest) -> DryRunReport:
     scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, {sid: who.method for sid, who in scan.identities.items()},
                   {sid: who.target for sid, who in scan.identities.items()}, scan.authors)
-    report.skipped = dict(prep.skipped) | {reason: n for reason, n in skipped_channels(archive, plan.skipped).items()}
+    report.skipped = dict(prep.skipped) | {
+        reason: n for reason, n in skipped_channels(archive, plan.skipped).items()
+    }
     report.left_out = {channel.id: why for channel, why in plan.skipped}
     report.estimate = _estimate(plan, report, scan)
     return report
