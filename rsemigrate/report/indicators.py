@@ -154,10 +154,9 @@ class _Tally:
     files: int = 0
     file_bytes: int = 0
     mail_style: int = 0
-    #: messages by month and author, keyed "YYYY-MM" + author id: one counter per message
-    #: instead of three (the monthly counts, the authors and the network's monthly authors all
-    #: derive from it), and one string per key rather than a tuple of two.
-    pairs: dict[str, int] = field(default_factory=dict)
+    #: messages by month ("YYYY-MM") and author: the monthly counts, the authors and the
+    #: network's monthly authors all derive from it, so a message costs one counter, not three.
+    months: dict[str, dict[str, int]] = field(default_factory=dict)
     waits: list[float] = field(default_factory=list)
     presence: Counter[tuple[int, str]] = field(default_factory=Counter)
 
@@ -350,7 +349,11 @@ def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Recent,
     """Add one channel's messages to its community's tally. The hot loop of the report: counters
     live in locals and the person-of-interest checks run only when there are people."""
     pending: dict[str, str] = {}  # thread root id -> its time, until its first reply
-    pairs = t.pairs
+    months = t.months
+    # a channel's messages are in time order: count its current month's authors, and look the
+    # month up again only when a message leaves it (two string comparisons, no slicing)
+    month_from = month_to = ""
+    month_authors: dict[str, int] = {}
     presence, waits = t.presence, t.waits
     since_365, since_90, as_of = w.since_365, w.since_90, w.as_of
     instant, greeting = datetime.fromisoformat, GREETING.match
@@ -365,8 +368,10 @@ def _scan_community(span: Span, lines: Iterator[bytes], t: _Tally, w: Recent,
             if m["kind"] == "system":
                 system += 1
                 continue
-            pair = at[:7] + author
-            pairs[pair] = pairs.get(pair, 0) + 1  # a Counter would call Python code for each new key
+            if not month_from <= at < month_to:
+                month_from, month_to = at[:7], _next_month(at)
+                month_authors = months.setdefault(month_from, {})
+            month_authors[author] = month_authors.get(author, 0) + 1  # a Counter would run Python
             if first is None:
                 first = at
             last = at
@@ -461,6 +466,12 @@ def _scan_private(span: Span, lines: Iterator[bytes], net: _NetTally) -> None:
     net.system += system
 
 
+def _next_month(utc: str) -> str:
+    """The month after `utc`'s, as the 'YYYY-MM' prefix every instant of it compares after."""
+    year, month = int(utc[:4]), int(utc[5:7])
+    return f"{year + 1:04d}-01" if month == 12 else f"{year:04d}-{month + 1:02d}"
+
+
 def share(part: float, whole: float) -> float | None:
     return round(part / whole, 3) if whole else None
 
@@ -488,11 +499,11 @@ def _community(key: str, groups: Mapping[str, Group], channels: list[Channel], t
     created = (group.created_at if group else None) or (first_channel.created_at if first_channel else None)
     monthly: dict[str, int] = {}
     authors: dict[str, int] = {}
-    for pair, n in t.pairs.items():
-        month, author = pair[:7], pair[7:]
-        monthly[month] = monthly.get(month, 0) + n
-        authors[author] = authors.get(author, 0) + n
-        month_authors[month].add(author)
+    for month, by_author in t.months.items():
+        monthly[month] = sum(by_author.values())
+        month_authors[month].update(by_author)
+        for author, n in by_author.items():
+            authors[author] = authors.get(author, 0) + n
     counts = sorted(authors.values(), reverse=True)
     top_id = max(authors, key=authors.__getitem__) if authors else None
     decile = math.ceil(len(counts) / 10)
