@@ -169,9 +169,9 @@ def init_plan(request: InitRequest) -> str:
         key = _slug(name, taken)
         dests.append(f"\n[destination.{_k(dest_id)}]   # {name}{notes}: {total} messages{span}")
         if total == 0 or dest_id in archive_only:
-            why = f"archive-only, {archive_only[dest_id]}" if dest_id in archive_only else \
-                "no messages: no team is created for it"
-            dests.append(f"skip = true   # {why}")
+            why = archive_only.get(dest_id)
+            dests.append(f"skip = true   # archive-only, {why}" if why else
+                         "skip = true   # no messages: no team is created for it")
             dests.append(f"# team = {_v(key)}")
             continue
         out.append(f"\n[team.{_k(key)}]\nname = {_v(name)}\nexisting = false\n"
