@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
 #   make demo   the whole path on the bundled Yammer sample: export into a sealed archive, validate,
-#               verify, stats, search, thread; then plan, dry run, rehearsed Teams import into the
-#               built-in Graph emulator, and reconciliation
+#               verify, stats, search, thread; the triage report; then plan (from the triage), dry
+#               run, the report with the plan's costs, rehearsed Teams import into the built-in Graph
+#               emulator, and reconciliation
 #   make test   run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -24,8 +25,11 @@ demo: $(VENV)/.installed
 	$(BIN)/rsemigrate stats $(DEMO)/archive
 	$(BIN)/rsemigrate search $(DEMO)/archive 'securite OR réunion' --limit 5
 	$(BIN)/rsemigrate thread $(DEMO)/archive 2000337749565416
-	$(BIN)/rsemigrate plan init $(DEMO)/archive --to teams -o $(DEMO)/plan.toml
+	$(BIN)/rsemigrate report $(DEMO)/archive -o $(DEMO)/triage.json
+	$(BIN)/rsemigrate plan init $(DEMO)/archive --to teams -o $(DEMO)/plan.toml --triage $(DEMO)/triage.json
 	$(BIN)/rsemigrate plan check $(DEMO)/archive --plan $(DEMO)/plan.toml
+	$(BIN)/rsemigrate report $(DEMO)/archive -o $(DEMO)/triage.html --plan $(DEMO)/plan.toml
+	$(BIN)/rsemigrate report $(DEMO)/archive -o $(DEMO)/triage.csv --plan $(DEMO)/plan.toml
 	$(BIN)/rsemigrate import $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 	$(BIN)/rsemigrate reconcile $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 
@@ -46,6 +50,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_search.py --shape realistic
 	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_import_teams.py
 	$(BIN)/python bench/bench_import_matrix.py
 

@@ -79,14 +79,22 @@ def check(request: CheckRequest) -> DryRunReport:
     scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, scan.methods, scan.targets, scan.authors)
     report.skipped = dict(prep.skipped) | dict(skipped_channels(archive, plan.skipped))
+    report.left_out = {channel.id: why for channel, why in plan.skipped}
     report.estimate = _estimate(plan, report, scan)
     return report
 
 
 def _scan_room(prep: Preparation, room: Room, scan: _Scan, now_ms: int) -> ContainerPlan:
     action = "create room" if room.kind == "room" else "create private room"
-    plan = ContainerPlan(room.key, room.kind, room.name, action, parent="space" if prep.plan.connection.space else None,
-                         sources=[f"{room.source.id} ({room.source.name})"])
+    plan = ContainerPlan(
+        room.key,
+        room.kind,
+        room.name,
+        action,
+        parent="space" if prep.plan.connection.space else None,
+        sources=[f"{room.source.id} ({room.source.name})"],
+        channel_ids=[room.source.id],
+    )
     first = last = None
     members: set[str] = set()
     for event in room_events(prep, drafts(prep, room)):
@@ -96,6 +104,8 @@ def _scan_room(prep: Preparation, room: Room, scan: _Scan, now_ms: int) -> Conta
             plan.messages += 1
             plan.threads += draft.root_id is None
             scan.degradations.update(d.kind for d in draft.degradations)
+            for d in draft.degradations:
+                plan.degradations[d.kind] = plan.degradations.get(d.kind, 0) + 1
             assert draft.author is not None
             scan.authors[draft.author.source_id] += 1
             scan.methods[draft.author.source_id] = draft.author.method

@@ -117,11 +117,15 @@ def init_plan(request: InitRequest) -> str:
                        space=_v(f"{space} (imported)"), private=_v("group-chats" if private else "skip"))]
     if request.placeholder:
         out[0] = out[0].replace('placeholder = "placeholder"', f"placeholder = {_v(request.placeholder)}")
+    archive_only = request.archive_only(header.archive_id)
     for dest_id, channels in by_dest.items():
         group = groups.get(dest_id)
         name = (group.name if group else channels[0].name) or dest_id
         total = sum(archive.message_count(c.id) for c in channels)
         out.append(f"\n[destination.{_k(dest_id)}]   # {name}: {total} messages")
+        if dest_id in archive_only:
+            out.append(f"skip = true   # archive-only, {archive_only[dest_id]}")
+            continue
         if total == 0:
             out.append("skip = true   # no messages: no room is created for it")
             continue

@@ -79,7 +79,10 @@ def check(request: CheckRequest) -> DryRunReport:
     scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, {sid: who.method for sid, who in scan.identities.items()},
                   {sid: who.target for sid, who in scan.identities.items()}, scan.authors)
-    report.skipped = dict(prep.skipped) | {reason: n for reason, n in skipped_channels(archive, plan.skipped).items()}
+    report.skipped = dict(prep.skipped) | {
+        reason: n for reason, n in skipped_channels(archive, plan.skipped).items()
+    }
+    report.left_out = {channel.id: why for channel, why in plan.skipped}
     report.estimate = _estimate(plan, report, scan)
     return report
 
@@ -89,7 +92,8 @@ def _scan_container(prep: Preparation, container: Container, scan: _Scan, now_ms
               "existing-channel": "startMigration on existing", "chat": "create group chat"}[container.kind]
     plan = ContainerPlan(container.key, container.kind, container.name, action,
                          parent=container.team.key if container.team else None,
-                         sources=[f"{c.id} ({c.name})" for c in container.sources])
+                         sources=[f"{c.id} ({c.name})" for c in container.sources],
+                         channel_ids=[c.id for c in container.sources])
     budget = prep.plan.connection.message_budget
     first = last = None
     threads = 0
@@ -101,6 +105,7 @@ def _scan_container(prep: Preparation, container: Container, scan: _Scan, now_ms
             threads += draft.root_id is None
             for d in draft.degradations:
                 scan.degradations[d.kind] += 1
+                plan.degradations[d.kind] = plan.degradations.get(d.kind, 0) + 1
         assert draft.created_ms is not None and draft.author is not None
         first = draft.created_ms if first is None else first
         last = draft.created_ms

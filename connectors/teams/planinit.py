@@ -163,6 +163,7 @@ def init_plan(request: InitRequest) -> str:
     )]
     taken: set[str] = set()
     dests: list[str] = [DEST_HEAD.format()]
+    archive_only = request.archive_only(archive.header.archive_id)
     for dest_id, channels in by_dest.items():
         group = groups.get(dest_id)
         name = (group.name if group else channels[0].name) or dest_id
@@ -174,8 +175,10 @@ def init_plan(request: InitRequest) -> str:
         notes = " (deleted in the source)" if isinstance(group, Group) and group.deleted else ""
         key = _slug(name, taken)
         dests.append(f"\n[destination.{_k(dest_id)}]   # {name}{notes}: {total} messages{span}")
-        if total == 0:
-            dests.append("skip = true   # no messages: no team is created for it")
+        if total == 0 or dest_id in archive_only:
+            why = archive_only.get(dest_id)
+            dests.append(f"skip = true   # archive-only, {why}" if why else
+                         "skip = true   # no messages: no team is created for it")
             dests.append(f"# team = {_v(key)}")
             continue
         out.append(f"\n[team.{_k(key)}]\nname = {_v(name)}\nexisting = false\n"

@@ -4,6 +4,7 @@
     plan.py       `plan init|check|targets` and each target's own commands (loaded lazily)
     migrate.py    `import` and `reconcile`
     search.py     `index`, `search`, `thread` and `hits`
+    report.py     `report`: the network triage report
     progress.py   export progress on the terminal
     importview.py import progress on the terminal
 
@@ -15,9 +16,10 @@ A new command lives in its own module here and is added to `main` below.
 from .archive import main
 from .migrate import import_, reconcile
 from .plan import plan, target_groups
+from .report import report
 from .search import hits, index, search, thread
 
-for _command in (plan, index, search, thread, hits, import_, reconcile):
+for _command in (plan, index, search, thread, hits, import_, reconcile, report):
     main.add_command(_command)
 main.discovered = target_groups  # type: ignore[attr-defined]  # listed from entry points when needed
 

@@ -26,16 +26,19 @@ def plan() -> None:
 @click.option("--users", "users_csv", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A users mapping CSV (columns source,target) to reference from the plan.")
 @click.option("--placeholder", help="The target account that posts for unmapped people.")
+@click.option("--triage", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A triage report in JSON (`rsemigrate report --format json`): its dead-born, test and "
+                   "dormant communities are left in the archive only.")
 @click.option("--force", is_flag=True, help="Overwrite an existing plan file.")
 def init(archive: Path, to: str, output: Path, users_csv: Path | None, placeholder: str | None,
-         force: bool) -> None:
+         triage: Path | None, force: bool) -> None:
     """Write a commented starting plan for ARCHIVE that you then edit."""
     from ..errors import InputError
     from ..migrate import InitRequest, get_target
 
     if output.exists() and not force:
         raise InputError(f"{output} exists; pass --force to overwrite it")
-    text = get_target(to).init_plan(InitRequest(archive, output, users_csv, placeholder))
+    text = get_target(to).init_plan(InitRequest(archive, output, users_csv, placeholder, triage))
     output.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output}. Edit it, then run: rsemigrate plan check {archive} --plan {output}")
 

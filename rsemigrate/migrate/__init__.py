@@ -11,6 +11,7 @@
     ratelimit.py   per-conversation and tenant-wide request pacing
     reconcile.py   archive vs ledger vs target, gaps and duplicates
     crashpoint.py  named crash points for the kill -9 tests
+    triage.py      the communities a triage report leaves in the archive only (`plan init --triage`)
 
 Nothing here names a platform: targets live in `connectors/<platform>/`.
 
@@ -46,9 +47,11 @@ load_on_first_use(sys.modules[__name__], {
     "Expected": ".reconcile", "Observed": ".reconcile", "ReconcileRequest": ".reconcile",
     "Reconciliation": ".reconcile", "check_conversation": ".reconcile",
     "render_reconciliation": ".reconcile",
+    "ARCHIVE_ONLY": ".triage", "archive_only": ".triage",
 })
 
 __all__ = [
+    "ARCHIVE_ONLY",
     "ArchiveChanged",
     "CheckRequest",
     "CommonPlan",
@@ -94,6 +97,7 @@ __all__ = [
     "accept_gaps",
     "admit",
     "archive_damage",
+    "archive_only",
     "check_conversation",
     "crash_point",
     "default_url",

@@ -47,6 +47,8 @@ class ContainerPlan:
     action: str
     parent: str | None = None
     sources: list[str] = field(default_factory=list)
+    #: the archive channel ids it receives (`sources` names them for people).
+    channel_ids: list[str] = field(default_factory=list)
     messages: int = 0
     posts: int = 0
     threads: int = 0
@@ -55,6 +57,8 @@ class ContainerPlan:
     first: str | None = None
     last: str | None = None
     created_at: str | None = None
+    #: fallbacks its messages take, by kind (the report's `degradations` add them up).
+    degradations: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -107,6 +111,8 @@ class DryRunReport:
     parents: list[ParentPlan] = field(default_factory=list)
     containers: list[ContainerPlan] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    #: archive channel id -> why the plan leaves it out.
+    left_out: dict[str, str] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     unmapped_users: list[UnmappedUser] = field(default_factory=list)
     degradations: list[DegradationCount] = field(default_factory=list)

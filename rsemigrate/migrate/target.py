@@ -34,6 +34,17 @@ class InitRequest:
     output: Path
     users_csv: Path | None = None
     placeholder: str | None = None
+    #: a triage report (`rsemigrate report --format json`): its dead-born, test and dormant
+    #: communities are written as archive-only (skipped), with the rule that classed them.
+    triage: Path | None = None
+
+    def archive_only(self, archive_id: str) -> dict[str, str]:
+        """Source group or channel id -> why the triage keeps it in the archive only."""
+        if self.triage is None:
+            return {}
+        from .triage import archive_only
+
+        return archive_only(self.triage, archive_id)
 
 
 @dataclass(frozen=True)
