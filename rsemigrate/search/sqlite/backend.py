@@ -28,6 +28,8 @@ from ..backend import (
     AttachmentRef,
     BuildProgress,
     BuildReport,
+    ChannelSummary,
+    Facets,
     Hit,
     HitReport,
     Snippet,
@@ -218,19 +220,20 @@ class SqliteBackend:
             return []
         rows = self._rows(
             "SELECT m.seq, m.message_id, m.thread_id, m.reply_to_id, c.name, c.group_name, p.name,"
-            f" p.email, m.created_at, m.deleted, m.private, m.files, substr(m.text, 1, {_EXCERPT * 2})"
+            f" p.email, m.created_at, m.deleted, m.private, m.files, substr(m.text, 1, {_EXCERPT * 2}),"
+            " p.user_id"
             " FROM message m JOIN channel c ON c.seq = m.channel_seq JOIN person p ON p.seq = m.author_seq"
             f" WHERE m.seq IN ({', '.join('?' * len(page))})", [seq for seq, _ in page])
         by_seq = {row[0]: row for row in rows}
         hits = []
         for seq, snippet in page:
             (_, mid, tid, reply_to, channel, group, name, email, at, deleted, private, files,
-             head) = by_seq[seq]
+             head, user_id) = by_seq[seq]
             found = snippet or (self._snippet(seq, match) if match is not None else None)
             hits.append(Hit(mid, tid, reply_to, channel, group, name, email, at,
                             Snippet(" ".join(found.split())) if found else _excerpt(head),
                             bool(deleted), bool(private),
-                            tuple(files.split("\n")) if files else ()))
+                            tuple(files.split("\n")) if files else (), user_id))
         return hits
 
     def _snippet(self, seq: int, match: str) -> str | None:
@@ -257,8 +260,43 @@ class SqliteBackend:
         return Thread(thread_id, channel.name, channel.group_name, tuple(
             ThreadMessage(m.message_id, m.reply_to_id, p.name, p.email, m.created_at, m.edited_at,
                           m.deleted_at, m.deleted, m.title, m.text,
-                          tuple(_attachment(aid, stored.get(aid)) for aid in orjson.loads(m.attachment_ids)))
-            for m, p in rows))
+                          tuple(_attachment(aid, stored.get(aid)) for aid in orjson.loads(m.attachment_ids)),
+                          p.user_id, m.record_at)
+            for m, p in rows), channel.channel_id)
+
+    def facets(self, query: Query, *, cap: int, top: int) -> Facets:
+        with _engine_errors(query):
+            sql, params = self._selection(plan(query, self), "newest")
+        self._execute("CREATE TEMP TABLE facet_hit (seq INTEGER PRIMARY KEY)")
+        try:  # one more than the cap tells whether there are more; newest first, so drop the oldest
+            self._execute(f"INSERT INTO temp.facet_hit SELECT seq FROM ({sql} LIMIT ?)", (*params, cap + 1))
+            capped = self._rows("SELECT count(*) FROM temp.facet_hit")[0][0] > cap
+            if capped:
+                self._execute("DELETE FROM temp.facet_hit WHERE seq = (SELECT min(seq) FROM temp.facet_hit)")
+            hits = " FROM temp.facet_hit h JOIN message m ON m.seq = h.seq"
+            channels = self._rows(
+                f"SELECT c.channel_id, c.name, c.group_name, count(*) AS n{hits}"
+                " JOIN channel c ON c.seq = m.channel_seq GROUP BY c.seq ORDER BY n DESC, c.name LIMIT ?",
+                (top,))
+            authors = self._rows(
+                f"SELECT p.user_id, p.name, p.email, count(*) AS n{hits}"
+                " JOIN person p ON p.seq = m.author_seq GROUP BY p.seq ORDER BY n DESC, p.name LIMIT ?",
+                (top,))
+            years = self._rows(f"SELECT CAST(substr(m.created_at, 1, 4) AS INTEGER) AS y, count(*){hits}"
+                               " GROUP BY y ORDER BY y DESC")
+            counted, attached = self._rows(f"SELECT count(*), coalesce(sum(m.has_attachment), 0){hits}")[0]
+        finally:
+            self._execute("DROP TABLE temp.facet_hit")
+        return Facets(counted, capped, tuple(map(tuple, channels)), tuple(map(tuple, authors)),
+                      tuple(map(tuple, years)), attached)
+
+    def channel_summaries(self) -> list[ChannelSummary]:
+        # One pass over the channel index: the count and the newest seq of every channel.
+        return [ChannelSummary(*row) for row in self._rows(
+            "SELECT c.channel_id, c.kind, c.name, c.group_id, c.group_name, coalesce(n.messages, 0),"
+            " m.created_at FROM channel c LEFT JOIN (SELECT channel_seq, count(*) AS messages, max(seq) AS"
+            " newest FROM message GROUP BY channel_seq) n ON n.channel_seq = c.seq"
+            " LEFT JOIN message m ON m.seq = n.newest ORDER BY c.seq")]
 
     def hit_report(self, terms: Sequence[Query], *, with_thread_ids: bool) -> HitReport:
         self._execute("CREATE TEMP TABLE term_hit (term_no INTEGER, seq INTEGER, PRIMARY KEY (term_no, seq))"

@@ -51,7 +51,7 @@ _PRIVATE_KINDS = ("direct", "group_direct")
 #: 1.5 s a million messages; the INSERT turns 0 back into NULL (NULLIF: a text '0' is not 0).
 MESSAGE_COLUMNS = ("at_us", "message_id", "channel_seq", "thread_id", "reply_to_id", "author_seq",
                    "created_at", "edited_at", "deleted_at", "private", "title", "text",
-                   "attachment_ids")
+                   "attachment_ids", "record_at")
 #: the columns of MESSAGE_COLUMNS where 0 stands for NULL.
 NULL_AS_ZERO = ("reply_to_id", "edited_at", "deleted_at", "title")
 _TIME_KEY = itemgetter(0, 1)  # (at_us, message_id)
@@ -257,6 +257,7 @@ class _ArchiveRows:
     def _fill(self, file: _ChannelFile, per_read: int) -> int:
         """Parse the next `per_read` lines of a channel file into rows of MESSAGE_COLUMNS, at the
         end of its buffer (the hot loop of the reader); the number of rows added."""
+        at = file.offset  # where the first line read starts, in the message file
         lines = file.next_lines(per_read)
         people, author_of, loads, dumps = self.people, self._author, orjson.loads, orjson.dumps
         seq, private, append = file.seq, int(file.private), file.rows.append
@@ -269,7 +270,8 @@ class _ArchiveRows:
                 append((utc_micros(created), r["id"], seq, r["thread_id"], 0 if reply_to is None else reply_to,
                         people.get(author) or author_of(author), created, edited["utc"] if edited else 0,
                         deleted["utc"] if deleted else 0, private, 0 if title is None else title, r["text"],
-                        dumps(attachments).decode() if attachments else "[]"))
+                        dumps(attachments).decode() if attachments else "[]", at))
+                at += len(line)
             except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
                 where = f"data/{file.relpath} line {lineno}"
                 decode(Message, line, where)

@@ -14,7 +14,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
 #: bump when the schema or the meaning of a column changes: older indexes are then rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 FTS_TABLE = "message_fts"
 FTS_COLUMNS = ("title", "text", "files")
 TOKENIZER = "unicode61 remove_diacritics 2"
@@ -99,6 +99,9 @@ class MessageRow(SQLModel, table=True):
     files: str
     #: JSON array of attachment ids, in the message's order.
     attachment_ids: str
+    #: byte offset of the message's record in its channel's message file, so that a viewer
+    #: reads the whole record (body, mentions, reactions) without scanning the channel.
+    record_at: int
 
 
 TABLES = [MetaRow.__table__, PersonRow.__table__, ChannelRow.__table__, AttachmentRow.__table__,
