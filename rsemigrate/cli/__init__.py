@@ -4,6 +4,7 @@
     plan.py       `plan init|check|targets` and each target's own commands (loaded lazily)
     migrate.py    `import` and `reconcile`
     search.py     `index`, `search`, `thread` and `hits`
+    serve.py      `serve`: the read-only viewer in a browser
     progress.py   export progress on the terminal
     importview.py import progress on the terminal
 
@@ -16,8 +17,9 @@ from .main import main
 from .migrate import import_, reconcile
 from .plan import plan, target_groups
 from .search import hits, index, search, thread
+from .serve import serve
 
-for _command in (plan, *target_groups(), index, search, thread, hits, import_, reconcile):
+for _command in (plan, *target_groups(), index, search, thread, hits, serve, import_, reconcile):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -11,19 +11,43 @@ The index is derived data: it records the archive's seal and is rebuilt whenever
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
 """
 
-from .backend import SearchBackend, ensure_current, index_location, open_backend
-from .query import From, Query, parse
-from .thread import build_tree, render_thread, thread_json
+from .backend import (
+    AttachmentRef,
+    ChannelSummary,
+    Facets,
+    Hit,
+    SearchBackend,
+    Thread,
+    ensure_current,
+    index_location,
+    open_backend,
+)
+from .query import From, Query, QueryError, parse
+from .render import FIELDS, hit_record, write_csv, write_json
+from .thread import CheckedAttachment, ThreadNode, build_tree, check_attachment, render_thread, thread_json
 
 __all__ = [
+    "FIELDS",
+    "AttachmentRef",
+    "ChannelSummary",
+    "CheckedAttachment",
+    "Facets",
     "From",
+    "Hit",
     "Query",
+    "QueryError",
     "SearchBackend",
+    "Thread",
+    "ThreadNode",
     "build_tree",
+    "check_attachment",
     "ensure_current",
+    "hit_record",
     "index_location",
     "open_backend",
     "parse",
     "render_thread",
     "thread_json",
+    "write_csv",
+    "write_json",
 ]

@@ -187,6 +187,9 @@ class SearchBackend(Protocol):
     def hit_report(self, terms: Sequence[Query], *, with_thread_ids: bool) -> HitReport:
         """Hits per term, in order, computed without holding hit lists in memory."""
 
+    def attachment(self, attachment_id: str) -> AttachmentRef | None:
+        """The attachment record with this id, or None when the archive has none."""
+
     def facets(self, query: Query, *, cap: int, top: int) -> Facets:
         """The `top` channels and authors, the years and has:attachment of the newest `cap` hits."""
 

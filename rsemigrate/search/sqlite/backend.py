@@ -264,6 +264,10 @@ class SqliteBackend:
                           p.user_id, m.record_at)
             for m, p in rows), channel.channel_id)
 
+    def attachment(self, attachment_id: str) -> AttachmentRef | None:
+        row = self.session.exec(select(AttachmentRow).where(AttachmentRow.attachment_id == attachment_id)).first()
+        return _attachment(attachment_id, row) if row is not None else None
+
     def facets(self, query: Query, *, cap: int, top: int) -> Facets:
         with _engine_errors(query):
             sql, params = self._selection(plan(query, self), "newest")
