@@ -223,7 +223,8 @@ def install_sev() -> str:
 def channel_ids(archive: Path) -> dict[str, str]:
     from rsemigrate.archive import Archive
 
-    return {channel.name: channel.id for channel in Archive(archive).channels()}
+    """Folder name (a channel's name, or a conversation's id) → channel id."""
+    return {key: channel.id for channel in Archive(archive).channels() for key in (channel.name, channel.id)}
 
 
 class sev:

@@ -107,6 +107,9 @@ class Viewer:
             response = self.dispatch(request)
         except HTTPException as exc:
             response = exc.get_response(environ)  # type: ignore[assignment]
+        finally:
+            for shelved in self.shelf:
+                shelved.release()
         response.headers.update(SECURITY_HEADERS)
         return response(environ, start_response)
 

@@ -31,7 +31,7 @@ PAGE = 50
 CHANNELS_PAGE = 200
 REPORT_PAGE = 100
 #: facets count the newest this-many hits (a broad query in a million messages stays fast).
-FACET_CAP = 5_000
+FACET_CAP = 1_000
 FACET_TOP = 10
 #: the most hits a CSV or JSON download holds.
 EXPORT_LIMIT = 10_000
@@ -100,7 +100,7 @@ def channels(visit: Visit, archive: str) -> Response:
 def timeline(visit: Visit, archive: str, channel_id: str) -> Response:
     """A channel's threads oldest first (or every message, replies marked), from a date on."""
     shelved = visit.archive(archive)
-    channel = next((c for c in shelved.channels if c.channel_id == channel_id), None)
+    channel = shelved.channels_by_id.get(channel_id)
     if channel is None:
         raise NotFound(f"no channel {channel_id!r} in {archive}")
     args = visit.request.args

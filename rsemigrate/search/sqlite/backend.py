@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -265,34 +266,31 @@ class SqliteBackend:
             for m, p in rows), channel.channel_id)
 
     def attachment(self, attachment_id: str) -> AttachmentRef | None:
-        row = self.session.exec(select(AttachmentRow).where(AttachmentRow.attachment_id == attachment_id)).first()
+        row = self.session.exec(
+            select(AttachmentRow).where(AttachmentRow.attachment_id == attachment_id)).first()
         return _attachment(attachment_id, row) if row is not None else None
 
     def facets(self, query: Query, *, cap: int, top: int) -> Facets:
         with _engine_errors(query):
             sql, params = self._selection(plan(query, self), "newest")
-        self._execute("CREATE TEMP TABLE facet_hit (seq INTEGER PRIMARY KEY)")
-        try:  # one more than the cap tells whether there are more; newest first, so drop the oldest
-            self._execute(f"INSERT INTO temp.facet_hit SELECT seq FROM ({sql} LIMIT ?)", (*params, cap + 1))
-            capped = self._rows("SELECT count(*) FROM temp.facet_hit")[0][0] > cap
-            if capped:
-                self._execute("DELETE FROM temp.facet_hit WHERE seq = (SELECT min(seq) FROM temp.facet_hit)")
-            hits = " FROM temp.facet_hit h JOIN message m ON m.seq = h.seq"
-            channels = self._rows(
-                f"SELECT c.channel_id, c.name, c.group_name, count(*) AS n{hits}"
-                " JOIN channel c ON c.seq = m.channel_seq GROUP BY c.seq ORDER BY n DESC, c.name LIMIT ?",
-                (top,))
-            authors = self._rows(
-                f"SELECT p.user_id, p.name, p.email, count(*) AS n{hits}"
-                " JOIN person p ON p.seq = m.author_seq GROUP BY p.seq ORDER BY n DESC, p.name LIMIT ?",
-                (top,))
-            years = self._rows(f"SELECT CAST(substr(m.created_at, 1, 4) AS INTEGER) AS y, count(*){hits}"
-                               " GROUP BY y ORDER BY y DESC")
-            counted, attached = self._rows(f"SELECT count(*), coalesce(sum(m.has_attachment), 0){hits}")[0]
-        finally:
-            self._execute("DROP TABLE temp.facet_hit")
-        return Facets(counted, capped, tuple(map(tuple, channels)), tuple(map(tuple, authors)),
-                      tuple(map(tuple, years)), attached)
+            # One more than the cap tells whether there are more; the few columns are counted here.
+            rows = self._rows(
+                "SELECT m.channel_seq, m.author_seq, substr(m.created_at, 1, 4), m.has_attachment"
+                f" FROM ({sql} LIMIT ?) h JOIN message m ON m.seq = h.seq", (*params, cap + 1))
+        capped = len(rows) > cap
+        rows = rows[:cap]
+        channels = Counter(row[0] for row in rows).most_common(top)
+        authors = Counter(row[1] for row in rows).most_common(top)
+        years = sorted(Counter(int(row[2]) for row in rows).items(), reverse=True)
+        channel_rows = {seq: row for seq, *row in self._rows(
+            f"SELECT seq, channel_id, name, group_name FROM channel WHERE seq IN ({_marks(channels)})",
+            [seq for seq, _ in channels])}
+        people = {seq: row for seq, *row in self._rows(
+            f"SELECT seq, user_id, name, email FROM person WHERE seq IN ({_marks(authors)})",
+            [seq for seq, _ in authors])}
+        return Facets(len(rows), capped, tuple((*channel_rows[seq], n) for seq, n in channels),
+                      tuple((*people[seq], n) for seq, n in authors), tuple(years),
+                      sum(row[3] for row in rows))
 
     def channel_summaries(self) -> list[ChannelSummary]:
         # One pass over the channel index: the count and the newest seq of every channel.
@@ -329,6 +327,10 @@ class SqliteBackend:
             "SELECT DISTINCT m.thread_id FROM temp.term_hit h JOIN message m ON m.seq = h.seq"
             " WHERE h.term_no = ? ORDER BY 1", (term_no,))) if with_thread_ids else None
         return TermHits(query, hits, unique, threads, thread_ids)
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values)) or "NULL"
 
 
 def _connect(uri: str) -> sqlite3.Connection:
