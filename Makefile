@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
 #   make demo   the whole path on the bundled Yammer sample: export into a sealed archive, validate,
 #               verify, stats, search, thread; then plan, dry run, rehearsed Teams import into the
-#               built-in Graph emulator, and reconciliation
+#               built-in Graph emulator, and reconciliation; it ends with the command that serves
+#               the archive in a browser
 #   make test   run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -28,6 +29,7 @@ demo: $(VENV)/.installed
 	$(BIN)/rsemigrate plan check $(DEMO)/archive --plan $(DEMO)/plan.toml
 	$(BIN)/rsemigrate import $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 	$(BIN)/rsemigrate reconcile $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
+	@echo "Read the archive in a browser (docs/viewer.md): $(BIN)/rsemigrate serve $(DEMO)/archive"
 
 test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest -q
@@ -46,6 +48,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_import_teams.py
 	$(BIN)/python bench/bench_import_matrix.py
+	$(BIN)/python bench/bench_viewer.py
 
 schema: $(VENV)/.installed
 	$(BIN)/python -m rsemigrate.archive.schema schema/

@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from realistic import OUT, realistic_archive  # noqa: E402
@@ -196,8 +197,9 @@ def compare_with_sev(messages: int, pages: int) -> None:
     version = install_sev()
     print(f"\n== the same Slack export of {messages:,} messages: rsemigrate serve vs slack-export-viewer "
           f"{version} ==")
+    public = {c["name"] for c in orjson.loads((export / "channels.json").read_bytes())}  # what sev shows
     channels = [p.name for p in sorted(export.iterdir(), key=lambda p: -len(list(p.glob("*.json"))))
-                if p.is_dir()][:pages]
+                if p.name in public][:pages]
     ids = channel_ids(archive)
     with served([archive]) as (url, ready, _):
         ours = [timed(f"{url}a/{archive.name}/c/{quote(ids[name])}") for name in channels]

@@ -99,3 +99,6 @@ def test_core_reading_works_without_javascript(web_nojs, server):
     screenshot(web_nojs, "viewer-overview-nojs")
     page.goto(f"{server}/a/hostile/channels")
     screenshot(web_nojs, "viewer-channels-nojs")
+    page.goto(f"{server}/search?q=budget&archive=hostile")
+    assert page.locator(".facets h3").all_inner_texts() == ["Channel", "Author", "Year", "Attachments"]
+    screenshot(web_nojs, "viewer-search-facets-nojs")
