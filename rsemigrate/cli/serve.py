@@ -26,7 +26,7 @@ def serve(archives: tuple[Path, ...], host: str, port: int, auth_file: Path | No
 
     Builds or reuses each archive's search index, prints the URL, and opens nothing by itself.
     """
-    from ..viewer import AccessLog, Sessions, Viewer, default_location, open_shelf, read_users
+    from ..viewer import AccessLog, Sessions, Viewer, check_exposure, default_location, open_shelf, read_users
     from ..viewer import add_user as add
     from ..viewer import serve as run
     from .search import _progress
@@ -38,6 +38,7 @@ def serve(archives: tuple[Path, ...], host: str, port: int, auth_file: Path | No
                                               confirmation_prompt=True))
         click.echo(f"Added {add_user} to {auth_file}", err=True)
         return
+    check_exposure(host, auth_file is not None)  # before any indexing
     sessions = Sessions(read_users(auth_file)) if auth_file else None
     with _progress() as progress:
         shelf = open_shelf(list(archives), progress)

@@ -15,7 +15,7 @@ access log. See docs/viewer.md.
 from .accesslog import AccessLog, default_location
 from .app import Viewer
 from .auth import Sessions, add_user, read_users
-from .server import LOOPBACK, serve
+from .server import LOOPBACK, check_exposure, serve
 from .shelf import Shelved, open_shelf
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Shelved",
     "Viewer",
     "add_user",
+    "check_exposure",
     "default_location",
     "open_shelf",
     "read_users",

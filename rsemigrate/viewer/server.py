@@ -22,11 +22,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(app: Viewer, host: str, port: int, ready: Callable[[str], None]) -> None:
-    """Serve until interrupted; `ready(url)` is called once the socket listens."""
-    if not is_loopback(host) and app.sessions is None:
+def check_exposure(host: str, signed_in: bool) -> None:
+    """Anything beyond this machine must sign readers in: an InputError otherwise."""
+    if not is_loopback(host) and not signed_in:
         raise InputError(f"--host {host} exposes the archive beyond this machine: give --auth FILE "
                          "(users with hashed passwords) too")
+
+
+def serve(app: Viewer, host: str, port: int, ready: Callable[[str], None]) -> None:
+    """Serve until interrupted; `ready(url)` is called once the socket listens."""
+    check_exposure(host, app.sessions is not None)
     server = make_server(host, port, app, threaded=True)
     shown = f"[{host}]" if ":" in host else host
     ready(f"http://{shown}:{server.server_port}/")
