@@ -142,7 +142,9 @@ def main() -> None:
     for size in sizes:
         folder = export_folder(size)
         with tempfile.TemporaryDirectory(dir=OUT) as scratch:
-            base = measure([sys.executable, "-c", BASELINE, str(folder), str(Path(scratch, "baseline.jsonl"))])
+            base = measure(
+                [sys.executable, "-c", BASELINE, str(folder), str(Path(scratch, "baseline.jsonl"))]
+            )
             export = measure([str(BIN / "rsemigrate"), "export", "slack", str(folder),
                               "-o", str(Path(scratch, "archive")), "--json"])
         written = json.loads(export.stdout)["counts"]["messages"]

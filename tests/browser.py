@@ -25,8 +25,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 def chromium_path() -> str:
     found = os.environ.get("RSEMIGRATE_CHROMIUM") or shutil.which("chromium")
     if not found:
-        pytest.fail("no Chromium: install Debian's package (apt-get install chromium) or set RSEMIGRATE_CHROMIUM; "
-                    "`make test` installs it when run as root")
+        pytest.fail(
+            "no Chromium: install Debian's package (apt-get install chromium) or set RSEMIGRATE_CHROMIUM; "
+            "`make test` installs it when run as root"
+        )
     return found
 
 
@@ -43,8 +45,10 @@ class BrowserPage:
                 if not u.startswith(("data:", "blob:", "about:", *allowed_prefixes))]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Not per session: while Playwright's sync API runs, its event
+    loop is the thread's running loop, and every later `asyncio.run` in that worker would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -14,3 +14,45 @@ export in memory. None names a platform: targets pass their renderers, allow-lis
     split         messages over the size budget to ordered continuation parts
     timestamps    deterministic, unique-per-container millisecond creation times
 """
+
+from .annotations import Labels, annotate
+from .attachments import FilePolicy, attach, tag_id
+from .draft import DEGRADATIONS, Draft, Identity, chain
+from .identities import UserMap, UserMapping, load_mapping_csv, map_authors, user_mapping
+from .markup import BASIC, AllowList, body_to_html, convert_bodies, to_html
+from .mentions import resolve_mentions
+from .reactions import ReactionPolicy, react
+from .select import Selection, ThreadIndex, select
+from .split import split_long
+from .timestamps import assign_times, merge
+
+__all__ = [
+    "AllowList",
+    "BASIC",
+    "DEGRADATIONS",
+    "Draft",
+    "FilePolicy",
+    "Identity",
+    "Labels",
+    "ReactionPolicy",
+    "Selection",
+    "ThreadIndex",
+    "UserMap",
+    "UserMapping",
+    "annotate",
+    "assign_times",
+    "attach",
+    "body_to_html",
+    "chain",
+    "convert_bodies",
+    "load_mapping_csv",
+    "map_authors",
+    "merge",
+    "react",
+    "resolve_mentions",
+    "select",
+    "split_long",
+    "tag_id",
+    "to_html",
+    "user_mapping",
+]

@@ -11,14 +11,16 @@ the viewer: `rsemigrate.viewer`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import nh3
 
+from rsemigrate.archive import Mention, Message
+
 from .draft import Draft
-from .formats import CONVERTERS, find_mentions, protect
+from .formats import CONVERTERS, SENTINEL, find_mentions, protect
 
 #: removed together with everything inside them, whatever the allow-list says.
 DANGEROUS = frozenset({
@@ -125,6 +127,17 @@ def to_html(fmt: str, content: str, allow: AllowList) -> tuple[Sanitized, bool]:
     converter = CONVERTERS.get(fmt)
     known = converter is not None
     return sanitize((converter or CONVERTERS["plain"])(content), allow), known
+
+
+def body_to_html(message: Message, allow: AllowList, mention: Callable[[Mention], str]) -> Sanitized:
+    """One message's body as allow-listed HTML, each of its mentions replaced by `mention(ref)`:
+    markup the caller builds and escapes (a link to the person, say), inserted after sanitising."""
+    body = message.body
+    refs = find_mentions(body.format, body.content, message.mentions)
+    safe, _ = to_html(body.format, protect(body.content, refs), allow)
+    safe.html = SENTINEL.sub(lambda match: mention(refs[int(match[1])]) if int(match[1]) < len(refs) else "",
+                             safe.html)
+    return safe
 
 
 def convert_bodies(drafts: Iterable[Draft], allow: AllowList = BASIC) -> Iterator[Draft]:

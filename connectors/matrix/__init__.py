@@ -23,3 +23,5 @@ target = Target(
     run_import=lazy("connectors.matrix.importer:run_import"),
     reconcile=lazy("connectors.matrix.reconcile:reconcile"),
 )
+
+__all__ = ["target"]

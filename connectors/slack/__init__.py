@@ -40,3 +40,5 @@ connector = Connector(
                default=wire.FILES_ORIGIN),
     ),
 )
+
+__all__ = ["connector"]

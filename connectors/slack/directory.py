@@ -54,7 +54,9 @@ class Directory:
                     self.bots.setdefault(bot_id, user.id)
                 yield user
 
-    def sender(self, user_id: str, message: wire.MessageObject, location: str) -> Iterator[User | ReportEntry]:
+    def sender(
+        self, user_id: str, message: wire.MessageObject, location: str
+    ) -> Iterator[User | ReportEntry]:
         """A user known only from a message; later sightings yield nothing."""
         if user_id in self.names:
             return
@@ -63,7 +65,9 @@ class Directory:
         name = (profile.get("real_name") or profile.get("display_name") or profile.get("name")
                 or message.get("username") or _PLACEHOLDER_NAMES.get(user_id) or f"user {user_id}")
         self.names[user_id] = name
-        yield User(user_id, name, bot=is_bot, origin="message", source={"profile": profile} if profile else {})
+        yield User(
+            user_id, name, bot=is_bot, origin="message", source={"profile": profile} if profile else {}
+        )
         yield ReportEntry("degraded", "user", user_id, "not in the export's user list; rebuilt from a "
                           "message (name only)", location=location)
 
@@ -91,8 +95,12 @@ def workspace(layout: Layout, root: Root) -> Group:
     if not root.folder:
         name = layout.tree.name.removesuffix(".zip")
         return Group(TOP_WORKSPACE, name, description="Slack workspace export", source={"folder": ""})
-    return Group(f"{TOP_WORKSPACE}:{root.label}", root.label.rpartition("/")[2],
-                 description="Slack workspace (Enterprise Grid per-workspace folder)", source={"folder": root.folder})
+    return Group(
+        f"{TOP_WORKSPACE}:{root.label}",
+        root.label.rpartition("/")[2],
+        description="Slack workspace (Enterprise Grid per-workspace folder)",
+        source={"folder": root.folder},
+    )
 
 
 def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
@@ -111,7 +119,9 @@ def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
             yield channel, layout.channel_folder(root, item.get("name"), item["id"])
 
 
-def build_channel(item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory) -> Channel:
+def build_channel(
+    item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory
+) -> Channel:
     members = [m for m in item.get("members") or [] if isinstance(m, str)]
     if not members and item.get("user"):
         members = [item["user"]]

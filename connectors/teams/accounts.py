@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from rsemigrate.errors import InputError
-from transforms.identities import UserMap
+from transforms import UserMap
 
 from .client import GraphClient, GraphFailure
 

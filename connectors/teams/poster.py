@@ -29,7 +29,7 @@ from rsemigrate.migrate import (
     Refused,
     Unavailable,
 )
-from transforms.attachments import tag_id
+from transforms import tag_id
 
 from .client import GraphClient, GraphFailure
 from .render import UploadedFile, bind_files, content_digest, iso_ms

@@ -13,16 +13,27 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from rsemigrate.archive import Archive, Attachment
-from transforms.annotations import Labels, annotate
-from transforms.attachments import FilePolicy, attach
-from transforms.draft import Draft, chain
-from transforms.identities import UserMap, UserMapping, map_authors
-from transforms.markup import convert_bodies
-from transforms.mentions import resolve_mentions
-from transforms.reactions import ReactionPolicy, react
-from transforms.select import Selection, ThreadIndex, select
-from transforms.split import split_long
-from transforms.timestamps import assign_times, merge
+from transforms import (
+    Draft,
+    FilePolicy,
+    Labels,
+    ReactionPolicy,
+    Selection,
+    ThreadIndex,
+    UserMap,
+    UserMapping,
+    annotate,
+    assign_times,
+    attach,
+    chain,
+    convert_bodies,
+    map_authors,
+    merge,
+    react,
+    resolve_mentions,
+    select,
+    split_long,
+)
 
 from .plan import Container, TeamsPlan
 from .render import MAX_REACTIONS, REACTION_TYPES, TEAMS_HTML, file_markup, measure, mention_markup
@@ -59,13 +70,22 @@ def drafts(prep: Preparation, container: Container) -> Iterator[Draft]:
 
         passes = chain(
             partial(convert_bodies, allow=TEAMS_HTML),
-            partial(annotate, labels=Labels(), edited_marker=options.edited_marker, reply_author=reply_author),
+            partial(
+                annotate, labels=Labels(), edited_marker=options.edited_marker, reply_author=reply_author
+            ),
             partial(map_authors, users=users, attribution=prep.plan.common.users.attribution),
             partial(resolve_mentions, users=users, render=mention_markup),
-            partial(attach, attachments=prep.attachments, render_file=file_markup,
-                    policy=FilePolicy(mode=options.files)),
-            partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=MAX_REACTIONS,
-                                                              kinds=REACTION_TYPES)),
+            partial(
+                attach,
+                attachments=prep.attachments,
+                render_file=file_markup,
+                policy=FilePolicy(mode=options.files),
+            ),
+            partial(
+                react,
+                users=users,
+                policy=ReactionPolicy(mode=options.reactions, limit=MAX_REACTIONS, kinds=REACTION_TYPES),
+            ),
             partial(split_long, budget=prep.plan.connection.message_budget, measure=measure),
         )
         streams.append(passes(select(prep.archive.messages(channel.id), container.key, index, selection,

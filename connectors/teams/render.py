@@ -21,8 +21,7 @@ from typing import Any
 import orjson
 from bs4 import BeautifulSoup
 
-from transforms.draft import Draft, Identity
-from transforms.markup import BASIC, AllowList
+from transforms import BASIC, AllowList, Draft, Identity
 
 TEAMS_HTML = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})})
 BUDGET_BYTES = 24_000
@@ -87,7 +86,11 @@ def message_payload(draft: Draft, *, resolve: Callable[[Identity], str],
                                    "name": ref.attachment.name or "file"} for ref in draft.files]
     if draft.reactions:
         payload["reactions"] = [
-            {"reactionType": r.kind, "createdDateTime": r.at or iso_ms(draft.created_ms), "user": _user(r.user, resolve)}
+            {
+                "reactionType": r.kind,
+                "createdDateTime": r.at or iso_ms(draft.created_ms),
+                "user": _user(r.user, resolve),
+            }
             for r in draft.reactions
         ]
     return bind_files(payload, files) if files else payload

@@ -84,7 +84,9 @@ class FeedReader:
                 yield f"{path} record {n}", child
         else:
             inline = item.get(edge)
-            for n, child in enumerate((inline or {}).get("data") or [] if isinstance(inline, dict) else [], 1):
+            for n, child in enumerate(
+                (inline or {}).get("data") or [] if isinstance(inline, dict) else [], 1
+            ):
                 yield f"{location} {edge} record {n}", child
 
     def _reactions(self, group_id: str, object_id: str, item: dict[str, Any],
@@ -94,8 +96,16 @@ class FeedReader:
             if isinstance(reaction, dict) and reaction.get("id") and reaction.get("type"):
                 reactions.append(Reaction(str(reaction["type"]), str(reaction["id"])))
             else:
-                problems.append(ReportEntry("quarantined", "reaction", object_id, "unreadable reaction: no id "
-                                            "or type", location=where, raw=dump_record(reaction)))
+                problems.append(
+                    ReportEntry(
+                        "quarantined",
+                        "reaction",
+                        object_id,
+                        "unreadable reaction: no id or type",
+                        location=where,
+                        raw=dump_record(reaction),
+                    )
+                )
         return reactions, problems
 
 

@@ -47,3 +47,5 @@ connector = Connector(
     description="Yammer / Viva Engage network data export (.zip or folder).",
     read=read,
 )
+
+__all__ = ["connector"]

@@ -13,7 +13,7 @@ archives only through the names below.
 """
 
 from .bag import BagWriter, HashingWriter, seal_of, verify
-from .header import Counts, Event, Header, Source, Tool, Window
+from .header import Counts, Event, Header, Source, Tool, Window, tool
 from .reader import (
     HEADER_FILE,
     MESSAGE_FILE_SIZE,
@@ -86,6 +86,7 @@ __all__ = [
     "seal_of",
     "sort_key",
     "stored_file",
+    "tool",
     "utc_micros",
     "utc_of_key",
     "validate",

@@ -13,10 +13,11 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, Iterator, Literal
+from typing import BinaryIO, Literal
 
 from ..errors import ArchiveError
 
@@ -215,7 +216,11 @@ def _check_oxum(bag: Path, payload: dict[str, str]) -> list[Finding]:
         return [Finding("oxum", "bag-info.txt", "no Payload-Oxum")]
     octets = sum((bag / p).stat().st_size for p in payload if (bag / p).is_file())
     actual = f"{octets}.{len(payload)}"
-    return [] if actual == oxum else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
+    return (
+        []
+        if actual == oxum
+        else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
+    )
 
 
 def write_file(path: Path, chunks: Iterator[bytes]) -> tuple[str, int]:

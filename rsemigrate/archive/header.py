@@ -8,6 +8,7 @@ append-only list of provenance events, PREMIS-style: what, when, by which tool v
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 from .records import FORMAT_NAME, FORMAT_VERSION, STRICT, Timestamp, UtcString
@@ -56,6 +57,11 @@ class Tool:
     __pydantic_config__ = STRICT
     name: str
     version: str
+
+
+def tool() -> Tool:
+    """This program, as provenance records name it."""
+    return Tool("rsemigrate", version("rsemigrate"))
 
 
 @dataclass(slots=True)

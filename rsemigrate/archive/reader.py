@@ -170,8 +170,7 @@ class Archive:
         if not path.is_file():
             return
         with open(path, "rb") as fh:
-            for lineno, line in enumerate(fh, 1):
-                yield lineno, line
+            yield from enumerate(fh, 1)
 
     def records(self, cls: type[T]) -> Iterator[T]:
         relpath = RECORD_FILES[cls]

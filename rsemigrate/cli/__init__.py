@@ -1,6 +1,6 @@
 """The `rsemigrate` command line. Only this package prints or chooses an exit code.
 
-    main.py       the top-level group, export, collect, validate, verify, stats, connectors
+    archive.py    the top-level group, and export, collect, validate, verify, stats, connectors
     plan.py       `plan init|check|targets` and each target's own commands (loaded lazily)
     migrate.py    `import` and `reconcile`
     search.py     `index`, `search`, `thread` and `hits`
@@ -13,7 +13,7 @@ command belongs to (archive, export, migrate, search, …), imported inside the 
 A new command lives in its own module here and is added to `main` below.
 """
 
-from .main import main
+from .archive import main
 from .migrate import import_, reconcile
 from .plan import plan, target_groups
 from .search import hits, index, search, thread

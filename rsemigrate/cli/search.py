@@ -59,7 +59,7 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
       rsemigrate search ARCHIVE 'from:ann@example.com after:2019-01-01 has:attachment'
       rsemigrate search ARCHIVE 'NEAR(audit incident, 5) OR confor*' --format csv
     """
-    from ..search import parse, render
+    from ..search import parse, write_hits_csv, write_hits_json, write_hits_table
 
     parsed = parse(query)  # before any indexing: a typo should fail at once
     _, backend, _ = _open(archive, index_path)
@@ -70,11 +70,11 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
     hits = backend.search(parsed, sort=sort, limit=limit, offset=offset)  # type: ignore[arg-type]
     out = sys.stdout
     if fmt == "json":
-        render.write_json(hits, out)
+        write_hits_json(hits, out)
     elif fmt == "csv":
-        render.write_csv(hits, out)
+        write_hits_csv(hits, out)
     else:
-        render.write_table(hits, styled=out.isatty())
+        write_hits_table(hits, styled=out.isatty())
         shown = f"{offset + 1}-{offset + len(hits)}" if hits else "no"
         more = f"; next page: --offset {offset + limit}" if len(hits) == limit else ""
         click.echo(f"({shown} result{'s' if len(hits) != 1 else ''}, {sort} first{more})", err=True)
@@ -109,18 +109,18 @@ def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) ->
               help="Write the report to this file instead of stdout.")
 def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, output: Path | None) -> None:
     """Search-term hit report: hits, unique hits and threads for each term of a list."""
-    from ..search import hits as report_format
+    from ..search import read_terms, write_term_report_csv, write_term_report_json
 
-    terms = report_format.read_terms(terms_file)
+    terms = read_terms(terms_file)
     opened, backend, _ = _open(archive, index_path)
     for term in terms:
         _warn_unmatched(backend, term.query, f"{terms_file} line {term.line}: ")
     report = backend.hit_report([term.query for term in terms], with_thread_ids=fmt == "json")
     with _output(output) as out:
         if fmt == "json":
-            report_format.write_json(terms, report, out, archive=str(opened.path), seal=opened.seal())
+            write_term_report_json(terms, report, out, archive=str(opened.path), seal=opened.seal())
         else:
-            report_format.write_csv(terms, report, out)
+            write_term_report_csv(terms, report, out)
 
 
 def _warn_unmatched(backend: SearchBackend, query: Query, where: str = "") -> None:

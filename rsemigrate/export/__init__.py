@@ -9,7 +9,7 @@
 """
 
 from .connector import Connector, Option, collection_beside
-from .exporter import ExportInfo, run_export, tool
+from .exporter import ExportInfo, run_export
 from .jsonfile import dump_record, read_json
 from .sources import SourceTree, open_source
 
@@ -23,5 +23,4 @@ __all__ = [
     "open_source",
     "read_json",
     "run_export",
-    "tool",
 ]

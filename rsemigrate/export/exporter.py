@@ -15,7 +15,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from importlib.metadata import version
 from itertools import count, groupby
 from operator import itemgetter
 from pathlib import Path
@@ -39,11 +38,11 @@ from ..archive import (
     ReportEntry,
     Source,
     SourceInfo,
-    Tool,
     User,
     Window,
     format_utc,
     message_file,
+    tool,
 )
 from ..errors import InputError
 from .connector import Connector, ReadFn
@@ -60,10 +59,6 @@ class ExportInfo:
     path: Path
     seal: str
     counts: Counts
-
-
-def tool() -> Tool:
-    return Tool("rsemigrate", version("rsemigrate"))
 
 
 def run_export(connector: Connector, source: Path, output: Path, *,

@@ -25,7 +25,9 @@ def read_json(tree: SourceTree, name: str) -> Any:
     try:
         return orjson.loads(raw.removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at column {exc.colno}: {exc.msg}", file=name, line=exc.lineno) from None
+        raise InputError(
+            f"malformed JSON at column {exc.colno}: {exc.msg}", file=name, line=exc.lineno
+        ) from None
 
 
 def dump_record(item: object) -> str:

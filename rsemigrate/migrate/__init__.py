@@ -16,7 +16,16 @@ Nothing here names a platform: targets live in `connectors/<platform>/`.
 
 from .crashpoint import crash_point
 from .drycheck import Findings, plan_written_for, report_people, skipped_channels, verify_stored
-from .dryrun import ContainerPlan, DryRunReport, Estimate, ParentPlan, PreflightCheck, Problem, render_dry_run
+from .dryrun import (
+    CheckRequest,
+    ContainerPlan,
+    DryRunReport,
+    Estimate,
+    ParentPlan,
+    PreflightCheck,
+    Problem,
+    render_dry_run,
+)
 from .importer import (
     Conflict,
     ImportReport,
@@ -61,7 +70,7 @@ from .reconcile import (
     check_conversation,
     render_reconciliation,
 )
-from .target import CheckRequest, InitRequest, Target, get_target, target_names, targets
+from .target import InitRequest, Target, get_target, target_names, targets
 
 __all__ = [
     "CheckRequest",

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..registry import load_plugins
 
 if TYPE_CHECKING:
-    from .dryrun import DryRunReport
+    from .dryrun import CheckRequest, DryRunReport
     from .importer import ImportReport, ImportRequest
     from .reconcile import ReconcileRequest, Reconciliation
 
@@ -34,13 +34,6 @@ class InitRequest:
     output: Path
     users_csv: Path | None = None
     placeholder: str | None = None
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    archive: Path
-    plan: Path
-    online: bool = False
 
 
 @dataclass(frozen=True)

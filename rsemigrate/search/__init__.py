@@ -1,7 +1,8 @@
 """Search over a sealed archive, for auditors: any message, in context, in milliseconds.
 
     query.py     the query language: text -> a typed `Query` tree (parsed once, for every back end)
-    backend.py   the `SearchBackend` protocol, its result types, where the index lives
+    backend.py   the `SearchBackend` protocol and its result types
+    index.py     where the index lives, which back end opens it, when it is rebuilt
     sqlite/      the default back end: SQLite FTS5 in one file beside the archive
     render.py    search results as a listing, JSON or CSV
     thread.py    a thread as an indented tree, stored attachments re-verified
@@ -18,12 +19,11 @@ from .backend import (
     Hit,
     SearchBackend,
     Thread,
-    ensure_current,
-    index_location,
-    open_backend,
 )
+from .hits import read_terms, write_term_report_csv, write_term_report_json
+from .index import ensure_current, index_location, open_backend
 from .query import From, Query, QueryError, parse
-from .render import FIELDS, hit_record, write_csv, write_json
+from .render import FIELDS, hit_record, write_hits_csv, write_hits_json, write_hits_table
 from .thread import CheckedAttachment, ThreadNode, build_tree, check_attachment, render_thread, thread_json
 
 __all__ = [
@@ -46,8 +46,12 @@ __all__ = [
     "index_location",
     "open_backend",
     "parse",
+    "read_terms",
     "render_thread",
     "thread_json",
-    "write_csv",
-    "write_json",
+    "write_hits_csv",
+    "write_hits_json",
+    "write_hits_table",
+    "write_term_report_csv",
+    "write_term_report_json",
 ]

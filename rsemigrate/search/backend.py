@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from ..archive import Archive
-from ..errors import InputError
 from .query import From, In, Query
 
 Sort = Literal["newest", "oldest", "relevance"]
@@ -197,35 +196,3 @@ class SearchBackend(Protocol):
         """Every channel with its message count and newest message, in the archive's order."""
 
     def close(self) -> None: ...
-
-
-INDEX_SUFFIX = ".index.sqlite"
-
-
-def index_location(archive: Path, requested: Path | None) -> Path:
-    """Where the index lives: `requested`, or `ARCHIVE.index.sqlite` beside the archive folder.
-
-    Never inside the bag: a file added to its payload would break the bag's fixity.
-    """
-    folder = archive.resolve()
-    location = (requested or folder.parent / f"{folder.name}{INDEX_SUFFIX}").resolve()
-    if location.is_relative_to(folder):
-        raise InputError(f"{location}: the index must live outside the archive folder {folder}, "
-                         "whose content is sealed")
-    return location
-
-
-def open_backend(location: Path) -> SearchBackend:
-    """The default back end (SQLite FTS5). Others would be chosen here, by location or option."""
-    from .sqlite.backend import SqliteBackend
-
-    return SqliteBackend(location)
-
-
-def ensure_current(backend: SearchBackend, archive: Archive, progress: BuildProgress, *,
-                   force: bool = False) -> tuple[str, BuildReport] | None:
-    """Build the index if it is missing or stale: (why, report), or None when it was current."""
-    reason = "a rebuild was requested" if force else backend.staleness(archive)
-    if reason is None:
-        return None
-    return reason, backend.build(archive, progress)

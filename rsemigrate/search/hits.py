@@ -46,14 +46,16 @@ def read_terms(path: Path) -> list[Term]:
     return terms
 
 
-def write_csv(terms: list[Term], report: HitReport, out: TextIO) -> None:
+def write_term_report_csv(terms: list[Term], report: HitReport, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for term, found in zip(terms, report.terms, strict=True):
         writer.writerow((term.line, term.query.text, found.hits, found.unique_hits, found.threads))
 
 
-def write_json(terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str) -> None:
+def write_term_report_json(
+    terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str
+) -> None:
     document: dict[str, Any] = {
         "archive": archive,
         "seal": seal,

@@ -34,11 +34,11 @@ def hit_record(hit: Hit) -> dict[str, Any]:
     }
 
 
-def write_json(hits: Sequence[Hit], out: TextIO) -> None:
+def write_hits_json(hits: Sequence[Hit], out: TextIO) -> None:
     out.write(orjson.dumps([hit_record(hit) for hit in hits], option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def write_csv(hits: Sequence[Hit], out: TextIO) -> None:
+def write_hits_csv(hits: Sequence[Hit], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
     for hit in hits:
@@ -48,7 +48,7 @@ def write_csv(hits: Sequence[Hit], out: TextIO) -> None:
                         for value in record.values())
 
 
-def write_table(hits: Sequence[Hit], *, styled: bool) -> None:
+def write_hits_table(hits: Sequence[Hit], *, styled: bool) -> None:
     """Two lines a hit: who, where, when and the id; then the snippet, matches highlighted.
 
     On a terminal matches are shown in reverse video; elsewhere they are marked with [ ].

@@ -21,10 +21,10 @@ from werkzeug.wrappers import Response
 
 from ..archive import Message
 from ..errors import InputError
-from ..search import Hit, Query, QueryError, Thread, build_tree, hit_record, parse, write_csv
+from ..search import Hit, Query, QueryError, Thread, build_tree, hit_record, parse, write_hits_csv
 from .app import Visit
 from .attachments import ChangedWhileStreaming, digest, image_type, stream_checked
-from .body import body_html
+from .body import message_html
 from .shelf import Shelved
 
 PAGE = 50
@@ -159,7 +159,7 @@ def _search_page(visit: Visit, person: tuple | None) -> Response:
 def search_csv(visit: Visit) -> Response:
     found, scope, _ = _export(visit)
     out = io.StringIO()
-    write_csv([f.hit for f in found], out)
+    write_hits_csv([f.hit for f in found], out)
     if len(scope) > 1:  # the archive each hit comes from, first; then exactly the CLI's fields
         rows = csv.reader(io.StringIO(out.getvalue()))
         out = io.StringIO()
@@ -251,7 +251,7 @@ def _thread_page(visit: Visit, message_id: str) -> Response:
         return person.name if person else None
 
     def body(record: Message) -> Markup:
-        return body_html(record, lambda uid: f"/a/{shelved.name}/p/{quote(uid, safe='')}", name)
+        return message_html(record, lambda uid: f"/a/{shelved.name}/p/{quote(uid, safe='')}", name)
 
     return visit.page("thread.html", here=shelved, thread=found, root=root, focus=message_id,
                       records=records, body=body, name=name, is_image=_is_image, reactions=_reactions)

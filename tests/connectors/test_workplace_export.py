@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from connectors.workplace import connector
 from rsemigrate.archive.reader import Archive
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.errors import InputError, UnsafeInputError
 from rsemigrate.export.exporter import run_export
 
@@ -44,7 +44,10 @@ def test_the_sample_collection_has_the_counted_numbers(archive):
     header = Archive(archive).header
     assert {**asdict(header.counts), "report": None} == {**COUNTS, "report": None}
     assert header.counts.report == REPORT
-    assert (header.source.network_id, header.source.network_name) == ("10000000000000001", "Globex Corporation")
+    assert (header.source.network_id, header.source.network_name) == (
+        "10000000000000001",
+        "Globex Corporation",
+    )
     assert (header.window.first, header.window.last) == ("2023-01-10T09:00:00Z", "2023-06-02T08:00:00Z")
 
 

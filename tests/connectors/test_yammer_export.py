@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from connectors.yammer import connector
 from rsemigrate.archive.reader import Archive
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.export.exporter import run_export
 
 from .conftest import FIXTURE, assert_sound, assert_zip_exports_the_same, message

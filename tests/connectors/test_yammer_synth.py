@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from bench.yammer_synth import write_synthetic_export
 from connectors.yammer import connector
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.export.exporter import run_export
 
 

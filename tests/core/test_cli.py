@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 
 
 def run(*args):

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from rsemigrate import registry
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.errors import InputError
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from rsemigrate.archive.reader import FileStore
 from rsemigrate.archive.records import Attachment, Body, Channel, Group, Message, Record, Timestamp, User
-from rsemigrate.cli.main import main
+from rsemigrate.cli import main
 from rsemigrate.export.connector import Connector
 from rsemigrate.export.exporter import run_export
 

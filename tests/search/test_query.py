@@ -107,7 +107,7 @@ def test_malformed_query_on_the_command_line(sample, cli) -> None:
 
 
 def test_fts5_errors_become_query_errors(sample) -> None:
-    from rsemigrate.search.backend import index_location, open_backend
+    from rsemigrate.search import index_location, open_backend
     from rsemigrate.search.query import Query
 
     backend = open_backend(index_location(sample, None))

@@ -142,7 +142,7 @@ def test_no_results_is_not_an_error(sample, cli) -> None:
 ])
 def test_both_query_plans_agree(sample, monkeypatch, query: str) -> None:
     """Walking FTS5's matches and probing FTS5 for each filtered row give the same pages."""
-    from rsemigrate.search.backend import index_location, open_backend
+    from rsemigrate.search import index_location, open_backend
     from rsemigrate.search.query import parse
     from rsemigrate.search.sqlite import backend as sqlite_backend
 

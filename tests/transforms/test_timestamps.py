@@ -20,7 +20,8 @@ def test_ties_are_nudged_by_one_millisecond_in_order():
 
 
 def test_planning_twice_gives_the_same_times():
-    make = lambda: [draft(mid=str(i), at="2020-01-01T10:00:00Z") for i in range(5)]
+    def make():
+        return [draft(mid=str(i), at="2020-01-01T10:00:00Z") for i in range(5)]
     assert times(make()) == times(make())
 
 
@@ -43,7 +44,10 @@ def test_a_reply_older_than_its_root_waits_for_it():
 
 
 def test_sources_merged_into_one_container_are_interleaved_by_time():
-    a = [draft(message=msg("a1", channel="A")), draft(message=msg("a2", channel="A", at="2020-01-01T10:00:02Z"))]
+    a = [
+        draft(message=msg("a1", channel="A")),
+        draft(message=msg("a2", channel="A", at="2020-01-01T10:00:02Z")),
+    ]
     b = [draft(message=msg("b1", channel="B", at="2020-01-01T10:00:01Z"))]
     assert [d.key for d in assign_times(merge([a, b]))] == ["a1", "b1", "a2"]
 

@@ -6,8 +6,9 @@ canary tenant can prove). It also answers the reads of a Teams export (`reads`),
 with existing content from a saved collection (`seed`; docs/teams-source.md).
 """
 
+from .config import EmulatorConfig
 from .faults import Fault
-from .server import EmulatorConfig, GraphEmulator
+from .server import GraphEmulator
 from .state import App, User
 
 __all__ = ["App", "EmulatorConfig", "Fault", "GraphEmulator", "User"]

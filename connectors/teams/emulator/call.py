@@ -11,7 +11,7 @@ from .rules import bad
 from .state import App, Tenant
 
 if TYPE_CHECKING:
-    from . import EmulatorConfig
+    from .config import EmulatorConfig
 
 
 @dataclass

@@ -16,11 +16,8 @@ import logging
 import re
 import socket
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -28,14 +25,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from ..render import MAX_REACTIONS, TEAMS_LIMIT_BYTES
 from . import drive, messages, reads, teams
 from .auth import TokenError, Tokens
 from .call import Call, Reply
+from .config import EmulatorConfig
 from .faults import Faults
 from .rules import GraphError
 from .seed import seed_collection
-from .state import DEFAULT_TENANT, App, Tenant, User
+from .state import Tenant, User
 from .throttle import Throttle
 
 log = logging.getLogger("rsemigrate.teams.emulator")
@@ -77,29 +74,6 @@ _OPEN_ROUTES: list[tuple[str, str, Callable[[Call], Reply]]] = [
 _ODATA_KEYS = re.compile(r"/(teams|operations|chats|channels|users)\('([^']*)'\)")
 
 
-@dataclass
-class EmulatorConfig:
-    tenant_id: str = DEFAULT_TENANT
-    domain: str = "contoso.onmicrosoft.com"
-    apps: list[App] = field(default_factory=lambda: [App()])
-    users: list[User] = field(default_factory=list)
-    per_channel_rps: float = 5.0
-    tenant_rps: float = 50.0
-    max_message_bytes: int = TEAMS_LIMIT_BYTES
-    max_reactions: int = MAX_REACTIONS
-    simple_upload_max: int = 250 * 1000 * 1000
-    upload_session_seconds: int = 3600
-    #: how many polls of a team-creation operation answer inProgress before succeeded.
-    operation_polls: int = 0
-    seed: int | None = 0
-    clock: Callable[[], float] = time.time
-    log_requests: bool = False
-    #: saved Teams collections (folders or zips) whose content the tenant starts with (seed.py).
-    content: list[Path] = field(default_factory=list)
-    #: replies inside each root answered with `$expand=replies` (Graph: 1000).
-    expanded_replies: int = 1000
-
-
 def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     if isinstance(body, bytes):
         return Response(body, status, headers)
@@ -139,7 +113,9 @@ class _Handler(WSGIRequestHandler):
 class GraphEmulator:
     """A local Graph emulator on an ephemeral (or given) port; `with` starts and stops it."""
 
-    def __init__(self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.config = config or EmulatorConfig()
         c = self.config
         self.tenant = Tenant(c.tenant_id, c.domain, c.apps, c.users, c.seed)
@@ -223,7 +199,9 @@ class GraphEmulator:
         try:
             (handler, needs_token), params = self._map.bind("emulator").match(path, method=request.method)
         except NotFound:
-            return _error(404, "UnknownResource", f"{request.method} {path} is not part of the emulated Graph subset")
+            return _error(
+                404, "UnknownResource", f"{request.method} {path} is not part of the emulated Graph subset"
+            )
         except MethodNotAllowed:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {path}")
         app = None

@@ -18,8 +18,7 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ...archive import Archive, format_utc
-from ...export import tool
+from ...archive import Archive, format_utc, tool
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
 from .tables import (
@@ -69,15 +68,17 @@ _MESSAGE_VALUES = {
     "files": (
         f"CASE WHEN {_NO_ATTACHMENT} THEN '' ELSE"
         " (SELECT group_concat(replace(coalesce(a.name, a.url, j.value), char(10), ' '), char(10))"
-        f" FROM json_each({_ARG['attachment_ids']}) j LEFT JOIN attachment a ON a.attachment_id = j.value) END"
+        f" FROM json_each({_ARG['attachment_ids']}) j LEFT JOIN attachment a ON a.attachment_id = j.value) "
+        "END"
     ),
 }
 _INSERTS = {
     "person": "INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)",
     "channel": "INSERT INTO channel VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "attachment": "INSERT INTO attachment (attachment_id, kind, status, name, sha256, url)"
-                  " VALUES (?, ?, ?, ?, ?, ?)",
-    "message": f"INSERT INTO message ({', '.join(_MESSAGE_VALUES)}) VALUES ({', '.join(_MESSAGE_VALUES.values())})",
+    " VALUES (?, ?, ?, ?, ?, ?)",
+    "message": f"INSERT INTO message ({', '.join(_MESSAGE_VALUES)}) VALUES "
+               f"({', '.join(_MESSAGE_VALUES.values())})",
 }
 _TO_FTS = (f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)})"
            f" SELECT seq, {', '.join(FTS_COLUMNS)} FROM message WHERE seq > ?")

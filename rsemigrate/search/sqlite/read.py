@@ -267,10 +267,24 @@ class _ArchiveRows:
                 created, author = r["created_at"]["utc"], r["author_id"]
                 reply_to, edited, deleted = r.get("reply_to_id"), r.get("edited_at"), r.get("deleted_at")
                 title, attachments = r.get("title"), r.get("attachment_ids")
-                append((utc_micros(created), r["id"], seq, r["thread_id"], 0 if reply_to is None else reply_to,
-                        people.get(author) or author_of(author), created, edited["utc"] if edited else 0,
-                        deleted["utc"] if deleted else 0, private, 0 if title is None else title, r["text"],
-                        dumps(attachments).decode() if attachments else "[]", at))
+                append(
+                    (
+                        utc_micros(created),
+                        r["id"],
+                        seq,
+                        r["thread_id"],
+                        0 if reply_to is None else reply_to,
+                        people.get(author) or author_of(author),
+                        created,
+                        edited["utc"] if edited else 0,
+                        deleted["utc"] if deleted else 0,
+                        private,
+                        0 if title is None else title,
+                        r["text"],
+                        dumps(attachments).decode() if attachments else "[]",
+                        at,
+                    )
+                )
                 at += len(line)
             except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
                 where = f"data/{file.relpath} line {lineno}"

@@ -1,4 +1,4 @@
-"""The `rsemigrate` command line: one short function per verb.
+"""The `rsemigrate` group, and the commands that make and check an archive: one short function per verb.
 
 Exit codes: 0 success; 1 when validate or verify finds problems; 2 for bad input or usage.
 Library code raises `RsemigrateError`; only this module prints or chooses an exit code.
@@ -96,7 +96,9 @@ def _export_command(connector: Connector) -> click.Command:
         if collects:
             collect_values = _option_values(connector.collect_options, values)
             if src is not None and _given(connector.collect_options, values):
-                raise click.UsageError("SRC is a saved collection: the collect options are for an export without SRC")
+                raise click.UsageError(
+                    "SRC is a saved collection: the collect options are for an export without SRC"
+                )
             if src is None:
                 assert connector.collect is not None
                 if output.exists():  # say so now, not after a collection that may take hours
@@ -104,7 +106,9 @@ def _export_command(connector: Connector) -> click.Command:
                 src = collection_beside(output, name)
                 collected = dict(connector.collect(src, **collect_values))
                 if not as_json:
-                    click.echo(f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + ".")
+                    click.echo(
+                        f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + "."
+                    )
         assert src is not None
         with export_progress(enabled=not as_json) as progress:
             info = run_export(source_connector(name), src, output, progress=progress, options=options)
@@ -116,7 +120,9 @@ def _export_command(connector: Connector) -> click.Command:
             click.echo(f"Wrote {info.path}: {c.messages} messages in {c.channels} channels, "
                        f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files).")
             if c.report:
-                click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
+                click.echo(
+                    "Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items())
+                )
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
@@ -176,9 +182,13 @@ def _declared_options(options: tuple[Option, ...]) -> Callable[[click.Command], 
         for option in reversed(options):
             flag = "--" + option.name.replace("_", "-")
             if option.secret:
-                command = click.option(f"{flag}-file", f"{option.name}_file", type=click.File(encoding="utf-8"),
-                                       help=f"Read {flag} from this file instead (safer than the command "
-                                            "line, which other local users can see).")(command)
+                command = click.option(
+                    f"{flag}-file",
+                    f"{option.name}_file",
+                    type=click.File(encoding="utf-8"),
+                    help=f"Read {flag} from this file instead (safer than the command "
+                    "line, which other local users can see).",
+                )(command)
             command = click.option(flag, option.name, envvar=option.env, default=option.default,
                                    show_envvar=option.env is not None,
                                    show_default=option.default is not None and not option.secret,
@@ -272,6 +282,8 @@ def list_connectors() -> None:
     from ..registry import connectors
 
     for name, connector in connectors().items():
-        sides = "+".join(side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn)
+        sides = "+".join(
+            side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn
+        )
         click.echo(f"{name:<12} {sides:<14} {connector.description}")
 
