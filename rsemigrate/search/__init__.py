@@ -12,25 +12,17 @@ The index is derived data: it records the archive's seal and is rebuilt whenever
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
 """
 
-from .backend import (
-    AttachmentRef,
-    ChannelSummary,
-    Facets,
-    Hit,
-    SearchBackend,
-    Thread,
-)
+from .backend import AttachmentRef, ChannelSummary, Facets, Hit, SearchBackend, Thread
 from .hits import read_terms, write_term_report_csv, write_term_report_json
 from .index import ensure_current, index_location, open_backend
 from .query import From, Query, QueryError, parse
 from .render import FIELDS, hit_record, write_hits_csv, write_hits_json, write_hits_table
-from .thread import CheckedAttachment, ThreadNode, build_tree, check_attachment, render_thread, thread_json
+from .thread import build_tree, render_thread, thread_json
 
 __all__ = [
     "FIELDS",
     "AttachmentRef",
     "ChannelSummary",
-    "CheckedAttachment",
     "Facets",
     "From",
     "Hit",
@@ -38,9 +30,7 @@ __all__ = [
     "QueryError",
     "SearchBackend",
     "Thread",
-    "ThreadNode",
     "build_tree",
-    "check_attachment",
     "ensure_current",
     "hit_record",
     "index_location",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import orjson
@@ -21,11 +22,21 @@ from werkzeug.wrappers import Response
 
 from ..archive import Message
 from ..errors import InputError
-from ..search import Hit, Query, QueryError, Thread, build_tree, hit_record, parse, write_hits_csv
+from ..search import (
+    AttachmentRef,
+    Hit,
+    Query,
+    QueryError,
+    Thread,
+    build_tree,
+    hit_record,
+    parse,
+    write_hits_csv,
+)
 from .app import Visit
 from .attachments import ChangedWhileStreaming, digest, image_type, stream_checked
 from .body import message_html
-from .shelf import Shelved
+from .shelf import Person, Shelved
 
 PAGE = 50
 CHANNELS_PAGE = 200
@@ -38,6 +49,15 @@ EXPORT_LIMIT = 10_000
 SORTS = ("newest", "oldest", "relevance")
 KINDS = {"feed": "community", "channel": "channel", "direct": "direct", "group_direct": "group direct"}
 IMAGE_NAMES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonScope:
+    """A person page: whose messages, in which archive (their directory entry when it has one)."""
+
+    archive: Shelved
+    user_id: str
+    person: Person | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,17 +146,16 @@ def search(visit: Visit) -> Response:
 
 def person(visit: Visit, archive: str, user_id: str) -> Response:
     shelved = visit.archive(archive)
-    who = shelved.people.get(user_id)
     visit.log("person", archive=shelved.name, user_id=user_id)
-    return _search_page(visit, (shelved, user_id, who))
+    return _search_page(visit, PersonScope(shelved, user_id, shelved.people.get(user_id)))
 
 
-def _search_page(visit: Visit, person: tuple | None) -> Response:
+def _search_page(visit: Visit, person: PersonScope | None) -> Response:
     args = visit.request.args
     text, sort, page = args.get("q", "").strip(), args.get("sort", "newest"), _number(visit, "page")
     if sort not in SORTS:
         sort = "newest"
-    scope = [person[0]] if person else _scope(visit)
+    scope = [person.archive] if person else _scope(visit)
     context = {"q": text, "sort": sort, "page": page, "scope": args.get("archive", ""), "person": person,
                "error": None, "found": [], "total": None, "facets": None, "sorts": SORTS}
     full = _with_person(text, person)
@@ -182,7 +201,8 @@ def _export(visit: Visit) -> tuple[list[Found], list[Shelved], str]:
     scope = _scope(visit)
     person = None
     if (archive := args.get("person_archive")) and (user_id := args.get("person")):
-        scope, person = [visit.archive(archive)], (visit.archive(archive), user_id, None)
+        person = PersonScope(visit.archive(archive), user_id, None)
+        scope = [person.archive]
     text = _with_person(args.get("q", "").strip(), person)
     try:
         query = parse(text)
@@ -213,8 +233,8 @@ def _scope(visit: Visit) -> list[Shelved]:
     return [visit.archive(name)] if name else visit.app.shelf
 
 
-def _with_person(text: str, person: tuple | None) -> str:
-    return f"from:{_quoted(person[1])} {text}".strip() if person else text
+def _with_person(text: str, person: PersonScope | None) -> str:
+    return f"from:{_quoted(person.user_id)} {text}".strip() if person else text
 
 
 def _refine(text: str, extra: str) -> str:
@@ -242,7 +262,8 @@ def message(visit: Visit, message_id: str) -> Response:
 def _thread_page(visit: Visit, message_id: str) -> Response:
     shelved, found = _find_thread(visit, message_id)
     root = build_tree(found, shelved.archive)
-    records = _records(shelved, found.channel_id or "", [m.record_at for m in found.messages])
+    records = {record.id: record for record in shelved.messages(
+        found.channel_id or "", [m.record_at for m in found.messages if m.record_at is not None])}
     visit.log("thread", archive=shelved.name, thread_id=found.thread_id, message_id=message_id)
     people = shelved.people
 
@@ -268,15 +289,6 @@ def _find_thread(visit: Visit, message_id: str) -> tuple[Shelved, Thread]:
 
 def _is_image(name: str | None) -> bool:
     return (name or "").lower().endswith(IMAGE_NAMES)
-
-
-def _records(shelved: Shelved, channel_id: str, offsets: list[int | None]) -> dict[str, Message]:
-    records: dict[str, Message] = {}
-    for offset in offsets:
-        if offset is not None:
-            record = shelved.message(channel_id, offset)
-            records[record.id] = record
-    return records
 
 
 def _reactions(record: Message, name: Callable[[str | None], str | None]) -> list[tuple[str, list[str]]]:
@@ -320,7 +332,7 @@ def preview(visit: Visit, archive: str, attachment_id: str) -> Response:
     return response
 
 
-def _stored(visit: Visit, archive: str, attachment_id: str):  # type: ignore[no-untyped-def]
+def _stored(visit: Visit, archive: str, attachment_id: str) -> tuple[Shelved, AttachmentRef, Path]:
     shelved = visit.archive(archive)
     ref = shelved.backend.attachment(attachment_id)
     if ref is None or ref.status != "present" or not ref.sha256:
@@ -331,7 +343,7 @@ def _stored(visit: Visit, archive: str, attachment_id: str):  # type: ignore[no-
     return shelved, ref, path
 
 
-def _guarded(chunks):  # type: ignore[no-untyped-def]
+def _guarded(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Stop the stream (the client sees a short download) if the file changed while sending."""
     try:
         yield from chunks

@@ -117,15 +117,17 @@ class Shelved:
         finally:
             self.release()
 
-    def message(self, channel_id: str, offset: int) -> Message:
-        """The whole record at `offset` of the channel's message file (the index says where)."""
+    def messages(self, channel_id: str, offsets: list[int]) -> list[Message]:
+        """The whole records at these offsets of the channel's message file (the index says where)."""
         relpath = self.files.get(channel_id)
         if relpath is None:
             raise ArchiveError(f"channel {channel_id} has no messages in this archive")
+        found = []
         with open(self.archive.data / relpath, "rb") as fh:
-            fh.seek(offset)
-            line = fh.readline()
-        return decode(Message, line, f"data/{relpath} at byte {offset}")
+            for offset in offsets:
+                fh.seek(offset)
+                found.append(decode(Message, fh.readline(), f"data/{relpath} at byte {offset}"))
+        return found
 
 
 def open_shelf(paths: list[Path], progress: Progress) -> list[Shelved]:
