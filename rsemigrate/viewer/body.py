@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from transforms import BASIC, AllowList, body_to_html
+from transforms import BASIC, AllowList, body_to_html, to_html
 
 from ..archive import Mention, Message
 
@@ -32,4 +32,6 @@ def message_html(message: Message, person_url: Callable[[str], str],
                     f"@{html.escape(label.removeprefix('@'))}</a>")
         return html.escape(label)
 
+    if not message.body.content.strip() and message.text.strip():  # e.g. a story with no body of its own
+        return Markup(to_html("plain", message.text, VIEWER_HTML)[0].html)  # noqa: S704 (escaped, nh3)
     return Markup(body_to_html(message, VIEWER_HTML, mention).html)  # noqa: S704 (nh3, then escaped)
