@@ -175,7 +175,8 @@ class SearchBackend(Protocol):
 
     def search(self, query: Query, *, sort: Sort, limit: int, offset: int) -> list[Hit]: ...
 
-    def count(self, query: Query) -> int: ...
+    def count(self, query: Query, *, limit: int | None = None) -> int:
+        """How many messages match, counting no further than `limit` when given (a page's "10,000+")."""
 
     def unmatched(self, query: Query) -> list[From | In]:
         """The query's `from:` and `in:` filters that name nobody and no channel in the archive."""

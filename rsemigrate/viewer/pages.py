@@ -44,6 +44,8 @@ REPORT_PAGE = 100
 #: facets count the newest this-many hits (a broad query in a million messages stays fast).
 FACET_CAP = 1_000
 FACET_TOP = 10
+#: pages count hits up to this many and then say "at least" (a broad query stays fast).
+COUNT_LIMIT = 10_000
 #: the most hits a CSV or JSON download holds.
 EXPORT_LIMIT = 10_000
 SORTS = ("newest", "oldest", "relevance")
@@ -169,9 +171,11 @@ def _search_page(visit: Visit, person: PersonScope | None) -> Response:
         visit.log("search", query=full, archives=[s.name for s in scope], outcome="invalid")
         context["error"] = exc
         return visit.page("search.html", status=400, **context)
-    visit.log("search", query=full, archives=[s.name for s in scope], hits=total)
-    context.update(found=found, total=total, facets=facets, more=total > (page + 1) * PAGE,
-                   refine=lambda extra: _refine(text, extra), params=_params(visit))
+    visit.log("search", query=full, archives=[s.name for s in scope], hits=total,
+              counted_to=COUNT_LIMIT if total >= COUNT_LIMIT else None)
+    context.update(found=found, total=total, count_limit=COUNT_LIMIT, facets=facets,
+                   more=total > (page + 1) * PAGE, refine=lambda extra: _refine(text, extra),
+                   params=_params(visit))
     return visit.page("search.html", **context)
 
 
@@ -220,12 +224,13 @@ def run_search(scope: list[Shelved], query: Query, *, sort: str, offset: int,
     if len(scope) == 1:
         shelved = scope[0]
         hits = shelved.backend.search(query, sort=sort, limit=limit, offset=offset)  # type: ignore[arg-type]
-        return [Found(shelved, hit) for hit in hits], shelved.backend.count(query)
+        return [Found(shelved, hit) for hit in hits], shelved.backend.count(query, limit=COUNT_LIMIT)
     found = [Found(shelved, hit) for shelved in scope
              for hit in shelved.backend.search(query, sort=sort, limit=offset + limit, offset=0)]  # type: ignore[arg-type]
     if sort != "relevance":  # ranks of two indexes do not compare: then archive by archive
         found.sort(key=lambda f: f.hit.created_at, reverse=sort == "newest")
-    return found[offset:offset + limit], sum(shelved.backend.count(query) for shelved in scope)
+    total = sum(shelved.backend.count(query, limit=COUNT_LIMIT) for shelved in scope)
+    return found[offset:offset + limit], total
 
 
 def _scope(visit: Visit) -> list[Shelved]:

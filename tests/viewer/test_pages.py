@@ -246,3 +246,12 @@ def test_loopback_only_unless_sign_in_is_required(viewer):
 
     with pytest.raises(InputError, match="--auth"):
         serve(viewer, "0.0.0.0", 0, lambda url: None)
+
+
+def test_broad_queries_are_counted_up_to_a_limit(client, monkeypatch):
+    from rsemigrate.viewer import pages
+
+    monkeypatch.setattr(pages, "COUNT_LIMIT", 3)
+    page = soup(client.get("/search?q=budget&archive=hostile"))
+    assert page.find(class_="count").get_text().startswith("At least 3 message(s)")
+    assert len(page.select("li.hit")) == 5  # the page itself is not limited

@@ -165,9 +165,11 @@ class SqliteBackend:
             page = self._rows(f"{sql} LIMIT ? OFFSET ?", (*params, limit, offset))
             return self._hits(page, compiled.match)
 
-    def count(self, query: Query) -> int:
+    def count(self, query: Query, *, limit: int | None = None) -> int:
         with _engine_errors(query):
             sql, params = self._selection(plan(query, self), None)
+            if limit is not None:
+                sql, params = f"{sql} LIMIT ?", [*params, limit]
             return self._rows(f"SELECT count(*) FROM ({sql})", params)[0][0]
 
     def _selection(self, compiled: Plan, sort: Sort | None, *,
