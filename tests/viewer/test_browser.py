@@ -102,3 +102,27 @@ def test_core_reading_works_without_javascript(web_nojs, server):
     page.goto(f"{server}/search?q=budget&archive=hostile")
     assert page.locator(".facets h3").all_inner_texts() == ["Channel", "Author", "Year", "Attachments"]
     screenshot(web_nojs, "viewer-search-facets-nojs")
+
+
+def test_the_overview_shows_the_background_verify_when_it_ends(web, archives, tmp_path):
+    """The one script: it polls the verify result and shows it without a reload (CSP allows it)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from .conftest import make_viewer
+
+    app = make_viewer([archives[1]], tmp_path / "log.jsonl")
+    verification = app.shelf[0].verification
+    verification.state = "running"
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        web.page.goto(f"http://127.0.0.1:{httpd.server_port}/a/second/")
+        assert "is running" in web.page.inner_text("#verify")
+        verification.findings, verification.state = ["changed: data/users.jsonl: sha256 differs"], "failed"
+        web.page.wait_for_selector("#verify.failed", timeout=10_000)
+        assert "data/users.jsonl" in web.page.inner_text("#verify li")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
