@@ -41,11 +41,10 @@ from .shelf import Person, Shelved
 PAGE = 50
 CHANNELS_PAGE = 200
 REPORT_PAGE = 100
-#: facets count the newest this-many hits (a broad query in a million messages stays fast).
-FACET_CAP = 1_000
+#: pages count hits, and facets count them out, up to this many, then say "at least": a broad
+#: query over a million messages stays fast (`rsemigrate search --count` gives the exact number).
+COUNT_LIMIT = 1_000
 FACET_TOP = 10
-#: pages count hits up to this many and then say "at least" (a broad query stays fast).
-COUNT_LIMIT = 10_000
 #: the most hits a CSV or JSON download holds.
 EXPORT_LIMIT = 10_000
 SORTS = ("newest", "oldest", "relevance")
@@ -165,16 +164,21 @@ def _search_page(visit: Visit, person: PersonScope | None) -> Response:
         return visit.page("search.html", **context)
     try:
         query = parse(full)
-        found, total = run_search(scope, query, sort=sort, offset=page * PAGE, limit=PAGE)
-        facets = scope[0].backend.facets(query, cap=FACET_CAP, top=FACET_TOP) if len(scope) == 1 else None
+        found = run_search(scope, query, sort=sort, offset=page * PAGE, limit=PAGE)
+        if len(scope) == 1:  # facets count the hits too: no second pass
+            facets = scope[0].backend.facets(query, cap=COUNT_LIMIT, top=FACET_TOP)
+            total, at_least = facets.counted, facets.capped
+        else:
+            facets, counts = None, [s.backend.count(query, limit=COUNT_LIMIT) for s in scope]
+            total, at_least = sum(counts), COUNT_LIMIT in counts
     except QueryError as exc:
         visit.log("search", query=full, archives=[s.name for s in scope], outcome="invalid")
         context["error"] = exc
         return visit.page("search.html", status=400, **context)
-    visit.log("search", query=full, archives=[s.name for s in scope], hits=total,
-              counted_to=COUNT_LIMIT if total >= COUNT_LIMIT else None)
-    context.update(found=found, total=total, count_limit=COUNT_LIMIT, facets=facets,
-                   more=total > (page + 1) * PAGE, refine=lambda extra: _refine(text, extra),
+    visit.log("search", query=full, archives=[s.name for s in scope], hits=total, at_least=at_least)
+    context.update(found=found, total=total, at_least=at_least, facets=facets,
+                   more=len(found) == PAGE and (at_least or total > (page + 1) * PAGE),
+                   refine=lambda extra: _refine(text, extra),
                    params=_params(visit))
     return visit.page("search.html", **context)
 
@@ -213,24 +217,21 @@ def _export(visit: Visit) -> tuple[list[Found], list[Shelved], str]:
     except QueryError as exc:
         raise BadRequest(str(exc)) from None
     sort = args.get("sort", "newest") if args.get("sort") in SORTS else "newest"
-    found, total = run_search(scope, query, sort=sort, offset=0, limit=EXPORT_LIMIT)
-    visit.log("export", query=text, archives=[s.name for s in scope], hits=len(found), of=total)
+    found = run_search(scope, query, sort=sort, offset=0, limit=EXPORT_LIMIT)
+    visit.log("export", query=text, archives=[s.name for s in scope], hits=len(found))
     return found, scope, text
 
 
-def run_search(scope: list[Shelved], query: Query, *, sort: str, offset: int,
-               limit: int) -> tuple[list[Found], int]:
-    """One page of hits across the archives in scope (merged by time), and their total."""
+def run_search(scope: list[Shelved], query: Query, *, sort: str, offset: int, limit: int) -> list[Found]:
+    """One page of hits across the archives in scope, merged by time."""
     if len(scope) == 1:
-        shelved = scope[0]
-        hits = shelved.backend.search(query, sort=sort, limit=limit, offset=offset)  # type: ignore[arg-type]
-        return [Found(shelved, hit) for hit in hits], shelved.backend.count(query, limit=COUNT_LIMIT)
+        hits = scope[0].backend.search(query, sort=sort, limit=limit, offset=offset)  # type: ignore[arg-type]
+        return [Found(scope[0], hit) for hit in hits]
     found = [Found(shelved, hit) for shelved in scope
              for hit in shelved.backend.search(query, sort=sort, limit=offset + limit, offset=0)]  # type: ignore[arg-type]
     if sort != "relevance":  # ranks of two indexes do not compare: then archive by archive
         found.sort(key=lambda f: f.hit.created_at, reverse=sort == "newest")
-    total = sum(shelved.backend.count(query, limit=COUNT_LIMIT) for shelved in scope)
-    return found[offset:offset + limit], total
+    return found[offset:offset + limit]
 
 
 def _scope(visit: Visit) -> list[Shelved]:

@@ -255,3 +255,4 @@ def test_broad_queries_are_counted_up_to_a_limit(client, monkeypatch):
     page = soup(client.get("/search?q=budget&archive=hostile"))
     assert page.find(class_="count").get_text().startswith("At least 3 message(s)")
     assert len(page.select("li.hit")) == 5  # the page itself is not limited
+    assert "newest 3 hits" in page.find(class_="facets").h2.get_text()
