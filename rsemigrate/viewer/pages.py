@@ -184,7 +184,7 @@ def _search_page(visit: Visit, person: PersonScope | None) -> Response:
 
 
 def search_csv(visit: Visit) -> Response:
-    found, scope, _ = _export(visit)
+    found, scope = _export(visit)
     out = io.StringIO()
     write_hits_csv([f.hit for f in found], out)
     if len(scope) > 1:  # the archive each hit comes from, first; then exactly the CLI's fields
@@ -197,14 +197,15 @@ def search_csv(visit: Visit) -> Response:
 
 
 def search_json(visit: Visit) -> Response:
-    found, scope, _ = _export(visit)
+    found, scope = _export(visit)
     records = [hit_record(f.hit) if len(scope) == 1 else {"archive": f.archive.name, **hit_record(f.hit)}
                for f in found]
     return _download(orjson.dumps(records, option=orjson.OPT_INDENT_2) + b"\n", "application/json",
                      "search.json")
 
 
-def _export(visit: Visit) -> tuple[list[Found], list[Shelved], str]:
+def _export(visit: Visit) -> tuple[list[Found], list[Shelved]]:
+    """The current query's hits (up to EXPORT_LIMIT) for a download, and the archives searched."""
     args = visit.request.args
     scope = _scope(visit)
     person = None
@@ -219,7 +220,7 @@ def _export(visit: Visit) -> tuple[list[Found], list[Shelved], str]:
     sort = args.get("sort", "newest") if args.get("sort") in SORTS else "newest"
     found = run_search(scope, query, sort=sort, offset=0, limit=EXPORT_LIMIT)
     visit.log("export", query=text, archives=[s.name for s in scope], hits=len(found))
-    return found, scope, text
+    return found, scope
 
 
 def run_search(scope: list[Shelved], query: Query, *, sort: str, offset: int, limit: int) -> list[Found]:
