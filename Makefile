@@ -46,6 +46,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_export_yammer.py
 	$(BIN)/python bench/bench_export_slack.py
 	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/bench_search.py --shape realistic
+	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_import_teams.py
 	$(BIN)/python bench/bench_import_matrix.py
 	$(BIN)/python bench/bench_viewer.py

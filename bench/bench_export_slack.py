@@ -1,9 +1,11 @@
 """Benchmark `rsemigrate export slack` against the floor of reading the same day files.
 
-    python bench/bench_export_slack.py [--sizes 100000,1000000]
+    python bench/bench_export_slack.py [--sizes 100000,1000000] [--shapes flat,realistic] [--runs 1]
 
 For each size, a synthetic workspace export (bench/slack_synth.py) is generated once (cached in
-bench/out/) and two programs run in fresh subprocesses, in the same run:
+bench/out/), in two shapes (`flat`: 200 conversations; `realistic`: a real workspace's, with
+tens of thousands of 2-5 message direct conversations, see slack_synth.py), and two programs run
+in fresh subprocesses, in the same run, alternated --runs times (medians, and the range):
 - baseline: stdlib json reads every day file and orjson writes each message as a JSONL line;
 - export:   the real `rsemigrate export slack` into a new archive.
 Peak memory is reported two ways. `max` is os.wait4's ru_maxrss: the largest single process, since
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.slack_synth import write_synthetic_export
+from bench.slack_synth import Shape, write_synthetic_export
 
 OUT = Path(__file__).resolve().parent / "out"
 BIN = Path(sys.executable).parent
@@ -58,14 +61,14 @@ class Run:
     stdout: bytes
 
 
-def export_folder(size: int) -> Path:
-    folder = OUT / f"slack-{size}"
+def export_folder(size: int, shape: Shape) -> Path:
+    folder = OUT / (f"slack-{size}" if shape == "flat" else f"slack-{shape}-{size}")
     done = folder / ".complete"
     if not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
         print(f"generating {size:,} messages in {folder} …", flush=True)
         start = time.perf_counter()
-        write_synthetic_export(folder, size)
+        write_synthetic_export(folder, size, shape=shape)
         done.touch()
         print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)
     return folder
@@ -137,33 +140,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated message counts")
-    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
-    results: list[tuple[int, Run, Run]] = []
-    for size in sizes:
-        folder = export_folder(size)
-        with tempfile.TemporaryDirectory(dir=OUT) as scratch:
-            base = measure(
-                [sys.executable, "-c", BASELINE, str(folder), str(Path(scratch, "baseline.jsonl"))]
-            )
-            export = measure([str(BIN / "rsemigrate"), "export", "slack", str(folder),
-                              "-o", str(Path(scratch, "archive")), "--json"])
-        written = json.loads(export.stdout)["counts"]["messages"]
-        if written != size:
-            raise SystemExit(f"the archive holds {written:,} messages, not {size:,}")
-        results.append((size, base, export))
-        print(f"{size:>10,} messages\n"
-              f"  baseline {base.seconds:7.1f} s {size / base.seconds:9,.0f} msg/s   "
-              f"max {base.max_mb:5.0f} MB\n"
-              f"  export   {export.seconds:7.1f} s {size / export.seconds:9,.0f} msg/s   "
-              f"max {export.max_mb:5.0f} MB   tree RSS {export.tree_rss_mb:5.0f} MB   "
-              f"tree PSS {export.tree_pss_mb:5.0f} MB\n"
-              f"  ratio {export.seconds / base.seconds:4.2f}x, "
-              f"{(export.seconds - base.seconds) / size * 1e6:5.1f} µs/message over baseline", flush=True)
-    if len(results) > 1:
-        (small, _, first), (large, _, last) = results[0], results[-1]
-        print(f"export peak growth {small:,} → {large:,}: max {last.max_mb / first.max_mb:.2f}x, "
-              f"tree RSS {last.tree_rss_mb / first.tree_rss_mb:.2f}x, "
-              f"tree PSS {last.tree_pss_mb / first.tree_pss_mb:.2f}x")
+    parser.add_argument("--shapes", default="flat,realistic", help="flat, realistic or both")
+    parser.add_argument("--runs", type=int, default=1, help="alternated baseline/export pairs per size")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for shape in args.shapes.split(","):
+        results: list[tuple[int, Run, Run]] = []
+        for size in sizes:
+            folder = export_folder(size, shape)  # type: ignore[arg-type]
+            pairs = []
+            for _ in range(args.runs):
+                with tempfile.TemporaryDirectory(dir=OUT) as scratch:
+                    base = measure([sys.executable, "-c", BASELINE, str(folder),
+                                    str(Path(scratch, "baseline.jsonl"))])
+                    export = measure([str(BIN / "rsemigrate"), "export", "slack", str(folder),
+                                      "-o", str(Path(scratch, "archive")), "--json"])
+                written = json.loads(export.stdout)["counts"]["messages"]
+                if written != size:
+                    raise SystemExit(f"the archive holds {written:,} messages, not {size:,}")
+                pairs.append((base, export))
+            ratios = sorted(export.seconds / base.seconds for base, export in pairs)
+            base_s = statistics.median(base.seconds for base, _ in pairs)
+            export_s = statistics.median(export.seconds for _, export in pairs)
+            base, export = max(pairs, key=lambda pair: pair[1].tree_pss_mb)
+            results.append((size, base, export))
+            print(f"{shape:>9} {size:>10,} messages\n"
+                  f"  baseline {base_s:7.1f} s {size / base_s:9,.0f} msg/s   max {base.max_mb:5.0f} MB\n"
+                  f"  export   {export_s:7.1f} s {size / export_s:9,.0f} msg/s   "
+                  f"max {export.max_mb:5.0f} MB   tree RSS {export.tree_rss_mb:5.0f} MB   "
+                  f"tree PSS {export.tree_pss_mb:5.0f} MB\n"
+                  f"  ratio {statistics.median(ratios):4.2f}x "
+                  f"(runs {', '.join(f'{r:.2f}' for r in ratios)}), "
+                  f"{(export_s - base_s) / size * 1e6:5.1f} µs/message over baseline", flush=True)
+        if len(results) > 1:
+            (small, _, first), (large, _, last) = results[0], results[-1]
+            print(f"{shape:>9} export peak growth {small:,} → {large:,}: "
+                  f"max {last.max_mb / first.max_mb:.2f}x, "
+                  f"tree RSS {last.tree_rss_mb / first.tree_rss_mb:.2f}x, "
+                  f"tree PSS {last.tree_pss_mb / first.tree_pss_mb:.2f}x")
 
 
 if __name__ == "__main__":

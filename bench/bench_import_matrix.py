@@ -39,9 +39,7 @@ def baseline(url: str, token: str, rooms: int, messages: int, tag: str) -> float
                                                        "username": user[1:].split(":")[0]})
         targets = []
         for _ in range(rooms):
-            room = http.post("/_matrix/client/v3/createRoom", json={"preset": "private_chat"}).json()[
-                "room_id"
-            ]
+            room = http.post("/_matrix/client/v3/createRoom", json={"preset": "private_chat"}).json()["room_id"]
             http.post(f"/_matrix/client/v3/rooms/{room}/invite", json={"user_id": user})
             http.post(f"/_matrix/client/v3/rooms/{room}/join", params={"user_id": user})
             targets.append(room)
@@ -62,12 +60,8 @@ def run_import(archive: Path, work: Path, url: str, registration: Path, parallel
 
     plan = work / "plan.toml"
     rsemigrate = [sys.executable, "-m", "rsemigrate"]
-    subprocess.run(
-        rsemigrate + ["plan", "init", str(archive), "--to", "matrix", "-o", str(plan)],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
+    subprocess.run(rsemigrate + ["plan", "init", str(archive), "--to", "matrix", "-o", str(plan)], check=True, cwd=ROOT,
+                   capture_output=True)
     doc = tomlkit.parse(plan.read_text())
     doc["matrix"]["homeserver_url"], doc["matrix"]["registration"] = url, str(registration)
     plan.write_text(tomlkit.dumps(doc))
@@ -100,6 +94,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, default=4)
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--shape", choices=["flat", "realistic"], default="flat",
+                        help="realistic: as many messages again in 2-5 message private conversations")
     parser.add_argument("--parallel", type=int, default=6)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-matrix-") as tmp:
@@ -107,15 +103,11 @@ def main() -> None:
         began = time.monotonic()
         python = ensure_installed()
         print(f"synapse ready to start in {time.monotonic() - began:.1f} s (installed if it was not)")
-        archive = community_archive(work, args.rooms, args.messages, users=20)
+        archive = community_archive(work, args.rooms, args.messages, users=20, shape=args.shape)
         bootstrap = work / "bootstrap.toml"
         bootstrap.write_text('[plan]\ntarget = "matrix"\n[matrix]\nregistration = "registration.yaml"\n')
-        subprocess.run(
-            [sys.executable, "-m", "rsemigrate", "matrix", "register", "--plan", str(bootstrap)],
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
+        subprocess.run([sys.executable, "-m", "rsemigrate", "matrix", "register", "--plan", str(bootstrap)], check=True,
+                       cwd=ROOT, capture_output=True)
         server = Homeserver(python, work / "hs", work / "registration.yaml")
         server.configure()
         began = time.monotonic()
@@ -135,17 +127,11 @@ def main() -> None:
     print(f"import: {result['events']:.0f} events sent in {result['sending_s']:.1f} s = {rate:.1f} msg/s "
           f"({args.parallel} rooms in parallel) = {100 * rate / base:.0f}% of the faster baseline, "
           f"{100 * rate / ((before + after) / 2):.0f}% of their mean (goal ≥ 80%)")
-    print(
-        f"  whole command {result['wall_s']:.1f} s (import phase {result['import_s']:.1f} s with accounts "
-        "and rooms, "
-        f"{result['requests']:.0f} requests; the rest is start-up, the dry run and the freeze) = "
-        f"{result['events'] / result['wall_s']:.1f} msg/s end to end"
-    )
-    print(
-        f"  the import process used {result['cpu_s']:.1f} s of CPU: "
-        f"{1000 * result['cpu_s'] / result['events']:.1f} ms "
-        "per event, all phases included (the homeserver's share of the two cores is the rest)"
-    )
+    print(f"  whole command {result['wall_s']:.1f} s (import phase {result['import_s']:.1f} s with accounts and rooms, "
+          f"{result['requests']:.0f} requests; the rest is start-up, the dry run and the freeze) = "
+          f"{result['events'] / result['wall_s']:.1f} msg/s end to end")
+    print(f"  the import process used {result['cpu_s']:.1f} s of CPU: {1000 * result['cpu_s'] / result['events']:.1f} ms "
+          "per event, all phases included (the homeserver's share of the two cores is the rest)")
 
 
 if __name__ == "__main__":

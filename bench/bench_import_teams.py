@@ -37,13 +37,8 @@ def serve(port_file: str, stop: multiprocessing.synchronize.Event, log_file: str
     """The emulator process: serve until told to stop, then write (time, status) of every request."""
     from connectors.teams.emulator import App, EmulatorConfig, GraphEmulator, User
 
-    config = EmulatorConfig(
-        apps=[App(secret=SECRET)],
-        users=[User.make(u) for u in upns],
-        seed=None,
-        per_channel_rps=PER_CHANNEL if throttled else 0,
-        tenant_rps=TENANT if throttled else 0,
-    )
+    config = EmulatorConfig(apps=[App(secret=SECRET)], users=[User.make(u) for u in upns], seed=None,
+                            per_channel_rps=PER_CHANNEL if throttled else 0, tenant_rps=TENANT if throttled else 0)
     emulator = GraphEmulator(config)
     seen: list[tuple[float, int]] = []
     dispatch = emulator._dispatch
@@ -70,9 +65,7 @@ def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
     port_file, log_file = workdir / "url", workdir / "requests.json"
     port_file.unlink(missing_ok=True)
     stop = multiprocessing.Event()
-    server = multiprocessing.Process(
-        target=serve, args=(str(port_file), stop, str(log_file), throttled, upns)
-    )
+    server = multiprocessing.Process(target=serve, args=(str(port_file), stop, str(log_file), throttled, upns))
     server.start()
     while not port_file.exists():
         time.sleep(0.05)
@@ -93,14 +86,9 @@ def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
     rates = ["--per-channel", str(PER_CHANNEL), "--tenant", str(TENANT)] if throttled else \
         ["--per-channel", "1000000", "--tenant", "1000000"]
     began = time.monotonic()
-    done = subprocess.run(
-        rsemigrate + ["import", str(archive), "--plan", str(plan), "--json", "--parallel", "20", *rates],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=os.environ | {"RSEMIGRATE_TEAMS_CLIENT_SECRET": SECRET},
-    )
+    done = subprocess.run(rsemigrate + ["import", str(archive), "--plan", str(plan), "--json", "--parallel", "20", *rates],
+                          cwd=ROOT, capture_output=True, text=True, check=False,
+                          env=os.environ | {"RSEMIGRATE_TEAMS_CLIENT_SECRET": SECRET})
     wall = time.monotonic() - began
     stop.set()
     server.join()
@@ -123,34 +111,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=20)
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--shape", choices=["flat", "realistic"], default="flat",
+                        help="realistic: as many messages again in 2-5 message private conversations")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         work = Path(tmp)
         began = time.monotonic()
-        archive = community_archive(work, args.channels, args.messages, users=50)
-        print(
-            f"archive: {args.channels} channels × {args.messages} messages built in "
-            f"{time.monotonic() - began:.1f} s"
-        )
+        archive = community_archive(work, args.channels, args.messages, users=50, shape=args.shape)
+        print(f"archive: {args.channels} channels × {args.messages} messages built in {time.monotonic() - began:.1f} s")
         ceilings = run(archive, work, throttled=True)
-        print(
-            f"with ceilings ({PER_CHANNEL:g}/s per channel, {TENANT:g}/s tenant): {ceilings['posts']} posts, "
-            f"{ceilings['requests']} requests in {ceilings['requests_span_s']:.1f} s (process "
-            f"{ceilings['wall_s']:.1f} s)"
-        )
+        print(f"with ceilings ({PER_CHANNEL:g}/s per channel, {TENANT:g}/s tenant): {ceilings['posts']} posts, "
+              f"{ceilings['requests']} requests in {ceilings['requests_span_s']:.1f} s (process {ceilings['wall_s']:.1f} s)")
         print(f"  sustained throughput {ceilings['sustained_rps']:.1f} requests/s = "
               f"{100 * ceilings['sustained_rps'] / TENANT:.1f}% of the ceiling (goal ≥ 90%); "
               f"overall {ceilings['overall_rps']:.1f}/s")
         print(f"  429 answers: {100 * ceilings['share_429']:.2f}% of requests (goal < 2%)")
         free = run(archive, work, throttled=False)
-        print(
-            f"without ceilings: {free['posts']} posts, {free['requests']} requests in "
-            f"{free['requests_span_s']:.1f} s "
-            f"({free['overall_rps']:.0f} requests/s); process wall time {free['wall_s']:.1f} s "
-            f"(import {free['import_s']:.1f} s with account look-ups and the freeze; the rest is start-up "
-            "and "
-            "the dry run)"
-        )
+        print(f"without ceilings: {free['posts']} posts, {free['requests']} requests in {free['requests_span_s']:.1f} s "
+              f"({free['overall_rps']:.0f} requests/s); process wall time {free['wall_s']:.1f} s "
+              f"(import {free['import_s']:.1f} s with account look-ups and the freeze; the rest is start-up and "
+              "the dry run)")
 
 
 if __name__ == "__main__":

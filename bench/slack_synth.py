@@ -12,6 +12,12 @@ included (the usual export).
 Messages are generated as one time-ordered stream: a new message, or a reply whose time has come.
 Only the current day's messages and the replies still to come are held, so a million messages
 take no more memory than ten thousand.
+
+Two shapes. `flat`: `channels` conversations (a few DMs among them) with Zipf-like activity.
+`realistic`, a real workspace's: one channel per 500 messages with that activity, and 35% of the
+new messages (a quarter of all, with the thread replies) in direct conversations of 2-5 messages
+(a fifth of them group DMs), each a folder of its own: 1,300 of them at 20,000 messages, about
+65,000 at a million.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+Shape = Literal["flat", "realistic"]
 
 TEAM = "T0SYNTH01"
 _START = int(datetime(2021, 1, 4, 8, tzinfo=UTC).timestamp())
@@ -35,13 +43,9 @@ _WORDS = ("deploy", "review", "release", "budget", "meeting", "roadmap", "custom
           "naïve", "résumé", "über", "straße", "tomorrow", "today", "monday", "friday", "ready", "blocked",
           "done", "merged", "approved", "draft", "notes", "agenda")
 _EMOJI = ("thumbsup", "heart", "tada", "eyes", "white_check_mark", "joy", "pray", "rocket", "fire", "100")
-_FILETYPES = (
-    ("pdf", "application/pdf", "PDF"),
-    ("png", "image/png", "PNG"),
-    ("jpg", "image/jpeg", "JPEG"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel Spreadsheet"),
-    ("txt", "text/plain", "Plain Text"),
-)
+_FILETYPES = (("pdf", "application/pdf", "PDF"), ("png", "image/png", "PNG"), ("jpg", "image/jpeg", "JPEG"),
+              ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel Spreadsheet"),
+              ("txt", "text/plain", "Plain Text"))
 _SYSTEM = (("channel_join", "has joined the channel"), ("channel_leave", "has left the channel"),
            ("channel_topic", "set the channel topic: Weekly priorities"),
            ("channel_purpose", "set the channel purpose: Where the work happens"))
@@ -68,17 +72,28 @@ class _Reply:
 
 
 def write_synthetic_export(folder: Path, messages: int, users: int = 2000, channels: int = 200,
-                           seed: int = 0) -> None:
+                           seed: int = 0, shape: Shape = "flat", private_share: float = 0.35) -> None:
     """Write a `messages`-message export of `users` people and `channels` conversations (75%
-    public, 15% private, 7.5% DMs, the rest group DMs) into `folder`."""
+    public, 15% private, 7.5% DMs, the rest group DMs) into `folder`.
+
+    With `shape="realistic"`, `channels` is raised to one per 500 messages and `private_share`
+    of the messages go to direct conversations of 2-5 messages, each started when first used.
+    """
     rng = random.Random(seed)
+    if shape == "realistic":
+        channels = max(channels, messages // 500)
+    else:
+        private_share = 0.0
     folder.mkdir(parents=True, exist_ok=True)
     people = _users(users)
     names = {u["id"]: u["name"] for u in people if not u["is_bot"]}
     bots = [u for u in people if u["is_bot"]]
-    conversations = _conversations(folder, rng, names, channels)
+    conversations, indexes = _conversations(rng, names, channels)
     _dump(folder / "users.json", people)
-    _Stream(folder, rng, people, bots, conversations).run(messages)
+    stream = _Stream(folder, rng, people, bots, conversations, indexes, private_share)
+    stream.run(messages)
+    for name in ("channels.json", "groups.json", "dms.json", "mpims.json"):
+        _dump(folder / name, indexes[name])
 
 
 def _users(count: int) -> list[dict[str, Any]]:
@@ -110,8 +125,9 @@ def _users(count: int) -> list[dict[str, Any]]:
     return found
 
 
-def _conversations(folder: Path, rng: random.Random, names: dict[str, str], count: int) -> list[Conversation]:
-    """Write the four index files; the conversations they list, in random order of activity."""
+def _conversations(rng: random.Random, names: dict[str, str],
+                   count: int) -> tuple[list[Conversation], dict[str, list[dict[str, Any]]]]:
+    """The conversations, in random order of activity, and the four index files listing them."""
     user_ids = list(names)
     dms, mpims = max(1, count * 3 // 40), max(1, count // 40)
     public = max(1, count * 3 // 4)
@@ -123,24 +139,12 @@ def _conversations(folder: Path, rng: random.Random, names: dict[str, str], coun
         name = "general" if i == 0 else f"{'team' if i < public else 'private'}-{i:04d}"
         members = list(user_ids) if i == 0 else rng.sample(user_ids, min(len(user_ids), rng.randint(3, 60)))
         cid = f"{'C' if i < public else 'G'}{i:08X}"
-        indexes[kind].append(
-            {
-                "id": cid,
-                "name": name,
-                "created": _START - 86_400,
-                "creator": members[0],
-                "is_archived": False,
-                "is_general": i == 0,
-                "members": members,
-                "pins": [],
-                "topic": {"value": "", "creator": "", "last_set": 0},
-                "purpose": {
-                    "value": f"Conversations of {name}",
-                    "creator": members[0],
-                    "last_set": _START - 86_400,
-                },
-            }
-        )
+        indexes[kind].append({
+            "id": cid, "name": name, "created": _START - 86_400, "creator": members[0],
+            "is_archived": False, "is_general": i == 0, "members": members, "pins": [],
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": f"Conversations of {name}", "creator": members[0], "last_set": _START - 86_400},
+        })
         found.append(Conversation(cid, name, members, name))
     for i in range(dms):
         members = rng.sample(user_ids, 2)
@@ -157,21 +161,26 @@ def _conversations(folder: Path, rng: random.Random, names: dict[str, str], coun
             "purpose": {"value": "Group messaging", "creator": members[0], "last_set": _START - 86_400},
         })
         found.append(Conversation(f"G9{i:07X}", name, members, name))
-    for name in ("channels.json", "groups.json", "dms.json", "mpims.json"):
-        _dump(folder / name, indexes[name])
     rng.shuffle(found)  # which ones are busy has nothing to do with their kind
-    return found
+    return found, indexes
 
 
 class _Stream:
     """The time-ordered message stream; writes each day's files when the day is over."""
 
     def __init__(self, folder: Path, rng: random.Random, people: list[dict[str, Any]],
-                 bots: list[dict[str, Any]], conversations: list[Conversation]) -> None:
+                 bots: list[dict[str, Any]], conversations: list[Conversation],
+                 indexes: dict[str, list[dict[str, Any]]], private_share: float) -> None:
         self.folder, self.rng, self.bots, self.conversations = folder, rng, bots, conversations
+        self.indexes, self.private_share = indexes, private_share
         self.profiles = {u["id"]: _message_profile(u) for u in people}
+        self.names = {u["id"]: u["name"] for u in people if not u["is_bot"]}
+        self.user_ids = list(self.names)
         # Zipf-like activity: a few busy channels, a long quiet tail.
         self.weights = list(accumulate(1 / (n + 1) ** 0.9 for n in range(len(conversations))))
+        self.channels = range(len(conversations))
+        #: direct conversations still to be written to: (index, messages left).
+        self.direct: list[tuple[int, int]] = []
         self.pending: list[_Reply] = []
         self.day: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.day_name = ""
@@ -184,8 +193,11 @@ class _Stream:
             if self.pending and self.pending[0].at <= clock:
                 self._emit(self.pending[0].at, self._reply(heapq.heappop(self.pending)))
             else:
-                index = self.rng.choices(range(len(self.conversations)), cum_weights=self.weights)[0]
-                self._emit(clock, self._top(index, clock))
+                if self.rng.random() < self.private_share:
+                    self._emit(clock, self._direct(clock))
+                else:
+                    index = self.rng.choices(self.channels, cum_weights=self.weights)[0]
+                    self._emit(clock, self._top(index, clock))
                 clock += max(1, int(self.rng.expovariate(1 / _MEAN_GAP)))
         self._flush()
 
@@ -224,6 +236,35 @@ class _Stream:
             self._thread(index, message, at)
         return index, message
 
+    def _direct(self, at: int) -> tuple[int, dict[str, Any]]:
+        """A message in a direct conversation: the next of an open one, or the first of a new one."""
+        rng = self.rng
+        if self.direct and rng.random() < 0.7:
+            i = rng.randrange(len(self.direct))
+            index, left = self.direct[i]
+            if left == 1:
+                self.direct[i] = self.direct[-1]
+                self.direct.pop()
+            else:
+                self.direct[i] = (index, left - 1)
+        else:
+            index = len(self.conversations)
+            members = rng.sample(self.user_ids, rng.choice((2, 2, 2, 2, 3)))
+            if len(members) == 2:
+                cid = f"D{index:08X}"
+                self.indexes["dms.json"].append({"id": cid, "created": at, "members": members})
+                self.conversations.append(Conversation(cid, cid, members))
+            else:
+                cid, name = f"G8{index:07X}", "mpdm-" + "--".join(self.names[m] for m in members) + "-1"
+                self.indexes["mpims.json"].append({
+                    "id": cid, "name": name, "created": at, "creator": members[0], "is_archived": False,
+                    "members": members, "topic": {"value": "", "creator": "", "last_set": 0},
+                    "purpose": {"value": "Group messaging", "creator": members[0], "last_set": at}})
+                self.conversations.append(Conversation(cid, name, members, name))
+            self.direct.append((index, rng.randint(1, 4)))
+        conversation = self.conversations[index]
+        return index, self._message(self._ts(at), rng.choice(conversation.members), conversation)
+
     def _reply(self, reply: _Reply) -> tuple[int, dict[str, Any]]:
         conversation = self.conversations[reply.conversation]
         message = self._message(reply.ts, reply.user, conversation)
@@ -237,11 +278,7 @@ class _Stream:
         rng, members = self.rng, self.conversations[index].members
         replies = []
         for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6, 9, 14))):
-            at += (
-                int(rng.expovariate(1 / 1200))
-                + 1
-                + (rng.randint(86_400, 3 * 86_400) if rng.random() < 0.05 else 0)
-            )
+            at += int(rng.expovariate(1 / 1200)) + 1 + (rng.randint(86_400, 3 * 86_400) if rng.random() < 0.05 else 0)
             reply = _Reply(at, self._ts(at), index, root["ts"], rng.choice(members), root["user"])
             heapq.heappush(self.pending, reply)
             replies.append(reply)
@@ -254,36 +291,19 @@ class _Stream:
         rng = self.rng
         text = self._text(conversation)
         message: dict[str, Any] = {
-            "client_msg_id": f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-"
-            f"4{rng.getrandbits(12):03x}-a{rng.getrandbits(12):03x}-{rng.getrandbits(48):012x}",
-            "type": "message",
-            "text": text,
-            "user": user,
-            "ts": ts,
-            **self._sender(user),
-            "blocks": [
-                {
-                    "type": "rich_text",
-                    "block_id": f"{rng.getrandbits(20):05x}",
-                    "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
-                }
-            ],
+            "client_msg_id": f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{rng.getrandbits(12):03x}-"
+                             f"a{rng.getrandbits(12):03x}-{rng.getrandbits(48):012x}",
+            "type": "message", "text": text, "user": user, "ts": ts, **self._sender(user),
+            "blocks": [{"type": "rich_text", "block_id": f"{rng.getrandbits(20):05x}", "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
         }
         if rng.random() < 0.05:
             message["edited"] = {"user": user, "ts": f"{int(ts.split('.')[0]) + rng.randint(5, 3600)}.000000"}
         if rng.random() < 0.15:
             message["reactions"] = [
-                {
-                    "name": name,
-                    "users": (
-                        who := rng.sample(
-                            conversation.members, min(len(conversation.members), rng.randint(1, 4))
-                        )
-                    ),
-                    "count": len(who),
-                }
-                for name in rng.sample(_EMOJI, rng.randint(1, 3))
-            ]
+                {"name": name, "users": (who := rng.sample(conversation.members, min(len(conversation.members),
+                                                                                    rng.randint(1, 4)))),
+                 "count": len(who)} for name in rng.sample(_EMOJI, rng.randint(1, 3))]
         if rng.random() < 0.03:
             message["files"] = [self._file(user, ts) for _ in range(rng.choice((1, 1, 1, 2)))]
             message["upload"] = False
@@ -303,9 +323,7 @@ class _Stream:
             words.append(f"<#{other.id}|{other.name}>" if other.name else f"<#{other.id}>")
         if rng.random() < 0.05:
             n = rng.randint(1, 10**6)
-            words.append(
-                rng.choice((f"<https://docs.synth.example/d/{n}|spec {n}>", f"<https://synth.example/t/{n}>"))
-            )
+            words.append(rng.choice((f"<https://docs.synth.example/d/{n}|spec {n}>", f"<https://synth.example/t/{n}>")))
         if rng.random() < 0.01:
             words.insert(0, "<!here>")
         if rng.random() < 0.03:
@@ -332,33 +350,15 @@ class _Stream:
         ext, mimetype, pretty = self.rng.choice(_FILETYPES)
         name = f"document-{self.files}.{ext}"
         private = f"https://files.slack.com/files-pri/{TEAM}-{file_id}"
-        return {
-            "id": file_id,
-            "created": int(ts.split(".")[0]),
-            "timestamp": int(ts.split(".")[0]),
-            "name": name,
-            "title": name,
-            "mimetype": mimetype,
-            "filetype": ext,
-            "pretty_type": pretty,
-            "user": user,
-            "user_team": TEAM,
-            "editable": False,
-            "size": self.rng.randint(1_000, 5_000_000),
-            "mode": "hosted",
-            "is_external": False,
-            "external_type": "",
-            "is_public": True,
-            "public_url_shared": False,
-            "display_as_bot": False,
-            "username": "",
-            "url_private": f"{private}/{name}",
-            "url_private_download": f"{private}/download/{name}",
-            "permalink": f"https://synth.slack.com/files/{user}/{file_id}/{name}",
-            "permalink_public": f"https://slack-files.com/{TEAM}-{file_id}-{self.files:010x}",
-            "has_rich_preview": False,
-            "file_access": "visible",
-        }
+        return {"id": file_id, "created": int(ts.split(".")[0]), "timestamp": int(ts.split(".")[0]),
+                "name": name, "title": name, "mimetype": mimetype, "filetype": ext, "pretty_type": pretty,
+                "user": user, "user_team": TEAM, "editable": False, "size": self.rng.randint(1_000, 5_000_000),
+                "mode": "hosted", "is_external": False, "external_type": "", "is_public": True,
+                "public_url_shared": False, "display_as_bot": False, "username": "",
+                "url_private": f"{private}/{name}", "url_private_download": f"{private}/download/{name}",
+                "permalink": f"https://synth.slack.com/files/{user}/{file_id}/{name}",
+                "permalink_public": f"https://slack-files.com/{TEAM}-{file_id}-{self.files:010x}",
+                "has_rich_preview": False, "file_access": "visible"}
 
 
 def _message_profile(user: dict[str, Any]) -> dict[str, Any]:

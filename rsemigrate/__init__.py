@@ -3,9 +3,15 @@
 Data flows one way: source → connector → archive → transforms → target connector.
 """
 
-from .archive import Archive
+import sys
+
 from .errors import ArchiveError, InputError, RsemigrateError, UnsafeInputError
-from .export import Connector, ExportInfo, run_export
+from .imports import load_on_first_use
+
+# The archive and export packages bring pydantic: commands that need neither start without it.
+load_on_first_use(sys.modules[__name__], {
+    "Archive": ".archive", "Connector": ".export", "ExportInfo": ".export", "run_export": ".export",
+})
 
 __all__ = [
     "Archive",

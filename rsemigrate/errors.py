@@ -3,13 +3,17 @@
     RsemigrateError            base; the CLI prints its message, never a traceback
     ├── InputError             bad input or usage (exit code 2): names file, line, column
     │   └── UnsafeInputError   an archive entry that could escape, a zip bomb, a corrupt zip
-    └── ArchiveError           an archive that cannot be opened or read (exit code 2)
+    ├── ArchiveError           an archive that cannot be opened or read (exit code 2)
+    └── DiskFullError          the disk filled up; what was being written was removed (exit code 2)
 
 Problems *found* by `validate` or `verify` are not exceptions: they are returned as findings
 and mapped to exit code 1 by the CLI.
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
 
 
 class RsemigrateError(Exception):
@@ -38,3 +42,14 @@ class UnsafeInputError(InputError):
 
 class ArchiveError(RsemigrateError):
     """The archive is missing, incomplete or unreadable."""
+
+
+class DiskFullError(RsemigrateError):
+    """The disk (or quota) filled up while writing; the unfinished output was removed."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` is the disk or quota filling up, as the OS or SQLite says it."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)

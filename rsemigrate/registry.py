@@ -13,10 +13,12 @@ import warnings
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import InputError
-from .export import Connector
+
+if TYPE_CHECKING:
+    from .export import Connector
 
 GROUP = "rsemigrate.connectors"
 T = TypeVar("T")
@@ -56,6 +58,8 @@ def lazy(where: str) -> Callable[..., Any]:
 
 @cache
 def connectors() -> dict[str, Connector]:
+    from .export import Connector  # with pydantic: only commands that read a source load it
+
     return load_plugins(GROUP, Connector)
 
 

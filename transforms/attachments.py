@@ -68,7 +68,7 @@ def attach(drafts: Iterable[Draft], attachments: Mapping[str, Attachment], rende
                 ref = FileRef(att, tag_id(att.id), render_file(tag_id(att.id)))
                 draft.files.append(ref)
                 tags.append(ref.markup)
-            elif att.url and att.status != "missing":  # a missing file's URL is dead or refused us
+            elif att.url and att.status != "missing":  # a missing file's URL is dead (expired CDN) or refused us
                 notes.append(_link(att.url, att.name or att.url))
                 draft.degrade("link-card", att.id)
             elif att.kind not in ("file", "image"):

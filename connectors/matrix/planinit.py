@@ -52,8 +52,7 @@ user_prefix = "rsemigrate_"       # virtual users: @rsemigrate_<email or id>:ser
 alias_prefix = "rsemigrate_"      # room aliases: #rsemigrate_<room>-<hash>:server
 space = {space}   # the space that groups the rooms; remove the line for none
 placeholder_name = "Migration placeholder"   # display name of the placeholder user
-# bytes of event content; longer messages are split (Synapse: 64 KiB per event)
-message_budget = 48000
+message_budget = 48000            # bytes of event content; longer messages are split (Synapse: 64 KiB per event)
 max_upload_bytes = 52428800       # the homeserver's max_upload_size (Synapse default 50M)
 container_margin_seconds = 60     # members join this long before a room's first message
 
@@ -72,8 +71,7 @@ skip_system = true         # false: import joins, renames… as italic text line
 # since = 2018-01-01       # date window on thread roots (replies follow their thread); UTC dates
 # until = 2024-01-01       # or times with an offset: 2024-01-01T00:00:00Z; until is exclusive
 private_conversations = {private}   # "group-chats" (private rooms of their members) or "skip"
-# "upload" to the media repository (m.file / m.image), or "skip" (a note names each file)
-files = "upload"
+files = "upload"           # "upload" to the media repository (m.file / m.image), or "skip" (a note names each file)
 reactions = "import"       # "import" (m.annotation by each person), "summary" or "skip"
 edited_marker = true       # edited messages get "(edited)"
 
@@ -114,18 +112,9 @@ def init_plan(request: InitRequest) -> str:
         mapping = '# mapping = "users.csv"\n'
     header = archive.header
     space = header.source.network_name or header.source.platform.capitalize()
-    out = [
-        HEAD.format(
-            archive=request.archive,
-            plan=request.output,
-            today=datetime.now(UTC).date().isoformat(),
-            archive_id=_v(header.archive_id),
-            seal=_v(archive.seal()),
-            mapping=mapping,
-            space=_v(f"{space} (imported)"),
-            private=_v("group-chats" if private else "skip"),
-        )
-    ]
+    out = [HEAD.format(archive=request.archive, plan=request.output, today=datetime.now(UTC).date().isoformat(),
+                       archive_id=_v(header.archive_id), seal=_v(archive.seal()), mapping=mapping,
+                       space=_v(f"{space} (imported)"), private=_v("group-chats" if private else "skip"))]
     if request.placeholder:
         out[0] = out[0].replace('placeholder = "placeholder"', f"placeholder = {_v(request.placeholder)}")
     for dest_id, channels in by_dest.items():
@@ -138,9 +127,7 @@ def init_plan(request: InitRequest) -> str:
             continue
         out.append(f"room = {_v(name)}")
         if len(channels) > 1:
-            out.append(
-                "rooms = { " + ", ".join(f"{_k(c.id)} = {_v(f'{name} / {c.name}')}" for c in channels) + " }"
-            )
+            out.append("rooms = { " + ", ".join(f"{_k(c.id)} = {_v(f'{name} / {c.name}')}" for c in channels) + " }")
     if private:
         out.append(f"\n# {private} private conversation(s): see [options] private_conversations.")
     return "\n".join(out) + "\n"

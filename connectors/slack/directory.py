@@ -43,8 +43,9 @@ class Directory:
         for path in layout.users:
             for n, item in enumerate(_array(layout, path), 1):
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                    where = f"{path} record {n}"
                     yield ReportEntry("quarantined", "user", None, "unreadable user: not an object with "
-                                      "an id", location=f"{path} record {n}", raw=dump_record(item))
+                                      "an id", location=where, raw=dump_record(item, where))
                     continue
                 if item["id"] in self.names:
                     continue
@@ -54,9 +55,7 @@ class Directory:
                     self.bots.setdefault(bot_id, user.id)
                 yield user
 
-    def sender(
-        self, user_id: str, message: wire.MessageObject, location: str
-    ) -> Iterator[User | ReportEntry]:
+    def sender(self, user_id: str, message: wire.MessageObject, location: str) -> Iterator[User | ReportEntry]:
         """A user known only from a message; later sightings yield nothing."""
         if user_id in self.names:
             return
@@ -65,9 +64,7 @@ class Directory:
         name = (profile.get("real_name") or profile.get("display_name") or profile.get("name")
                 or message.get("username") or _PLACEHOLDER_NAMES.get(user_id) or f"user {user_id}")
         self.names[user_id] = name
-        yield User(
-            user_id, name, bot=is_bot, origin="message", source={"profile": profile} if profile else {}
-        )
+        yield User(user_id, name, bot=is_bot, origin="message", source={"profile": profile} if profile else {})
         yield ReportEntry("degraded", "user", user_id, "not in the export's user list; rebuilt from a "
                           "message (name only)", location=location)
 
@@ -95,12 +92,8 @@ def workspace(layout: Layout, root: Root) -> Group:
     if not root.folder:
         name = layout.tree.name.removesuffix(".zip")
         return Group(TOP_WORKSPACE, name, description="Slack workspace export", source={"folder": ""})
-    return Group(
-        f"{TOP_WORKSPACE}:{root.label}",
-        root.label.rpartition("/")[2],
-        description="Slack workspace (Enterprise Grid per-workspace folder)",
-        source={"folder": root.folder},
-    )
+    return Group(f"{TOP_WORKSPACE}:{root.label}", root.label.rpartition("/")[2],
+                 description="Slack workspace (Enterprise Grid per-workspace folder)", source={"folder": root.folder})
 
 
 def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
@@ -110,8 +103,9 @@ def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
         kind, private = wire.CHANNEL_INDEXES[index]
         for n, item in enumerate(_array(layout, path), 1):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+                where = f"{path} record {n}"
                 yield ReportEntry("quarantined", "channel", None, "unreadable channel: not an object with "
-                                  "an id", location=f"{path} record {n}", raw=dump_record(item))
+                                  "an id", location=where, raw=dump_record(item, where))
                 continue
             channel = build_channel(item, kind, private, group.id, directory)  # type: ignore[arg-type]
             channel.source["index"] = index
@@ -119,9 +113,7 @@ def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
             yield channel, layout.channel_folder(root, item.get("name"), item["id"])
 
 
-def build_channel(
-    item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory
-) -> Channel:
+def build_channel(item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory) -> Channel:
     members = [m for m in item.get("members") or [] if isinstance(m, str)]
     if not members and item.get("user"):
         members = [item["user"]]
@@ -132,6 +124,9 @@ def build_channel(
     else:
         name = item.get("name") or item["id"]
     purpose = (item.get("purpose") or {}).get("value") or None
+    created = wire.epoch_timestamp(item.get("created"))
+    # a `created` that is no time (not a number, out of range) stays in `source` as it was
+    consumed = ("id", "members", "created") if created or not item.get("created") else ("id", "members")
     return Channel(
         id=item["id"],
         kind=kind,  # type: ignore[arg-type]
@@ -140,8 +135,8 @@ def build_channel(
         private=private,
         member_ids=members,
         description=purpose,
-        created_at=wire.epoch_timestamp(item.get("created")),
-        source={k: v for k, v in item.items() if k not in ("id", "members", "created")},
+        created_at=created,
+        source={k: v for k, v in item.items() if k not in consumed},
     )
 
 

@@ -15,7 +15,10 @@ Files Slack itself no longer has (`mode` tombstone: deleted; hidden_by_limit: be
 plan's history) are `missing`, with a report entry; files stored elsewhere (`is_external`, e.g.
 Google Drive) are `external`. Link cards (`attachments[]` with a URL) become `link` attachments.
 
-A file shared in several messages is announced once, under its Slack id.
+A file shared in several messages is announced once, under its Slack id. The export's binary
+must carry the file's `name`: when the file's folder holds several binaries (`__uploads/F1/a.pdf`
+beside `doc3.pdf`), the one of that name is stored, and every other one is reported as skipped,
+so no file's bytes are ever stored under another file's name.
 """
 
 from __future__ import annotations
@@ -41,9 +44,7 @@ _GONE = {"tombstone": "deleted in Slack", "hidden_by_limit": "hidden by the free
 class Downloader:
     """Fetches `files.slack.com` URLs with the token, from `files_url` (the same by default)."""
 
-    def __init__(
-        self, token: str, files_url: str = wire.FILES_ORIGIN, retry: RetryPolicy | None = None
-    ) -> None:
+    def __init__(self, token: str, files_url: str = wire.FILES_ORIGIN, retry: RetryPolicy | None = None) -> None:
         self.files_url = files_url.rstrip("/")
         self._client = Client(self.files_url, token, retry=retry or RetryPolicy())
 
@@ -53,18 +54,14 @@ class Downloader:
     def fetch(self, url: str, expected_type: str | None, files: FileStore) -> tuple[str, int] | str:
         """(sha256, size) of the stored download, or why it was refused."""
         if not same_origin(url, wire.FILES_ORIGIN):
-            return (
-                f"{urlsplit(url).hostname or 'its URL'} is not files.slack.com: the token is only sent there"
-            )
+            return f"{urlsplit(url).hostname or 'its URL'} is not files.slack.com: the token is only sent there"
         try:
             with self._client.stream(rebase(url, self.files_url)) as response:
                 if response.status_code != 200:
                     return f"download refused: HTTP {response.status_code}"
                 chunks = response.iter_bytes(_CHUNK)
                 first = next(chunks, b"")
-                if _is_html(response.headers.get("content-type", ""), first) and not _is_html(
-                    expected_type or "", b""
-                ):
+                if _is_html(response.headers.get("content-type", ""), first) and not _is_html(expected_type or "", b""):
                     return ("download answered with an HTML page (Slack's sign-in page: token invalid, "
                             "expired or lacking files:read); refused, not stored as the file")
                 with tempfile.SpooledTemporaryFile(_IN_MEMORY) as spool:
@@ -81,7 +78,7 @@ class Downloader:
 class SlackFiles:
     """Announces each file once; stores what the export carries or the token can fetch."""
 
-    def __init__(self, tree: SourceTree, binaries: dict[str, str], files: FileStore,
+    def __init__(self, tree: SourceTree, binaries: dict[str, dict[str, str]], files: FileStore,
                  downloader: Downloader | None) -> None:
         self._tree = tree
         self._binaries = binaries
@@ -98,20 +95,15 @@ class SlackFiles:
         media_type = item.get("mimetype") or None
         kind = "image" if media_type and media_type.startswith("image/") else "file"
         url = item.get("url_private_download") or item.get("url_private") or item.get("permalink")
-        attachment = Attachment(
-            file_id,
-            kind,
-            "external",
-            file_id,
-            name=item.get("name") or item.get("title"),
-            media_type=media_type,
-            size=item.get("size"),
-            url=url,
-            source={k: v for k, v in item.items() if k not in wire.FILE_CONSUMED},
-        )
+        attachment = Attachment(file_id, kind, "external", file_id, name=item.get("name") or item.get("title"),
+                                media_type=media_type, size=item.get("size"), url=url,
+                                source={k: v for k, v in item.items() if k not in wire.FILE_CONSUMED})
         mode = item.get("mode", "")
-        if file_id in self._binaries:
-            entry = self._binaries[file_id]
+        entry, others = _binary(self._binaries.get(file_id, {}), item.get("name"))
+        for other in others:
+            yield ReportEntry("skipped", "file", file_id, f"{other} is in the export beside file {file_id} "
+                              f"but is not its binary (named {item.get('name')!r}); not read", location=other)
+        if entry is not None:
             with self._tree.open(entry) as stream:
                 stored = self._files.put(stream)
             attachment.status, attachment.sha256, attachment.size = "present", stored.sha256, stored.size
@@ -129,6 +121,15 @@ class SlackFiles:
                 attachment.status = "present"
                 attachment.sha256, attachment.size = outcome
         yield attachment
+
+
+def _binary(candidates: dict[str, str], name: object) -> tuple[str | None, list[str]]:
+    """(the entry holding the file named `name`, the entries that are not it): a lone binary is
+    the file's whatever its name (tools shorten names), one of several only by its name."""
+    if len(candidates) == 1:
+        return next(iter(candidates.values())), []
+    entry = candidates.get(name) if isinstance(name, str) else None
+    return entry, [e for e in candidates.values() if e != entry]
 
 
 def link_cards(message_id: str, cards: list[dict[str, object]]) -> list[Attachment]:

@@ -93,21 +93,21 @@ class Layout:
                     found.append((root, folder))
         return sorted(found, key=lambda rf: rf[1])
 
-    def binaries(self) -> dict[str, str]:
-        """{file id: entry} of binaries the export carries (`__uploads/F…/name`,
-        `<channel>/attachments/F…-name`)."""
-        found: dict[str, str] = {}
+    def binaries(self) -> dict[str, dict[str, str]]:
+        """{file id: {file name: entry}} of binaries the export carries (`__uploads/F…/name`,
+        `<channel>/attachments/F…-name`); normally one per file id."""
+        found: dict[str, dict[str, str]] = defaultdict(dict)
         for folder, files in self._files.items():
             parts = folder.rstrip("/").split("/")
             if len(parts) >= 2 and parts[-2] == wire.UPLOADS_DIR and wire.FILE_ID.fullmatch(parts[-1]):
                 for base in sorted(files):
-                    found.setdefault(parts[-1], f"{folder}{base}")
+                    found[parts[-1]].setdefault(base, f"{folder}{base}")
             elif parts[-1] == wire.ATTACHMENTS_DIR:
                 for base in sorted(files):
-                    file_id = base.partition("-")[0]
+                    file_id, _, name = base.partition("-")
                     if wire.FILE_ID.fullmatch(file_id):
-                        found.setdefault(file_id, f"{folder}{base}")
-        return found
+                        found[file_id].setdefault(name, f"{folder}{base}")
+        return dict(found)
 
 
 def _depth(path: str) -> int:

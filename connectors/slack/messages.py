@@ -43,15 +43,13 @@ class MessageReader:
         """Every record of one day file (a JSON array of message objects)."""
         data = read_json(self._tree, path)
         if not isinstance(data, list):
-            raise InputError(
-                f"expected a JSON array of messages, found {type(data).__name__}", file=path, line=1
-            )
+            raise InputError(f"expected a JSON array of messages, found {type(data).__name__}", file=path, line=1)
         for n, item in enumerate(data, 1):
             location = f"{path} record {n}"
             problem = _unreadable(item)
             if problem:
                 yield ReportEntry("quarantined", "message", None, f"unreadable message: {problem}",
-                                  location=location, raw=dump_record(item))
+                                  location=location, raw=dump_record(item, location))
             else:
                 yield from self._build(channel_id, item, location)
 
@@ -64,10 +62,7 @@ class MessageReader:
         author_id = self._author(item)
         yield from self._directory.sender(author_id, item, location)  # type: ignore[arg-type]
         text, mentions = render(item.get("text") or "", self._directory.names, self._directory.channel_names)
-        source: dict[str, Any] = {
-            "ts": ts,
-            **{k: v for k, v in item.items() if k not in wire.MESSAGE_CONSUMED},
-        }
+        source: dict[str, Any] = {"ts": ts, **{k: v for k, v in item.items() if k not in wire.MESSAGE_CONSUMED}}
         attachment_ids: list[str] = []
         for file in item.get("files") or []:
             if isinstance(file, dict) and isinstance(file.get("id"), str):

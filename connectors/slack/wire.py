@@ -160,16 +160,17 @@ def ts_timestamp(ts: str) -> Timestamp:
     match = _TS.fullmatch(ts)
     if match is None:
         raise ValueError(f"not a Slack ts (expected '<epoch seconds>.<microseconds>'): {ts!r}")
-    stamp = _EPOCH + timedelta(seconds=int(match[1]), microseconds=int((match[2] or "").ljust(6, "0")))
+    try:
+        stamp = _EPOCH + timedelta(seconds=int(match[1]), microseconds=int((match[2] or "").ljust(6, "0")))
+    except OverflowError:
+        raise ValueError(f"Slack ts {ts!r} is after the year 9999") from None
     return Timestamp(stamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z", ts)
 
 
 def epoch_timestamp(seconds: float | str | None) -> Timestamp | None:
-    """A channel's `created` (epoch seconds); None when absent, zero or not a number."""
+    """A channel's `created` (epoch seconds); None when absent, zero, not a number or out of range."""
     try:
         value = float(seconds or 0)
-    except (TypeError, ValueError):
+        return Timestamp(format_utc(_EPOCH + timedelta(seconds=value)), str(seconds)) if value else None
+    except (TypeError, ValueError, OverflowError):
         return None
-    if not value:
-        return None
-    return Timestamp(format_utc(_EPOCH + timedelta(seconds=value)), str(seconds))

@@ -75,9 +75,7 @@ def check(request: CheckRequest) -> DryRunReport:
     scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, {sid: who.method for sid, who in scan.identities.items()},
                   {sid: who.target for sid, who in scan.identities.items()}, scan.authors)
-    report.skipped = dict(prep.skipped) | {
-        reason: n for reason, n in skipped_channels(archive, plan.skipped).items()
-    }
+    report.skipped = dict(prep.skipped) | {reason: n for reason, n in skipped_channels(archive, plan.skipped).items()}
     report.estimate = _estimate(plan, report, scan)
     return report
 
@@ -110,16 +108,10 @@ def _scan_container(prep: Preparation, container: Container, scan: _Scan, now_ms
             members.add(draft.author.target)
         size = measure(draft)
         if size > budget:
-            scan.problem(
-                "oversize",
-                "refused",
-                where,
-                f"{size} bytes after splitting (budget {budget}): its mentions or files alone exceed it",
-            )
+            scan.problem("oversize", "refused", where,
+                         f"{size} bytes after splitting (budget {budget}): its mentions or files alone exceed it")
         if draft.created_ms > now_ms:
-            scan.problem(
-                "future-time", "refused", where, f"planned at {iso_ms(draft.created_ms)}, in the future"
-            )
+            scan.problem("future-time", "refused", where, f"planned at {iso_ms(draft.created_ms)}, in the future")
         if len(draft.reactions) > MAX_REACTIONS:
             scan.problem("too-many-reactions", "refused", where, f"{len(draft.reactions)} reactions")
         for ref in draft.files:
@@ -154,9 +146,7 @@ def _check_file(archive: Archive, attachment: Attachment, where: str, scan: _Sca
         scan.files[key] = problem
         if problem is None and attachment.size:
             scan.upload_bytes += attachment.size
-            scan.requests += (
-                1 if attachment.size <= SIMPLE_UPLOAD_MAX else 1 + math.ceil(attachment.size / FRAGMENT)
-            )
+            scan.requests += 1 if attachment.size <= SIMPLE_UPLOAD_MAX else 1 + math.ceil(attachment.size / FRAGMENT)
     if problem:
         scan.problem("file-unavailable", "lost", f"{where}: file {attachment.name or attachment.id}", problem)
 

@@ -111,16 +111,10 @@ class GraphClient:
         host = urlsplit(self.graph_url).hostname or ""
         auth = AzureIdentityAuthenticationProvider(credential, scopes=[SCOPE], allowed_hosts=[host])  # type: ignore[arg-type]
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=30.0))
-        middleware = [
-            RedirectHandler(),
-            ParametersNameDecodingHandler(),
-            UrlReplaceHandler(),
-            UserAgentHandler(),
-            HeadersInspectionHandler(),
-        ]
-        self.adapter = GraphRequestAdapter(
-            auth, GraphClientFactory.create_with_custom_middleware(middleware, client=self.http)
-        )
+        middleware = [RedirectHandler(), ParametersNameDecodingHandler(), UrlReplaceHandler(), UserAgentHandler(),
+                      HeadersInspectionHandler()]
+        self.adapter = GraphRequestAdapter(auth, GraphClientFactory.create_with_custom_middleware(middleware,
+                                                                                                   client=self.http))
         self.adapter.base_url = self.graph_url
         self.sdk = GraphServiceClient(request_adapter=self.adapter)
         self.uploads = httpx.AsyncClient(timeout=httpx.Timeout(timeout * 5, connect=30.0))
@@ -191,9 +185,7 @@ class GraphClient:
         info.headers.try_add("Accept", "application/json")
         if body is not None:
             info.set_stream_content(orjson.dumps(body), "application/json")
-        raw = await self.call(
-            key, lambda: self.adapter.send_primitive_async(info, "bytes", ERRORS), idempotent=idempotent
-        )
+        raw = await self.call(key, lambda: self.adapter.send_primitive_async(info, "bytes", ERRORS), idempotent=idempotent)
         return orjson.loads(raw) if raw else None
 
 

@@ -70,11 +70,8 @@ class Containers:
                 body["description"] = row.facts()["description"]
             option, config = with_headers()
             try:
-                await self.g.call(
-                    row.key,
-                    partial(self.g.sdk.teams.post, model(Team, body), request_configuration=config),
-                    idempotent=False,
-                )
+                await self.g.call(row.key, partial(self.g.sdk.teams.post, model(Team, body), request_configuration=config),
+                                  idempotent=False)
             except Uncertain:
                 continue
             except GraphFailure as failure:
@@ -134,9 +131,7 @@ class Containers:
         self.ledger.mark(row, state=SENT, target_id=team_id)
 
     async def _channels(self, key: str, team_id: str) -> list[Any]:
-        found = await self.g.call(
-            key, lambda: self.g.sdk.teams.by_team_id(team_id).channels.get(), idempotent=True
-        )
+        found = await self.g.call(key, lambda: self.g.sdk.teams.by_team_id(team_id).channels.get(), idempotent=True)
         return list((found.value if found else None) or [])
 
     # ── channels and chats ─────────────────────────────────────────────────────────────────────
@@ -162,11 +157,8 @@ class Containers:
                 found = await self._channel_named(row, team_id)
                 if found is not None:
                     if _ms(found.created_date_time) != row.planned_ms:
-                        self._fail(
-                            row,
-                            f"the team already has a channel named {row.name!r} that this import did not "
-                            "create",
-                        )
+                        self._fail(row, f"the team already has a channel named {row.name!r} that this import did not "
+                                        "create")
                     self.ledger.mark(row, state=SENT, target_id=str(found.id))
                     return
             self.ledger.mark(row, state=SENDING)
@@ -210,22 +202,11 @@ class Containers:
                     self.ledger.mark(row, target_id=found)
                     break
             self.ledger.mark(row, state=SENDING)
-            body = {
-                "chatType": "group",
-                "topic": row.name,
-                "members": [
-                    {
-                        "@odata.type": MEMBER_TYPE,
-                        "roles": ["owner"],
-                        "user@odata.bind": self.g.url(f"/users('{m}')"),
-                    }
-                    for m in members
-                ],
-            }
+            body = {"chatType": "group", "topic": row.name, "members": [
+                {"@odata.type": MEMBER_TYPE, "roles": ["owner"], "user@odata.bind": self.g.url(f"/users('{m}')")}
+                for m in members]}
             try:
-                made = await self.g.call(
-                    row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False
-                )
+                made = await self.g.call(row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False)
             except Uncertain:
                 continue
             except GraphFailure as failure:
@@ -235,13 +216,8 @@ class Containers:
         if not row.target_id:
             self._fail(row, "Graph kept failing while creating the chat; resume later")
         builder = self.g.sdk.chats.by_chat_id(str(row.target_id))
-        await self._start(
-            row,
-            lambda: builder.start_migration.post(
-                model(ChatStartMigration, {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)})
-            ),
-            builder.get,
-        )
+        await self._start(row, lambda: builder.start_migration.post(
+            model(ChatStartMigration, {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)})), builder.get)
 
     async def _chat_with(self, row: Container, members: list[str]) -> str | None:
         """A chat this migration created earlier: same topic and members, in its first member's chats."""
@@ -265,9 +241,7 @@ class Containers:
         except GraphFailure as failure:
             state = await self.g.call(row.key, read, idempotent=True)
             mode = str(getattr(state.migration_mode, "value", state.migration_mode) or "")
-            if not (
-                failure.status == 400 and mode == "inProgress" and (was_sending or failure.maybe_applied)
-            ):
+            if not (failure.status == 400 and mode == "inProgress" and (was_sending or failure.maybe_applied)):
                 self._fail(row, f"cannot start the migration: {failure}")
         crash_point("start-applied")
         self.ledger.mark(row, state=SENT)
@@ -323,9 +297,7 @@ class Containers:
                                 "user@odata.bind": self.g.url(f"/users('{m.account}')")} for m in chunk]}
             try:
                 add = self.g.sdk.teams.by_team_id(str(row.target_id)).members.add
-                result = await self.g.call(
-                    row.key, partial(add.post, model(AddPostRequestBody, body)), idempotent=True
-                )
+                result = await self.g.call(row.key, partial(add.post, model(AddPostRequestBody, body)), idempotent=True)
             except GraphFailure as failure:
                 self.ledger.mark_all(chunk, state=FAILED, error=str(failure))
                 continue

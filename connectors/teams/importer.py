@@ -99,48 +99,28 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         identity = await signed_in_as(session.credential, session.connection)
         if ledger.migration() is None:
             request.view.phase("Resolving accounts and freezing the plan")
-            extra = [o for t in plan.teams.values() for o in t.owners] + [
-                p for p in [plan.common.users.placeholder] if p
-            ]
+            extra = [o for t in plan.teams.values() for o in t.owners] + [p for p in [plan.common.users.placeholder] if p]
             accounts = await resolve_accounts(g, UserMap(archive.users(), user_mapping(plan.common)), extra)
-            ledger.freeze(
-                freeze(
-                    prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)),
-                    accounts,
-                    identity,
-                    session.mode,
-                )
-            )
+            ledger.freeze(freeze(prepare(archive, plan, user_mapping(plan.common, accounts.unresolved)), accounts, identity,
+                                 session.mode))
             crash_point("frozen")
         else:
             ledger.refuse_resume(migration_for(archive, plan, identity, session.mode))
         ledger.start_run(session.mode)
         parallel = request.parallel or max(4, 2 * math.ceil(tenant / per_channel))
-        work = _Work(
-            RunContext(ledger, request.view, stop),
-            g,
-            Containers(g, ledger),
-            Uploader(g, ledger, archive),
-            request.accept_gaps,
-            report,
-        )
+        work = _Work(RunContext(ledger, request.view, stop), g, Containers(g, ledger), Uploader(g, ledger, archive),
+                     request.accept_gaps, report)
         await work.all(parallel)
         failed = False
     finally:
         report.interrupted = bool(stop)
         report.seconds = time.monotonic() - begun
-        report.requests, report.throttled, report.retried = (
-            g.stats.requests,
-            g.stats.throttled,
-            g.stats.retried,
-        )
+        report.requests, report.throttled, report.retried = g.stats.requests, g.stats.throttled, g.stats.retried
         if ledger.migration() is not None:
             labels = _labels(ledger)
             report.containers = outcomes(ledger, labels)
             report.sent_this_run = work.ctx.sent if work else 0
-            ledger.end_run(
-                "failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps"
-            )
+            ledger.end_run("failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps")
         await g.close()
         await session.credential.close()
     return report
@@ -176,9 +156,7 @@ class _Work:
             return
         self.ctx.view.phase("Uploading files and posting messages")
         ready = [c for c in conversations if c.state == SENT]
-        await in_parallel(
-            ready, lambda row: self._conversation(row, parents.get(row.parent_key or "")), parallel
-        )
+        await in_parallel(ready, lambda row: self._conversation(row, parents.get(row.parent_key or "")), parallel)
         if self.ctx.stop:
             return
         self.ctx.view.phase("Completing teams, adding members")

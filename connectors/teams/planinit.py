@@ -54,9 +54,7 @@ def _channel_summary(archive: Archive, channel: Channel) -> tuple[int, str | Non
 def _placeholder(archive: Archive, given: str | None) -> str:
     if given:
         return given
-    domains = Counter(
-        u.email.rsplit("@", 1)[1].lower() for u in archive.users() if u.email and "@" in u.email
-    )
+    domains = Counter(u.email.rsplit("@", 1)[1].lower() for u in archive.users() if u.email and "@" in u.email)
     domain = domains.most_common(1)[0][0] if domains else "example.invalid"
     return f"migration.placeholder@{domain}"
 

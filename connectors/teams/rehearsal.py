@@ -42,25 +42,12 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan) -> Impor
     folder.mkdir(parents=True)
     app = App(plan.connection.client_id or DEFAULT_CLIENT_ID, secrets.token_urlsafe(24))
     tenant_id = plan.connection.tenant_id or DEFAULT_TENANT
-    emulator = GraphEmulator(
-        EmulatorConfig(
-            tenant_id=tenant_id,
-            apps=[app],
-            users=_accounts(archive, plan),
-            per_channel_rps=PER_CHANNEL_RPS,
-            tenant_rps=TENANT_RPS,
-            seed=None,
-        )
-    )
+    emulator = GraphEmulator(EmulatorConfig(tenant_id=tenant_id, apps=[app], users=_accounts(archive, plan),
+                                            per_channel_rps=PER_CHANNEL_RPS, tenant_rps=TENANT_RPS, seed=None))
     with emulator as url:
         _existing(emulator, plan)
-        connection = replace(
-            plan.connection,
-            graph_url=emulator.graph_url,
-            login_url=url,
-            tenant_id=tenant_id,
-            client_id=app.client_id,
-        )
+        connection = replace(plan.connection, graph_url=emulator.graph_url, login_url=url, tenant_id=tenant_id,
+                             client_id=app.client_id)
         credential = LoopbackSecretCredential(emulator.token_url, app.client_id, app.secret)
         session = Session("rehearsal", connection, f"sqlite:///{folder / 'ledger.sqlite'}", credential)
         report = run_session(replace(request, resume=False), archive, plan, session)
@@ -71,9 +58,7 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan) -> Impor
     written = write_transcripts(snapshot, folder / "transcripts")
     report.notes.append(f"Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at "
                         f"{PER_CHANNEL_RPS:g} requests/s per channel and {TENANT_RPS:g}/s for the tenant.")
-    report.notes.append(
-        f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}"
-    )
+    report.notes.append(f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}")
     return report
 
 
@@ -99,16 +84,9 @@ def _existing(emulator: GraphEmulator, plan: TeamsPlan) -> None:
         for team in (t for t in plan.teams.values() if t.existing):
             made = Team(team.id or tenant.new_guid(), team.name, team.description, now, False, None)
             made.drive_id = "b!" + tenant.new_guid().replace("-", "")
-            names = {GENERAL} | {
-                c.name for c in plan.containers if c.team is team and c.kind == "existing-channel"
-            }
+            names = {GENERAL} | {c.name for c in plan.containers if c.team is team and c.kind == "existing-channel"}
             for name in sorted(names):
-                channel = Channel(
-                    tenant.new_thread_id("thread.tacv2"),
-                    now,
-                    team_id=made.id,
-                    display_name=name,
-                    general=name == GENERAL,
-                )
+                channel = Channel(tenant.new_thread_id("thread.tacv2"), now, team_id=made.id, display_name=name,
+                                  general=name == GENERAL)
                 made.channels[channel.id] = channel
             tenant.teams[made.id] = made

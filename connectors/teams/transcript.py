@@ -78,7 +78,5 @@ def write_transcripts(snapshot: dict[str, Any], folder: Path) -> list[Path]:
                   f"Team {team['displayName']!r}, channel {channel['displayName']!r}", channel)
     for chat in snapshot["chats"]:
         members = ", ".join(names.get(m, m) for m in chat["members"])
-        write(
-            f"chat-{chat.get('topic') or chat['id']}", f"Group chat {chat.get('topic')!r} ({members})", chat
-        )
+        write(f"chat-{chat.get('topic') or chat['id']}", f"Group chat {chat.get('topic')!r} ({members})", chat)
     return written

@@ -1,10 +1,9 @@
 """Attachments and subattachments into Attachment records; saved media into the file store.
 
-- with `media` (photo, video, album cover): an image or a file, `present` when its file was saved
-  beside the JSON (`media/<key>.<ext>`), else `missing`: signed CDN URLs expire within days, so
-  an unsaved one is gone;
-- without `media` (a shared link, a file card): a link or a file, `external`: it points at a
-  page, not a file.
+| node                                   | kind   | status                                      |
+|----------------------------------------|--------|---------------------------------------------|
+| with `media` (photo, video, album cover) | image or file | `present` when its file was saved beside the JSON (`media/<key>.<ext>`), else `missing`: signed CDN URLs expire within days, so an unsaved one is gone |
+| without `media` (a shared link, a file card) | link or file | `external`: it points at a page, not a file  |
 
 The id is the attached object's id (`target.id`, a photo or video id) when it has one, else
 `<owner id>:attachment:<position>`. An object attached to several posts is announced once.
@@ -35,9 +34,7 @@ class Attachments:
         self._files = files
         self._seen: set[str] = set()
 
-    def announce(
-        self, group_id: str, owner_id: str, owner: dict[str, Any]
-    ) -> tuple[list[str], list[Attachment]]:
+    def announce(self, group_id: str, owner_id: str, owner: dict[str, Any]) -> tuple[list[str], list[Attachment]]:
         """(ids of the owner's attachments, records of those not announced before)."""
         ids: list[str] = []
         new: list[Attachment] = []
@@ -50,9 +47,7 @@ class Attachments:
                 new.append(self._build(group_id, owner_id, position, aid, node))
         return list(dict.fromkeys(ids)), new
 
-    def _build(
-        self, group_id: str, owner_id: str, position: str, aid: str, node: wire.AttachmentNode
-    ) -> Attachment:
+    def _build(self, group_id: str, owner_id: str, position: str, aid: str, node: wire.AttachmentNode) -> Attachment:
         media = wire.media_url(node)
         url = media or node.get("unshimmed_url") or node.get("url")
         source: dict[str, Any] = {k: v for k, v in node.items() if k not in _CONSUMED}

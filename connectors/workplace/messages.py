@@ -46,7 +46,7 @@ class FeedReader:
         """A post (no thread yet) or a comment, then its comments, depth first."""
         if not isinstance(item, dict) or not item.get("id") or not item.get("created_time"):
             yield ReportEntry("quarantined", "message", None, "unreadable post or comment: no id or "
-                              "created_time", location=location, raw=dump_record(item))
+                              "created_time", location=location, raw=dump_record(item, location))
             return
         mid = str(item["id"])
         author_id, revealed = self._directory.author(item, location)
@@ -84,9 +84,7 @@ class FeedReader:
                 yield f"{path} record {n}", child
         else:
             inline = item.get(edge)
-            for n, child in enumerate(
-                (inline or {}).get("data") or [] if isinstance(inline, dict) else [], 1
-            ):
+            for n, child in enumerate((inline or {}).get("data") or [] if isinstance(inline, dict) else [], 1):
                 yield f"{location} {edge} record {n}", child
 
     def _reactions(self, group_id: str, object_id: str, item: dict[str, Any],
@@ -96,16 +94,8 @@ class FeedReader:
             if isinstance(reaction, dict) and reaction.get("id") and reaction.get("type"):
                 reactions.append(Reaction(str(reaction["type"]), str(reaction["id"])))
             else:
-                problems.append(
-                    ReportEntry(
-                        "quarantined",
-                        "reaction",
-                        object_id,
-                        "unreadable reaction: no id or type",
-                        location=where,
-                        raw=dump_record(reaction),
-                    )
-                )
+                problems.append(ReportEntry("quarantined", "reaction", object_id, "unreadable reaction: no id "
+                                            "or type", location=where, raw=dump_record(reaction, where)))
         return reactions, problems
 
 

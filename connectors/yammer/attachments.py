@@ -8,9 +8,12 @@
 | `ymodule:…` and any other    | module        | external (nothing to store)  | `<type>:<value>`       |
 
 A binary is found through the `path` column of Files.csv/Pages.csv, else as `Files/<id>.<ext>`
-(`Pages/` for pages). A file the export does not hold (SharePoint storage, an export without
-files) is `missing`: a known gap, not an error. Files.csv and Pages.csv entries and binaries no
-exported message refers to are kept as attachments too, since the export carried them.
+(`Pages/` for pages). When several binaries claim one id (`Files/999.pdf` and `Files/999.png`),
+the one whose extension matches the file's name is stored, else the first by name, and each
+other one is reported as a `duplicate` naming its entry: none is dropped unsaid. A file the
+export does not hold (SharePoint storage, an export without files) is `missing`: a known gap,
+not an error. Files.csv and Pages.csv entries and binaries no exported message refers to are
+kept as attachments too, since the export carried them.
 
 Media types come from the file name through Python's built-in table plus the Office formats, not
 the host's /etc/mime.types, so the same export always gives the same archive.
@@ -52,7 +55,7 @@ class Attachments:
         self._entries = entries
         #: token type → id → the non-empty cells of its Files.csv/Pages.csv row.
         self._rows: dict[str, dict[str, wire.FileRow | wire.PageRow]] = {kind: {} for kind in _STORED}
-        #: token type → id → export entry of its binary, found by name alone.
+        #: token type → id → export entries of its binary, found by name alone (normally one).
         self._binaries = {kind: _binaries(tree, f"{root}{folder}/") for kind, (_, folder) in _STORED.items()}
         self._root = root
 
@@ -73,7 +76,7 @@ class Attachments:
             return
         self._seen.add(token.id)
         if token.type in _STORED:
-            yield self._stored(token)
+            yield from self._stored(token)
         elif token.type == "opengraphobject":
             card = token.card
             if card is None:
@@ -92,9 +95,9 @@ class Attachments:
             for ref in {**self._rows[kind], **self._binaries[kind]}:
                 yield from self.announce(Token(kind, ref, f"{kind}:{ref}"))
 
-    def _stored(self, token: Token) -> Attachment:
+    def _stored(self, token: Token) -> Iterator[Attachment | ReportEntry]:
         row = self._rows[token.type].get(token.value, {})
-        entry = self._locate(token, row.get("path", ""))
+        entry = self._locate(token, row.get("path", ""), row.get("name", ""))
         name = row.get("name") or (PurePosixPath(entry).name if entry else None)
         media_type = _media_type(name, entry)
         if token.type == "page":
@@ -110,17 +113,26 @@ class Attachments:
             attachment.status, attachment.size, attachment.sha256 = "present", stored.size, stored.sha256
             if entry != row.get("path"):
                 source["export_path"] = entry
-        return attachment
+        yield attachment
+        for twin in self._binaries[token.type].get(token.value, ()):
+            if twin != entry:
+                yield ReportEntry("duplicate", "file", token.id, f"{twin} also claims to be {token.type} "
+                                  f"{token.value}; {entry} was stored as its binary, this entry was not read",
+                                  location=twin)
 
-    def _locate(self, token: Token, path: str) -> str | None:
+    def _locate(self, token: Token, path: str, name: str) -> str | None:
         """The export entry holding the binary: the row's `path` (from the export root or the
-        top), else the `<id>.<ext>` file of the type's folder."""
+        top), else the `<id>.<ext>` file of the type's folder (the one with the extension of the
+        row's `name` if several claim the id)."""
         if path:
             path = path.replace("\\", "/").lstrip("/").lower()
             for candidate in (f"{self._root.lower()}{path}", path):
                 if candidate in self._entries:
                     return self._entries[candidate]
-        return self._binaries[token.type].get(token.value)
+        candidates = self._binaries[token.type].get(token.value, [])
+        suffix = PurePosixPath(name).suffix.lower()
+        matching = [c for c in candidates if suffix and PurePosixPath(c).suffix.lower() == suffix]
+        return (matching or candidates or [None])[0]
 
 
 def _media_type(*names: str | None) -> str | None:
@@ -131,11 +143,11 @@ def _media_type(*names: str | None) -> str | None:
     return None
 
 
-def _binaries(tree: SourceTree, folder: str) -> dict[str, str]:
-    """{id: entry} for the `<id>.<ext>` files directly inside `folder` (any case)."""
+def _binaries(tree: SourceTree, folder: str) -> dict[str, list[str]]:
+    """{id: entries} for the `<id>.<ext>` files directly inside `folder` (any case), by name."""
     folder = folder.lower()
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     for name in tree.names():
         if name.lower().startswith(folder) and "/" not in name[len(folder):]:
-            found.setdefault(name[len(folder):].partition(".")[0], name)
+            found.setdefault(name[len(folder):].partition(".")[0], []).append(name)
     return found

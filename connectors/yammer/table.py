@@ -98,8 +98,13 @@ class Table:
                 yield item[0], dict(zip(header, item[1], strict=False))
 
     def quarantine(self, line: int, reason: str) -> ReportEntry:
-        """A report entry keeping the current record's original text."""
+        """A report entry keeping the current record's original text. A record of many physical
+        lines that does not fit the header is most likely rows joined by a quote left open: the
+        reason says how many lines it swallowed, so that it is not read as one lost row."""
         raw = "".join(self._record).rstrip("\r\n")
+        if (lines := len(self._record)) > 2:
+            reason += (f"; it spans {lines} physical lines ({line}-{line + lines - 1}): a quote left open "
+                       "probably joined several rows into this one")
         return ReportEntry("quarantined", self.record_type, None, f"unreadable row: {reason}",
                            location=self.where(line), raw=raw)
 

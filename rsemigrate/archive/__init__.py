@@ -10,42 +10,31 @@
 
 Everything downstream (export, search, migrate, report, viewer, productions) reads and writes
 archives only through the names below.
+
+Only bag.py is imported with the package: the rest brings pydantic, which a search on a
+current index (it only checks the seal) does without.
 """
 
-from .bag import BagWriter, HashingWriter, seal_of, verify
-from .header import Counts, Event, Header, Source, Tool, Window, tool
-from .reader import (
-    HEADER_FILE,
-    MESSAGE_FILE_SIZE,
-    RECORD_FILES,
-    Archive,
-    FileStore,
-    decode,
-    message_file,
-    stored_file,
-)
-from .records import (
-    Attachment,
-    AttachmentKind,
-    Body,
-    Channel,
-    ChannelKind,
-    Group,
-    Mention,
-    MentionKind,
-    Message,
-    MessageKind,
-    MessageSpan,
-    Reaction,
-    Record,
-    ReportEntry,
-    SourceInfo,
-    Timestamp,
-    User,
-    UserState,
-)
-from .timestamps import format_utc, parse_timestamp, sort_key, utc_micros, utc_of_key
-from .validate import validate
+import sys
+
+from ..imports import load_on_first_use
+from .bag import BagWriter, HashingWriter, seal_of, staging_folders, staging_name, verify
+
+load_on_first_use(sys.modules[__name__], {
+    "Counts": ".header", "Event": ".header", "Header": ".header", "Source": ".header", "Tool": ".header",
+    "Window": ".header", "tool": ".header",
+    "HEADER_FILE": ".reader", "MESSAGE_FILE_SIZE": ".reader", "RECORD_FILES": ".reader",
+    "Archive": ".reader", "FileStore": ".reader", "decode": ".reader", "message_file": ".reader",
+    "stored_file": ".reader",
+    "Attachment": ".records", "AttachmentKind": ".records", "Body": ".records", "Channel": ".records",
+    "ChannelKind": ".records", "Group": ".records", "Mention": ".records", "MentionKind": ".records",
+    "Message": ".records", "MessageKind": ".records", "MessageSpan": ".records", "Reaction": ".records",
+    "Record": ".records", "ReportEntry": ".records", "SourceInfo": ".records", "Timestamp": ".records",
+    "User": ".records", "UserState": ".records",
+    "format_utc": ".timestamps", "parse_timestamp": ".timestamps", "sort_key": ".timestamps",
+    "utc_micros": ".timestamps", "utc_of_key": ".timestamps",
+    "validate": ".validate",
+})
 
 __all__ = [
     "Archive",
@@ -84,6 +73,8 @@ __all__ = [
     "message_file",
     "parse_timestamp",
     "seal_of",
+    "staging_folders",
+    "staging_name",
     "sort_key",
     "stored_file",
     "tool",

@@ -9,11 +9,14 @@ because it bags in place, changes the working directory and hashes twice.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +28,10 @@ ALGORITHM = "sha256"
 MANIFEST = f"manifest-{ALGORITHM}.txt"
 TAGMANIFEST = f"tagmanifest-{ALGORITHM}.txt"
 _CHUNK = 1 << 20
-
+#: a staging folder: `.NAME.partial-RANDOM`, NAME being the archive it becomes.
+_STAGING = re.compile(r"\.(?P<name>.+)\.partial-[^/]+")
+#: room kept free for the tag files on top of the manifest's size, checked before sealing.
+_SEAL_MARGIN = 4 << 20
 
 def _encode_path(path: str) -> str:
     # RFC 8493 §2.1.3: only CR, LF and % are percent-encoded in manifest paths.
@@ -107,6 +113,9 @@ class BagWriter:
     def seal(self, tag_files: dict[str, bytes], bag_info: dict[str, str]) -> str:
         """Write the tag files and manifests, rename into place; returns the seal."""
         self._manifest.close()
+        needed = _SEAL_MARGIN + 2 * (self.root / MANIFEST).stat().st_size + sum(map(len, tag_files.values()))
+        if (free := shutil.disk_usage(self.root).free) < needed:
+            raise OSError(errno.ENOSPC, f"{free} bytes free, {needed} needed to seal", str(self.root))
         info = {
             **bag_info,
             "Bagging-Date": date.today().isoformat(),
@@ -124,13 +133,33 @@ class BagWriter:
         ]
         (self.root / TAGMANIFEST).write_text("".join(lines), encoding="utf-8", newline="\n")
         os.sync()  # one flush of everything before the rename makes the bag durable
-        os.rename(self.root, self.target)
+        try:
+            os.rename(self.root, self.target)
+        except OSError as exc:
+            if not self.target.exists():
+                raise
+            raise ArchiveError(f"{self.target} was created by something else while this export ran; "
+                               "nothing was written over it") from exc
         return seal_of(self.target)
 
     def abort(self) -> None:
-        if not self._manifest.closed:
+        """Remove the staging folder, whatever state it is in (a full disk fails the close)."""
+        with suppress(OSError):
             self._manifest.close()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def staging_name(path: Path) -> str | None:
+    """The archive name a staging folder was building, None if `path` is not one."""
+    match = _STAGING.fullmatch(path.name)
+    return match["name"] if match else None
+
+
+def staging_folders(parent: Path) -> list[Path]:
+    """Staging folders in `parent`: running exports' and those interrupted runs left behind."""
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.iterdir() if p.is_dir() and staging_name(p) is not None)
 
 
 def _file_sha256(path: Path) -> str:
@@ -162,21 +191,27 @@ def read_manifest(bag: Path, name: str) -> dict[str, str]:
     manifest = bag / name
     if not manifest.is_file():
         raise ArchiveError(f"{bag}: {name} is missing; not a sealed rsemigrate archive")
-    with open(manifest, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            digest, sep, path = line.rstrip("\n").partition(" ")
-            path = path.lstrip(" ")
-            if not sep or len(digest) != 64 or not path:
-                raise ArchiveError(f"{manifest}: line {lineno} is not 'DIGEST  PATH'")
-            path = _decode_path(path)
-            if path.startswith("/") or ".." in Path(path).parts:
-                raise ArchiveError(f"{manifest}: line {lineno} names a path outside the bag: {path!r}")
-            entries[path] = digest.lower()
+    try:
+        with open(manifest, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                digest, sep, path = line.rstrip("\n").partition(" ")
+                path = path.lstrip(" ")
+                if not sep or len(digest) != 64 or not path:
+                    raise ArchiveError(f"{manifest}: line {lineno} is not 'DIGEST  PATH'")
+                path = _decode_path(path)
+                if path.startswith("/") or ".." in Path(path).parts:
+                    raise ArchiveError(f"{manifest}: line {lineno} names a path outside the bag: {path!r}")
+                entries[path] = digest.lower()
+    except UnicodeDecodeError as exc:
+        raise ArchiveError(f"{manifest}: not UTF-8 (byte {exc.start}); the manifest was damaged") from None
     return entries
 
 
 def verify(bag: Path) -> list[Finding]:
     """Completeness and fixity of payload and tag files; every finding names its file."""
+    if staging_name(bag.absolute()) is not None:
+        raise ArchiveError(f"{bag}: a staging folder of an export that did not finish (even sealed, it "
+                           "was never renamed into place); not an archive")
     if not (bag / "bagit.txt").is_file():
         raise ArchiveError(f"{bag}: no bagit.txt; not an archive (or an unfinished export)")
     findings: list[Finding] = []
@@ -192,6 +227,12 @@ def verify(bag: Path) -> list[Finding]:
     findings += [
         Finding("extra", path, "in the payload but not in the manifest")
         for path in sorted(on_disk - payload.keys())
+    ]
+    # Top level: only the tag files the tag manifest covers, the tag manifest itself and data/.
+    known = tag_entries.keys() | {TAGMANIFEST, "data"}
+    findings += [
+        Finding("extra", entry.name, "at the top of the bag but in no manifest")
+        for entry in sorted(bag.iterdir()) if entry.name not in known
     ]
     findings += _check_oxum(bag, payload)
     return findings
@@ -209,18 +250,17 @@ def _check_files(bag: Path, entries: dict[str, str]) -> Iterator[Finding]:
 
 
 def _check_oxum(bag: Path, payload: dict[str, str]) -> list[Finding]:
-    info = (bag / "bag-info.txt").read_text(encoding="utf-8") if (bag / "bag-info.txt").is_file() else ""
+    path = bag / "bag-info.txt"
+    info = path.read_bytes().decode("utf-8", "replace") if path.is_file() else ""
     oxum = next((line.split(":", 1)[1].strip() for line in info.splitlines()
                  if line.startswith("Payload-Oxum:")), None)
     if oxum is None:
         return [Finding("oxum", "bag-info.txt", "no Payload-Oxum")]
     octets = sum((bag / p).stat().st_size for p in payload if (bag / p).is_file())
     actual = f"{octets}.{len(payload)}"
-    return (
-        []
-        if actual == oxum
-        else [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
-    )
+    if actual == oxum:
+        return []
+    return [Finding("oxum", "bag-info.txt", f"Payload-Oxum {oxum}, payload is {actual}")]
 
 
 def write_file(path: Path, chunks: Iterator[bytes]) -> tuple[str, int]:

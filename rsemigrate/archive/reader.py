@@ -149,6 +149,9 @@ class Archive:
             raw = orjson.loads((path / HEADER_FILE).read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
             raise ArchiveError(f"{path / HEADER_FILE}: unreadable header ({exc})") from None
+        if not isinstance(raw, dict):
+            raise ArchiveError(f"{path / HEADER_FILE}: the header is a JSON {type(raw).__name__}, "
+                               "not an object")
         if raw.get("format") != FORMAT_NAME:
             raise ArchiveError(f"{path / HEADER_FILE}: format is {raw.get('format')!r}, not {FORMAT_NAME!r}")
         if str(raw.get("format_version", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:

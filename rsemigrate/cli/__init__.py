@@ -19,7 +19,8 @@ from .plan import plan, target_groups
 from .search import hits, index, search, thread
 from .serve import serve
 
-for _command in (plan, *target_groups(), index, search, thread, hits, serve, import_, reconcile):
+for _command in (plan, index, search, thread, hits, serve, import_, reconcile):
     main.add_command(_command)
+main.discovered = target_groups  # type: ignore[attr-defined]  # listed from entry points when needed
 
 __all__ = ["main"]

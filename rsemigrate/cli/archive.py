@@ -23,7 +23,28 @@ ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=Fa
 
 
 class _Group(click.Group):
-    """Turns our errors into one clear line and the right exit code, never a traceback."""
+    """Turns our errors into one clear line and the right exit code, never a traceback.
+
+    `discovered` makes the commands that need a plugin look-up (entry points, whose machinery
+    alone costs a command's start-up a quarter): called for `--help` or an unknown name, never
+    for a built-in command such as `search`."""
+
+    discovered: Callable[[], list[click.Command]] | None = None
+
+    def _discover(self) -> None:
+        if self.discovered is not None:
+            for command in self.discovered():
+                self.add_command(command)
+            self.discovered = None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._discover()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._discover()
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -85,9 +106,19 @@ def _export_command(connector: Connector) -> click.Command:
     @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
                   help="The archive folder to create (must not exist yet).")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    @click.option("--clean-partials", is_flag=True,
+                  help="First remove the staging folders (.NAME.partial-*) that interrupted exports left "
+                       "beside the output; without it they are only listed.")
+    @click.option("--max-unpacked", type=click.FloatRange(min=0, min_open=True), default=200,
+                  show_default=True,
+                  help="GiB a zip export may unpack to in total (zip bomb cap).")
+    @click.option("--max-ratio", type=click.FloatRange(min=1), default=100, show_default=True,
+                  help="How many times its compressed size a zip export may unpack to, over all its "
+                       "entries (zip bomb cap; not checked below 64 MiB unpacked).")
     @_declared_options(declared)
-    def command(src: Path | None, output: Path, as_json: bool, **values: Any) -> None:
-        from ..export import collection_beside, run_export
+    def command(src: Path | None, output: Path, as_json: bool, clean_partials: bool, max_unpacked: float,
+                max_ratio: float, **values: Any) -> None:
+        from ..export import SourceLimits, collection_beside, run_export
         from ..registry import source_connector
         from .progress import export_progress
 
@@ -96,9 +127,7 @@ def _export_command(connector: Connector) -> click.Command:
         if collects:
             collect_values = _option_values(connector.collect_options, values)
             if src is not None and _given(connector.collect_options, values):
-                raise click.UsageError(
-                    "SRC is a saved collection: the collect options are for an export without SRC"
-                )
+                raise click.UsageError("SRC is a saved collection: the collect options are for an export without SRC")
             if src is None:
                 assert connector.collect is not None
                 if output.exists():  # say so now, not after a collection that may take hours
@@ -106,26 +135,52 @@ def _export_command(connector: Connector) -> click.Command:
                 src = collection_beside(output, name)
                 collected = dict(connector.collect(src, **collect_values))
                 if not as_json:
-                    click.echo(
-                        f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + "."
-                    )
+                    click.echo(f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + ".")
         assert src is not None
         with export_progress(enabled=not as_json) as progress:
-            info = run_export(source_connector(name), src, output, progress=progress, options=options)
+            limits = SourceLimits(max_total_bytes=int(max_unpacked * 1024**3), max_ratio=max_ratio)
+            info = run_export(source_connector(name), src, output, progress=progress, options=options,
+                              limits=limits, clean_partials=clean_partials)
+        leftovers = [str(folder) for folder in info.leftovers]
         if as_json:
             _json({"archive": str(info.path), "seal": info.seal, "counts": info.counts,
-                   **({"collection": str(src), "collected": collected} if collected is not None else {})})
+                   **({"collection": str(src), "collected": collected} if collected is not None else {}),
+                   **({"leftovers": leftovers, "leftovers_removed": clean_partials} if leftovers else {})})
         else:
+            if leftovers and clean_partials:
+                click.echo("Removed what interrupted exports left: " + ", ".join(leftovers))
+            elif leftovers:
+                click.echo("Left by interrupted exports (not archives; remove them with --clean-partials): "
+                           + ", ".join(leftovers))
             c = info.counts
             click.echo(f"Wrote {info.path}: {c.messages} messages in {c.channels} channels, "
                        f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files).")
             if c.report:
-                click.echo(
-                    "Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items())
-                )
+                click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
+            if quarantined := c.report.get("quarantined"):
+                _echo_quarantined(info.path, quarantined)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
+
+
+#: quarantined records named in the export's summary; the report has them all.
+_QUARANTINE_SHOWN = 5
+
+
+def _echo_quarantined(archive: Path, total: int) -> None:
+    """Name the first quarantined records: unreadable content, kept raw, must not pass unseen
+    behind exit code 0 (a quote left open can make one entry of hundreds of rows)."""
+    from itertools import islice
+
+    from ..archive import Archive
+
+    entries = (e for e in Archive(archive).report() if e.action == "quarantined")
+    click.echo(f"Quarantined, unreadable ({total}; each kept raw in the report):")
+    for entry in islice(entries, _QUARANTINE_SHOWN):
+        click.echo(f"  {entry.location}: {entry.reason}")
+    if total > _QUARANTINE_SHOWN:
+        click.echo(f"  … and {total - _QUARANTINE_SHOWN} more")
 
 
 def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:
@@ -182,13 +237,9 @@ def _declared_options(options: tuple[Option, ...]) -> Callable[[click.Command], 
         for option in reversed(options):
             flag = "--" + option.name.replace("_", "-")
             if option.secret:
-                command = click.option(
-                    f"{flag}-file",
-                    f"{option.name}_file",
-                    type=click.File(encoding="utf-8"),
-                    help=f"Read {flag} from this file instead (safer than the command "
-                    "line, which other local users can see).",
-                )(command)
+                command = click.option(f"{flag}-file", f"{option.name}_file", type=click.File(encoding="utf-8"),
+                                       help=f"Read {flag} from this file instead (safer than the command "
+                                            "line, which other local users can see).")(command)
             command = click.option(flag, option.name, envvar=option.env, default=option.default,
                                    show_envvar=option.env is not None,
                                    show_default=option.default is not None and not option.secret,
@@ -282,8 +333,6 @@ def list_connectors() -> None:
     from ..registry import connectors
 
     for name, connector in connectors().items():
-        sides = "+".join(
-            side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn
-        )
+        sides = "+".join(side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn)
         click.echo(f"{name:<12} {sides:<14} {connector.description}")
 

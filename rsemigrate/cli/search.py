@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -17,7 +17,8 @@ import click
 import orjson
 
 if TYPE_CHECKING:
-    from ..archive import Archive
+    from rich.progress import Progress, TaskID
+
     from ..search import Query, SearchBackend
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
@@ -32,7 +33,7 @@ INDEX = click.option(
 @click.option("--force", is_flag=True, help="Rebuild even if the index matches the archive.")
 def index(archive: Path, index_path: Path | None, force: bool) -> None:
     """Build the search index of ARCHIVE, or check that it is current (then nothing is done)."""
-    _, backend, built = _open(archive, index_path, force=force)
+    backend, built = _open(archive, index_path, force=force)
     if not built:
         click.echo(f"Index is current (the archive's seal is unchanged): {backend.location}")
 
@@ -62,7 +63,7 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
     from ..search import parse, write_hits_csv, write_hits_json, write_hits_table
 
     parsed = parse(query)  # before any indexing: a typo should fail at once
-    _, backend, _ = _open(archive, index_path)
+    backend, _ = _open(archive, index_path)
     _warn_unmatched(backend, parsed)
     if count_only:
         click.echo(backend.count(parsed))
@@ -87,11 +88,12 @@ def search(archive: Path, query: str, index_path: Path | None, sort: str, limit:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) -> None:
     """Show the whole thread MESSAGE_ID belongs to, replies nested, attachments re-verified."""
+    from ..archive import Archive
     from ..search import build_tree, render_thread, thread_json
 
-    opened, backend, _ = _open(archive, index_path)
+    backend, _ = _open(archive, index_path)
     found = backend.thread(message_id)
-    root = build_tree(found, opened)
+    root = build_tree(found, Archive(archive))
     if fmt == "json":
         click.echo(orjson.dumps(thread_json(found, root), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -109,16 +111,17 @@ def thread(archive: Path, message_id: str, index_path: Path | None, fmt: str) ->
               help="Write the report to this file instead of stdout.")
 def hits(archive: Path, terms_file: Path, index_path: Path | None, fmt: str, output: Path | None) -> None:
     """Search-term hit report: hits, unique hits and threads for each term of a list."""
+    from ..archive import seal_of
     from ..search import read_terms, write_term_report_csv, write_term_report_json
 
     terms = read_terms(terms_file)
-    opened, backend, _ = _open(archive, index_path)
+    backend, _ = _open(archive, index_path)
     for term in terms:
         _warn_unmatched(backend, term.query, f"{terms_file} line {term.line}: ")
     report = backend.hit_report([term.query for term in terms], with_thread_ids=fmt == "json")
     with _output(output) as out:
         if fmt == "json":
-            write_term_report_json(terms, report, out, archive=str(opened.path), seal=opened.seal())
+            write_term_report_json(terms, report, out, archive=str(archive), seal=seal_of(archive))
         else:
             write_term_report_csv(terms, report, out)
 
@@ -135,34 +138,39 @@ def _warn_unmatched(backend: SearchBackend, query: Query, where: str = "") -> No
 
 
 def _open(archive_path: Path, index_path: Path | None, *,
-          force: bool = False) -> tuple[Archive, SearchBackend, bool]:
-    """The archive, its current index and whether it was (re)built just now (progress on stderr)."""
-    from ..archive import Archive
-    from ..search import ensure_current, index_location, open_backend
+          force: bool = False) -> tuple[SearchBackend, bool]:
+    """The archive's current index and whether it was (re)built just now (progress on stderr).
 
-    archive = Archive(archive_path)
+    An index built from this very archive (same seal) is used without opening the archive."""
+    from ..search import ensure_current, index_location, is_current, open_backend
+
     backend = open_backend(index_location(archive_path, index_path))
     click.get_current_context().call_on_close(backend.close)
+    if not force and is_current(backend, archive_path):
+        return backend, False
+    from ..archive import Archive
+
     with _progress() as progress:
-        built = ensure_current(backend, archive, progress, force=force)
+        built = ensure_current(backend, Archive(archive_path), progress, force=force)
     if built is not None:
         reason, report = built
         click.echo(f"Indexed {report.messages:,} messages in {report.seconds:.1f} s ({reason}): "
                    f"{report.location}", err=True)
-    return archive, backend, built is not None
+    return backend, built is not None
 
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        tasks: dict[str, int] = {}
+    """A progress callback for the index build; the bar (rich) is made on its first call, so a
+    search on a current index never loads it."""
+    with ExitStack() as stack:
+        bar: Progress | None = None
+        tasks: dict[str, TaskID] = {}
 
         def update(phase: str, advance: int, total: int | None) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(_bar())
             for other, task in tasks.items():  # a new phase means the previous ones are done
                 if other != phase:
                     bar.update(task, visible=False)
@@ -171,6 +179,15 @@ def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
             bar.update(tasks[phase], advance=advance)
 
         yield update
+
+
+def _bar() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
 
 
 @contextmanager

@@ -9,17 +9,19 @@
 """
 
 from .connector import Connector, Option, collection_beside
-from .exporter import ExportInfo, run_export
+from .exporter import ExportInfo, leftover_partials, run_export
 from .jsonfile import dump_record, read_json
-from .sources import SourceTree, open_source
+from .sources import SourceLimits, SourceTree, open_source
 
 __all__ = [
     "Connector",
     "ExportInfo",
     "Option",
+    "SourceLimits",
     "SourceTree",
     "collection_beside",
     "dump_record",
+    "leftover_partials",
     "open_source",
     "read_json",
     "run_export",

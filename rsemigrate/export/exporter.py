@@ -2,12 +2,16 @@
 
 The only place that knows the order of work. Everything is written into a staging folder; a
 failure or Ctrl-C at any point removes it, and a `kill -9` leaves only a `.NAME.partial-*`
-folder without `bagit.txt`, so nothing half-written ever looks like an archive.
+folder, which `verify` refuses and the next export to that folder lists (or removes, asked to),
+so nothing half-written ever passes for an archive. One export at a time may write to an output
+path (a lock beside it), and a full disk is one clear error, the staging folder removed.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +46,12 @@ from ..archive import (
     Window,
     format_utc,
     message_file,
+    staging_folders,
+    staging_name,
     tool,
 )
-from ..errors import InputError
+from ..errors import DiskFullError, InputError, is_disk_full
+from ..lock import exclusive, is_held, lock_path
 from .connector import Connector, ReadFn
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
@@ -59,15 +66,45 @@ class ExportInfo:
     path: Path
     seal: str
     counts: Counts
+    #: staging folders that interrupted exports left beside the output (removed if asked to).
+    leftovers: list[Path]
 
 
 def run_export(connector: Connector, source: Path, output: Path, *,
-               limits: SourceLimits = SourceLimits(), progress: Progress | None = None,
-               options: Mapping[str, str | None] | None = None) -> ExportInfo:
+               limits: SourceLimits | None = None, progress: Progress | None = None,
+               options: Mapping[str, str | None] | None = None,
+               clean_partials: bool = False) -> ExportInfo:
     """Export `source` into a new sealed archive at `output`; `options` go to the connector's
-    `read` by keyword (see `Connector.options`) and are never recorded in the archive."""
+    `read` by keyword (see `Connector.options`) and are never recorded in the archive.
+    `clean_partials` removes what interrupted exports left beside `output` first."""
     if connector.read is None:
         raise InputError(f"connector {connector.name!r} cannot read exports")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive(lock_path(output), f"output {output}"):
+            leftovers = leftover_partials(output.parent)
+            if clean_partials:
+                for folder in leftovers:
+                    shutil.rmtree(folder)
+            path, seal, counts = _export(connector, source, output, limits or SourceLimits(), progress,
+                                         options)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not is_disk_full(exc):
+            raise
+        raise DiskFullError(f"{output.parent}: the disk is full ({exc}); the unfinished archive was "
+                            "removed: free some space or choose another output folder") from None
+    return ExportInfo(path, seal, counts, leftovers)
+
+
+def leftover_partials(parent: Path) -> list[Path]:
+    """Staging folders in `parent` that no running export owns: what killed exports left."""
+    return [folder for folder in staging_folders(parent)
+            if not is_held(lock_path(parent / str(staging_name(folder))))]
+
+
+def _export(connector: Connector, source: Path, output: Path, limits: SourceLimits,
+            progress: Progress | None, options: Mapping[str, str | None] | None) -> tuple[Path, str, Counts]:
+    assert connector.read is not None
     progress = progress or (lambda phase, n: None)
     read = partial(connector.read, **(options or {}))
     with open_source(source, limits) as tree:
@@ -90,7 +127,7 @@ def run_export(connector: Connector, source: Path, output: Path, *,
         except BaseException:
             writer.abort()
             raise
-    return ExportInfo(output, seal, header.counts)
+    return output, seal, header.counts
 
 
 def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,

@@ -25,11 +25,20 @@ def read_json(tree: SourceTree, name: str) -> Any:
     try:
         return orjson.loads(raw.removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
-        raise InputError(
-            f"malformed JSON at column {exc.colno}: {exc.msg}", file=name, line=exc.lineno
-        ) from None
+        try:  # orjson reports bad UTF-8 at line 1: find the real line
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InputError(f"invalid UTF-8 (byte {raw[bad.start]:#04x}); the export must be UTF-8",
+                             file=name, line=raw[: bad.start].count(b"\n") + 1) from None
+        raise InputError(f"malformed JSON at column {exc.colno}: {exc.msg}", file=name,
+                         line=exc.lineno) from None
 
 
-def dump_record(item: object) -> str:
-    """A record's JSON text, for the `raw` of a quarantine entry."""
-    return orjson.dumps(item).decode()
+def dump_record(item: object, where: str | None = None) -> str:
+    """A record's JSON text, for the `raw` of a quarantine entry; `where` names the record
+    when it cannot be kept (nested deeper than the 254 levels orjson writes)."""
+    try:
+        return orjson.dumps(item).decode()
+    except orjson.JSONEncodeError as exc:
+        raise InputError(f"a record nested too deep to keep ({exc}); the export is malformed",
+                         file=where) from None

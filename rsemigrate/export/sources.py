@@ -3,8 +3,10 @@
 Nothing is ever extracted to disk: entries are streamed straight out of the zip, so an entry
 named `../../etc/passwd` could not escape even if it got through. It does not get through: the
 zip's whole directory is checked before any record is read (no `..`, no absolute path, no link,
-no duplicate name, sizes and compression ratios under the caps), because a half-read malicious
-export must not leave a half-written archive behind.
+no duplicate name, no two names equal but for case, total size and compression ratio under the
+caps), because a half-read malicious export must not leave a half-written archive behind.
+Names that differ only in case are refused in folders too: readers look files up ignoring case
+(export tools disagree on it), so a twin would make one of them silently pick a side.
 
 Zip reads are bounded by the declared size and checked against the CRC by `zipfile`, so the
 declared sizes checked here are the real ones; a lying or truncated entry raises mid-read, which
@@ -19,6 +21,7 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -30,12 +33,16 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class SourceLimits:
-    """Zip-bomb caps. A real export compresses text ~5-15x; a bomb compresses ~1000x."""
+    """Zip-bomb caps, over the whole zip: a bomb of many small entries is as big as one of one
+    huge entry. A real export compresses ~2-15x (text ~5-15x, files barely); a bomb ~1000x.
+    The ratio is measured per zip, not per entry, so one long repetitive field is no bomb."""
 
+    #: what all entries may unpack to, together.
     max_total_bytes: int = 200 * 1024**3
-    max_ratio: float = 200.0
-    #: entries smaller than this are not ratio-checked (tiny files compress oddly).
-    ratio_floor_bytes: int = 1024 * 1024
+    #: unpacked size / compressed size of all entries together.
+    max_ratio: float = 100.0
+    #: a zip unpacking to less than this is not ratio-checked: it cannot fill a disk.
+    ratio_floor_bytes: int = 64 * 1024**2
 
 
 class SourceTree:
@@ -100,6 +107,7 @@ class FolderSource(SourceTree):
                 Path(dirpath, f).relative_to(self.root).as_posix() for f in filenames
             )
         self._names.sort()
+        _refuse_case_twins(path, self._names)
 
     def names(self) -> list[str]:
         return self._names
@@ -127,20 +135,28 @@ class ZipSource(SourceTree):
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise UnsafeInputError(f"{path}: corrupt or truncated zip ({exc})") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}
-        total = 0
+        total = packed = 0
         for info in infos:
-            name = _check_entry(path, info, limits)
+            name = _check_entry(path, info)
             if name is None:
                 continue
             if name in self._infos:
                 raise UnsafeInputError(f"{path}: entry {name!r} appears twice; refusing an ambiguous export")
             self._infos[name] = info
             total += info.file_size
+            packed += info.compress_size
             if total > limits.max_total_bytes:
                 raise UnsafeInputError(
-                    f"{path}: entries unpack to more than {limits.max_total_bytes} bytes "
-                    "(zip bomb cap; raise it only for a trusted export)"
+                    f"{path}: entries unpack to more than {_size(limits.max_total_bytes)} "
+                    "(zip bomb cap --max-unpacked; raise it only for a trusted export)"
                 )
+        ratio = total / max(packed, 1)
+        if total >= limits.ratio_floor_bytes and ratio > limits.max_ratio:
+            raise UnsafeInputError(
+                f"{path}: entries expand {ratio:.0f}x together ({len(self._infos)} entries, {_size(packed)} "
+                f"to {_size(total)}; cap {limits.max_ratio:g}x, --max-ratio): looks like a zip bomb; refused"
+            )
+        _refuse_case_twins(path, self._infos)
 
     def names(self) -> list[str]:
         return sorted(self._infos)
@@ -163,7 +179,20 @@ class ZipSource(SourceTree):
         self._zip.close()
 
 
-def _check_entry(path: Path, info: zipfile.ZipInfo, limits: SourceLimits) -> str | None:
+def _refuse_case_twins(path: Path, names: Iterable[str]) -> None:
+    """Refuse two names equal but for case (`Messages.csv`, `MESSAGES.CSV`), naming both."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if (twin := seen.setdefault(name.casefold(), name)) != name:
+            raise UnsafeInputError(f"{path}: entries {twin!r} and {name!r} differ only in case; readers "
+                                   "match names ignoring case, so one would hide the other; refused")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**2:,.1f} MiB"
+
+
+def _check_entry(path: Path, info: zipfile.ZipInfo) -> str | None:
     """The entry's safe relative name, None for a directory; raises for anything dangerous."""
     raw = info.filename
     name = raw.replace("\\", "/")
@@ -174,13 +203,6 @@ def _check_entry(path: Path, info: zipfile.ZipInfo, limits: SourceLimits) -> str
         raise UnsafeInputError(f"{path}: entry {raw!r} is a symbolic link; refused")
     if info.is_dir():
         return None
-    if info.file_size >= limits.ratio_floor_bytes:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > limits.max_ratio:
-            raise UnsafeInputError(
-                f"{path}: entry {raw!r} expands {ratio:.0f}x (cap {limits.max_ratio:.0f}x): "
-                "looks like a zip bomb; refused"
-            )
     return "/".join(p for p in parts if p not in ("", "."))
 
 

@@ -12,65 +12,37 @@
     crashpoint.py  named crash points for the kill -9 tests
 
 Nothing here names a platform: targets live in `connectors/<platform>/`.
+
+Only target.py (to list the targets in `--help`) is imported with the package; the rest, the
+ledger with SQLAlchemy, the plan with pydantic, asyncio, is imported on first use.
 """
 
-from .crashpoint import crash_point
-from .drycheck import Findings, plan_written_for, report_people, skipped_channels, verify_stored
-from .dryrun import (
-    CheckRequest,
-    ContainerPlan,
-    DryRunReport,
-    Estimate,
-    ParentPlan,
-    PreflightCheck,
-    Problem,
-    render_dry_run,
-)
-from .importer import (
-    Conflict,
-    ImportReport,
-    ImportRequest,
-    ImportView,
-    QuietView,
-    ReadBack,
-    Refused,
-    RunContext,
-    Stop,
-    Unavailable,
-    accept_gaps,
-    admit,
-    in_parallel,
-    outcomes,
-    run_until_stopped,
-    send_messages,
-)
-from .ledger import (
-    DONE,
-    FAILED,
-    SENDING,
-    SENT,
-    Container,
-    File,
-    Frozen,
-    Ledger,
-    Member,
-    Message,
-    Migration,
-    Skip,
-    default_url,
-)
-from .plan import STRICT, CommonPlan, load_common, plan_target
-from .planfile import KeyPath, PlanDocument
-from .ratelimit import RateLimiter
-from .reconcile import (
-    Expected,
-    Observed,
-    ReconcileRequest,
-    Reconciliation,
-    check_conversation,
-    render_reconciliation,
-)
+import sys
+
+from ..imports import load_on_first_use
 from .target import InitRequest, Target, get_target, target_names, targets
+
+load_on_first_use(sys.modules[__name__], {
+    "crash_point": ".crashpoint",
+    "CheckRequest": ".dryrun", "ContainerPlan": ".dryrun", "DryRunReport": ".dryrun", "Estimate": ".dryrun", "ParentPlan": ".dryrun",
+    "PreflightCheck": ".dryrun", "Problem": ".dryrun", "render_dry_run": ".dryrun",
+    "Findings": ".drycheck", "plan_written_for": ".drycheck", "report_people": ".drycheck",
+    "skipped_channels": ".drycheck", "verify_stored": ".drycheck",
+    "Conflict": ".importer", "ImportReport": ".importer", "ImportRequest": ".importer",
+    "ImportView": ".importer", "QuietView": ".importer", "ReadBack": ".importer", "Refused": ".importer",
+    "RunContext": ".importer", "Stop": ".importer", "Unavailable": ".importer", "accept_gaps": ".importer",
+    "admit": ".importer", "in_parallel": ".importer", "outcomes": ".importer",
+    "run_until_stopped": ".importer", "send_messages": ".importer",
+    "Container": ".ledger", "DONE": ".ledger", "FAILED": ".ledger", "File": ".ledger", "Frozen": ".ledger",
+    "Ledger": ".ledger", "Member": ".ledger", "Message": ".ledger", "Migration": ".ledger",
+    "SENDING": ".ledger", "SENT": ".ledger", "Skip": ".ledger", "default_url": ".ledger",
+    "CommonPlan": ".plan", "STRICT": ".plan", "load_common": ".plan", "plan_target": ".plan",
+    "KeyPath": ".planfile", "PlanDocument": ".planfile",
+    "RateLimiter": ".ratelimit",
+    "Expected": ".reconcile", "Observed": ".reconcile", "ReconcileRequest": ".reconcile",
+    "Reconciliation": ".reconcile", "check_conversation": ".reconcile",
+    "render_reconciliation": ".reconcile",
+})
 
 __all__ = [
     "CheckRequest",

@@ -14,7 +14,7 @@ changes. It never lives inside the bag, whose fixity it would break. See docs/se
 
 from .backend import AttachmentRef, ChannelSummary, Facets, Hit, SearchBackend, Thread
 from .hits import read_terms, write_term_report_csv, write_term_report_json
-from .index import ensure_current, index_location, open_backend
+from .index import ensure_current, index_location, is_current, open_backend
 from .query import From, Query, QueryError, parse
 from .render import FIELDS, hit_record, write_hits_csv, write_hits_json, write_hits_table
 from .thread import build_tree, render_thread, thread_json
@@ -34,6 +34,7 @@ __all__ = [
     "ensure_current",
     "hit_record",
     "index_location",
+    "is_current",
     "open_backend",
     "parse",
     "read_terms",

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from ..archive import Archive
 from .query import From, In, Query
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 Sort = Literal["newest", "oldest", "relevance"]
 #: progress(phase, advance, total or None): `advance` is the work done since the last call in
@@ -169,6 +171,9 @@ class SearchBackend(Protocol):
 
     def staleness(self, archive: Archive) -> str | None:
         """Why the index must be (re)built for `archive`, or None when it matches its seal."""
+
+    def built_from(self) -> str | None:
+        """The seal of the archive the index was built from; None without a usable index."""
 
     def build(self, archive: Archive, progress: BuildProgress) -> BuildReport:
         """(Re)build the whole index from the archive, replacing the old one only when done."""

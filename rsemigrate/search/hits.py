@@ -53,9 +53,7 @@ def write_term_report_csv(terms: list[Term], report: HitReport, out: TextIO) -> 
         writer.writerow((term.line, term.query.text, found.hits, found.unique_hits, found.threads))
 
 
-def write_term_report_json(
-    terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str
-) -> None:
+def write_term_report_json(terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str) -> None:
     document: dict[str, Any] = {
         "archive": archive,
         "seal": seal,

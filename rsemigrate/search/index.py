@@ -7,10 +7,14 @@ not import its implementations: `sqlite/` imports the protocol, and only this mo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..archive import Archive
-from ..errors import InputError
+from ..archive import seal_of
+from ..errors import ArchiveError, InputError
 from .backend import BuildProgress, BuildReport, SearchBackend
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 INDEX_SUFFIX = ".index.sqlite"
 
@@ -33,6 +37,15 @@ def open_backend(location: Path) -> SearchBackend:
     from .sqlite.backend import SqliteBackend  # imported when used: it brings SQLAlchemy
 
     return SqliteBackend(location)
+
+
+def is_current(backend: SearchBackend, archive: Path) -> bool:
+    """Whether the index was built from this very archive, known from the seals alone: a
+    search on a current index reads no archive record (nor loads what parses them)."""
+    try:
+        return backend.built_from() == seal_of(archive)
+    except ArchiveError:  # not a sealed archive: opening it says why
+        return False
 
 
 def ensure_current(backend: SearchBackend, archive: Archive, progress: BuildProgress, *,

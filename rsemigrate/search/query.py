@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from ..archive import parse_timestamp, utc_micros
 from ..errors import InputError
 
 FlagName = Literal["attachment", "deleted", "private", "reply", "edited"]
@@ -291,6 +290,8 @@ class _Lexer:
         return Flag(value.lower())  # type: ignore[arg-type]
 
     def _instant(self, value: str, at: int) -> int:
+        from ..archive import parse_timestamp, utc_micros  # pydantic with them: only dates need it
+
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 return utc_micros(date.fromisoformat(value).isoformat() + "T00:00:00Z")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..archive import Archive, stored_file
 from .backend import AttachmentRef, Thread, ThreadMessage
+
+if TYPE_CHECKING:
+    from ..archive import Archive
 
 AttachmentStatus = Literal["verified", "changed", "missing", "external"]
 PLACEHOLDER = "root not in archive"
@@ -86,7 +88,8 @@ def check_attachment(archive: Archive, ref: AttachmentRef) -> CheckedAttachment:
         return CheckedAttachment(ref, "missing", "not captured at export (see data/report.jsonl)")
     path = archive.file_path(ref.sha256)
     if not path.is_file():
-        return CheckedAttachment(ref, "missing", f"stored file data/{stored_file(ref.sha256)} is gone")
+        where = path.relative_to(archive.path)
+        return CheckedAttachment(ref, "missing", f"stored file {where} is gone")
     with open(path, "rb") as fh:
         found = hashlib.file_digest(fh, "sha256").hexdigest()
     if found != ref.sha256:

@@ -269,8 +269,8 @@ def message(visit: Visit, message_id: str) -> Response:
 def _thread_page(visit: Visit, message_id: str) -> Response:
     shelved, found = _find_thread(visit, message_id)
     root = build_tree(found, shelved.archive)
-    records = {record.id: record for record in shelved.messages(
-        found.channel_id or "", [m.record_at for m in found.messages if m.record_at is not None])}
+    located = [(m.message_id, m.record_at) for m in found.messages if m.record_at is not None]
+    records = {record.id: record for record in shelved.messages(found.channel_id or "", located)}
     visit.log("thread", archive=shelved.name, thread_id=found.thread_id, message_id=message_id)
     people = shelved.people
 

@@ -117,16 +117,21 @@ class Shelved:
         finally:
             self.release()
 
-    def messages(self, channel_id: str, offsets: list[int]) -> list[Message]:
-        """The whole records at these offsets of the channel's message file (the index says where)."""
+    def messages(self, channel_id: str, located: list[tuple[str, int]]) -> list[Message]:
+        """The whole records of (message id, byte offset) pairs in the channel's message file, as
+        the index locates them; a record that is not the one expected is an ArchiveError."""
         relpath = self.files.get(channel_id)
         if relpath is None:
             raise ArchiveError(f"channel {channel_id} has no messages in this archive")
         found = []
         with open(self.archive.data / relpath, "rb") as fh:
-            for offset in offsets:
+            for message_id, offset in located:
                 fh.seek(offset)
-                found.append(decode(Message, fh.readline(), f"data/{relpath} at byte {offset}"))
+                record = decode(Message, fh.readline(), f"data/{relpath} at byte {offset}")
+                if record.id != message_id:
+                    raise ArchiveError(f"data/{relpath} at byte {offset} holds message {record.id}, not "
+                                       f"{message_id}: the index {self.index} does not match the archive")
+                found.append(record)
         return found
 
 

@@ -187,11 +187,7 @@ def test_without_a_state_the_dates_decide(yammer):
                              {"id": "2", "name": "B", "deleted_at": "2019-01-01T00:00:00Z"},
                              {"id": "3", "name": "C", "state": "soft_delete"}])
     yammer.messages(message("1"))
-    assert {u.id: u.state for u in yammer.by_type()["User"]} == {
-        "1": "active",
-        "2": "deleted",
-        "3": "pending",
-    }
+    assert {u.id: u.state for u in yammer.by_type()["User"]} == {"1": "active", "2": "deleted", "3": "pending"}
 
 
 def test_home_domain_is_the_most_common_email_domain_without_a_network_url(yammer):

@@ -21,7 +21,7 @@ from rsemigrate.archive.validate import validate
 from rsemigrate.errors import ArchiveError, InputError, RsemigrateError
 from rsemigrate.export import exporter
 from rsemigrate.export.spool import Spool
-from rsemigrate.testing import archive_from_records
+from rsemigrate.testing import archive_from_records, run_cli
 
 from .samples import message, sample_records
 
@@ -36,14 +36,10 @@ def test_bag_is_valid_for_the_bagit_package(archive):
 def test_every_record_validates_against_the_published_schema(archive):
     docs = schemas()
     checked = 0
-    for relpath, name in [
-        ("users.jsonl", "user"),
-        ("groups.jsonl", "group"),
-        ("channels.jsonl", "channel"),
-        ("attachments.jsonl", "attachment"),
-        ("report.jsonl", "report"),
-        ("message_index.jsonl", "message_span"),
-    ] + [(f"messages/{p.name}", "message") for p in (archive / "data/messages").iterdir()]:
+    for relpath, name in [("users.jsonl", "user"), ("groups.jsonl", "group"), ("channels.jsonl", "channel"),
+                          ("attachments.jsonl", "attachment"), ("report.jsonl", "report"),
+                          ("message_index.jsonl", "message_span")] + [
+                             (f"messages/{p.name}", "message") for p in (archive / "data/messages").iterdir()]:
         validator = jsonschema.Draft202012Validator(docs[f"{name}.schema.json"])
         for line in (archive / "data" / relpath).read_text().splitlines():
             validator.validate(json.loads(line))
@@ -104,6 +100,18 @@ def test_verify_names_changed_missing_and_extra_files(archive):
     assert any(kind == "oxum" for kind, _ in found)
 
 
+def test_verify_names_anything_extra_at_the_top_of_the_bag(archive):
+    """Top-level files sit outside `data/`, so the payload manifest never saw them."""
+    (archive / "notes.txt").write_text("smuggled")
+    (archive / "fetch.txt").write_text("https://example.com/x 10 data/x\n")  # BagIt's fetch, unsigned
+    (archive / "extra-folder").mkdir()
+    found = [(f.kind, f.path) for f in bag.verify(archive)]
+    assert found == [("extra", "extra-folder"), ("extra", "fetch.txt"), ("extra", "notes.txt")]
+    result = run_cli("verify", archive)
+    assert result.exit_code == 1
+    assert "extra: notes.txt: at the top of the bag but in no manifest" in result.output
+
+
 def test_verify_detects_an_edited_header(archive):
     text = (archive / "archive.json").read_text().replace('"Sample"', '"Other"')
     (archive / "archive.json").write_text(text)
@@ -134,7 +142,7 @@ def test_a_killed_export_leaves_only_a_partial_folder(tmp_path):
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).parents[2])!r})
         from tests.core.samples import sample_records
-        from rsemigrate.testing import archive_from_records
+        from rsemigrate.testing import archive_from_records, run_cli
         MAIN = os.getpid()
         def records():
             yield from sample_records()
@@ -144,7 +152,8 @@ def test_a_killed_export_leaves_only_a_partial_folder(tmp_path):
     """)
     proc = subprocess.run([sys.executable, "-c", script], timeout=60)
     assert proc.returncode == -9
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "archive-source"]
+    # The lock file stays too, but nobody holds it: it blocks no later run (see test_export_crash.py).
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("archive-source", ".archive.lock")]
     assert len(leftovers) == 1 and leftovers[0].startswith(".archive.partial-")
     assert not (tmp_path / leftovers[0] / "bagit.txt").exists()
     assert not (tmp_path / "archive").exists()
@@ -234,10 +243,7 @@ def test_dangling_authors_and_channels_are_reported_with_their_counts(tmp_path):
     path = archive_from_records(tmp_path, records).path
     archive = Archive(path)
     report = {(r.action, r.record_type, r.record_id): r.reason for r in archive.report()}
-    assert (
-        report[("missing", "user", "u-gone")]
-        == "user u-gone wrote 2 message(s) but is not in the export's users"
-    )
+    assert report[("missing", "user", "u-gone")] == "user u-gone wrote 2 message(s) but is not in the export's users"
     assert report[("missing", "channel", "c-gone")] == ("channel c-gone holds 1 message(s) but is not in "
                                                         "the export's channels")
     assert ("missing", "user", "u-stale") not in report

@@ -19,8 +19,7 @@ def make_zip(path, entries):
     return path
 
 
-@pytest.mark.parametrize("name",
-                         ["../evil.csv", "a/../../evil.csv", "/etc/passwd", "C:/x.csv", "..\\evil.csv"])
+@pytest.mark.parametrize("name", ["../evil.csv", "a/../../evil.csv", "/etc/passwd", "C:/x.csv", "..\\evil.csv"])
 def test_entries_that_escape_are_refused(tmp_path, name):
     z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id\n", name: "x"})
     with pytest.raises(UnsafeInputError, match="escape"):
@@ -36,9 +35,43 @@ def test_symlink_entries_are_refused(tmp_path):
 
 
 def test_a_zip_bomb_is_refused_by_ratio(tmp_path):
-    z = make_zip(tmp_path / "bomb.zip", {"Messages.csv": b"\0" * (20 * 1024 * 1024)})
+    z = make_zip(tmp_path / "bomb.zip", {"Messages.csv": b"\0" * (80 * 1024 * 1024)})
     with pytest.raises(UnsafeInputError, match="zip bomb"):
         open_source(z)
+
+
+def test_a_zip_bomb_of_many_small_entries_is_refused(tmp_path):
+    """Each entry under the old per-entry floor of 1 MiB; together 100 MiB from ~100 KB."""
+    z = make_zip(tmp_path / "bomb.zip", {f"Files/{i}.bin": b"\0" * (1024 * 1024 - 1) for i in range(100)})
+    refusal = r"entries expand \d+x together \(100 entries, .*cap 100x, --max-ratio\).*zip bomb"
+    with pytest.raises(UnsafeInputError, match=refusal):
+        open_source(z)
+    open_source(z, SourceLimits(max_ratio=2000)).close()  # the cap can be raised for a trusted export
+
+
+def test_one_long_repetitive_field_is_no_bomb(tmp_path):
+    """A 30 MB field compresses ~1000x: the ratio is measured over the zip, which stays small."""
+    field = "Quarterly numbers attached. " * (30_000_000 // 28)
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": f'id,body\n1,"{field}"\n', "Users.csv": "id\n1\n"})
+    with open_source(z) as tree:
+        assert tree.size("Messages.csv") > 29_000_000
+
+
+@pytest.mark.parametrize("twin", ["MESSAGES.CSV", "messages.csv", "Messages.CSV"])
+def test_entries_equal_but_for_case_are_refused_naming_both(tmp_path, twin):
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id,body\n1,hi\n", twin: "id,body\n"})
+    with pytest.raises(UnsafeInputError, match=f"'Messages.csv' and '{twin}' differ only in case"):
+        open_source(z)
+
+
+def test_folder_entries_equal_but_for_case_are_refused(tmp_path):
+    src = tmp_path / "export"
+    (src / "Files").mkdir(parents=True)
+    (src / "files").mkdir()
+    (src / "Files" / "999.pdf").write_bytes(b"%PDF one")
+    (src / "files" / "999.PDF").write_bytes(b"%PDF two")
+    with pytest.raises(UnsafeInputError, match="'Files/999.pdf' and 'files/999.PDF' differ only in case"):
+        open_source(src)
 
 
 def test_a_zip_bomb_is_refused_by_total_size(tmp_path):
@@ -56,9 +89,7 @@ def test_a_truncated_zip_is_refused(tmp_path):
 
 
 def test_corrupt_entry_data_fails_on_read_naming_the_entry(tmp_path):
-    z = make_zip(
-        tmp_path / "x.zip", {"Messages.csv": "id,body\n" + "".join(f"{i},text {i}\n" for i in range(5000))}
-    )
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id,body\n" + "".join(f"{i},text {i}\n" for i in range(5000))})
     data = bytearray(z.read_bytes())
     data[200:260] = b"\x00" * 60  # flip compressed bytes inside the entry
     z.write_bytes(bytes(data))

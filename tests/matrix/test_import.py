@@ -26,8 +26,4 @@ def test_a_second_import_or_a_changed_plan_is_refused(build, homeserver, tmp_pat
     plan.write_text(plan.read_text(encoding="utf-8").replace('room = "Engineering"', 'room = "Ingénierie"'),
                     encoding="utf-8")
     changed = cli("import", archive, "--plan", plan, "--resume")
-    assert (
-        changed.exit_code == 2
-        and "the plan changed" in changed.output
-        and "destination.g1.room" in changed.output
-    )
+    assert changed.exit_code == 2 and "the plan changed" in changed.output and "destination.g1.room" in changed.output

@@ -31,9 +31,7 @@ def test_the_starting_plan_checks_clean_with_rooms_in_a_space(build, tmp_path):
     assert [p["action"] for p in report["parents"]] == ["create space"]
     rooms = {c["name"]: c for c in report["containers"]}
     assert set(rooms) == {"Engineering", "Sécurité & Conformité", "Ann, Bob"}
-    assert (
-        rooms["Engineering"]["messages"] == 4 and rooms["Engineering"]["posts"] == 7
-    )  # + a file, 2 reactions
+    assert rooms["Engineering"]["messages"] == 4 and rooms["Engineering"]["posts"] == 7  # + a file, 2 reactions
     assert rooms["Sécurité & Conformité"]["posts"] == 4  # the long message is split in three
     kinds = {d["kind"] for d in report["degradations"]}
     assert "nested-reply" not in kinds and {"split", "placeholder-author", "missing-file"} <= kinds

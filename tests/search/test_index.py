@@ -168,17 +168,8 @@ def test_messages_are_numbered_in_time_order_across_channels(build, cli, monkeyp
         second = rng.randrange(150) if i % 5 else 75  # many messages in the same second
         stamp = Timestamp(f"2020-05-01T10:{second // 60:02d}:{second % 60:02d}Z", "raw")
         channel = channels[0].id if i % 3 == 0 else rng.choice(channels).id  # one busier channel
-        messages.append(
-            Message(
-                id=f"x{rng.randrange(10**6)}-{i}",
-                channel_id=channel,
-                thread_id=f"t{i}",
-                author_id="u-ann",
-                created_at=stamp,
-                body=Body("plain", "texte"),
-                text="texte",
-            )
-        )
+        messages.append(Message(id=f"x{rng.randrange(10**6)}-{i}", channel_id=channel, thread_id=f"t{i}",
+                                author_id="u-ann", created_at=stamp, body=Body("plain", "texte"), text="texte"))
 
     def records(files):
         yield from build.sample_records(files)
@@ -188,12 +179,8 @@ def test_messages_are_numbered_in_time_order_across_channels(build, cli, monkeyp
     archive = build.archive(records)
     cli.ok("index", archive)
     with sqlite3.connect(archive.parent / "archive.index.sqlite") as db:
-        ordered = db.execute(
-            "SELECT message_id, at_us FROM message WHERE channel_seq > 3 ORDER BY seq"
-        ).fetchall()
-    assert [mid for mid, _ in ordered] == [
-        m.id for m in sorted(messages, key=lambda m: (m.created_at.utc, m.id))
-    ]
+        ordered = db.execute("SELECT message_id, at_us FROM message WHERE channel_seq > 3 ORDER BY seq").fetchall()
+    assert [mid for mid, _ in ordered] == [m.id for m in sorted(messages, key=lambda m: (m.created_at.utc, m.id))]
     assert [at for _, at in ordered] == sorted(at for _, at in ordered)
 
 
@@ -227,3 +214,53 @@ def test_a_reader_process_that_dies_is_an_error(build, cli, monkeypatch) -> None
     assert "the index reader stopped unexpectedly (exit code 3)" in result.output
     assert not (archive.parent / "archive.index.sqlite").exists()
     assert [p.name for p in archive.parent.iterdir() if p.name.startswith(".")] == []
+
+
+# read by the child process large archives get; in-process with slices cut by the row budget
+@pytest.mark.parametrize(("budget", "child_from"), [(100_000, 0), (50, 10**9)])
+def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monkeypatch, budget,
+                                                                     child_from) -> None:
+    """The shape of a real network: a few busy communities beside thousands of private
+    conversations of one message each, their times interleaved, many of them equal."""
+    from rsemigrate.archive.records import Body, Channel, Message, Timestamp
+    from rsemigrate.search.sqlite import read
+    from rsemigrate.search.sqlite.build import build_index
+
+    monkeypatch.setattr(read, "_ROW_BUDGET", budget)
+    monkeypatch.setattr(read, "_CHILD_FROM", child_from)
+    rng = random.Random(13)
+    busy = [Channel(f"feed{i}", "feed", f"community {i}") for i in range(3)]
+    private = [Channel(f"dm{i}", "direct", f"conversation {i}", private=True) for i in range(3_000)]
+    messages = []
+    for i, channel in enumerate(busy * 400 + private):
+        second = rng.randrange(3_600) if i % 7 else 1_800  # one instant shared by hundreds of messages
+        stamp = Timestamp(f"2021-03-04T10:{second // 60:02d}:{second % 60:02d}Z", "raw")
+        messages.append(Message(id=f"x{rng.randrange(10**9):09d}-{i}", channel_id=channel.id,
+                                thread_id=f"t{i}",
+                                author_id="u-ann", created_at=stamp, body=Body("plain", "mot"), text="mot"))
+
+    def records(files):
+        yield from build.sample_records(files)
+        yield from busy + private
+        yield from messages
+
+    archive = Archive(build.archive(records))
+    index = archive.path.parent / "archive.index.sqlite"
+    report = build_index(archive, index, lambda *_: None)
+    with sqlite3.connect(index) as db:
+        ordered = db.execute("SELECT message_id, channel.channel_id FROM message JOIN channel"
+                             " ON channel.seq = message.channel_seq WHERE channel.channel_id LIKE 'feed%'"
+                             " OR channel.channel_id LIKE 'dm%' ORDER BY message.seq").fetchall()
+        at = [at for (at,) in db.execute("SELECT at_us FROM message ORDER BY seq")]
+    expected = sorted(messages, key=lambda m: (m.created_at.utc, m.id))
+    assert ordered == [(m.id, m.channel_id) for m in expected]
+    assert len(ordered) == 4_200 and report.messages == archive.header.counts.messages == 4_200 + 10
+    assert len(at) == report.messages and at == sorted(at)  # the sample's own messages among them
+
+
+def test_a_missing_message_file_is_a_clear_error(build, cli) -> None:
+    archive = build.archive()
+    (archive / "data" / "messages" / "00001.jsonl").unlink()
+    result = cli.run("index", archive)
+    assert result.exit_code == 2
+    assert "00001.jsonl: missing, though data/message_index.jsonl lists messages in it" in result.output

@@ -89,13 +89,9 @@ def test_oversize_message_arrives_as_its_parts_in_order(build, tmp_path):
     with emulator:
         plan = plan_for(tmp_path, archive, emulator)
         assert cli("import", archive, "--plan", plan).exit_code == 0
-        channel = next(
-            t for t in emulator.tenant.snapshot()["teams"] if t["displayName"].startswith("Sécurité")
-        )
+        channel = next(t for t in emulator.tenant.snapshot()["teams"] if t["displayName"].startswith("Sécurité"))
     messages = channel["channels"][0]["messages"]
-    root = next(
-        m for m in messages if "un mot de plus" in m["payload"]["body"]["content"] and not m["replyTo"]
-    )
+    root = next(m for m in messages if "un mot de plus" in m["payload"]["body"]["content"] and not m["replyTo"])
     parts = sorted((m for m in messages if m["replyTo"] == root["id"]), key=lambda m: m["createdMs"])
     assert len(parts) >= 2
     for n, part in enumerate(parts, 2):
@@ -111,9 +107,7 @@ def test_attachment_arrives_as_an_uploaded_file_with_a_reference(build, tmp_path
         assert cli("import", archive, "--plan", plan).exit_code == 0
         state = emulator.tenant.snapshot()
         item = next(i for i in emulator.tenant.items.values() if not i.folder)
-    stored = Archive(archive).file_path(
-        next(a for a in Archive(archive).attachments() if a.id == "file:1").sha256
-    )
+    stored = Archive(archive).file_path(next(a for a in Archive(archive).attachments() if a.id == "file:1").sha256)
     assert item.content == stored.read_bytes() == b"the plan"
     assert item.name == "file_1-plan.txt"
     [file] = state["files"]

@@ -88,27 +88,18 @@ def check_message(tenant: Tenant, conv: Conversation, payload: Any, app_id: str,
         raise bad("body.contentType must be html or text")
     size = payload_size(payload)
     if size > max_bytes:
-        raise GraphError(
-            413,
-            "MessageSizeTooBig",
-            f"The message is {size} bytes; the limit is {max_bytes} (body, mentions and attachments)",
-        )
+        raise GraphError(413, "MessageSizeTooBig",
+                         f"The message is {size} bytes; the limit is {max_bytes} (body, mentions and attachments)")
     _check_mentions(tenant, body["content"], payload.get("mentions") or [])
     _check_attachments(tenant, body["content"], payload.get("attachments") or [])
     reactions = payload.get("reactions") or []
     if len(reactions) > max_reactions:
         raise bad(f"{len(reactions)} reactions; at most {max_reactions} can be imported per message")
     for i, reaction in enumerate(reactions):
-        require_user(
-            tenant, reaction.get("user") if isinstance(reaction, dict) else None, f"reactions[{i}].user"
-        )
+        require_user(tenant, reaction.get("user") if isinstance(reaction, dict) else None, f"reactions[{i}].user")
     if created in conv.times:
-        raise GraphError(
-            409,
-            "Conflict",
-            f"A message with createdDateTime {iso(created)} already exists in this "
-            "conversation; adjust the value and retry.",
-        )
+        raise GraphError(409, "Conflict", f"A message with createdDateTime {iso(created)} already exists in this "
+                                          "conversation; adjust the value and retry.")
     return created
 
 

@@ -31,20 +31,8 @@ from .layout import Collection, SavedMessage
 from .markup import BODY_FORMAT, is_emptied, parse
 from .mentions import mentions
 
-_CONSUMED = frozenset(
-    {
-        "body",
-        "mentions",
-        "reactions",
-        "createdDateTime",
-        "lastEditedDateTime",
-        "deletedDateTime",
-        "subject",
-        "attachments",
-        "replies",
-        "replies@odata.nextLink",
-    }
-)
+_CONSUMED = frozenset({"body", "mentions", "reactions", "createdDateTime", "lastEditedDateTime", "deletedDateTime",
+                       "subject", "attachments", "replies", "replies@odata.nextLink"})
 
 
 def message_key(conversation_id: str, message_id: str) -> str:
@@ -65,7 +53,7 @@ class MessageReader:
         item, location = saved.item, saved.location
         if not isinstance(item, dict) or not item.get("id") or not item.get("createdDateTime"):
             yield ReportEntry("quarantined", "message", None, "unreadable message: no id or createdDateTime",
-                              location=location, raw=dump_record(item))
+                              location=location, raw=dump_record(item, location))
             return
         mid = str(item["id"])
         key = message_key(conversation.id, mid)
@@ -85,38 +73,21 @@ class MessageReader:
             source["attachments"] = announced.kept
         deleted_at = timestamp(item.get("deletedDateTime"), location)
         if deleted_at is None and not system and is_emptied(content) and not item.get("attachments"):
-            deleted_at = timestamp(item.get("lastModifiedDateTime"), location) or timestamp(
-                item["createdDateTime"], location
-            )
+            deleted_at = timestamp(item.get("lastModifiedDateTime"), location) or timestamp(item["createdDateTime"], location)
             source["deleted_inferred"] = True
-            yield ReportEntry(
-                "degraded",
-                "message",
-                key,
-                "emptied body without deletedDateTime (a known Graph "
-                "regression): taken as deleted at its lastModifiedDateTime",
-                location=location,
-            )
+            yield ReportEntry("degraded", "message", key, "emptied body without deletedDateTime (a known Graph "
+                              "regression): taken as deleted at its lastModifiedDateTime", location=location)
         root = message_key(conversation.id, saved.root_id) if saved.root_id else None
         kind: MessageKind = "system" if system else ("reply" if root else "post")
         created = timestamp(item["createdDateTime"], location)
         assert created is not None
         yield Message(
-            id=key,
-            channel_id=conversation.id,
-            thread_id=root or key,
-            author_id=author_id,
-            created_at=created,
+            id=key, channel_id=conversation.id, thread_id=root or key, author_id=author_id, created_at=created,
             body=Body(BODY_FORMAT if html else "text", content),
             text=describe(item.get("eventDetail"), self._directory.name) if system else parsed.text,
-            kind=kind,
-            reply_to_id=root,
-            title=item.get("subject") or None,
-            edited_at=timestamp(item.get("lastEditedDateTime"), location),
-            deleted_at=deleted_at,
-            mentions=found,
-            attachment_ids=announced.ids,
-            reactions=_reactions(item.get("reactions"), location),
+            kind=kind, reply_to_id=root, title=item.get("subject") or None,
+            edited_at=timestamp(item.get("lastEditedDateTime"), location), deleted_at=deleted_at,
+            mentions=found, attachment_ids=announced.ids, reactions=_reactions(item.get("reactions"), location),
             source=source,
         )
 

@@ -14,14 +14,11 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import CursorResult, Engine, create_engine, or_
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
 
-from ...archive import Archive
 from ...errors import ArchiveError, InputError
 from ..backend import (
     MARK_CLOSE,
@@ -40,10 +37,12 @@ from ..backend import (
     ThreadMessage,
 )
 from ..query import From, In, Query, QueryError
-from .build import build_index
 from .compile import Plan, plan
 from .folding import fold
-from .tables import FTS_TABLE, SCHEMA_VERSION, AttachmentRow, ChannelRow, MessageRow, MetaRow, PersonRow
+from .tables import FTS_TABLE, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from ...archive import Archive
 
 #: a text with fewer matches is cheapest to walk in full; filters leaving fewer rows than
 #: _FEW_ROWS are cheapest to probe one by one (~10 µs a probe) when the text matches many.
@@ -58,8 +57,7 @@ _LIKE_SPECIAL = re.compile(r"([\\%_])")
 class SqliteBackend:
     def __init__(self, location: Path) -> None:
         self.location = location
-        self._engine: Engine | None = None
-        self._session: Session | None = None
+        self._db: sqlite3.Connection | None = None
         self._last_seq: int | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -76,23 +74,33 @@ class SqliteBackend:
             return "the archive's format version has changed"
         return None
 
+    def built_from(self) -> str | None:
+        if not self.location.exists():
+            return None
+        try:
+            meta = self._meta()
+        except ArchiveError:  # not an index: building over it says so
+            return None
+        return meta.get("seal") if meta.get("schema_version") == SCHEMA_VERSION else None
+
     def build(self, archive: Archive, progress: BuildProgress) -> BuildReport:
         if self.location.exists():
             self._meta()  # refuses to replace a file that is not an index
         self.close()
+        # with the export package: a search on a current index needs neither
+        from .build import build_index
+
         return build_index(archive, self.location, progress)
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-        if self._engine is not None:
-            self._engine.dispose()
-        self._engine = self._session = self._last_seq = None
+        if self._db is not None:
+            self._db.close()
+        self._db = self._last_seq = None
 
     def _meta(self) -> dict[str, str]:
         try:
-            meta = {row.key: row.value for row in self.session.exec(select(MetaRow))}
-        except DBAPIError:
+            meta = dict(self._rows("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError:
             meta = {}
         if "schema_version" not in meta:
             self.close()
@@ -103,18 +111,16 @@ class SqliteBackend:
         return meta
 
     @property
-    def session(self) -> Session:
-        if self._session is None:
-            uri = f"file:{quote(str(self.location))}?mode=ro"
-            self._engine = create_engine("sqlite://", creator=lambda: _connect(uri))
-            self._session = Session(self._engine)
-        return self._session
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = _connect(f"file:{quote(str(self.location))}?mode=ro")
+        return self._db
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        return list(self._execute(sql, params))
+        return self._execute(sql, params).fetchall()
 
-    def _execute(self, sql: str, params: Sequence[object] = ()) -> CursorResult:
-        return self.session.connection().exec_driver_sql(sql, tuple(params))
+    def _execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, tuple(params))
 
     # -- the Resolver the query compiler needs ------------------------------------------------
 
@@ -127,22 +133,16 @@ class SqliteBackend:
     def people(self, who: str) -> list[int]:
         key = fold(who)
         like = _LIKE_SPECIAL.sub(r"\\\1", key)
-        return list(self.session.exec(select(PersonRow.seq).where(or_(
-            PersonRow.user_id == who,
-            PersonRow.email_key == key,
-            PersonRow.name_key == key,
-            PersonRow.email_key.like(f"{like}@%", escape="\\"),  # type: ignore[union-attr]
-            (" " + PersonRow.name_key + " ").like(f"% {like} %", escape="\\"),
-        ))))
+        return [seq for (seq,) in self._rows(
+            "SELECT seq FROM person WHERE user_id = ? OR email_key = ? OR name_key = ?"
+            " OR email_key LIKE ? ESCAPE '\\' OR (' ' || name_key || ' ') LIKE ? ESCAPE '\\'",
+            (who, key, key, f"{like}@%", f"% {like} %"))]
 
     def channels(self, where: str) -> list[int]:
         key = fold(where.removeprefix("#"))
-        return list(self.session.exec(select(ChannelRow.seq).where(or_(
-            ChannelRow.channel_id == where,
-            ChannelRow.group_id == where,
-            ChannelRow.name_key == key,
-            ChannelRow.group_key == key,
-        ))))
+        return [seq for (seq,) in self._rows(
+            "SELECT seq FROM channel WHERE channel_id = ? OR group_id = ? OR name_key = ? OR group_key = ?",
+            (where, where, key, key))]
 
     def unmatched(self, query: Query) -> list[From | In]:
         return [name for name in query.names()
@@ -224,8 +224,8 @@ class SqliteBackend:
         rows = self._rows(
             "SELECT m.seq, m.message_id, m.thread_id, m.reply_to_id, c.name, c.group_name, p.name,"
             f" p.email, m.created_at, m.deleted, m.private, m.files, substr(m.text, 1, {_EXCERPT * 2}),"
-            " p.user_id"
-            " FROM message m JOIN channel c ON c.seq = m.channel_seq JOIN person p ON p.seq = m.author_seq"
+            " p.user_id FROM message m JOIN channel c ON c.seq = m.channel_seq"
+            " JOIN person p ON p.seq = m.author_seq"
             f" WHERE m.seq IN ({', '.join('?' * len(page))})", [seq for seq, _ in page])
         by_seq = {row[0]: row for row in rows}
         hits = []
@@ -247,30 +247,33 @@ class SqliteBackend:
     # -- context and reports ------------------------------------------------------------------
 
     def thread(self, message_id: str) -> Thread:
-        session = self.session
-        thread_id = session.exec(select(MessageRow.thread_id).where(or_(
-            MessageRow.message_id == message_id, MessageRow.thread_id == message_id))).first()
-        if thread_id is None:
+        found = self._rows("SELECT thread_id FROM message WHERE message_id = ? OR thread_id = ? LIMIT 1",
+                           (message_id, message_id))
+        if not found:
             raise InputError(f"message {message_id!r} is not in the archive")
-        rows = session.exec(
-            select(MessageRow, PersonRow).join(PersonRow, PersonRow.seq == MessageRow.author_seq)
-            .where(MessageRow.thread_id == thread_id).order_by(MessageRow.seq)).all()
-        ids = {aid for message, _ in rows for aid in orjson.loads(message.attachment_ids)}
-        stored = {row.attachment_id: row for row in
-                  session.exec(select(AttachmentRow).where(AttachmentRow.attachment_id.in_(ids)))}
-        channel = session.get(ChannelRow, rows[0][0].channel_seq)
-        assert channel is not None  # every message row points at a channel row
-        return Thread(thread_id, channel.name, channel.group_name, tuple(
-            ThreadMessage(m.message_id, m.reply_to_id, p.name, p.email, m.created_at, m.edited_at,
-                          m.deleted_at, m.deleted, m.title, m.text,
-                          tuple(_attachment(aid, stored.get(aid)) for aid in orjson.loads(m.attachment_ids)),
-                          p.user_id, m.record_at)
-            for m, p in rows), channel.channel_id)
+        [(thread_id,)] = found
+        rows = self._rows(
+            "SELECT m.channel_seq, m.message_id, m.reply_to_id, p.name, p.email, m.created_at, m.edited_at,"
+            " m.deleted_at, m.deleted, m.title, m.text, p.user_id, m.record_at, m.attachment_ids"
+            " FROM message m"
+            " JOIN person p ON p.seq = m.author_seq WHERE m.thread_id = ? ORDER BY m.seq", (thread_id,))
+        attachments = [orjson.loads(row[-1]) for row in rows]
+        ids = sorted({aid for listed in attachments for aid in listed})
+        stored = {row[0]: row for row in self._rows(
+            "SELECT attachment_id, name, status, sha256, url FROM attachment"
+            f" WHERE attachment_id IN ({', '.join('?' * len(ids))})", ids)} if ids else {}
+        [(channel, group, channel_id)] = self._rows(
+            "SELECT name, group_name, channel_id FROM channel WHERE seq = ?", (rows[0][0],))
+        return Thread(thread_id, channel, group, tuple(
+            ThreadMessage(mid, reply_to, name, email, created, edited, deleted_at, bool(deleted), title, text,
+                          tuple(_attachment(aid, stored.get(aid)) for aid in listed), user_id, record_at)
+            for (_, mid, reply_to, name, email, created, edited, deleted_at, deleted, title, text, user_id,
+                 record_at, _), listed in zip(rows, attachments, strict=True)), channel_id)
 
     def attachment(self, attachment_id: str) -> AttachmentRef | None:
-        row = self.session.exec(
-            select(AttachmentRow).where(AttachmentRow.attachment_id == attachment_id)).first()
-        return _attachment(attachment_id, row) if row is not None else None
+        rows = self._rows("SELECT attachment_id, name, status, sha256, url FROM attachment"
+                          " WHERE attachment_id = ? LIMIT 1", (attachment_id,))
+        return _attachment(attachment_id, rows[0]) if rows else None
 
     def facets(self, query: Query, *, cap: int, top: int) -> Facets:
         with _engine_errors(query):
@@ -346,8 +349,8 @@ def _engine_errors(query: Query) -> Iterator[None]:
     """FTS5's own syntax errors (which quoting should prevent) become a QueryError, not a trace."""
     try:
         yield
-    except DBAPIError as exc:
-        message = str(exc.orig)
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
         if not message.startswith("fts5"):
             raise
         near = re.search(r'near "([^"]*)"', message)
@@ -361,7 +364,6 @@ def _excerpt(text: str) -> Snippet:
     return Snippet(flat if len(flat) <= _EXCERPT else flat[:_EXCERPT].rsplit(" ", 1)[0] + " …")
 
 
-def _attachment(attachment_id: str, row: AttachmentRow | None) -> AttachmentRef:
-    if row is None:
-        return AttachmentRef(attachment_id, None, None, None, None)
-    return AttachmentRef(attachment_id, row.name, row.status, row.sha256, row.url)
+def _attachment(attachment_id: str, row: tuple | None) -> AttachmentRef:
+    """`row`: the attachment table's (attachment_id, name, status, sha256, url), None when absent."""
+    return AttachmentRef(*row) if row else AttachmentRef(attachment_id, None, None, None, None)

@@ -19,18 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ...archive import Archive, format_utc, tool
+from ...errors import DiskFullError, is_disk_full
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
-from .tables import (
-    FTS_COLUMNS,
-    FTS_TABLE,
-    SCHEMA_VERSION,
-    AttachmentRow,
-    MessageRow,
-    PersonRow,
-    index_ddl,
-    table_ddl,
-)
+from .tables import FTS_COLUMNS, FTS_TABLE, LOOKUP_INDEXES, MESSAGE_INDEXES, SCHEMA_VERSION, TABLES
 
 #: FTS5 is fed from the message table every this many rows, while they are still in the page cache.
 _FTS_CHUNK = 100_000
@@ -68,17 +60,15 @@ _MESSAGE_VALUES = {
     "files": (
         f"CASE WHEN {_NO_ATTACHMENT} THEN '' ELSE"
         " (SELECT group_concat(replace(coalesce(a.name, a.url, j.value), char(10), ' '), char(10))"
-        f" FROM json_each({_ARG['attachment_ids']}) j LEFT JOIN attachment a ON a.attachment_id = j.value) "
-        "END"
+        f" FROM json_each({_ARG['attachment_ids']}) j LEFT JOIN attachment a ON a.attachment_id = j.value) END"
     ),
 }
 _INSERTS = {
     "person": "INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)",
     "channel": "INSERT INTO channel VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "attachment": "INSERT INTO attachment (attachment_id, kind, status, name, sha256, url)"
-    " VALUES (?, ?, ?, ?, ?, ?)",
-    "message": f"INSERT INTO message ({', '.join(_MESSAGE_VALUES)}) VALUES "
-               f"({', '.join(_MESSAGE_VALUES.values())})",
+                  " VALUES (?, ?, ?, ?, ?, ?)",
+    "message": f"INSERT INTO message ({', '.join(_MESSAGE_VALUES)}) VALUES ({', '.join(_MESSAGE_VALUES.values())})",
 }
 _TO_FTS = (f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)})"
            f" SELECT seq, {', '.join(FTS_COLUMNS)} FROM message WHERE seq > ?")
@@ -93,8 +83,11 @@ def build_index(archive: Archive, target: Path, progress: BuildProgress) -> Buil
         with closing(sqlite3.connect(partial, isolation_level=None)) as db, _no_cyclic_gc():
             messages = _write(db, archive, progress)
         os.replace(partial, target)
-    except BaseException:
+    except BaseException as exc:
         partial.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFullError(f"{target.parent}: the disk is full ({exc}); the unfinished index was "
+                                "removed: free some space or give --index on another disk") from None
         raise
     return BuildReport(str(target), messages, time.monotonic() - started)
 
@@ -115,7 +108,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) -> int:
     db.executescript(_BUILD_PRAGMAS)
     db.execute("BEGIN")
-    for ddl in table_ddl():
+    for ddl in TABLES:
         db.execute(ddl)
     _configure_fts(db)
     expected = archive.header.counts.messages
@@ -123,7 +116,7 @@ def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) ->
     with closing(read_batches(archive)) as batches:  # closing stops the reader on an error
         for table, rows in batches:
             if table == "message" and not messages:  # lookups the message rows need
-                for ddl in index_ddl(PersonRow) + index_ddl(AttachmentRow):
+                for ddl in LOOKUP_INDEXES:
                     db.execute(ddl)
             db.executemany(_INSERTS[table], rows)
             if table == "message":
@@ -134,7 +127,7 @@ def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) ->
                 progress("indexing messages", len(rows), expected)
     db.execute(_TO_FTS, (indexed,))
     progress("secondary indexes", 0, None)
-    for ddl in (*_INDEX_PRAGMAS, *index_ddl(MessageRow)):
+    for ddl in (*_INDEX_PRAGMAS, *MESSAGE_INDEXES):
         db.execute(ddl)
     db.execute("ANALYZE")
     db.executemany("INSERT INTO meta VALUES (?, ?)", _meta(archive, messages).items())

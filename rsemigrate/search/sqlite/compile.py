@@ -97,7 +97,9 @@ def fts(node: Node) -> str | None:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    # FTS5 reads the query as a C string: a NUL would end it inside the quotes. The tokenizer
+    # never indexes a NUL, so dropping it changes no match.
+    return '"' + text.replace("\0", "").replace('"', '""') + '"'
 
 
 def _condition(node: Node, resolver: Resolver, params: list[object]) -> str:

@@ -8,5 +8,7 @@ import unicodedata
 
 def fold(value: str) -> str:
     """Case- and accent-insensitive form of a name, as the FTS tokenizer folds the text."""
+    if value.isascii():  # most names: nothing to decompose (a tenth of the index reader's time)
+        return value.casefold().strip()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold().strip()

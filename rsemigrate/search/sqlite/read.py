@@ -1,10 +1,11 @@
 """Reads an archive as rows for the index tables, messages in time order, in bounded memory.
 
-Each channel file is already in time order: the files are merged a window at a time (see
-`_in_time_order`), reading each a bounded number of lines at a time and reopening it as needed,
-so neither memory nor open files grow with the archive. Lines are parsed with orjson (several
-times faster than validating); a line of the wrong shape is then validated properly, so the
-error names its file, line and field. Only the person lookup grows, with the users.
+Each channel's span is already in time order: the spans are merged a slice of time at a time
+(see `_in_time_order`), each read a chunk at a time as the merge reaches it, so the work follows
+the messages whatever the number of channels, and memory holds one slice, one chunk per busy
+channel and a few hundred bytes per channel. Lines are parsed with orjson (several times faster
+than validating); a line of the wrong shape is then validated properly, so the error names its
+file, line and field. The person lookup grows with the users.
 
 For large archives the reading runs in a child process, so that parsing (Python) and writing
 (SQLite) use two cores; the rows are the same either way.
@@ -13,6 +14,7 @@ For large archives the reading runs in a child process, so that parsing (Python)
 from __future__ import annotations
 
 import gc
+import heapq
 import marshal
 import os
 import pickle
@@ -22,25 +24,42 @@ import struct
 import subprocess
 import sys
 import threading
-from bisect import bisect_right
-from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import orjson
 
-from ...archive import RECORD_FILES, Archive, Attachment, Channel, Group, Message, User, decode, utc_micros
+from ...archive import (
+    RECORD_FILES,
+    Archive,
+    Attachment,
+    Channel,
+    Group,
+    Message,
+    MessageSpan,
+    User,
+    decode,
+    utc_micros,
+)
 from ...errors import ArchiveError
 from .folding import fold
 
 Table = Literal["person", "channel", "attachment", "message"]
 Batch = tuple[Table, list[tuple]]
 BATCH = 5_000
-#: message rows held in read buffers across all channels (about 500 bytes each).
+#: message rows held at most in a slice of the merge (about 500 bytes each).
 _ROW_BUDGET = 100_000
+#: bytes read from a channel's span at a time: a private conversation at once, a community in
+#: a few dozen messages. Every channel reached and unfinished keeps up to this much read, so it
+#: bounds memory with the number of busy channels (2,000 communities: 32 MB).
+_CHUNK = 16 << 10
+#: message files kept open at once.
+_OPEN_FILES = 64
 #: from this many messages on, reading in a child process pays for its start-up.
 _CHILD_FROM = 100_000
 _PRIVATE_KINDS = ("direct", "group_direct")
@@ -54,7 +73,7 @@ MESSAGE_COLUMNS = ("at_us", "message_id", "channel_seq", "thread_id", "reply_to_
                    "attachment_ids", "record_at")
 #: the columns of MESSAGE_COLUMNS where 0 stands for NULL.
 NULL_AS_ZERO = ("reply_to_id", "edited_at", "deleted_at", "title")
-_TIME_KEY = itemgetter(0, 1)  # (at_us, message_id)
+_ORDER_KEY = itemgetter(0, 1, 2)  # (at_us, message_id, channel_seq)
 T = TypeVar("T")
 
 
@@ -151,9 +170,7 @@ def _parsed(lines: Iterable[tuple[int, bytes]], cls: type, relpath: str,
         try:
             value = row(orjson.loads(line))
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
-            where = f"data/{relpath} line {lineno}"
-            decode(cls, line, where)
-            raise ArchiveError(f"{where}: a record the index cannot read") from None
+            _bad_record(cls, f"data/{relpath} line {lineno}", line)
         yield value
 
 
@@ -178,12 +195,12 @@ class _ArchiveRows:
         yield from _batched("channel", self._channels())
         yield from _batched("attachment", self._records(Attachment, lambda r: (
             r["id"], r["kind"], r["status"], r.get("name"), r.get("sha256"), r.get("url"))))
-        for window in self._in_time_order():
+        for slice_ in self._in_time_order():
             if self.unknown_authors:  # the people a batch refers to always come before it
                 yield "person", self.unknown_authors
                 self.unknown_authors = []
-            for start in range(0, len(window), BATCH):
-                yield "message", window[start:start + BATCH]
+            for start in range(0, len(slice_), BATCH):
+                yield "message", slice_[start:start + BATCH]
 
     def _records(self, cls: type, row: Callable[[dict[str, Any]], T]) -> Iterator[T]:
         relpath = RECORD_FILES[cls]
@@ -210,119 +227,199 @@ class _ArchiveRows:
                    fold(group) if group else None)
 
     def _in_time_order(self) -> Iterator[list[tuple]]:
-        """Every message row in time order, a window (a list) at a time, in bounded memory.
+        """Every message row in time order, a slice (a list) at a time, in bounded memory and in
+        time linear in the messages, however many channels hold them.
 
-        Each channel file is in time order and is parsed a chunk of lines at a time into a
-        buffer. A window ends at a horizon: the median of the buffers' last keys, every buffer
-        being read on until it passes the horizon (or its file ends). No row still unread can
-        then come before the horizon, so the buffered rows up to it are sorted (in C: timsort
-        merges the channels' runs) and handed out. Compared with a k-way merge (heapq.merge),
-        this saves a Python-level heap step per row (0.6 s a million messages, a tenth of the
-        reader's time). If the buffers reach the row budget first (a channel far busier than the
-        others), the window ends at the earliest last key of a buffer instead, which is always
-        safe. Ties keep the channels' order, the sort being stable.
+        Each channel's span is in time order. A heap holds each unfinished channel under the key
+        of its next row (at first the key of its first line, read alone). A slice takes every row
+        up to a horizon (a time): channels are popped from the heap in key order and parsed until
+        their next row passes the horizon; that row waits, parsed, as the channel's new key. The
+        slice is then sorted (in C: timsort merges the channels' runs) and handed out. Its cost is
+        its rows plus the channels it touches, never every channel: tens of thousands of tiny
+        private conversations cost what their messages cost. (Merging a window of every channel
+        at a time grew with channels × windows: ten minutes for 0.9 million messages in 20,000
+        channels.) The horizon moves so that a slice holds about _ROW_BUDGET / 2 rows. If a slice
+        reaches _ROW_BUDGET first (many messages at one instant), only its rows before the heap's
+        smallest key are handed out, as no unread row can come before it; the others go back to
+        their channels, parsed, and the horizon draws nearer. Ties on (time, id) keep the
+        channels' order.
         """
-        per_read = max(16, min(1_000, _ROW_BUDGET // 2 // max(1, len(self.channels))))
-        spans = {span.channel_id: span for span in self.archive.spans()}
-        files = [_ChannelFile(str(self.archive.data / span.file), span.file, seq, private, span.offset,
-                              span.offset + span.length, span.first_line - 1)
-                 for seq, (channel_id, private) in enumerate(self.channels, 1)
-                 if (span := spans.get(channel_id))]
-        for file in files:  # a few lines each at first, and a first window up to the earliest
-            self._fill(file, 8)  # last key: the writer starts sooner
-        files = [file for file in files if file.rows]
-        first = True
-        while files:
-            lasts = sorted(_TIME_KEY(file.rows[-1]) for file in files)
-            horizon, first = lasts[0 if first else len(lasts) // 2], False
-            buffered = sum(len(file.rows) for file in files)
-            for file in files:
-                while not file.ended and buffered < _ROW_BUDGET and _TIME_KEY(file.rows[-1]) <= horizon:
-                    buffered += self._fill(file, per_read)
-            limit = min([horizon, *(_TIME_KEY(file.rows[-1]) for file in files if not file.ended)])
-            window: list[tuple] = []
-            for file in files:
-                rows = file.rows
-                if _TIME_KEY(rows[-1]) <= limit:
-                    window += rows
-                    rows.clear()
-                elif _TIME_KEY(rows[0]) <= limit:
-                    cut = bisect_right(rows, limit, key=_TIME_KEY)
-                    window += rows[:cut]
-                    del rows[:cut]
-            window.sort(key=_TIME_KEY)
-            yield window
-            files = [file for file in files if file.rows or self._fill(file, per_read)]
+        spans = dict(self._records(MessageSpan, lambda r: (r["channel_id"], (
+            r["file"], r["offset"], r["offset"] + r["length"], r["first_line"] - 1))))
+        paths = {file: str(self.archive.data / file) for file, *_ in spans.values()}
+        by_seq: dict[int, _ChannelSpan] = {}
+        for seq, (channel_id, private) in enumerate(self.channels, 1):
+            if (span := spans.get(channel_id)) is not None:
+                file, offset, end, lineno = span
+                by_seq[seq] = _ChannelSpan(paths[file], file, seq, int(private), offset, end, lineno)
+        del spans
+        with _Files() as files:
+            heap = [(*self._first_key(channel, files), seq, channel) for seq, channel in by_seq.items()]
+            if not heap:
+                return
+            heapq.heapify(heap)
+            target = _ROW_BUDGET // 2
+            # The first slice: a small part of the time a slice of rows takes if the channels'
+            # starts are spread like their messages; each next one is sized on the one before.
+            firsts = sorted(at for at, *_ in heap)
+            messages = max(1, self.archive.header.counts.messages)
+            step = max(1, (firsts[-1] - firsts[0]) * target // messages // 8)
+            horizon = firsts[0] + step
+            del firsts
+            while heap:
+                rows: list[tuple] = []
+                while heap and heap[0][0] <= horizon and len(rows) < _ROW_BUDGET:
+                    self._drain(heapq.heappop(heap)[-1], horizon, rows, heap, files)
+                rows.sort(key=_ORDER_KEY)
+                cut = bisect_left(rows, heap[0][:3], key=_ORDER_KEY) if heap else len(rows)
+                yield rows[:cut]  # never empty: the first channel popped held the smallest key
+                if cut < len(rows):
+                    heap = self._give_back(rows[cut:], heap, by_seq)
+                step = max(step // 4, 1, min(step * 2, step * target // len(rows)))
+                if heap:  # after a full slice, from the earliest row left
+                    horizon = max(horizon + step, heap[0][0]) if cut == len(rows) else heap[0][0] + step
 
-    def _fill(self, file: _ChannelFile, per_read: int) -> int:
-        """Parse the next `per_read` lines of a channel file into rows of MESSAGE_COLUMNS, at the
-        end of its buffer (the hot loop of the reader); the number of rows added."""
-        at = file.offset  # where the first line read starts, in the message file
-        lines = file.next_lines(per_read)
+    @staticmethod
+    def _give_back(rows: list[tuple], heap: list[tuple], by_seq: dict[int, _ChannelSpan]) -> list[tuple]:
+        """Put rows read past a full slice back at the head of their channels, and the channels
+        back on the heap under their new first row (rare: the heap is rebuilt)."""
+        back: dict[int, list[tuple]] = {}
+        for row in rows:
+            back.setdefault(row[2], []).append(row)
+        heap = [entry for entry in heap if entry[2] not in back]
+        for seq, parsed in back.items():
+            channel = by_seq[seq]
+            channel.parsed = [*parsed, *channel.parsed]
+            heap.append((*parsed[0][:3], channel))
+        heapq.heapify(heap)
+        return heap
+
+    def _first_key(self, channel: _ChannelSpan, files: _Files) -> tuple[int, str]:
+        """(at_us, message id) of the channel's first message, read alone: the rest is read when
+        the merge reaches it."""
+        size = min(2048, channel.end - channel.offset)
+        while True:
+            data = os.pread(files.fd(channel.path), size, channel.offset)
+            line = data[:data.find(b"\n") + 1 or len(data)]
+            if line.endswith(b"\n") or size >= channel.end - channel.offset or len(data) < size:
+                break
+            size *= 2
+        try:
+            record = orjson.loads(line)
+            return utc_micros(record["created_at"]["utc"]), record["id"]
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
+            _bad_record(Message, f"data/{channel.relpath} line {channel.lineno + 1}", line)
+
+    def _drain(self, channel: _ChannelSpan, horizon: int, rows: list[tuple], heap: list[tuple],
+               files: _Files) -> None:
+        """Move the channel's rows into `rows` while they are no later than `horizon` and fewer
+        than _ROW_BUDGET, then put it back on the heap under its next row (the hot loop of the
+        reader: the rows already parsed, then lines)."""
         people, author_of, loads, dumps = self.people, self._author, orjson.loads, orjson.dumps
-        seq, private, append = file.seq, int(file.private), file.rows.append
-        for lineno, line in enumerate(lines, file.lineno + 1):
+        seq, private, append, budget = channel.seq, channel.private, rows.append, _ROW_BUDGET
+        if parsed := channel.parsed:
+            ready = 0
+            while ready < len(parsed) and parsed[ready][0] <= horizon and len(rows) + ready < budget:
+                ready += 1
+            rows += parsed[:ready]
+            channel.parsed = parsed[ready:]
+            if channel.parsed:
+                heapq.heappush(heap, (*channel.parsed[0][:3], channel))
+                return
+        while channel.lines or channel.read(files):
+            lines, channel.lines = channel.lines, ()
+            at = channel.line_at
+            for index, line in enumerate(lines):
+                try:
+                    r = loads(line)
+                    created, author = r["created_at"]["utc"], r["author_id"]
+                    reply_to, edited, deleted = r.get("reply_to_id"), r.get("edited_at"), r.get("deleted_at")
+                    title, attachments = r.get("title"), r.get("attachment_ids")
+                    row = (utc_micros(created), r["id"], seq, r["thread_id"],
+                           0 if reply_to is None else reply_to, people.get(author) or author_of(author),
+                           created, edited["utc"] if edited else 0, deleted["utc"] if deleted else 0,
+                           private, 0 if title is None else title, r["text"],
+                           dumps(attachments).decode() if attachments else "[]", at)
+                except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
+                    _bad_record(Message, f"data/{channel.relpath} line {channel.lineno + index + 1}", line)
+                at += len(line) + 1  # the lines were split at their newlines
+                if row[0] > horizon or len(rows) >= budget:
+                    channel.parsed, channel.lines, channel.line_at = [row], lines[index + 1:], at
+                    channel.lineno += index + 1
+                    heapq.heappush(heap, (*row[:3], channel))
+                    return
+                append(row)
+            channel.lineno += len(lines)
+
+
+def _bad_record(cls: type, where: str, line: bytes) -> NoReturn:
+    """The validator's error for a line the fast path could not read (it names the field), else ours."""
+    decode(cls, line, where)
+    raise ArchiveError(f"{where}: a record the index cannot read") from None
+
+
+class _Files:
+    """Message files open for reading, at most _OPEN_FILES at a time (an archive may have thousands)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, int] = {}
+
+    def fd(self, path: str) -> int:
+        if (fd := self.open.get(path)) is None:
+            if len(self.open) >= _OPEN_FILES:
+                os.close(self.open.pop(next(iter(self.open))))
             try:
-                r = loads(line)
-                created, author = r["created_at"]["utc"], r["author_id"]
-                reply_to, edited, deleted = r.get("reply_to_id"), r.get("edited_at"), r.get("deleted_at")
-                title, attachments = r.get("title"), r.get("attachment_ids")
-                append(
-                    (
-                        utc_micros(created),
-                        r["id"],
-                        seq,
-                        r["thread_id"],
-                        0 if reply_to is None else reply_to,
-                        people.get(author) or author_of(author),
-                        created,
-                        edited["utc"] if edited else 0,
-                        deleted["utc"] if deleted else 0,
-                        private,
-                        0 if title is None else title,
-                        r["text"],
-                        dumps(attachments).decode() if attachments else "[]",
-                        at,
-                    )
-                )
-                at += len(line)
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
-                where = f"data/{file.relpath} line {lineno}"
-                decode(Message, line, where)
-                raise ArchiveError(f"{where}: a record the index cannot read") from None
-        file.lineno += len(lines)
-        return len(lines)
+                fd = self.open[path] = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                raise ArchiveError(f"{path}: missing, though data/message_index.jsonl lists messages "
+                                   "in it") from None
+        return fd
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self.open.values():
+            os.close(fd)
+        self.open.clear()
 
 
 @dataclass(slots=True)
-class _ChannelFile:
-    """A channel's span of a message file, read a chunk of lines per open so that few files stay open."""
+class _ChannelSpan:
+    """A channel's span of a message file, read a chunk at a time as the merge reaches it."""
 
     path: str
     relpath: str
     seq: int
-    private: bool
+    private: int
     #: where the next chunk starts.
     offset: int
     #: where the span ends.
     end: int
-    #: line number of the last line read.
+    #: line number of the last line parsed.
     lineno: int
-    #: whether every line has been read.
-    ended: bool = False
-    #: parsed rows not handed out yet, in file order.
-    rows: list[tuple] = field(default_factory=list)
+    #: lines read, not parsed yet (a tuple when none: a hundred thousand channels wait empty).
+    lines: Sequence[bytes] = ()
+    #: where the first of `lines` starts in the file: each row records its line's offset.
+    line_at: int = 0
+    #: rows parsed and not handed out, in order: the first comes after the horizon of the slice
+    #: that read it (more only when a full slice gave them back).
+    parsed: Sequence[tuple] = ()
 
-    def next_lines(self, count: int) -> list[bytes]:
-        lines: list[bytes] = []
-        if self.ended:
-            return lines
-        with open(self.path, "rb") as fh:
-            fh.seek(self.offset)
-            for line in fh:
-                lines.append(line)
-                self.offset += len(line)
-                if self.offset >= self.end or len(lines) == count:
-                    break
-        self.ended = self.offset >= self.end or len(lines) < count
-        return lines
+    def read(self, files: _Files) -> bool:
+        """Read the next chunk of whole lines into `lines`; False at the end of the span."""
+        size = min(_CHUNK, self.end - self.offset)
+        while size > 0:
+            data = os.pread(files.fd(self.path), size, self.offset)
+            # the span's last chunk, or a short read: a span past the end of its file stops there
+            last = len(data) < size or self.offset + size >= self.end
+            cut = len(data) if last else data.rfind(b"\n") + 1
+            if cut:
+                self.lines = data[:cut].split(b"\n")
+                if not self.lines[-1]:
+                    self.lines.pop()
+                self.line_at = self.offset
+                self.offset = self.end if last else self.offset + cut
+                return bool(self.lines)
+            size = min(size * 2, self.end - self.offset)  # a line longer than a chunk
+        return False
