@@ -2,7 +2,8 @@
 #   make demo   the whole path on the bundled Yammer sample: export into a sealed archive, validate,
 #               verify, stats, search, thread; the triage report; then plan (from the triage), dry
 #               run, the report with the plan's costs, rehearsed Teams import into the built-in Graph
-#               emulator, and reconciliation
+#               emulator, and reconciliation; it ends with the command that serves the archive in a
+#               browser
 #   make test   run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -32,6 +33,7 @@ demo: $(VENV)/.installed
 	$(BIN)/rsemigrate report $(DEMO)/archive -o $(DEMO)/triage.csv --plan $(DEMO)/plan.toml
 	$(BIN)/rsemigrate import $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
 	$(BIN)/rsemigrate reconcile $(DEMO)/archive --plan $(DEMO)/plan.toml --rehearse
+	@echo "Read the archive in a browser (docs/viewer.md): $(BIN)/rsemigrate serve $(DEMO)/archive"
 
 test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest -q
@@ -53,6 +55,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_import_teams.py
 	$(BIN)/python bench/bench_import_matrix.py
+	$(BIN)/python bench/bench_viewer.py
 
 schema: $(VENV)/.installed
 	$(BIN)/python -m rsemigrate.archive.schema schema/

@@ -21,7 +21,7 @@ from .attachments import FilePolicy, attach, tag_id
 from .draft import DEGRADATIONS, Draft, Identity, chain
 from .identities import UserMap, UserMapping, load_mapping_csv, map_authors, user_mapping
 from .links import LINK_SCHEMES, link_scheme, safe_link
-from .markup import BASIC, AllowList, convert_bodies
+from .markup import BASIC, AllowList, body_to_html, convert_bodies, to_html
 from .mentions import resolve_mentions
 from .reactions import ReactionPolicy, react
 from .select import Selection, ThreadIndex, select
@@ -45,6 +45,7 @@ __all__ = [
     "annotate",
     "assign_times",
     "attach",
+    "body_to_html",
     "chain",
     "convert_bodies",
     "link_scheme",
@@ -57,5 +58,6 @@ __all__ = [
     "select",
     "split_long",
     "tag_id",
+    "to_html",
     "user_mapping",
 ]

@@ -5,6 +5,7 @@
     migrate.py    `import` and `reconcile`
     search.py     `index`, `search`, `thread` and `hits`
     report.py     `report`: the network triage report
+    serve.py      `serve`: the read-only viewer in a browser
     progress.py   export progress on the terminal
     importview.py import progress on the terminal
 
@@ -18,8 +19,9 @@ from .migrate import import_, reconcile
 from .plan import plan, target_groups
 from .report import report
 from .search import hits, index, search, thread
+from .serve import serve
 
-for _command in (plan, index, search, thread, hits, import_, reconcile, report):
+for _command in (plan, index, search, thread, hits, serve, import_, reconcile, report):
     main.add_command(_command)
 main.discovered = target_groups  # type: ignore[attr-defined]  # listed from entry points when needed
 

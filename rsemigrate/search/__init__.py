@@ -13,31 +13,37 @@ The index is derived data: it records the archive's seal and is rebuilt whenever
 changes. It never lives inside the bag, whose fixity it would break. See docs/search.md.
 """
 
-from .backend import SearchBackend
+from .backend import AttachmentRef, ChannelSummary, Facets, Hit, SearchBackend, Thread
 from .hits import read_terms, write_term_report_csv, write_term_report_json
 from .index import ensure_current, index_location, is_current, open_backend
-from .query import From, Query, parse
-from .render import hit_record, write_hits_csv, write_hits_json, write_hits_table
+from .query import From, Query, QueryError, parse
+from .render import FIELDS, hit_record, write_hits_csv, write_hits_json, write_hits_table
 from .thread import build_tree, render_thread, thread_json
 
 __all__ = [
+    "FIELDS",
+    "AttachmentRef",
+    "ChannelSummary",
+    "Facets",
+    "From",
+    "Hit",
+    "Query",
+    "QueryError",
+    "SearchBackend",
+    "Thread",
+    "build_tree",
+    "ensure_current",
     "hit_record",
+    "index_location",
+    "is_current",
+    "open_backend",
+    "parse",
     "read_terms",
+    "render_thread",
+    "thread_json",
     "write_hits_csv",
     "write_hits_json",
     "write_hits_table",
     "write_term_report_csv",
     "write_term_report_json",
-    "From",
-    "Query",
-    "SearchBackend",
-    "build_tree",
-    "ensure_current",
-    "index_location",
-    "is_current",
-    "is_current",
-    "open_backend",
-    "parse",
-    "render_thread",
-    "thread_json",
 ]

@@ -62,6 +62,8 @@ class Hit:
     private: bool
     #: attachment names (a link's URL when it has no name).
     attachments: tuple[str, ...]
+    #: the author's user id, for links to the person (not part of the CLI's JSON and CSV).
+    author_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,9 @@ class ThreadMessage:
     title: str | None
     text: str
     attachments: tuple[AttachmentRef, ...]
+    author_id: str | None = None
+    #: byte offset of the whole record in its channel's message file (see `Thread.channel_id`).
+    record_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,37 @@ class Thread:
     group: str | None
     #: every message of the thread in the archive, oldest first.
     messages: tuple[ThreadMessage, ...]
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSummary:
+    """A channel as a browser lists it: what it is and how active."""
+
+    channel_id: str
+    kind: str
+    name: str
+    group_id: str | None
+    group: str | None
+    messages: int
+    #: RFC 3339 of its newest message; None when it has none.
+    last_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """How the hits of a query spread, counted over its newest `counted` hits."""
+
+    counted: int
+    #: True when the query has more hits than were counted.
+    capped: bool
+    #: (channel id, name, group, hits), most hits first.
+    channels: tuple[tuple[str, str, str | None, int], ...]
+    #: (user id, name, e-mail, hits), most hits first.
+    authors: tuple[tuple[str, str, str | None, int], ...]
+    #: (year, hits), newest first.
+    years: tuple[tuple[int, int], ...]
+    with_attachment: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +180,8 @@ class SearchBackend(Protocol):
 
     def search(self, query: Query, *, sort: Sort, limit: int, offset: int) -> list[Hit]: ...
 
-    def count(self, query: Query) -> int: ...
+    def count(self, query: Query, *, limit: int | None = None) -> int:
+        """How many messages match, counting no further than `limit` when given (a page's "10,000+")."""
 
     def unmatched(self, query: Query) -> list[From | In]:
         """The query's `from:` and `in:` filters that name nobody and no channel in the archive."""
@@ -154,5 +191,14 @@ class SearchBackend(Protocol):
 
     def hit_report(self, terms: Sequence[Query], *, with_thread_ids: bool) -> HitReport:
         """Hits per term, in order, computed without holding hit lists in memory."""
+
+    def attachment(self, attachment_id: str) -> AttachmentRef | None:
+        """The attachment record with this id, or None when the archive has none."""
+
+    def facets(self, query: Query, *, cap: int, top: int) -> Facets:
+        """The `top` channels and authors, the years and has:attachment of the newest `cap` hits."""
+
+    def channel_summaries(self) -> list[ChannelSummary]:
+        """Every channel with its message count and newest message, in the archive's order."""
 
     def close(self) -> None: ...

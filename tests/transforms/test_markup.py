@@ -49,7 +49,7 @@ def test_no_script_survives_any_format(fmt, text):
 
 def test_plain_text_is_escaped_with_paragraphs_breaks_and_links():
     out = html_of("yammer-plain", "a < b & c\nnext line\n\nsee https://example.com/x?a=1&b=2.")
-    assert out == ('<p>a &lt; b &amp; c<br/>next line</p>'
+    assert out == ('<p>a &lt; b &amp; c<br>next line</p>'
                    '<p>see <a href="https://example.com/x?a=1&amp;b=2">https://example.com/x?a=1&amp;b=2</a>.</p>')
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,8 @@ from ..backend import (
     AttachmentRef,
     BuildProgress,
     BuildReport,
+    ChannelSummary,
+    Facets,
     Hit,
     HitReport,
     Snippet,
@@ -162,9 +165,11 @@ class SqliteBackend:
             page = self._rows(f"{sql} LIMIT ? OFFSET ?", (*params, limit, offset))
             return self._hits(page, compiled.match)
 
-    def count(self, query: Query) -> int:
+    def count(self, query: Query, *, limit: int | None = None) -> int:
         with _engine_errors(query):
             sql, params = self._selection(plan(query, self), None)
+            if limit is not None:
+                sql, params = f"{sql} LIMIT ?", [*params, limit]
             return self._rows(f"SELECT count(*) FROM ({sql})", params)[0][0]
 
     def _selection(self, compiled: Plan, sort: Sort | None, *,
@@ -218,19 +223,20 @@ class SqliteBackend:
             return []
         rows = self._rows(
             "SELECT m.seq, m.message_id, m.thread_id, m.reply_to_id, c.name, c.group_name, p.name,"
-            f" p.email, m.created_at, m.deleted, m.private, m.files, substr(m.text, 1, {_EXCERPT * 2})"
-            " FROM message m JOIN channel c ON c.seq = m.channel_seq JOIN person p ON p.seq = m.author_seq"
+            f" p.email, m.created_at, m.deleted, m.private, m.files, substr(m.text, 1, {_EXCERPT * 2}),"
+            " p.user_id FROM message m JOIN channel c ON c.seq = m.channel_seq"
+            " JOIN person p ON p.seq = m.author_seq"
             f" WHERE m.seq IN ({', '.join('?' * len(page))})", [seq for seq, _ in page])
         by_seq = {row[0]: row for row in rows}
         hits = []
         for seq, snippet in page:
             (_, mid, tid, reply_to, channel, group, name, email, at, deleted, private, files,
-             head) = by_seq[seq]
+             head, user_id) = by_seq[seq]
             found = snippet or (self._snippet(seq, match) if match is not None else None)
             hits.append(Hit(mid, tid, reply_to, channel, group, name, email, at,
                             Snippet(" ".join(found.split())) if found else _excerpt(head),
                             bool(deleted), bool(private),
-                            tuple(files.split("\n")) if files else ()))
+                            tuple(files.split("\n")) if files else (), user_id))
         return hits
 
     def _snippet(self, seq: int, match: str) -> str | None:
@@ -248,19 +254,56 @@ class SqliteBackend:
         [(thread_id,)] = found
         rows = self._rows(
             "SELECT m.channel_seq, m.message_id, m.reply_to_id, p.name, p.email, m.created_at, m.edited_at,"
-            " m.deleted_at, m.deleted, m.title, m.text, m.attachment_ids FROM message m"
+            " m.deleted_at, m.deleted, m.title, m.text, p.user_id, m.record_at, m.attachment_ids"
+            " FROM message m"
             " JOIN person p ON p.seq = m.author_seq WHERE m.thread_id = ? ORDER BY m.seq", (thread_id,))
         attachments = [orjson.loads(row[-1]) for row in rows]
         ids = sorted({aid for listed in attachments for aid in listed})
         stored = {row[0]: row for row in self._rows(
             "SELECT attachment_id, name, status, sha256, url FROM attachment"
             f" WHERE attachment_id IN ({', '.join('?' * len(ids))})", ids)} if ids else {}
-        [(channel, group)] = self._rows("SELECT name, group_name FROM channel WHERE seq = ?", (rows[0][0],))
+        [(channel, group, channel_id)] = self._rows(
+            "SELECT name, group_name, channel_id FROM channel WHERE seq = ?", (rows[0][0],))
         return Thread(thread_id, channel, group, tuple(
             ThreadMessage(mid, reply_to, name, email, created, edited, deleted_at, bool(deleted), title, text,
-                          tuple(_attachment(aid, stored.get(aid)) for aid in listed))
-            for (_, mid, reply_to, name, email, created, edited, deleted_at, deleted, title, text, _), listed
-            in zip(rows, attachments, strict=True)))
+                          tuple(_attachment(aid, stored.get(aid)) for aid in listed), user_id, record_at)
+            for (_, mid, reply_to, name, email, created, edited, deleted_at, deleted, title, text, user_id,
+                 record_at, _), listed in zip(rows, attachments, strict=True)), channel_id)
+
+    def attachment(self, attachment_id: str) -> AttachmentRef | None:
+        rows = self._rows("SELECT attachment_id, name, status, sha256, url FROM attachment"
+                          " WHERE attachment_id = ? LIMIT 1", (attachment_id,))
+        return _attachment(attachment_id, rows[0]) if rows else None
+
+    def facets(self, query: Query, *, cap: int, top: int) -> Facets:
+        with _engine_errors(query):
+            sql, params = self._selection(plan(query, self), "newest")
+            # One more than the cap tells whether there are more; the few columns are counted here.
+            rows = self._rows(
+                "SELECT m.channel_seq, m.author_seq, substr(m.created_at, 1, 4), m.has_attachment"
+                f" FROM ({sql} LIMIT ?) h JOIN message m ON m.seq = h.seq", (*params, cap + 1))
+        capped = len(rows) > cap
+        rows = rows[:cap]
+        channels = Counter(row[0] for row in rows).most_common(top)
+        authors = Counter(row[1] for row in rows).most_common(top)
+        years = sorted(Counter(int(row[2]) for row in rows).items(), reverse=True)
+        channel_rows = {seq: row for seq, *row in self._rows(
+            f"SELECT seq, channel_id, name, group_name FROM channel WHERE seq IN ({_marks(channels)})",
+            [seq for seq, _ in channels])}
+        people = {seq: row for seq, *row in self._rows(
+            f"SELECT seq, user_id, name, email FROM person WHERE seq IN ({_marks(authors)})",
+            [seq for seq, _ in authors])}
+        return Facets(len(rows), capped, tuple((*channel_rows[seq], n) for seq, n in channels),
+                      tuple((*people[seq], n) for seq, n in authors), tuple(years),
+                      sum(row[3] for row in rows))
+
+    def channel_summaries(self) -> list[ChannelSummary]:
+        # One pass over the channel index: the count and the newest seq of every channel.
+        return [ChannelSummary(*row) for row in self._rows(
+            "SELECT c.channel_id, c.kind, c.name, c.group_id, c.group_name, coalesce(n.messages, 0),"
+            " m.created_at FROM channel c LEFT JOIN (SELECT channel_seq, count(*) AS messages, max(seq) AS"
+            " newest FROM message GROUP BY channel_seq) n ON n.channel_seq = c.seq"
+            " LEFT JOIN message m ON m.seq = n.newest ORDER BY c.seq")]
 
     def hit_report(self, terms: Sequence[Query], *, with_thread_ids: bool) -> HitReport:
         self._execute("CREATE TEMP TABLE term_hit (term_no INTEGER, seq INTEGER, PRIMARY KEY (term_no, seq))"
@@ -289,6 +332,10 @@ class SqliteBackend:
             "SELECT DISTINCT m.thread_id FROM temp.term_hit h JOIN message m ON m.seq = h.seq"
             " WHERE h.term_no = ? ORDER BY 1", (term_no,))) if with_thread_ids else None
         return TermHits(query, hits, unique, threads, thread_ids)
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values)) or "NULL"
 
 
 def _connect(uri: str) -> sqlite3.Connection:

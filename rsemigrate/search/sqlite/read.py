@@ -70,7 +70,7 @@ _PRIVATE_KINDS = ("direct", "group_direct")
 #: 1.5 s a million messages; the INSERT turns 0 back into NULL (NULLIF: a text '0' is not 0).
 MESSAGE_COLUMNS = ("at_us", "message_id", "channel_seq", "thread_id", "reply_to_id", "author_seq",
                    "created_at", "edited_at", "deleted_at", "private", "title", "text",
-                   "attachment_ids")
+                   "attachment_ids", "record_at")
 #: the columns of MESSAGE_COLUMNS where 0 stands for NULL.
 NULL_AS_ZERO = ("reply_to_id", "edited_at", "deleted_at", "title")
 _ORDER_KEY = itemgetter(0, 1, 2)  # (at_us, message_id, channel_seq)
@@ -328,6 +328,7 @@ class _ArchiveRows:
                 return
         while channel.lines or channel.read(files):
             lines, channel.lines = channel.lines, ()
+            at = channel.line_at
             for index, line in enumerate(lines):
                 try:
                     r = loads(line)
@@ -338,11 +339,12 @@ class _ArchiveRows:
                            0 if reply_to is None else reply_to, people.get(author) or author_of(author),
                            created, edited["utc"] if edited else 0, deleted["utc"] if deleted else 0,
                            private, 0 if title is None else title, r["text"],
-                           dumps(attachments).decode() if attachments else "[]")
+                           dumps(attachments).decode() if attachments else "[]", at)
                 except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
                     _bad_record(Message, f"data/{channel.relpath} line {channel.lineno + index + 1}", line)
+                at += len(line) + 1  # the lines were split at their newlines
                 if row[0] > horizon or len(rows) >= budget:
-                    channel.parsed, channel.lines = [row], lines[index + 1:]
+                    channel.parsed, channel.lines, channel.line_at = [row], lines[index + 1:], at
                     channel.lineno += index + 1
                     heapq.heappush(heap, (*row[:3], channel))
                     return
@@ -398,6 +400,8 @@ class _ChannelSpan:
     lineno: int
     #: lines read, not parsed yet (a tuple when none: a hundred thousand channels wait empty).
     lines: Sequence[bytes] = ()
+    #: where the first of `lines` starts in the file: each row records its line's offset.
+    line_at: int = 0
     #: rows parsed and not handed out, in order: the first comes after the horizon of the slice
     #: that read it (more only when a full slice gave them back).
     parsed: Sequence[tuple] = ()
@@ -414,6 +418,7 @@ class _ChannelSpan:
                 self.lines = data[:cut].split(b"\n")
                 if not self.lines[-1]:
                     self.lines.pop()
+                self.line_at = self.offset
                 self.offset = self.end if last else self.offset + cut
                 return bool(self.lines)
             size = min(size * 2, self.end - self.offset)  # a line longer than a chunk

@@ -12,7 +12,7 @@ alone, so that it starts in a fraction of the time importing SQLAlchemy takes.
 from __future__ import annotations
 
 #: bump when the schema or the meaning of a column changes: older indexes are then rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 FTS_TABLE = "message_fts"
 FTS_COLUMNS = ("title", "text", "files")
 TOKENIZER = "unicode61 remove_diacritics 2"
@@ -55,7 +55,9 @@ TABLES = (
         PRIMARY KEY (seq))""",
     # at_us: created_at as microseconds since the epoch, non-decreasing with seq. private: in a
     # direct or group-direct conversation. files: attachment names (or URLs), one a line,
-    # searchable like the text. attachment_ids: JSON array, in the message's order.
+    # searchable like the text. attachment_ids: JSON array, in the message's order. record_at: the
+    # byte offset of the record in its channel's message file, so that a viewer reads the whole
+    # record (body, mentions, reactions) without scanning the channel.
     """CREATE TABLE message (
         seq INTEGER NOT NULL,
         message_id VARCHAR NOT NULL,
@@ -76,6 +78,7 @@ TABLES = (
         text VARCHAR NOT NULL,
         files VARCHAR NOT NULL,
         attachment_ids VARCHAR NOT NULL,
+        record_at INTEGER NOT NULL,
         PRIMARY KEY (seq),
         FOREIGN KEY(channel_seq) REFERENCES channel (seq),
         FOREIGN KEY(author_seq) REFERENCES person (seq))""",
