@@ -4,6 +4,7 @@
     plan.py       `plan init|check|targets` and each target's own commands (loaded lazily)
     migrate.py    `import` and `reconcile`
     search.py     `index`, `search`, `thread` and `hits`
+    produce.py    `produce`: RSMF productions of a selection
     progress.py   export progress on the terminal
     importview.py import progress on the terminal
 
@@ -15,9 +16,11 @@ A new command lives in its own module here and is added to `main` below.
 from .main import main
 from .migrate import import_, reconcile
 from .plan import plan, target_groups
+from .produce import produce
 from .search import hits, index, search, thread
 
 for _command in (plan, *target_groups(), index, search, thread, hits, import_, reconcile):
     main.add_command(_command)
+main.add_command(produce)
 
 __all__ = ["main"]

@@ -142,6 +142,9 @@ class SearchBackend(Protocol):
 
     def count(self, query: Query) -> int: ...
 
+    def matches(self, query: Query) -> Iterator[tuple[str, str]]:
+        """(message id, thread id) of every matching message, in archive order: for selections."""
+
     def unmatched(self, query: Query) -> list[From | In]:
         """The query's `from:` and `in:` filters that name nobody and no channel in the archive."""
 
