@@ -124,7 +124,7 @@ def check_manifest(manifest: dict[str, Any], zip_files: set[str] | None = None) 
     for cid, conversation in conversations.items():
         for pid in conversation.get("participants", ()):
             ref("participant", pid, f"conversation {cid}", "ManifestInvalidConversationParticipant")
-        if "custodian" in conversation and conversation["custodian"] not in conversation.get("participants", ()):
+        if conversation.get("custodian", None) not in (None, *conversation.get("participants", ())):
             findings.append(Finding("warning", "ManifestInvalidReference",
                                     f"conversation {cid}: custodian is not one of its participants"))
         if "icon" in conversation:
@@ -132,7 +132,8 @@ def check_manifest(manifest: dict[str, Any], zip_files: set[str] | None = None) 
     for n, event in enumerate(events):
         where = f"event {event.get('id', f'#{n + 1}')}"
         members = conversations.get(event.get("conversation"), {}).get("participants", ())
-        if "participant" in event and (event["participant"] not in people or event["participant"] not in members):
+        sender = event.get("participant")
+        if "participant" in event and (sender not in people or sender not in members):
             # Relativity's sample 4 warns for a defined sender missing from its conversation's list too.
             findings.append(Finding("warning", "ManifestInvalidEventParticipant",
                                     f"{where}: sender {event['participant']!r} is not a participant of its "
@@ -142,7 +143,8 @@ def check_manifest(manifest: dict[str, Any], zip_files: set[str] | None = None) 
                                     f"{where}: conversation {event['conversation']!r} is not defined"))
         if "parent" in event and (event.get("conversation"), event["parent"]) not in ids:
             findings.append(Finding("warning", "ManifestInvalidReference",
-                                    f"{where}: parent {event['parent']!r} is not an event of its conversation"))
+                                    f"{where}: parent {event['parent']!r} is not an event of its "
+                                    "conversation"))
         for reaction in event.get("reactions", ()):
             for pid in reaction.get("participants", ()):
                 ref("reactor", pid, where)
@@ -160,7 +162,8 @@ def _files(manifest: dict[str, Any], referenced: set[str], zip_files: set[str]) 
         code = "ManifestMissingAvatar" if name in avatars else "ManifestMissingAttachment"
         yield Finding("warning", code, f"the file {name} is not in the zip archive")
     for name in sorted(zip_files - referenced):
-        yield Finding("warning", "ZipUnreferencedFile", f"the file {name} in the zip archive has no reference")
+        yield Finding("warning", "ZipUnreferencedFile",
+                      f"the file {name} in the zip archive does not have a reference")
 
 
 def _undefined(manifest: dict[str, Any]) -> Iterator[Finding]:

@@ -104,7 +104,7 @@ def _address(name: str, email: str | None) -> Address:
             return Address(display_name=name, username=user, domain=domain)
         except ValueError:
             pass
-    return Address(display_name=name, addr_spec="")
+    return Address(display_name=name, username="", domain="")  # `Name <>`, as Relativity writes
 
 
 def _rfc5322_date(utc: str) -> str:

@@ -230,7 +230,8 @@ def _custodian(source: Source, ids: list[str]) -> str | None:
         return None
     for uid in ids:
         user = source.users.get(uid)
-        if wanted == uid.casefold() or (user and wanted in (user.name.casefold(), (user.email or "").casefold())):
+        names = (uid, user.name, user.email or "") if user else (uid,)
+        if wanted in (name.casefold() for name in names):
             return uid
     return None
 

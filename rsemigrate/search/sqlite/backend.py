@@ -172,8 +172,7 @@ class SqliteBackend:
             sql, params = self._selection(plan(query, self), None)
             rows = self._execute(f"SELECT m.message_id, m.thread_id FROM ({sql}) s"
                                  " JOIN message m ON m.seq = s.seq ORDER BY m.seq", params)
-        for message_id, thread_id in rows:
-            yield message_id, thread_id
+        yield from ((message_id, thread_id) for message_id, thread_id in rows)
 
     def _selection(self, compiled: Plan, sort: Sort | None, *,
                    snippets: bool = False) -> tuple[str, list[object]]:
