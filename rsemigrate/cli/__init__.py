@@ -5,6 +5,7 @@
     migrate.py    `import` and `reconcile`
     search.py     `index`, `search`, `thread` and `hits`
     produce.py    `produce`: RSMF productions of a selection
+    publish.py    `publish`: a static HTML edition
     progress.py   export progress on the terminal
     importview.py import progress on the terminal
 
@@ -17,10 +18,12 @@ from .main import main
 from .migrate import import_, reconcile
 from .plan import plan, target_groups
 from .produce import produce
+from .publish import publish
 from .search import hits, index, search, thread
 
 for _command in (plan, *target_groups(), index, search, thread, hits, import_, reconcile):
     main.add_command(_command)
 main.add_command(produce)
+main.add_command(publish)
 
 __all__ = ["main"]
