@@ -151,9 +151,12 @@ def test_hostile_content_stays_inert(edition, web, served):
     assert page.evaluate("window.__xss") is None
     assert XSS in page.inner_text("main")  # shown as text, not run
     page.goto(served + "data/index.html")
-    page.fill(".pagefind-ui__search-input", "mallory")
-    page.wait_for_timeout(500)
-    assert page.evaluate("window.__xss") is None
+    for word in ("mallory", "xss", "evil"):  # the hostile thread, its title and channel in results
+        page.fill(".pagefind-ui__search-input", word)
+        page.wait_for_selector(".pagefind-ui__result-link")
+        assert page.locator("#search img, #search script, #search iframe").count() == 0
+        assert page.evaluate("window.__xss") is None
+    assert not [u for u in web.requests if u.rsplit("/", 1)[-1] in ("x", "t.png")]
     assert dialogs == []
     assert web.outside("file://", served) == []
 
