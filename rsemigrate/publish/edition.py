@@ -44,6 +44,17 @@ Progress = Callable[[str, int], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """A channel as the index lists it: all that is kept of it once its pages are written."""
+
+    group: str
+    name: str
+    kind: str
+    folder: str
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
 class Published:
     path: Path
     seal: str
@@ -72,16 +83,16 @@ def publish(archive: Archive, target: Path, *, search: bool = True,
     try:
         with tempfile.TemporaryDirectory(prefix=".publish-", dir=target.parent) as scratch:
             db = sqlite3.connect(Path(scratch) / "threads.sqlite")
-            db.execute("CREATE TABLE m (page TEXT, channel TEXT, seq INTEGER, title TEXT, html TEXT)")
-            listed, authored, messages = [], {}, 0
+            db.execute("CREATE TABLE m (page TEXT, channel INTEGER, seq INTEGER, title TEXT, html TEXT)")
+            listed: list[Listed] = []
+            authored: dict[str, int] = {}
             for channel in archive.channels():
-                count = _channel(archive, channel, groups, users, attachments, edition, db, out, authored)
-                messages += count
-                progress("messages", count)
-                group = groups.get(channel.group_id) if channel.group_id else None
-                listed.append((group.name if group else _kind_group(channel), channel, count))
-            threads = _threads(db, edition, out, {c.id: c for _, c, _ in listed})
+                listed.append(_channel(archive, channel, len(listed), groups, users, attachments, edition,
+                                       db, out, authored))
+                progress("messages", listed[-1].messages)
+            threads = _threads(db, edition, out, listed)
             db.close()
+        messages = sum(c.messages for c in listed)
         stored = _files(archive, attachments, out)
         _index_pages(listed, users, authored, edition, out, threads, stored)
         if search:
@@ -134,8 +145,9 @@ class _Stream:
         self.writer.record(self.relpath, self.out.hexdigest(), self.out.size)
 
 
-def _channel(archive: Archive, channel: Channel, groups: dict, users: dict, attachments: dict,
-             edition: dict[str, Any], db: sqlite3.Connection, out: _Out, authored: dict[str, int]) -> int:
+def _channel(archive: Archive, channel: Channel, number: int, groups: dict, users: dict, attachments: dict,
+             edition: dict[str, Any], db: sqlite3.Connection, out: _Out, authored: dict[str, int]) -> Listed:
+    """The channel's month pages and index; its messages also go to the scratch database."""
     folder = f"channels/{pages.slug(channel.name, channel.id)}"
     group = groups.get(channel.group_id) if channel.group_id else None
     view = {"name": channel.name, "kind": channel.kind, "group": group.name if group else None,
@@ -158,7 +170,7 @@ def _channel(archive: Archive, channel: Channel, groups: dict, users: dict, atta
         assert page is not None
         page.write(pages.message_html(message, users, attachments, in_month=True))
         title = (message.title or message.text[:80]) if message.id == message.thread_id else None
-        rows.append((pages.thread_path(channel.id, message.thread_id), channel.id, seq, title,
+        rows.append((pages.thread_path(channel.id, message.thread_id), number, seq, title,
                      pages.message_html(message, users, attachments, in_month=False)))
         if len(rows) >= _BATCH:
             _insert(db, rows)
@@ -168,7 +180,7 @@ def _channel(archive: Archive, channel: Channel, groups: dict, users: dict, atta
     view["messages"] = seq
     out.page(f"{folder}/index.html", pages.template("channel.html").render(
         title=channel.name, channel=view, months=months, root="../../", edition=edition))
-    return seq
+    return Listed(group.name if group else _kind_group(channel), channel.name, channel.kind, folder, seq)
 
 
 def _insert(db: sqlite3.Connection, rows: list[tuple]) -> None:
@@ -182,18 +194,18 @@ def _end(page: _Stream, edition: dict[str, Any]) -> None:
     page.close()
 
 
-def _threads(db: sqlite3.Connection, edition: dict[str, Any], out: _Out, channels: dict[str, Channel]) -> int:
+def _threads(db: sqlite3.Connection, edition: dict[str, Any], out: _Out, listed: list[Listed]) -> int:
     """Every thread page, one at a time, from the scratch database."""
     db.execute("CREATE INDEX m_page ON m (page, seq)")
     count = 0
-    for path, channel_id in db.execute("SELECT DISTINCT page, channel FROM m ORDER BY page"):
-        channel = channels[channel_id]
+    for path, number in db.execute("SELECT DISTINCT page, channel FROM m ORDER BY page"):
+        channel = listed[number]
         fragments = db.execute("SELECT title, html FROM m WHERE page = ? ORDER BY seq", (path,)).fetchall()
         title = next((t for t, _ in fragments if t), None) or f"Thread in {channel.name}"
         page = out.stream(path)
         page.write(pages.template("thread_head.html").render(
             title=title, channel=channel, messages=len(fragments), root="../../", edition=edition,
-            channel_href=f"../../channels/{pages.slug(channel.name, channel.id)}/index.html"))
+            channel_href=f"../../{channel.folder}/index.html"))
         for _, html in fragments:
             page.write(html)
         page.write("</article>\n")
@@ -220,15 +232,15 @@ def _files(archive: Archive, attachments: dict, out: _Out) -> int:
     return len(written)
 
 
-def _index_pages(listed: list[tuple[str, Channel, int]], users: dict, authored: dict[str, int],
+def _index_pages(listed: list[Listed], users: dict, authored: dict[str, int],
                  edition: dict[str, Any], out: _Out, threads: int, files: int) -> None:
     by_group: dict[str, list[dict[str, Any]]] = {}
-    for group, channel, count in listed:
-        by_group.setdefault(group, []).append({
-            "name": channel.name, "kind": channel.kind, "messages": count,
-            "href": f"channels/{pages.slug(channel.name, channel.id)}/index.html"})
+    for channel in listed:
+        by_group.setdefault(channel.group, []).append({
+            "name": channel.name, "kind": channel.kind, "messages": channel.messages,
+            "href": f"{channel.folder}/index.html"})
     groups = [{"name": name, "channels": channels} for name, channels in by_group.items()]
-    counts = {"channels": len(listed), "threads": threads, "messages": sum(c for *_, c in listed),
+    counts = {"channels": len(listed), "threads": threads, "messages": sum(c.messages for c in listed),
               "files": files}
     edition = {**edition, **counts}
     out.page("index.html", pages.template("index.html").render(
