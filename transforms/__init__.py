@@ -14,3 +14,7 @@ export in memory. None names a platform: targets pass their renderers, allow-lis
     split         messages over the size budget to ordered continuation parts
     timestamps    deterministic, unique-per-container millisecond creation times
 """
+
+from .markup import BASIC, AllowList, to_html
+
+__all__ = ["AllowList", "BASIC", "to_html"]

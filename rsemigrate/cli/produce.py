@@ -69,14 +69,19 @@ def produce(archive: Path, output: Path, fmt: str, query: str | None, channels: 
     from ..archive import Archive
     from ..produce import Limits, Options
     from ..produce import produce as run
-    from ..search import From, index_location, open_backend, resolve
+    from ..search import From, SearchBackend, ensure_current, index_location, open_backend, resolve
     from .search import _progress
 
     selection = selection_of(query, channels, people, since, until, threads)
     opened = Archive(archive)
-    with _progress() as progress:
-        chosen, unmatched = resolve(selection, opened,
-                                    lambda: open_backend(index_location(archive, index_path)), progress)
+
+    def current_index() -> SearchBackend:
+        backend = open_backend(index_location(archive, index_path))
+        with _progress() as progress:
+            ensure_current(backend, opened, progress)
+        return backend
+
+    chosen, unmatched = resolve(selection, current_index)
     for name in unmatched:
         typed = f"--person {name.who}" if isinstance(name, From) else f"--channel/in: {name.where}"
         click.echo(f"warning: {typed} matches nothing in this archive, so it selects nothing; "

@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ..archive import Archive, BagWriter, Channel, format_utc
+from ..archive import Archive, BagWriter, Channel, Tool, format_utc
 from ..errors import ArchiveError
-from ..export import tool
 from ..search import Chosen, Selection
 from . import eml, loadfile
 from .manifest import VERSION, Built, Slice, Source, build
@@ -72,7 +72,7 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
     source = Source(header.source.platform, {u.id: u for u in archive.users()},
                     {a.id: a for a in archive.attachments()}, options.custodian)
     groups = {g.id: g for g in archive.groups()}
-    generator = tool()
+    generator = Tool("rsemigrate", version("rsemigrate"))
     counts, rows = Counts(), []
     writer = BagWriter(target)
     try:
@@ -90,7 +90,7 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
                 rows.append(_row(number, relpath, piece, built, source, options, content))
                 _count(counts, piece, built, len(content))
         writer.write_payload(LOADFILE, iter([loadfile.csv_bytes(rows)]))
-        provenance = _provenance(archive, selection, options, counts, chosen)
+        provenance = _provenance(archive, selection, options, counts, chosen, generator)
         seal = writer.seal(
             {PROVENANCE_FILE: orjson.dumps(provenance, option=orjson.OPT_INDENT_2)},
             {"Bag-Software-Agent": f"{generator.name} {generator.version}",
@@ -156,8 +156,7 @@ def _collection_id(archive_id: str, channel: Channel) -> str:
 
 
 def _provenance(archive: Archive, selection: Selection, options: Options, counts: Counts,
-                chosen: Chosen) -> dict[str, Any]:
-    generator = tool()
+                chosen: Chosen, generator: Tool) -> dict[str, Any]:
     header = archive.header
     return {
         "format": FORMAT_NAME,

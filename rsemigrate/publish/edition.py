@@ -24,15 +24,15 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from ..archive import Archive, BagWriter, Channel, HashingWriter, format_utc
+from ..archive import Archive, BagWriter, Channel, HashingWriter, Tool, format_utc
 from ..errors import ArchiveError
-from ..export import tool
 from . import pages
 
 PROVENANCE_FILE = "edition.json"
@@ -72,7 +72,7 @@ def publish(archive: Archive, target: Path, *, search: bool = True,
     users = {u.id: u for u in archive.users()}
     attachments = {a.id: a for a in archive.attachments()}
     groups = {g.id: g for g in archive.groups()}
-    generator = tool()
+    generator = Tool("rsemigrate", version("rsemigrate"))
     edition = {
         "name": header.source.network_name or f"{header.source.platform} archive",
         "platform": header.source.platform, "archive_id": header.archive_id, "seal": archive.seal(),

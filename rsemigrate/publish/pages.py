@@ -16,7 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
-from transforms.markup import BASIC, AllowList, to_html
+from transforms import BASIC, AllowList, to_html
 
 from ..archive import Attachment, Message, User
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ..archive import Archive, Message
-from .backend import BuildProgress, SearchBackend, ensure_current
+from ..archive import Message
+from .backend import SearchBackend
 from .query import After, And, Before, From, In, Node, Or, Query, parse
 
 
@@ -84,18 +84,17 @@ class Chosen:
         return None if self.message_ids is None else len(self.message_ids)
 
 
-def resolve(selection: Selection, archive: Archive, open_index: Callable[[], SearchBackend],
-            progress: BuildProgress) -> tuple[Chosen, list[From | In]]:
+def resolve(selection: Selection, open_index: Callable[[], SearchBackend]) -> tuple[Chosen, list[From | In]]:
     """The ids the selection keeps, and the names in it that match nothing (to warn about).
 
-    `open_index` is called only when there are criteria, so a whole-archive output needs no index.
+    `open_index` returns a current index; it is called only when there are criteria, so a
+    whole-archive output needs no index.
     """
     query = selection.to_query()
     if query is None:
         return Chosen(None), []
     backend = open_index()
     try:
-        ensure_current(backend, archive, progress)
         ids: set[str] = set()
         threads: set[str] = set()
         for message_id, thread_id in backend.matches(query):

@@ -26,7 +26,7 @@ from rsemigrate.archive.records import (
     Record,
     User,
 )
-from rsemigrate.search import Selection, index_location, open_backend, resolve
+from rsemigrate.search import Selection, ensure_current, index_location, open_backend, resolve
 from tests.search.conftest import at, export, message
 
 RSMF = Path(__file__).resolve().parents[3] / "shared" / "rsmf"
@@ -75,8 +75,13 @@ def rich_archive(tmp_path_factory) -> Path:
 
 def chosen(path: Path, selection: Selection):
     archive = Archive(path)
-    found, _ = resolve(selection, archive, lambda: open_backend(index_location(path, None)),
-                       lambda *args: None)
+
+    def current():
+        backend = open_backend(index_location(path, None))
+        ensure_current(backend, archive, lambda *args: None)
+        return backend
+
+    found, _ = resolve(selection, current)
     return archive, found
 
 
