@@ -9,10 +9,11 @@ from the content), so producing the same selection twice gives identical files t
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import io
+import shutil
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -20,6 +21,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -29,6 +31,11 @@ MANIFEST_NAME = "rsmf_manifest.json"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: lines folded at 78 characters, CRLF, no 8-bit anywhere.
 POLICY = SMTP.clone(cte_type="7bit", max_line_length=78)
+#: base64 lines are 76 characters (57 bytes); blocks of whole lines keep the lines whole.
+_BASE64_LINE = 76
+_BASE64_BLOCK = 57 * 16384
+#: stands for the zip while the stdlib lays the message out; its base64 is then replaced by the zip's.
+_PLACEHOLDER = b"\x00rsmf.zip placeholder\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,28 +54,42 @@ class Headers:
     slice: str
 
 
-def zip_bytes(manifest: dict, files: Iterable[tuple[str, Path]]) -> bytes:
-    """`rsmf_manifest.json` then every attachment, flat, deflated."""
-    out = io.BytesIO()
+def write_zip(manifest: dict, files: Iterable[tuple[str, Path]], out: BinaryIO) -> None:
+    """`rsmf_manifest.json` then every attachment, flat, deflated, streamed into `out`."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        _put(archive, MANIFEST_NAME, orjson.dumps(manifest))
+        info = zipfile.ZipInfo(MANIFEST_NAME, ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, orjson.dumps(manifest))
         for name, path in files:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(path, "rb") as src, archive.open(info, "w", force_zip64=True) as dest:
-                while chunk := src.read(1 << 20):
-                    dest.write(chunk)
-    return out.getvalue()
+                shutil.copyfileobj(src, dest, 1 << 20)
 
 
-def _put(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    archive.writestr(info, data)
+def message_chunks(headers: Headers, body: str, zipped: BinaryIO) -> Iterator[bytes]:
+    """The whole `.rsmf` file, in pieces: the zip is base64-encoded as it is read, so a slice near
+    2 GB is never held in memory. The bytes are exactly those of `message(...).as_bytes()`."""
+    digest = hashlib.sha256()
+    zipped.seek(0)
+    while chunk := zipped.read(1 << 20):
+        digest.update(chunk)
+    text = message(headers, body, _PLACEHOLDER, digest.hexdigest()).as_bytes()
+    head, found, tail = text.rpartition(base64.b64encode(_PLACEHOLDER))  # the attachment comes last
+    assert found, "the stdlib's base64 layout changed"
+    yield head
+    zipped.seek(0)
+    first = True
+    while block := zipped.read(_BASE64_BLOCK):
+        encoded = base64.b64encode(block)
+        yield (b"" if first else b"\r\n") + b"\r\n".join(
+            encoded[i:i + _BASE64_LINE] for i in range(0, len(encoded), _BASE64_LINE))
+        first = False
+    yield tail
 
 
-def message_bytes(headers: Headers, body: str, zipped: bytes) -> bytes:
-    """The whole `.rsmf` file."""
+def message(headers: Headers, body: str, zipped: bytes, zip_sha256: str) -> EmailMessage:
+    """The `.rsmf` message with `zipped` attached; the boundary is derived from the zip's digest."""
     message = EmailMessage(policy=POLICY)
     sender = next(iter(headers.participants), ("unknown", None))
     message["From"] = _address(headers.custodian, None) if headers.custodian else _address(*sender)
@@ -93,8 +114,8 @@ def message_bytes(headers: Headers, body: str, zipped: bytes) -> bytes:
                            cte="base64", params={"name": ZIP_NAME})
     for part in message.iter_attachments():
         del part["MIME-Version"]  # the stdlib repeats it on each part; RFC 2045 wants it at the top
-    message.set_boundary("rsmf-" + hashlib.sha256(zipped).hexdigest()[:32])
-    return message.as_bytes()
+    message.set_boundary(f"rsmf-{zip_sha256[:32]}")
+    return message
 
 
 def _address(name: str, email: str | None) -> Address:

@@ -6,19 +6,23 @@
       data/loadfile.csv          one row per file (loadfile.py)
       data/rsmf/PREFIX000001.rsmf
 
-The archive streams one channel at a time and one slice is in memory at a time (with the
-channel's thread roots, kept for context). The bag is built beside the target and renamed into
-place only when sealed, so a failure never leaves something that looks like a production.
+The archive streams one channel at a time and one slice's events are in memory at a time (with
+the channel's thread roots, kept for context); its zip spills to a scratch file past 64 MB and
+is base64-encoded into the bag as it is read, so a file near 2 GB is never held whole. The bag
+is built beside the target and renamed into place only when sealed, so a failure never leaves
+something that looks like a production.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -35,6 +39,8 @@ FORMAT_NAME = "rsemigrate-production"
 FORMAT_VERSION = "1.0"
 RSMF_DIR = "rsmf"
 LOADFILE = "loadfile.csv"
+#: a slice's zip stays in memory up to this size, then goes to a scratch file beside the output.
+_IN_MEMORY = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +89,14 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
                                 options.limits, source.attachments):
                 built = build(piece, source)
                 number = loadfile.control_number(options.prefix, counts.files + 1)
-                content = _rsmf(piece, built, archive, source, options,
-                                f"{generator.name} {generator.version}")
                 relpath = f"{RSMF_DIR}/{number}.rsmf"
-                writer.write_payload(relpath, iter([content]))
-                rows.append(_row(number, relpath, piece, built, source, options, content))
-                _count(counts, piece, built, len(content))
+                with tempfile.SpooledTemporaryFile(_IN_MEMORY, dir=target.parent) as zipped:
+                    chunks = _rsmf(piece, built, archive, source, options,
+                                   f"{generator.name} {generator.version}", zipped)
+                    digests = _Digests(chunks)
+                    writer.write_payload(relpath, iter(digests))
+                rows.append(_row(number, relpath, piece, built, source, options, digests))
+                _count(counts, piece, built, digests.size)
         writer.write_payload(LOADFILE, iter([loadfile.csv_bytes(rows)]))
         provenance = _provenance(archive, selection, options, counts, chosen, generator)
         seal = writer.seal(
@@ -103,8 +111,22 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
     return Produced(target, seal, counts)
 
 
+class _Digests:
+    """Passes chunks through, taking the MD5 and SHA-256 the load file lists on the way."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks, self.md5, self.sha256, self.size = chunks, hashlib.md5(), hashlib.sha256(), 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            self.md5.update(chunk)
+            self.sha256.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+
 def _rsmf(piece: Slice, built: Built, archive: Archive, source: Source, options: Options,
-          generator: str) -> bytes:
+          generator: str, zipped: BinaryIO) -> Iterator[bytes]:
     files = []
     for stored in built.files:
         path = archive.file_path(stored.sha256)
@@ -112,7 +134,7 @@ def _rsmf(piece: Slice, built: Built, archive: Archive, source: Source, options:
             raise ArchiveError(f"{archive.path}: stored file {path.relative_to(archive.path)} is missing "
                                f"(attachment {stored.name}); run `rsemigrate verify` on the archive")
         files.append((stored.name, path))
-    zipped = eml.zip_bytes(built.manifest, files)
+    eml.write_zip(built.manifest, files, zipped)
     period = piece.period if piece.part == 1 else f"{piece.period} part {piece.part}"
     headers = eml.Headers(
         version=VERSION, generator=generator, begin=built.begin, end=built.end,
@@ -120,11 +142,11 @@ def _rsmf(piece: Slice, built: Built, archive: Archive, source: Source, options:
         participants=built.people, application=source.platform, collection_id=piece.collection_id,
         custodian=options.custodian, subject=f"{piece.channel.name} {period}",
         slice=f"{options.limits.period} {period} UTC")
-    return eml.message_bytes(headers, transcript(built.manifest), zipped)
+    return eml.message_chunks(headers, transcript(built.manifest), zipped)
 
 
 def _row(number: str, relpath: str, piece: Slice, built: Built, source: Source, options: Options,
-         content: bytes) -> loadfile.Row:
+         digests: _Digests) -> loadfile.Row:
     conversation = built.manifest["conversations"][0]
     return loadfile.Row(
         control_number=number, conversation_id=piece.channel.id, conversation=piece.channel.name,
@@ -133,8 +155,8 @@ def _row(number: str, relpath: str, piece: Slice, built: Built, source: Source, 
         event_collection_id=piece.collection_id, begin_date=built.begin, end_date=built.end,
         custodian=options.custodian or "", participants="; ".join(name for name, _ in built.people),
         participant_count=len(built.people), event_count=len(built.manifest["events"]),
-        attachment_count=built.attachments, md5=hashlib.md5(content).hexdigest(),
-        sha256=hashlib.sha256(content).hexdigest(), size=len(content), path=f"data/{relpath}")
+        attachment_count=built.attachments, md5=digests.md5.hexdigest(),
+        sha256=digests.sha256.hexdigest(), size=digests.size, path=f"data/{relpath}")
 
 
 def _count(counts: Counts, piece: Slice, built: Built, size: int) -> None:
