@@ -238,13 +238,13 @@ def test_the_streamed_message_is_byte_for_byte_the_stdlib_rendering():
     import io
     import os
 
-    from rsemigrate.produce.eml import Headers, message, message_chunks
+    from rsemigrate.produce.eml import Headers, as_bytes, message, message_chunks
 
     zipped = os.urandom(2_500_000)
     headers = Headers("2.0.0", "rsemigrate test", "2019-01-01T10:00:00Z", "2019-01-01T11:00:00Z", 2, 0,
                       (("Zoë Ñúñez", "zoe@example.es"), ("No Mail", None)), "test", "c0ffee", None,
                       "Finance 2019-01-01", "day 2019-01-01 UTC")
     streamed = b"".join(message_chunks(headers, "Zoë\n\nbody text", io.BytesIO(zipped)))
-    whole = message(headers, "Zoë\n\nbody text", zipped, hashlib.sha256(zipped).hexdigest()).as_bytes()
+    whole = as_bytes(message(headers, "Zoë\n\nbody text", zipped, hashlib.sha256(zipped).hexdigest()))
     assert streamed == whole
     assert streamed.isascii()
