@@ -168,10 +168,10 @@ def _channel(archive: Archive, channel: Channel, number: int, groups: dict, user
         months[-1]["messages"] += 1
         authored[message.author_id] = authored.get(message.author_id, 0) + 1
         assert page is not None
-        page.write(pages.message_html(message, users, attachments, in_month=True))
+        html = pages.message_html(message, users, attachments)  # once: sanitising is the cost
+        page.write(html)
         title = (message.title or message.text[:80]) if message.id == message.thread_id else None
-        rows.append((pages.thread_path(channel.id, message.thread_id), number, seq, title,
-                     pages.message_html(message, users, attachments, in_month=False)))
+        rows.append((pages.thread_path(channel.id, message.thread_id), number, seq, title, html))
         if len(rows) >= _BATCH:
             _insert(db, rows)
     _insert(db, rows)

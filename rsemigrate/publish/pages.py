@@ -75,9 +75,9 @@ class FileLink:
     sha256: str | None = None
 
 
-def message_html(message: Message, users: dict[str, User], attachments: dict[str, Attachment], *,
-                 in_month: bool) -> str:
-    """One message as a fragment for a page two levels below the edition's root."""
+def message_html(message: Message, users: dict[str, User], attachments: dict[str, Attachment]) -> str:
+    """One message as a fragment for a page two levels below the edition's root (month and thread
+    pages both are), so one rendering serves both."""
     author = users.get(message.author_id)
     files = []
     for attachment_id in message.attachment_ids:
@@ -96,4 +96,4 @@ def message_html(message: Message, users: dict[str, User], attachments: dict[str
         m=message, author=author.name if author else message.author_id, body=body_html(message),
         files=files, reactions=[f"{kind} ×{count}" for kind, count in reactions.items()],
         anchor=key(message.id), parent_anchor=key(message.reply_to_id or ""),
-        thread_href=thread_href, in_month=in_month)
+        thread_href=thread_href)
