@@ -11,7 +11,7 @@
 See docs/productions.md.
 """
 
-from .check import Finding, Outcome, check_manifest, check_rsmf, check_zip, outcome, read_rsmf
+from .check import Finding, Outcome, check_manifest, check_rsmf, check_zip, outcome
 from .loadfile import COLUMNS as LOADFILE_COLUMNS
 from .manifest import VERSION as RSMF_VERSION
 from .production import LOADFILE, PROVENANCE_FILE, RSMF_DIR, Counts, Options, Produced, produce
@@ -36,5 +36,4 @@ __all__ = [
     "check_zip",
     "outcome",
     "produce",
-    "read_rsmf",
 ]

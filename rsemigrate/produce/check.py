@@ -19,6 +19,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
 from email.policy import default
@@ -60,15 +61,10 @@ def outcome(findings: Iterable[Finding]) -> Outcome:
     return "Failed" if "error" in severities else "PassedWithWarnings" if severities else "Passed"
 
 
-def read_rsmf(data: bytes) -> tuple[Message, list[Message]]:
-    """The parsed message and its attachment parts."""
-    message = message_from_bytes(data, policy=default)
-    return message, [part for part in message.walk() if part.get_content_disposition() == "attachment"]
-
-
 def check_rsmf(data: bytes) -> list[Finding]:
     """The EML layer, then the zip inside it, then the headers against the manifest."""
-    message, attachments = read_rsmf(data)
+    message = message_from_bytes(data, policy=default)
+    attachments = [part for part in message.walk() if part.get_content_disposition() == "attachment"]
     findings = []
     if not data.isascii():
         findings.append(Finding("warning", "Eml8Bit", "the message is not 7-bit"))
@@ -189,7 +185,7 @@ def _undefined(manifest: dict[str, Any]) -> Iterator[Finding]:
 
 def _headers(message: Message, manifest: dict[str, Any]) -> Iterator[Finding]:
     events = list(_objects(manifest, "events"))
-    stamps = sorted(str(e["timestamp"]) for e in events if "timestamp" in e)
+    stamps = sorted((str(e["timestamp"]) for e in events if "timestamp" in e), key=_instant)
     expected = {
         "X-RSMF-Version": manifest.get("version"),
         "X-RSMF-EventCount": str(len(events)),
@@ -203,6 +199,15 @@ def _headers(message: Message, manifest: dict[str, Any]) -> Iterator[Finding]:
         found = message[name]
         if found is not None and value is not None and str(found) != value:
             yield Finding("warning", "HeaderMismatch", f"{name} is {found!r}, the manifest says {value!r}")
+
+
+def _instant(stamp: str) -> tuple[int, datetime | str]:
+    """Order of time stamps: by instant where they parse (fractions differ in length), else as text."""
+    try:
+        instant = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return 1, stamp
+    return 0, instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # Relativity reads these as UTC
 
 
 def _manifest(zipped: bytes) -> dict[str, Any] | None:

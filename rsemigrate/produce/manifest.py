@@ -82,7 +82,6 @@ class Built:
     attachments: int
     #: participants as (display, email) in manifest order, for the e-mail headers.
     people: tuple[tuple[str, str | None], ...]
-    custodian_id: str | None
 
 
 def build(piece: Slice, source: Source) -> Built:
@@ -107,10 +106,9 @@ def build(piece: Slice, source: Source) -> Built:
     })
     manifest = {"version": VERSION, "eventcollectionid": piece.collection_id,
                 "participants": participants, "conversations": [conversation], "events": events}
-    stamps = [m.created_at.utc for m in piece.messages]
-    return Built(manifest, tuple(files.values()), min(stamps), max(stamps),
+    return Built(manifest, tuple(files.values()), events[0]["timestamp"], events[-1]["timestamp"],
                  sum(len(e.get("attachments", ())) for e in events),
-                 tuple((p.get("display") or p["id"], p.get("email")) for p in participants), custodian)
+                 tuple((p.get("display") or p["id"], p.get("email")) for p in participants))
 
 
 def zip_name(attachment: Attachment) -> str:
