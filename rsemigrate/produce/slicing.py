@@ -54,22 +54,33 @@ def slices(channel: Channel, group: Group | None, collection_id: str, messages: 
         if not chosen.keeps(message):
             continue
         period = period_of(message.created_at.utc, limits.period)
-        weight = len(message.text.encode()) + sum(
-            (a.size or 0) for a in (attachments.get(i) for i in message.attachment_ids) if a)
-        if current is not None and (current.period != period or size + weight > limits.max_bytes
-                                    or len(current.messages) + 2 > limits.max_events):
-            part = current.part + 1 if current.period == period else 1
-            yield current
-            current = None
+        root = roots.get(message.thread_id)
+        root = root if root is not message else None
+        weight = _weight(message, attachments)
+        if current is not None:
+            context = _weight(root, attachments) if root and root.id not in current.ids else 0
+            if (current.period != period or size + weight + context > limits.max_bytes
+                    or len(current.messages) + 2 > limits.max_events):
+                part = current.part + 1 if current.period == period else 1
+                yield current
+                current = None
         else:
             part = 1
         if current is None:
             current, size = Slice(channel, group, collection_id, period, part), 0
-        root = roots.get(message.thread_id)
-        if root is not None and root is not message and root.id not in current.ids:
+        if root is not None and root.id not in current.ids:
             current.add(root, context=True)
+            size += _weight(root, attachments)
         current.add(message)
         size += weight
     if current is not None:
         yield current
+
+
+def _weight(message: Message | None, attachments: dict[str, Attachment]) -> int:
+    """What a message adds to a file: its text and its stored attachments."""
+    if message is None:
+        return 0
+    return len(message.text.encode()) + sum(
+        (a.size or 0) for a in (attachments.get(i) for i in message.attachment_ids) if a)
 

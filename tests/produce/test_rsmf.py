@@ -248,3 +248,20 @@ def test_the_streamed_message_is_byte_for_byte_the_stdlib_rendering():
     whole = as_bytes(message(headers, "Zoë\n\nbody text", zipped, hashlib.sha256(zipped).hexdigest()))
     assert streamed == whole
     assert streamed.isascii()
+
+
+def test_a_slice_is_split_below_the_size_budget_and_the_defaults_stay_under_2_gb(rich_archive, tmp_path):
+    from rsemigrate.produce.slicing import MAX_BYTES
+
+    assert Limits().max_events == 10_000
+    # base64 adds a third; 10% is left for the manifest's JSON around 10,000 events' text
+    assert MAX_BYTES * 4 / 3 < 0.9 * 2 * 1024**3
+    budget = len(PDF) + 10
+    production = make(tmp_path, rich_archive, limits=Limits("none", max_bytes=budget))
+    files = production_files(production)
+    assert len(files) > 2
+    for read in files:
+        if len([e for e in read.manifest["events"] if not context_ids(e)]) > 1:  # one message may exceed
+            assert sum(len(data) for data in read.zip_files.values()) <= budget
+    selected = [e["id"] for r in files for e in r.manifest["events"] if not context_ids(e)]
+    assert sorted(selected) == sorted(m.id for m in Archive(rich_archive).messages())
