@@ -21,7 +21,8 @@ import hashlib
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -39,8 +40,6 @@ PROVENANCE_FILE = "edition.json"
 STATIC = ("edition.css", "search.js")
 #: rendered messages inserted per scratch-database transaction.
 _BATCH = 5000
-
-Progress = Callable[[str, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +64,7 @@ class Published:
     search: bool
 
 
-def publish(archive: Archive, target: Path, *, search: bool = True,
-            progress: Progress | None = None) -> Published:
-    progress = progress or (lambda phase, n: None)
+def publish(archive: Archive, target: Path, *, search: bool = True) -> Published:
     header = archive.header
     users = {u.id: u for u in archive.users()}
     attachments = {a.id: a for a in archive.attachments()}
@@ -82,16 +79,14 @@ def publish(archive: Archive, target: Path, *, search: bool = True,
     out = _Out(writer)
     try:
         with tempfile.TemporaryDirectory(prefix=".publish-", dir=target.parent) as scratch:
-            db = sqlite3.connect(Path(scratch) / "threads.sqlite")
-            db.execute("CREATE TABLE m (page TEXT, channel INTEGER, seq INTEGER, title TEXT, html TEXT)")
-            listed: list[Listed] = []
-            authored: dict[str, int] = {}
-            for channel in archive.channels():
-                listed.append(_channel(archive, channel, len(listed), groups, users, attachments, edition,
-                                       db, out, authored))
-                progress("messages", listed[-1].messages)
-            threads = _threads(db, edition, out, listed)
-            db.close()
+            with closing(sqlite3.connect(Path(scratch) / "threads.sqlite")) as db:
+                db.execute("CREATE TABLE m (page TEXT, channel INTEGER, seq INTEGER, title TEXT, html TEXT)")
+                listed: list[Listed] = []
+                authored: dict[str, int] = {}
+                for channel in archive.channels():
+                    listed.append(_channel(archive, channel, len(listed), groups, users, attachments,
+                                           edition, db, out, authored))
+                threads = _threads(db, edition, out, listed)
         messages = sum(c.messages for c in listed)
         stored = _files(archive, attachments, out)
         _index_pages(listed, users, authored, edition, out, threads, stored)
