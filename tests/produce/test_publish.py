@@ -165,3 +165,23 @@ def _anchor(message_id: str) -> str:
     from rsemigrate.publish.pages import key
 
     return key(message_id)
+
+
+def test_every_message_is_on_one_month_page_and_one_thread_page(edition):
+    import re
+    from collections import Counter
+
+    archive = Archive(next(edition.parent.glob("archive")))
+    messages = list(archive.messages())
+    anchors = re.compile(r'class="message[^"]*" id="m-([0-9a-f]{16})"')
+    months = Counter(a for page in (edition / "data" / "channels").glob("*/????-??.html")
+                     for a in anchors.findall(page.read_text()))
+    threads = Counter(a for page in (edition / "data" / "threads").glob("*/*.html")
+                      for a in anchors.findall(page.read_text()))
+    expected = Counter(_anchor(m.id) for m in messages)
+    assert months == expected and threads == expected
+    assert len(list((edition / "data" / "threads").glob("*/*.html"))) == len({(m.channel_id, m.thread_id)
+                                                                              for m in messages})
+    stored = {a.sha256 for a in archive.attachments() if a.status == "present"}
+    published = {p.parent.name for p in (edition / "data" / "files").glob("*/*")}
+    assert published == stored
