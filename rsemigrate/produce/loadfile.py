@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import astuple, dataclass, fields
+from typing import NamedTuple
 
 CONTROL_DIGITS = 6
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     control_number: str
     conversation_id: str
     conversation: str
@@ -35,7 +34,7 @@ class Row:
     path: str
 
 
-COLUMNS = tuple(f.name for f in fields(Row))
+COLUMNS = Row._fields
 
 
 def control_number(prefix: str, sequence: int) -> str:
@@ -46,5 +45,5 @@ def csv_bytes(rows: list[Row]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(astuple(row) for row in rows)
+    writer.writerows(rows)
     return out.getvalue().encode("utf-8")

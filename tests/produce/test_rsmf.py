@@ -233,21 +233,60 @@ def test_a_missing_stored_file_fails_without_leaving_a_production(rich_archive, 
     assert not list(tmp_path.glob(".prod.partial-*"))
 
 
-def test_the_streamed_message_is_byte_for_byte_the_stdlib_rendering():
-    """Across several base64 blocks: what is written equals `email`'s own whole-message output."""
+def reference(headers, body: str, zipped: bytes) -> bytes:
+    """The same message laid out by the stdlib's own MIME classes and generator."""
+    from email import charset, encoders
+    from email.header import Header
+    from email.mime.application import MIMEApplication
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.policy import compat32
+
+    from rsemigrate.produce.eml import fields
+
+    message = MIMEMultipart("mixed", boundary=f"rsmf-{hashlib.sha256(zipped).hexdigest()[:32]}")
+    for name, value in fields(headers).items():
+        if value is not None:
+            message[name] = value if value.isascii() else Header(value, "utf-8", header_name=name)
+    utf8 = charset.Charset("utf-8")
+    utf8.body_encoding = charset.QP
+    attachment = MIMEApplication(zipped, "octet-stream", encoders.encode_base64, name="rsmf.zip")
+    attachment.add_header("Content-Disposition", "attachment", filename="rsmf.zip")
+    for part in (MIMEText(body, "plain", utf8), attachment):
+        del part["MIME-Version"]
+        message.attach(part)
+    return message.as_bytes(policy=compat32.clone(linesep="\r\n", max_line_length=78))
+
+
+@pytest.mark.parametrize("people", [
+    (("Zoë Ñúñez", "zoe@example.es"), ("No Mail", None)),
+    tuple((f"Person Number {n} Of A Long List", f"p{n}@example.com") for n in range(40)),
+    tuple((f"Ŝtrange «name» {n}\r\nX-Injected: 1", None) for n in range(12)),
+])
+def test_the_written_message_is_byte_for_byte_the_stdlib_rendering(people):
+    """Long, non-ASCII and hostile headers, a zip over several base64 blocks: what is written is
+    exactly what the `email` package's generator writes, and parses back to the same values."""
     import io
     import os
+    from email import message_from_bytes
+    from email.policy import default
 
-    from rsemigrate.produce.eml import Headers, as_bytes, message, message_chunks
+    from rsemigrate.produce.eml import Headers, message_chunks
 
     zipped = os.urandom(2_500_000)
     headers = Headers("2.0.0", "rsemigrate test", "2019-01-01T10:00:00Z", "2019-01-01T11:00:00Z", 2, 0,
-                      (("Zoë Ñúñez", "zoe@example.es"), ("No Mail", None)), "test", "c0ffee", None,
-                      "Finance 2019-01-01", "day 2019-01-01 UTC")
-    streamed = b"".join(message_chunks(headers, "Zoë\n\nbody text", io.BytesIO(zipped)))
-    whole = as_bytes(message(headers, "Zoë\n\nbody text", zipped, hashlib.sha256(zipped).hexdigest()))
-    assert streamed == whole
-    assert streamed.isascii()
+                      people, "test", "c0ffee", "Zoë Ñúñez" if len(people) < 3 else None,
+                      "Finance «2019-01-01»", "day 2019-01-01 UTC")
+    body = "Zoë\n\nbody text with a very long line " + "x" * 200 + "\r\nand =equals= signs\n"
+    written = b"".join(message_chunks(headers, body, io.BytesIO(zipped)))
+    assert written == reference(headers, body, zipped)
+    assert written.isascii() and all(len(line) <= 998 for line in written.split(b"\r\n"))
+    assert b"\n" not in written.replace(b"\r\n", b"")
+    parsed = message_from_bytes(written, policy=default)
+    assert parsed["X-Injected"] is None
+    assert parsed["X-RSMF-Participants"] == ", ".join(" ".join(n.split()) for n, _ in people)
+    (attachment,) = [p for p in parsed.walk() if p.get_content_disposition() == "attachment"]
+    assert attachment.get_payload(decode=True) == zipped
 
 
 def test_a_slice_is_split_below_the_size_budget_and_the_defaults_stay_under_2_gb(rich_archive, tmp_path):
