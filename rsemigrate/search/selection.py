@@ -100,8 +100,8 @@ def resolve(selection: Selection, open_index: Callable[[], SearchBackend]) -> tu
         for message_id, thread_id in backend.matches(query):
             ids.add(message_id)
             threads.add(thread_id)
-        return Chosen(frozenset(ids), frozenset(threads) if selection.whole_threads else frozenset()), \
-            backend.unmatched(query)
+        chosen = Chosen(frozenset(ids), frozenset(threads) if selection.whole_threads else frozenset())
+        return chosen, backend.unmatched(query)
     finally:
         backend.close()
 
