@@ -39,7 +39,7 @@ FORMAT_NAME = "rsemigrate-production"
 FORMAT_VERSION = "1.0"
 RSMF_DIR = "rsmf"
 LOADFILE = "loadfile.csv"
-#: a slice's zip stays in memory up to this size, then goes to a scratch file beside the output.
+#: a slice's zip stays in memory up to this size, then spills to a file in the staging folder.
 _IN_MEMORY = 64 << 20
 
 
@@ -90,7 +90,7 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
                 built = build(piece, source)
                 number = loadfile.control_number(options.prefix, counts.files + 1)
                 relpath = f"{RSMF_DIR}/{number}.rsmf"
-                with tempfile.SpooledTemporaryFile(_IN_MEMORY, dir=target.parent) as zipped:
+                with tempfile.SpooledTemporaryFile(_IN_MEMORY, dir=writer.root) as zipped:
                     chunks = _rsmf(piece, built, archive, source, options,
                                    f"{generator.name} {generator.version}", zipped)
                     digests = _Digests(chunks)

@@ -12,7 +12,8 @@
       data/pagefind/                       Pagefind's search index and UI
 
 Memory stays bounded: channels stream month by month; each rendered message also goes to a
-scratch SQLite file outside the edition, from which thread pages are written one at a time.
+scratch SQLite file in the staging folder (outside the payload, deleted before sealing), from
+which thread pages are written one at a time. Nothing is written outside the output folder.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def publish(archive: Archive, target: Path, *, search: bool = True) -> Published
     writer = BagWriter(target)
     out = _Out(writer)
     try:
-        with tempfile.TemporaryDirectory(prefix=".publish-", dir=target.parent) as scratch:
+        with tempfile.TemporaryDirectory(prefix="scratch-", dir=writer.root) as scratch:
             with closing(sqlite3.connect(Path(scratch) / "threads.sqlite")) as db:
                 db.execute("CREATE TABLE m (page TEXT, channel INTEGER, seq INTEGER, title TEXT, html TEXT)")
                 listed: list[Listed] = []
