@@ -185,3 +185,22 @@ def test_every_message_is_on_one_month_page_and_one_thread_page(edition):
     stored = {a.sha256 for a in archive.attachments() if a.status == "present"}
     published = {p.parent.name for p in (edition / "data" / "files").glob("*/*")}
     assert published == stored
+
+
+def test_publish_command_and_its_errors(tmp_path):
+    from click.testing import CliRunner
+
+    from rsemigrate.cli import main
+    from tests.produce.conftest import rich_records
+
+    archive = export(tmp_path, rich_records)
+    result = CliRunner().invoke(main, ["publish", str(archive), "-o", str(tmp_path / "ed"), "--no-search"])
+    assert result.exit_code == 0, result.output
+    assert "2 channel(s), 6 thread page(s), 9 message(s), 2 file(s)" in result.output
+    assert not (tmp_path / "ed" / "data" / "pagefind").exists()
+    assert CliRunner().invoke(main, ["verify", str(tmp_path / "ed")]).exit_code == 0
+    again = CliRunner().invoke(main, ["publish", str(archive), "-o", str(tmp_path / "ed")])
+    assert again.exit_code == 2 and "already exists" in again.output
+    missing = CliRunner().invoke(main, ["publish", str(tmp_path / "nope"), "-o", str(tmp_path / "x")])
+    assert missing.exit_code == 2 and "not a finished rsemigrate archive" in missing.output
+    assert not (tmp_path / "x").exists()
