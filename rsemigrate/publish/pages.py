@@ -20,8 +20,8 @@ from transforms import BASIC, AllowList, to_html
 
 from ..archive import Attachment, Message, User
 
-#: what a message body may keep: the basic formatting and web links, no images (they would be
-#: fetched from the source platform) and no attributes but a link's href.
+#: what a message body may keep: the basic formatting and web links, no attribute but a link's
+#: href; an image becomes a link to it, since loading it would reach the source platform.
 EDITION = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})},
                     url_schemes=frozenset({"http", "https", "mailto"}), images_as_links=True)
 _SLUG = re.compile(r"[^a-z0-9]+")
