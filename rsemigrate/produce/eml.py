@@ -87,7 +87,8 @@ def message_chunks(headers: Headers, body: str, zipped: BinaryIO) -> Iterator[by
     boundary = f"rsmf-{digest.hexdigest()[:32]}"
     text = _QP_UTF8.body_encode(body.encode("utf-8"))
     yield "".join((
-        header_line("Content-Type", f'multipart/mixed; boundary="{boundary}"'), "MIME-Version: 1.0", CRLF,
+        # always longer than a line: folded before the boundary, as the stdlib does
+        "Content-Type: multipart/mixed;", CRLF, f' boundary="{boundary}"', CRLF, "MIME-Version: 1.0", CRLF,
         *(header_line(name, value) for name, value in fields(headers).items() if value is not None),
         CRLF, f"--{boundary}", CRLF,
         'Content-Type: text/plain; charset="utf-8"', CRLF,
