@@ -43,8 +43,10 @@ class BrowserPage:
                 if not u.startswith(("data:", "blob:", "about:", *allowed_prefixes))]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Not per session: while Playwright's sync API runs, its event
+    loop is the thread's running loop, and every later `asyncio.run` in that worker would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
