@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from ..search import Selection
+    from ..archive import Archive
+    from ..search import Chosen, Selection
 
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -44,6 +45,30 @@ def selection_of(query: str | None, channels: tuple[str, ...], people: tuple[str
                      whole_threads=threads == "whole")
 
 
+def resolved(archive: Archive, selection: Selection, index_path: Path | None) -> Chosen:
+    """The selection resolved against the archive's index (built first if needed, progress on
+    stderr); a --person or --channel that matches nothing is warned about."""
+    from ..search import From, SearchBackend, ensure_current, index_location, open_backend, resolve
+    from .search import _progress
+
+    def current_index() -> SearchBackend:
+        backend = open_backend(index_location(archive.path, index_path))
+        with _progress() as progress:
+            ensure_current(backend, archive, progress)
+        return backend
+
+    chosen, unmatched = resolve(selection, current_index)
+    for name in unmatched:
+        typed = f"--person {name.who}" if isinstance(name, From) else f"--channel/in: {name.where}"
+        click.echo(f"warning: {typed} matches nothing in this archive, so it selects nothing; "
+                   "check the spelling", err=True)
+    return chosen
+
+
+INDEX = click.option("--index", "index_path", type=click.Path(path_type=Path, dir_okay=False),
+                     help="The search index. Default: ARCHIVE.index.sqlite beside the archive folder.")
+
+
 @click.command()
 @ARCHIVE
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
@@ -54,8 +79,7 @@ def selection_of(query: str | None, channels: tuple[str, ...], people: tuple[str
               show_default=True, help="One file per conversation per period (UTC).")
 @click.option("--custodian", help="Who the data was collected from (X-RSMF-Custodian).")
 @click.option("--prefix", default="RSMF", show_default=True, help="Control number prefix.")
-@click.option("--index", "index_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="The search index. Default: ARCHIVE.index.sqlite beside the archive folder.")
+@INDEX
 def produce(archive: Path, output: Path, fmt: str, query: str | None, channels: tuple[str, ...],
             people: tuple[str, ...], since: datetime | None, until: datetime | None, threads: str,
             period: str, custodian: str | None, prefix: str, index_path: Path | None) -> None:
@@ -69,23 +93,10 @@ def produce(archive: Path, output: Path, fmt: str, query: str | None, channels: 
     from ..archive import Archive
     from ..produce import Limits, Options
     from ..produce import produce as run
-    from ..search import From, SearchBackend, ensure_current, index_location, open_backend, resolve
-    from .search import _progress
 
     selection = selection_of(query, channels, people, since, until, threads)
     opened = Archive(archive)
-
-    def current_index() -> SearchBackend:
-        backend = open_backend(index_location(archive, index_path))
-        with _progress() as progress:
-            ensure_current(backend, opened, progress)
-        return backend
-
-    chosen, unmatched = resolve(selection, current_index)
-    for name in unmatched:
-        typed = f"--person {name.who}" if isinstance(name, From) else f"--channel/in: {name.where}"
-        click.echo(f"warning: {typed} matches nothing in this archive, so it selects nothing; "
-                   "check the spelling", err=True)
+    chosen = resolved(opened, selection, index_path)
     done = run(opened, output, selection, chosen,
                Options(Limits(period), custodian, prefix))  # type: ignore[arg-type]
     counts = done.counts

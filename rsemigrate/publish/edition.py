@@ -33,8 +33,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ..archive import Archive, BagWriter, Channel, HashingWriter, Tool, format_utc
+from ..archive import Archive, Attachment, BagWriter, Channel, HashingWriter, Message, Tool, format_utc
 from ..errors import ArchiveError
+from ..search import Chosen, Selection
 from . import pages
 
 PROVENANCE_FILE = "edition.json"
@@ -65,7 +66,10 @@ class Published:
     search: bool
 
 
-def publish(archive: Archive, target: Path, *, search: bool = True) -> Published:
+def publish(archive: Archive, target: Path, *, search: bool = True, selection: Selection | None = None,
+            chosen: Chosen | None = None) -> Published:
+    """The edition of the whole archive, or of a selection (resolved into `chosen`)."""
+    chosen = chosen or Chosen(None)
     header = archive.header
     users = {u.id: u for u in archive.users()}
     attachments = {a.id: a for a in archive.attachments()}
@@ -84,16 +88,23 @@ def publish(archive: Archive, target: Path, *, search: bool = True) -> Published
                 db.execute("CREATE TABLE m (page TEXT, channel INTEGER, seq INTEGER, title TEXT, html TEXT)")
                 listed: list[Listed] = []
                 authored: dict[str, int] = {}
+                linked: set[str] = set()
                 for channel in archive.channels():
-                    listed.append(_channel(archive, channel, len(listed), groups, users, attachments,
-                                           edition, db, out, authored))
+                    kept = (m for m in archive.messages(channel.id) if chosen.keeps(m))
+                    done = _channel(channel, kept, len(listed), groups, users, attachments, edition, db, out,
+                                    authored, linked)
+                    if done.messages:
+                        listed.append(done)
                 threads = _threads(db, edition, out, listed)
         messages = sum(c.messages for c in listed)
-        stored = _files(archive, attachments, out)
+        # a selection publishes only the files its messages link to; the whole archive, every file
+        stored = _files(archive, [a for a in attachments.values() if chosen.message_ids is None
+                                  or a.id in linked], out)
         _index_pages(listed, users, authored, edition, out, threads, stored)
         if search:
             _pagefind(writer)
         info = {**edition, "format": "rsemigrate-edition", "format_version": "1.0", "search": search,
+                "selection": selection.describe() if selection else None,
                 "counts": {"channels": len(listed), "threads": threads, "messages": messages,
                            "files": stored}}
         seal = writer.seal(
@@ -141,9 +152,11 @@ class _Stream:
         self.writer.record(self.relpath, self.out.hexdigest(), self.out.size)
 
 
-def _channel(archive: Archive, channel: Channel, number: int, groups: dict, users: dict, attachments: dict,
-             edition: dict[str, Any], db: sqlite3.Connection, out: _Out, authored: dict[str, int]) -> Listed:
-    """The channel's month pages and index; its messages also go to the scratch database."""
+def _channel(channel: Channel, messages: Iterator[Message], number: int, groups: dict, users: dict,
+             attachments: dict, edition: dict[str, Any], db: sqlite3.Connection, out: _Out,
+             authored: dict[str, int], linked: set[str]) -> Listed:
+    """The channel's month pages and index (none without messages); its messages also go to the
+    scratch database, and the attachments they link to into `linked`."""
     folder = f"channels/{pages.slug(channel.name, channel.id)}"
     group = groups.get(channel.group_id) if channel.group_id else None
     view = {"name": channel.name, "kind": channel.kind, "group": group.name if group else None,
@@ -152,7 +165,7 @@ def _channel(archive: Archive, channel: Channel, number: int, groups: dict, user
     page: _Stream | None = None
     rows: list[tuple] = []
     seq = 0
-    for seq, message in enumerate(archive.messages(channel.id), 1):
+    for seq, message in enumerate(messages, 1):
         month = message.created_at.utc[:7]
         if not months or months[-1]["label"] != month:
             if page:
@@ -163,6 +176,7 @@ def _channel(archive: Archive, channel: Channel, number: int, groups: dict, user
                 title=f"{channel.name} {month}", channel=view, month=month, root="../../", edition=edition))
         months[-1]["messages"] += 1
         authored[message.author_id] = authored.get(message.author_id, 0) + 1
+        linked.update(message.attachment_ids)
         assert page is not None
         html = pages.message_html(message, users, attachments)  # once: sanitising is the cost
         page.write(html)
@@ -174,8 +188,9 @@ def _channel(archive: Archive, channel: Channel, number: int, groups: dict, user
     if page:
         _end(page, edition)
     view["messages"] = seq
-    out.page(f"{folder}/index.html", pages.template("channel.html").render(
-        title=channel.name, channel=view, months=months, root="../../", edition=edition))
+    if seq:
+        out.page(f"{folder}/index.html", pages.template("channel.html").render(
+            title=channel.name, channel=view, months=months, root="../../", edition=edition))
     return Listed(group.name if group else _kind_group(channel), channel.name, channel.kind, folder, seq)
 
 
@@ -210,9 +225,9 @@ def _threads(db: sqlite3.Connection, edition: dict[str, Any], out: _Out, listed:
     return count
 
 
-def _files(archive: Archive, attachments: dict, out: _Out) -> int:
+def _files(archive: Archive, attachments: list[Attachment], out: _Out) -> int:
     written: set[str] = set()
-    for attachment in attachments.values():
+    for attachment in attachments:
         if attachment.status != "present" or not attachment.sha256:
             continue
         relpath = pages.file_path(attachment)

@@ -204,3 +204,21 @@ def test_publish_command_and_its_errors(tmp_path):
     missing = CliRunner().invoke(main, ["publish", str(tmp_path / "nope"), "-o", str(tmp_path / "x")])
     assert missing.exit_code == 2 and "not a finished rsemigrate archive" in missing.output
     assert not (tmp_path / "x").exists()
+
+
+def test_publish_a_selection_only(tmp_path):
+    """The same selection machinery as productions: only the chosen messages and their files."""
+    from click.testing import CliRunner
+
+    from rsemigrate.cli import main
+    from tests.produce.conftest import rich_records
+
+    archive = export(tmp_path, rich_records)
+    result = CliRunner().invoke(main, ["publish", str(archive), "-o", str(tmp_path / "ed"), "--no-search",
+                                       "--query", "needs", "--threads", "whole"])
+    assert result.exit_code == 0, result.output
+    assert "1 channel(s), 1 thread page(s), 3 message(s), 2 file(s)" in result.output
+    pages = "".join(p.read_text() for p in (tmp_path / "ed" / "data").rglob("*.html"))
+    assert "reply to the reply" in pages and "private: budget numbers" not in pages
+    info = orjson.loads((tmp_path / "ed" / "edition.json").read_bytes())
+    assert info["selection"]["search_query"] == "(needs)" and info["selection"]["threads"] == "whole"
