@@ -26,7 +26,7 @@ def selection_options(command: click.Command) -> click.Command:
         click.option("--channel", "channels", multiple=True,
                      help="A channel or group, by name or id (repeat for several: any of them)."),
         click.option("--person", "people", multiple=True,
-                     help="Messages written by this person: e-mail, name or id (repeatable)."),
+                     help="Messages written by this person: e-mail or name, as search's from: (repeatable)."),
         click.option("--from", "since", type=DAY, help="First day included (YYYY-MM-DD, UTC)."),
         click.option("--to", "until", type=DAY, help="Last day included (YYYY-MM-DD, UTC)."),
         click.option("--threads", type=click.Choice(["hits", "whole"]), default="hits", show_default=True,
