@@ -183,6 +183,9 @@ class SearchBackend(Protocol):
     def count(self, query: Query, *, limit: int | None = None) -> int:
         """How many messages match, counting no further than `limit` when given (a page's "10,000+")."""
 
+    def matches(self, query: Query) -> Iterator[tuple[str, str]]:
+        """(message id, thread id) of every matching message, in archive order: for selections."""
+
     def unmatched(self, query: Query) -> list[From | In]:
         """The query's `from:` and `in:` filters that name nobody and no channel in the archive."""
 

@@ -172,6 +172,13 @@ class SqliteBackend:
                 sql, params = f"{sql} LIMIT ?", [*params, limit]
             return self._rows(f"SELECT count(*) FROM ({sql})", params)[0][0]
 
+    def matches(self, query: Query) -> Iterator[tuple[str, str]]:
+        with _engine_errors(query):
+            sql, params = self._selection(plan(query, self), None)
+            rows = self._execute(f"SELECT m.message_id, m.thread_id FROM ({sql}) s"
+                                 " JOIN message m ON m.seq = s.seq ORDER BY m.seq", params)
+        yield from ((message_id, thread_id) for message_id, thread_id in rows)
+
     def _selection(self, compiled: Plan, sort: Sort | None, *,
                    snippets: bool = False) -> tuple[str, list[object]]:
         """SQL selecting the matching `seq`s in `sort` order (any order for None).

@@ -1,0 +1,192 @@
+"""Productions and editions: RSMF speed against plain JSONL, and publishing memory and size.
+
+    .venv/bin/python bench/bench_produce.py                       # RSMF on 100k, publish 1M (cached)
+    .venv/bin/python bench/bench_produce.py --publish 100000      # a quicker publish
+    .venv/bin/python bench/bench_produce.py --archive PATH --publish-archive PATH
+
+Both start from `realistic_archive(n)` (bench/realistic.py): power-law communities beside tens of
+thousands of 2-5 message private conversations.
+  - RSMF: `produce` of the whole archive (day slices), against two baselines measured in the
+    same run, both the same events sliced the same way and written as plain JSONL (orjson) into a
+    BagIt bag: one JSONL file per slice (what RSMF itself adds: manifest, zip, MIME) and one JSONL
+    file for everything (what one file per conversation-day adds on top). Each runs in a fresh
+    process, alternated --runs times; medians and the median of the ratios are reported, since
+    the machine may be shared. Goal: <= 3x.
+  - publish: one run in a fresh process; wall time, edition size and file count, and the peak
+    RSS of the Python process and of Pagefind (a child process), to show memory stays bounded
+    as the archive grows (run it at two sizes to compare).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def child_produce(archive: Path, target: Path) -> dict:
+    from rsemigrate.archive import Archive
+    from rsemigrate.produce import produce
+    from rsemigrate.search import Chosen, Selection
+
+    started = time.perf_counter()
+    done = produce(Archive(archive), target, Selection(), Chosen(None))
+    return {"seconds": time.perf_counter() - started, "files": done.counts.files,
+            "events": done.counts.events, "messages": done.counts.messages, "bytes": done.counts.bytes}
+
+
+def child_baseline(archive: Path, target: Path, per_slice: bool) -> dict:
+    """The same events as plain JSONL in a bag: reading, slicing, serialising and hashing, no RSMF.
+
+    `per_slice`: one JSONL file per slice, as the production has one .rsmf per slice (this isolates
+    what RSMF itself costs: manifest, zip, MIME); else one JSONL file for everything.
+    """
+    import orjson
+
+    from rsemigrate.archive import Archive, BagWriter
+    from rsemigrate.produce import Limits
+    from rsemigrate.produce.slicing import slices
+    from rsemigrate.search import Chosen
+
+    started = time.perf_counter()
+    opened = Archive(archive)
+    attachments = {a.id: a for a in opened.attachments()}
+    writer = BagWriter(target)
+    events = files = size = 0
+
+    def lines(messages):
+        nonlocal events
+        for message in messages:
+            events += 1
+            yield orjson.dumps({
+                "id": message.id, "type": "message", "parent": message.thread_id,
+                "body": message.text, "participant": message.author_id,
+                "conversation": message.channel_id, "timestamp": message.created_at.utc,
+            }) + b"\n"
+
+    def every_slice():
+        for channel in opened.channels():
+            yield from slices(channel, None, "", opened.messages(channel.id), Chosen(None), Limits(),
+                              attachments)
+
+    if per_slice:
+        for piece in every_slice():
+            files += 1
+            size += writer.write_payload(f"events/{files:06d}.jsonl", lines(piece.messages))
+    else:
+        everything = (m for piece in every_slice() for m in piece.messages)
+        size = writer.write_payload("events.jsonl", lines(everything))
+        files = 1
+    writer.seal({}, {})
+    return {"seconds": time.perf_counter() - started, "events": events, "bytes": size, "files": files}
+
+
+def child_publish(archive: Path, target: Path, search: bool) -> dict:
+    from rsemigrate.archive import Archive
+    from rsemigrate.publish import publish
+
+    started = time.perf_counter()
+    done = publish(Archive(archive), target, search=search)
+    seconds = time.perf_counter() - started
+    files = size = 0
+    for dirpath, _, names in os.walk(target):
+        for name in names:
+            files += 1
+            size += os.path.getsize(os.path.join(dirpath, name))
+    return {"seconds": seconds, "messages": done.messages, "threads": done.threads,
+            "channels": done.channels, "files": files, "bytes": size,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "pagefind_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def in_child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def fresh(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def bench_rsmf(archive: Path, runs: int) -> None:
+    produced, per_slice, single = [], [], []
+    for _ in range(runs):
+        produced.append(in_child("produce", str(archive), str(fresh(OUT / "bench-production"))))
+        per_slice.append(in_child("baseline-slices", str(archive), str(fresh(OUT / "bench-jsonl"))))
+        single.append(in_child("baseline-single", str(archive), str(fresh(OUT / "bench-jsonl"))))
+    last = produced[-1]
+    print(f"RSMF production of {archive.name}: {last['messages']:,} messages -> {last['files']:,} .rsmf "
+          f"files, {last['events']:,} events, {last['bytes'] / 1e6:.1f} MB")
+    print(f"  produce (median of {runs})                   {_median(produced):8.1f} s   runs: "
+          f"{_seconds(produced)}")
+    for name, baseline in (("same slices as JSONL files", per_slice), ("one JSONL file", single)):
+        ratios = sorted(p["seconds"] / b["seconds"] for p, b in zip(produced, baseline, strict=True))
+        print(f"  baseline: {name:<27} {_median(baseline):8.1f} s   runs: {_seconds(baseline)}; "
+              f"{baseline[-1]['files']:,} file(s)")
+        print(f"    produce / baseline (goal <= 3x)         {statistics.median(ratios):8.2f}x  runs, sorted: "
+              + ", ".join(f"{r:.2f}" for r in ratios))
+
+
+def _median(results: list[dict]) -> float:
+    return statistics.median(r["seconds"] for r in results)
+
+
+def _seconds(results: list[dict]) -> str:
+    return ", ".join(f"{r['seconds']:.1f}" for r in results)
+
+
+def bench_publish(archive: Path, search: bool) -> None:
+    result = in_child("publish", str(archive), str(fresh(OUT / f"bench-edition-{archive.name}")), str(search))
+    print(f"publish of {archive.name}: {result['messages']:,} messages, {result['channels']:,} channels, "
+          f"{result['threads']:,} thread pages{' + Pagefind index' if search else ''}")
+    print(f"  time {result['seconds']:.1f} s ({result['messages'] / result['seconds']:,.0f} msg/s); "
+          f"edition {result['bytes'] / 1e6:,.0f} MB in {result['files']:,} files")
+    print(f"  peak RSS: python {result['rss_mb']:,.0f} MB, pagefind {result['pagefind_rss_mb']:,.0f} MB")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("produce", "baseline-slices", "baseline-single", "publish"):
+        step, archive, target, *rest = sys.argv[1:]
+        if step == "publish":
+            result = child_publish(Path(archive), Path(target), rest == ["True"])
+        elif step == "produce":
+            result = child_produce(Path(archive), Path(target))
+        else:
+            result = child_baseline(Path(archive), Path(target), per_slice=step == "baseline-slices")
+        print(json.dumps(result))
+        return
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=100_000, help="RSMF archive size")
+    parser.add_argument("--publish", type=int, default=1_000_000, help="publish archive size (0: skip)")
+    parser.add_argument("--archive", type=Path, help="use this archive for RSMF instead of the cached one")
+    parser.add_argument("--publish-archive", type=Path, help="use this archive for publish")
+    parser.add_argument("--runs", type=int, default=3, help="produce/baseline pairs, alternated")
+    parser.add_argument("--no-search", action="store_true", help="publish without the Pagefind index")
+    parser.add_argument("--skip-rsmf", action="store_true")
+    args = parser.parse_args()
+    from realistic import realistic_archive
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared: read ratios)")
+    if not args.skip_rsmf:
+        bench_rsmf(args.archive or realistic_archive(args.messages), args.runs)
+    if args.publish or args.publish_archive:
+        bench_publish(args.publish_archive or realistic_archive(args.publish), not args.no_search)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The outer layers of an `.rsmf` file: the zip, and the RFC 5322 message carrying it.
+
+Relativity requires exactly one attachment, `rsmf.zip`, base64, and reads `X-RSMF-*` headers that
+must agree with the manifest. The message is 7-bit: non-ASCII names go into headers as RFC 2047
+encoded words, the text body as quoted-printable, lines end in CRLF and long headers are folded.
+
+The encoding is the stdlib `email` package's own (`Header`, `formataddr`, the charset's
+quoted-printable, `format_datetime`); only the fixed multipart layout around it is written here,
+byte for byte what the package's generator writes (a test checks it), because the generator
+costs 2 ms a file and a production can hold a hundred thousand files. The zip is base64-encoded
+as it is read, so a file near 2 GB is never held in memory. Bytes are deterministic (fixed zip
+times, a boundary derived from the zip), so producing the same selection twice gives identical
+files that dedupe.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email import charset
+from email.header import Header
+from email.utils import format_datetime, formataddr
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+ZIP_NAME = "rsmf.zip"
+MANIFEST_NAME = "rsmf_manifest.json"
+#: zip entries carry this time, not the production's, so re-runs give the same bytes.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CRLF = "\r\n"
+#: RFC 5322's recommended line length, where headers are folded.
+LINE = 78
+#: base64 lines are 76 characters (57 bytes); blocks of whole lines keep the lines whole.
+_BASE64_LINE = 76
+_BASE64_BLOCK = 57 * 16384
+_QP_UTF8 = charset.Charset("utf-8")
+_QP_UTF8.body_encoding = charset.QP
+#: control characters would end a header early (header injection) or break the layout.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Headers:
+    version: str
+    generator: str
+    begin: str
+    end: str
+    events: int
+    attachments: int
+    participants: tuple[tuple[str, str | None], ...]
+    application: str
+    collection_id: str
+    custodian: str | None
+    subject: str
+    slice: str
+
+
+def write_zip(manifest: dict, files: Iterable[tuple[str, Path]], out: BinaryIO) -> None:
+    """`rsmf_manifest.json` then every attachment, flat, deflated, streamed into `out`."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo(MANIFEST_NAME, ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, orjson.dumps(manifest))
+        for name, path in files:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as src, archive.open(info, "w", force_zip64=True) as dest:
+                shutil.copyfileobj(src, dest, 1 << 20)
+
+
+def message_chunks(headers: Headers, body: str, zipped: BinaryIO) -> Iterator[bytes]:
+    """The whole `.rsmf` file, in pieces."""
+    digest = hashlib.sha256()
+    zipped.seek(0)
+    while chunk := zipped.read(1 << 20):
+        digest.update(chunk)
+    boundary = f"rsmf-{digest.hexdigest()[:32]}"
+    text = _QP_UTF8.body_encode(body.encode("utf-8"))
+    yield "".join((
+        # always longer than a line: folded before the boundary, as the stdlib does
+        "Content-Type: multipart/mixed;", CRLF, f' boundary="{boundary}"', CRLF, "MIME-Version: 1.0", CRLF,
+        *(header_line(name, value) for name, value in fields(headers).items() if value is not None),
+        CRLF, f"--{boundary}", CRLF,
+        'Content-Type: text/plain; charset="utf-8"', CRLF,
+        "Content-Transfer-Encoding: quoted-printable", CRLF, CRLF,
+        _LINE_BREAK.sub(CRLF, text), CRLF, f"--{boundary}", CRLF,
+        f'Content-Type: application/octet-stream; name="{ZIP_NAME}"', CRLF,
+        "Content-Transfer-Encoding: base64", CRLF,
+        f'Content-Disposition: attachment; filename="{ZIP_NAME}"', CRLF, CRLF,
+    )).encode("ascii")
+    zipped.seek(0)
+    while block := zipped.read(_BASE64_BLOCK):
+        encoded = base64.b64encode(block)
+        yield CRLF.encode().join(encoded[i:i + _BASE64_LINE] for i in range(0, len(encoded), _BASE64_LINE))
+        yield CRLF.encode()
+    yield f"{CRLF}--{boundary}--{CRLF}".encode("ascii")
+
+
+def fields(headers: Headers) -> dict[str, str | None]:
+    """The message's headers in order, values cleaned of control characters; None is left out."""
+    sender = (headers.custodian, None) if headers.custodian else next(iter(headers.participants),
+                                                                      ("unknown", None))
+    return {
+        "From": _address(*sender),
+        "To": ", ".join(_address(name, email) for name, email in headers.participants),
+        "Subject": _clean(headers.subject),
+        "Date": format_datetime(datetime.fromisoformat(headers.begin)),
+        "X-RSMF-Version": headers.version,
+        "X-RSMF-Generator": headers.generator,
+        "X-RSMF-BeginDate": headers.begin,
+        "X-RSMF-EndDate": headers.end,
+        "X-RSMF-EventCount": str(headers.events),
+        "X-RSMF-AttachmentCount": str(headers.attachments),
+        "X-RSMF-Participants": _clean(", ".join(name for name, _ in headers.participants)),
+        "X-RSMF-ParticipantCount": str(len(headers.participants)),
+        "X-RSMF-Application": _clean(headers.application),
+        "X-RSMF-Custodian": _clean(headers.custodian) if headers.custodian else None,
+        "X-RSMF-EventCollectionID": headers.collection_id,
+        "X-RSMF-Slice": headers.slice,
+    }
+
+
+def header_line(name: str, value: str) -> str:
+    """`Name: value` CRLF, folded and RFC 2047-encoded by the stdlib's `Header` when needed."""
+    if value.isascii() and len(name) + 2 + len(value) <= LINE:
+        return f"{name}: {value}{CRLF}"
+    folded = Header(value, "utf-8" if not value.isascii() else None, header_name=name)
+    return f"{name}: {folded.encode(linesep=CRLF, maxlinelen=LINE)}{CRLF}"
+
+
+@lru_cache(maxsize=8192)  # the same people recur in file after file
+def _address(name: str, email: str | None) -> str:
+    """`Name <address>`, the name in RFC 2047 words when not ASCII; `Name <>` without an address
+    (as Relativity's own files write it)."""
+    address = email if email and email.isascii() and "@" in email else ""
+    return formataddr((_clean(name), _clean(address)), charset="utf-8")
+
+
+def _clean(value: str) -> str:
+    return _CONTROL.sub(" ", value).strip()
