@@ -56,8 +56,11 @@ def quarantined(record_type: str, raw: object, location: str, reason: str) -> Re
 def strict_error(entry_json: bytes) -> InputError:
     """The error `export --strict` stops with at a quarantined record."""
     entry = orjson.loads(entry_json)
-    return InputError(f"{entry['reason']} (--strict stops at the first unreadable record; without it the "
-                      "record is quarantined and the export goes on)", file=entry.get("location"))
+    reason, location = entry["reason"], entry.get("location")
+    if location and location in reason:
+        location = None  # said once: the reader's own error names it already
+    return InputError(f"{reason} (--strict stops at the first unreadable record; without it the record is "
+                      "quarantined and the export goes on)", file=location)
 
 
 def _raw(raw: object) -> str:
