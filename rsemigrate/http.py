@@ -26,7 +26,7 @@ from typing import Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from .errors import RsemigrateError
 
@@ -163,7 +163,7 @@ class Client:
         if not urlsplit(url).scheme:
             url = rebase(url, self.base_url)
         headers = {"Authorization": f"Bearer {self._token}"} if self._token and same_origin(url, self.base_url) else {}
-        retrying = Retrying(stop=stop_after_attempt(self._retry.attempts), wait=self._wait,
+        retrying = Retrying(stop=stop_after_attempt(self._retry.attempts), wait=waiting(self._retry),
                             retry=retry_if_exception_type((Again, httpx.TransportError)),
                             sleep=self._sleep, reraise=True)
         try:
@@ -190,9 +190,25 @@ class Client:
             return self._throttled(response)
         return False
 
-    def _wait(self, state: RetryCallState) -> float:
+def waiting(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    """tenacity's wait: what the last `Again` asked for (Retry-After), else back-off (`retry_wait`)."""
+
+    def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        return retry_wait(self._retry, state.attempt_number, error.wait if isinstance(error, Again) else None)
+        return retry_wait(policy, state.attempt_number, error.wait if isinstance(error, Again) else None)
+
+    return wait
+
+
+def async_retrying(policy: RetryPolicy, stats: CallStats) -> AsyncRetrying:
+    """The attempts of one async call: retried on `Again` up to `policy.attempts`, waiting as
+    `waiting` says, each retry counted in `stats`; the last `Again` is re-raised."""
+
+    def count(state: RetryCallState) -> None:
+        stats.retried += 1
+
+    return AsyncRetrying(stop=stop_after_attempt(policy.attempts), wait=waiting(policy), before_sleep=count,
+                         retry=retry_if_exception_type(Again), reraise=True)
 
 
 def retry_wait(policy: RetryPolicy, attempt: int, asked: float | None) -> float:

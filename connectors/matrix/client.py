@@ -19,9 +19,16 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from rsemigrate.http import Again, CallStats, RetryPolicy, Uncertain, parse_retry_after, redact, retry_wait
+from rsemigrate.http import (
+    Again,
+    CallStats,
+    RetryPolicy,
+    Uncertain,
+    async_retrying,
+    parse_retry_after,
+    redact,
+)
 from rsemigrate.migrate import RateLimiter, Unavailable
 
 CLIENT = "/_matrix/client/v3"
@@ -96,13 +103,9 @@ class MatrixClient:
         body = orjson.dumps(json) if json is not None else content
         if json is not None:
             headers = {"Content-Type": "application/json"}
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.policy.attempts), wait=self._wait,
-                                 retry=retry_if_exception_type(Again), reraise=True)
         try:
-            async for attempt in retrying:
+            async for attempt in async_retrying(self.policy, self.stats):
                 with attempt:
-                    if attempt.retry_state.attempt_number > 1:
-                        self.stats.retried += 1
                     return await self._once(key, method, path, params, body, headers, safe_retry)
         except Again:
             raise MatrixUnavailable(f"the homeserver kept failing after {self.policy.attempts} attempts "
@@ -134,9 +137,6 @@ class MatrixClient:
             raise _error(response)
         return dict(orjson.loads(response.content or b"{}"))
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        return retry_wait(self.policy, state.attempt_number, error.wait if isinstance(error, Again) else None)
 
     # ── the calls the import makes ─────────────────────────────────────────────────────────────
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import tomllib
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from importlib.metadata import version
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip
+from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip, plan_fingerprint
 
 from .plan import MatrixPlan, Room
 from .prepare import PlannedEvent, Preparation, drafts, room_events
@@ -40,22 +39,10 @@ SPACE = "space"
 CONNECTION_KEYS = ("homeserver_url", "registration", "as_token_env")
 
 
-def plan_fingerprint(plan: MatrixPlan) -> str:
-    """Canonical JSON of the plan as it decides content: without [rates] and connection keys, with
-    the users mapping's digest."""
-    data = tomllib.loads(plan.path.read_text(encoding="utf-8"))
-    data.pop("rates", None)
-    for key in CONNECTION_KEYS:
-        data.get("matrix", {}).pop(key, None)
-    if plan.common.mapping_path:
-        data.setdefault("users", {})["mapping_sha256"] = hashlib.sha256(plan.common.mapping_path.read_bytes()).hexdigest()
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str).decode()
-
-
 def migration_for(archive: Archive, plan: MatrixPlan, owner: str, mode: str = "live") -> Migration:
     """The ledger's migration row for this archive, plan and appservice: what a resume must match."""
     return Migration(target="matrix", mode=mode, archive_id=archive.header.archive_id, archive_seal=archive.seal(),
-                     plan=plan_fingerprint(plan), plan_path=str(plan.path.resolve()), owner=owner,
+                     plan=plan_fingerprint(plan.common, plan.path, "matrix", CONNECTION_KEYS), plan_path=str(plan.path.resolve()), owner=owner,
                      tenant=plan.connection.server_name, tool_version=version("rsemigrate"))
 
 

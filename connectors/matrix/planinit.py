@@ -11,19 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import tomlkit
-
-from rsemigrate.archive import Archive, Channel
-from rsemigrate.migrate import InitRequest
-
-
-def _v(value: object) -> str:
-    return tomlkit.item(value).as_string()
-
-
-def _k(key: str) -> str:
-    return tomlkit.key(key).as_string()
-
+from rsemigrate.archive import Archive
+from rsemigrate.migrate import InitRequest, destinations, mapping_line, toml_key, toml_value
 
 HEAD = """\
 # rsemigrate migration plan: {archive} → Matrix
@@ -93,45 +82,30 @@ upload_bytes_per_second = 20000000.0
 
 def init_plan(request: InitRequest) -> str:
     archive = Archive(request.archive)
-    groups = {g.id: g for g in archive.groups()}
-    by_dest: dict[str, list[Channel]] = {}
-    private = 0
-    for channel in archive.channels():
-        if channel.kind in ("direct", "group_direct"):
-            private += 1
-            continue
-        by_dest.setdefault(channel.group_id if channel.group_id in groups else channel.id, []).append(channel)
-    if request.users_csv:
-        rel = request.users_csv.resolve()
-        try:
-            rel = rel.relative_to(request.output.resolve().parent)
-        except ValueError:
-            pass
-        mapping = f"mapping = {_v(str(rel))}\n"
-    else:
-        mapping = '# mapping = "users.csv"\n'
+    found = destinations(archive)
+    private = found.private
+    mapping = mapping_line(request)
     header = archive.header
     space = header.source.network_name or header.source.platform.capitalize()
     out = [HEAD.format(archive=request.archive, plan=request.output, today=datetime.now(UTC).date().isoformat(),
-                       archive_id=_v(header.archive_id), seal=_v(archive.seal()), mapping=mapping,
-                       space=_v(f"{space} (imported)"), private=_v("group-chats" if private else "skip"))]
+                       archive_id=toml_value(header.archive_id), seal=toml_value(archive.seal()), mapping=mapping,
+                       space=toml_value(f"{space} (imported)"), private=toml_value("group-chats" if private else "skip"))]
     if request.placeholder:
-        out[0] = out[0].replace('placeholder = "placeholder"', f"placeholder = {_v(request.placeholder)}")
+        out[0] = out[0].replace('placeholder = "placeholder"', f"placeholder = {toml_value(request.placeholder)}")
     archive_only = request.archive_only(header.archive_id)
-    for dest_id, channels in by_dest.items():
-        group = groups.get(dest_id)
-        name = (group.name if group else channels[0].name) or dest_id
+    for dest_id, channels in found.channels.items():
+        name = found.name(dest_id)
         total = sum(archive.message_count(c.id) for c in channels)
-        out.append(f"\n[destination.{_k(dest_id)}]   # {name}: {total} messages")
+        out.append(f"\n[destination.{toml_key(dest_id)}]   # {name}: {total} messages")
         if dest_id in archive_only:
             out.append(f"skip = true   # archive-only, {archive_only[dest_id]}")
             continue
         if total == 0:
             out.append("skip = true   # no messages: no room is created for it")
             continue
-        out.append(f"room = {_v(name)}")
+        out.append(f"room = {toml_value(name)}")
         if len(channels) > 1:
-            out.append("rooms = { " + ", ".join(f"{_k(c.id)} = {_v(f'{name} / {c.name}')}" for c in channels) + " }")
+            out.append("rooms = { " + ", ".join(f"{toml_key(c.id)} = {toml_value(f'{name} / {c.name}')}" for c in channels) + " }")
     if private:
         out.append(f"\n# {private} private conversation(s): see [options] private_conversations.")
     return "\n".join(out) + "\n"

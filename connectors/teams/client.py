@@ -42,9 +42,16 @@ from kiota_serialization_json.json_parse_node import JsonParseNode
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph_core import GraphClientFactory
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from rsemigrate.http import Again, CallStats, RetryPolicy, Uncertain, parse_retry_after, rebase, retry_wait
+from rsemigrate.http import (
+    Again,
+    CallStats,
+    RetryPolicy,
+    Uncertain,
+    async_retrying,
+    parse_retry_after,
+    rebase,
+)
 from rsemigrate.migrate import RateLimiter, Unavailable
 
 from .credential import TokenCredential
@@ -197,13 +204,9 @@ class GraphClient:
         Raises GraphFailure for an error answer, Uncertain when a non-idempotent request may have
         been applied, GraphUnavailable when the attempts run out."""
         maybe_applied = False
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.policy.attempts), wait=self._wait,
-                                 retry=retry_if_exception_type(Again), reraise=True)
         try:
-            async for attempt in retrying:
+            async for attempt in async_retrying(self.policy, self.stats):
                 with attempt:
-                    if attempt.retry_state.attempt_number > 1:
-                        self.stats.retried += 1
                     await self.limiter.acquire(key, *self._limits(key, kind))
                     self.stats.requests += 1
                     try:
@@ -234,9 +237,6 @@ class GraphClient:
                                    "nothing is lost: resume later with --resume") from None
         raise AssertionError("unreachable: tenacity returns, retries or re-raises")
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        return retry_wait(self.policy, state.attempt_number, error.wait if isinstance(error, Again) else None)
 
 
     async def send_json(self, key: str, method: str, path: str, body: dict[str, Any] | None = None, *,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from importlib.metadata import version
 import orjson
 
 from rsemigrate.archive import Archive
-from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip
+from rsemigrate.migrate import Container, File, Frozen, Member, Message, Migration, Skip, plan_fingerprint
 from transforms import Draft
 
 from .accounts import Accounts
@@ -39,17 +38,6 @@ CONNECTION_KEYS = ("tenant_id", "client_id", "client_secret_env", "client_secret
                    "client_certificate_password_env", "graph_url", "login_url", "per_team_rps",
                    "channel_posts_rps", "chat_posts_rps", "team_creates_rps", "teams_calls_rps")
 _UNSAFE = re.compile(r'[\x00-\x1f"*:<>?/\\|#%]')
-
-
-def plan_fingerprint(plan: TeamsPlan) -> str:
-    """Canonical JSON of the plan as it decides content (see the module doc)."""
-    data = tomllib.loads(plan.path.read_text(encoding="utf-8"))
-    data.pop("rates", None)
-    for key in CONNECTION_KEYS:
-        data.get("teams", {}).pop(key, None)
-    if plan.common.mapping_path:
-        data.setdefault("users", {})["mapping_sha256"] = hashlib.sha256(plan.common.mapping_path.read_bytes()).hexdigest()
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
 def safe_file_name(name: str) -> str:
@@ -118,7 +106,7 @@ def freeze(prep: Preparation, accounts: Accounts, identity: Identity, mode: str)
 def migration_for(archive: Archive, plan: TeamsPlan, identity: Identity, mode: str) -> Migration:
     """The ledger's migration row for this archive, plan and app: what a resume must match."""
     return Migration(target="teams", mode=mode, archive_id=archive.header.archive_id, archive_seal=archive.seal(),
-                     plan=plan_fingerprint(plan), plan_path=str(plan.path.resolve()), owner=identity.app,
+                     plan=plan_fingerprint(plan.common, plan.path, "teams", CONNECTION_KEYS), plan_path=str(plan.path.resolve()), owner=identity.app,
                      tenant=identity.tenant, tool_version=version("rsemigrate"))
 
 

@@ -15,20 +15,11 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import orjson
-import tomlkit
 
 from rsemigrate.archive import Archive, Channel, Group
-from rsemigrate.migrate import InitRequest
+from rsemigrate.migrate import InitRequest, destinations, mapping_line, toml_key, toml_value
 
 from .plan import GENERAL, safe_channel_name
-
-
-def _v(value: object) -> str:
-    return tomlkit.item(value).as_string()
-
-
-def _k(key: str) -> str:
-    return tomlkit.key(key).as_string()
 
 
 def _slug(name: str, taken: set[str]) -> str:
@@ -137,36 +128,21 @@ DEST_HEAD = """
 
 def init_plan(request: InitRequest) -> str:
     archive = Archive(request.archive)
-    groups = {g.id: g for g in archive.groups()}
-    by_dest: dict[str, list[Channel]] = {}
-    private = 0
-    for channel in archive.channels():
-        if channel.kind in ("direct", "group_direct"):
-            private += 1
-            continue
-        by_dest.setdefault(channel.group_id if channel.group_id in groups else channel.id, []).append(channel)
-    mapping = ""
-    if request.users_csv:
-        rel = request.users_csv.resolve()
-        try:
-            rel = rel.relative_to(request.output.resolve().parent)
-        except ValueError:
-            pass
-        mapping = f"mapping = {_v(str(rel))}\n"
-    else:
-        mapping = '# mapping = "users.csv"\n'
+    found = destinations(archive)
+    groups, private = found.groups, found.private
+    mapping = mapping_line(request)
     out = [HEAD.format(
         archive=request.archive, plan=request.output, today=datetime.now(UTC).date().isoformat(),
-        archive_id=_v(archive.header.archive_id), seal=_v(archive.seal()), mapping=mapping,
-        placeholder=_v(_placeholder(archive, request.placeholder)),
-        private=_v("group-chats" if private else "skip"),
+        archive_id=toml_value(archive.header.archive_id), seal=toml_value(archive.seal()), mapping=mapping,
+        placeholder=toml_value(_placeholder(archive, request.placeholder)),
+        private=toml_value("group-chats" if private else "skip"),
     )]
     taken: set[str] = set()
     dests: list[str] = [DEST_HEAD.format()]
     archive_only = request.archive_only(archive.header.archive_id)
-    for dest_id, channels in by_dest.items():
+    for dest_id, channels in found.channels.items():
         group = groups.get(dest_id)
-        name = (group.name if group else channels[0].name) or dest_id
+        name = found.name(dest_id)
         summaries = [_channel_summary(archive, c) for c in channels]
         total = sum(s[0] for s in summaries)
         firsts = [s[1] for s in summaries if s[1]]
@@ -174,18 +150,18 @@ def init_plan(request: InitRequest) -> str:
         span = f", {min(firsts)} … {max(lasts)}" if firsts else ""
         notes = " (deleted in the source)" if isinstance(group, Group) and group.deleted else ""
         key = _slug(name, taken)
-        dests.append(f"\n[destination.{_k(dest_id)}]   # {name}{notes}: {total} messages{span}")
+        dests.append(f"\n[destination.{toml_key(dest_id)}]   # {name}{notes}: {total} messages{span}")
         if total == 0 or dest_id in archive_only:
             why = archive_only.get(dest_id)
             dests.append(f"skip = true   # archive-only, {why}" if why else
                          "skip = true   # no messages: no team is created for it")
-            dests.append(f"# team = {_v(key)}")
+            dests.append(f"# team = {toml_value(key)}")
             continue
-        out.append(f"\n[team.{_k(key)}]\nname = {_v(name)}\nexisting = false\n"
-                   + (f"description = {_v(group.description)}\n" if group and group.description else ""))
-        dests.append(f"team = {_v(key)}")
+        out.append(f"\n[team.{toml_key(key)}]\nname = {toml_value(name)}\nexisting = false\n"
+                   + (f"description = {toml_value(group.description)}\n" if group and group.description else ""))
+        dests.append(f"team = {toml_value(key)}")
         if len(channels) == 1:
-            dests.append(f"channel = {_v(GENERAL)}")
+            dests.append(f"channel = {toml_value(GENERAL)}")
         else:
             used: set[str] = set()
             pairs = []
@@ -196,7 +172,7 @@ def init_plan(request: InitRequest) -> str:
                     cname = f"{base[:46]} {n}"
                     n += 1
                 used.add(cname.casefold())
-                pairs.append(f"{_k(channel.id)} = {_v(cname)}")
+                pairs.append(f"{toml_key(channel.id)} = {toml_value(cname)}")
             dests.append("channels = { " + ", ".join(pairs) + " }")
     if private:
         dests.append(f"\n# {private} private conversation(s): see [options] private_conversations.")

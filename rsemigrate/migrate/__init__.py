@@ -2,6 +2,7 @@
 
     target.py      what a target declares (`Target`) and how targets are found
     planfile.py    the plan's TOML document, with errors that name key and line
+    planinit.py    what every target's `plan init` starts from: destinations, users line, TOML
     plan.py        the plan's common part (`CommonPlan`), read the same way by every target
     dryrun.py      the dry-run report (`plan check`) and its text rendering
     drycheck.py    the checks every target's dry run shares
@@ -40,6 +41,9 @@ load_on_first_use(sys.modules[__name__], {
     "Ledger": ".ledger", "Member": ".ledger", "Message": ".ledger", "Migration": ".ledger",
     "SENDING": ".ledger", "SENT": ".ledger", "Skip": ".ledger", "default_url": ".ledger",
     "CommonPlan": ".plan", "STRICT": ".plan", "load_common": ".plan", "plan_target": ".plan",
+    "plan_fingerprint": ".plan",
+    "Destinations": ".planinit", "destinations": ".planinit", "mapping_line": ".planinit",
+    "toml_key": ".planinit", "toml_value": ".planinit",
     "KeyPath": ".planfile", "PlanDocument": ".planfile",
     "RateLimiter": ".ratelimit",
     "ArchiveChanged": ".integrity", "archive_damage": ".integrity", "refuse_stored_file": ".integrity",
@@ -59,6 +63,7 @@ __all__ = [
     "Container",
     "ContainerPlan",
     "DONE",
+    "Destinations",
     "DryRunReport",
     "Estimate",
     "Expected",
@@ -101,10 +106,13 @@ __all__ = [
     "check_conversation",
     "crash_point",
     "default_url",
+    "destinations",
     "get_target",
     "in_parallel",
     "load_common",
+    "mapping_line",
     "outcomes",
+    "plan_fingerprint",
     "plan_target",
     "plan_written_for",
     "read_text_input",
@@ -117,5 +125,7 @@ __all__ = [
     "skipped_channels",
     "target_names",
     "targets",
+    "toml_key",
+    "toml_value",
     "verify_stored",
 ]

@@ -6,10 +6,14 @@ add their own tables (where each source group goes); the sections here mean the 
 
 from __future__ import annotations
 
+import hashlib
+import tomllib
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Literal
 
+import orjson
 from pydantic import ConfigDict, field_validator
 from pydantic.dataclasses import dataclass
 
@@ -115,6 +119,20 @@ class CommonPlan:
     rates: RatesSection
     #: the users mapping CSV resolved against the plan's folder, if any.
     mapping_path: Path | None
+
+
+def plan_fingerprint(common: CommonPlan, path: Path, section: str, connection_keys: Iterable[str]) -> str:
+    """Canonical JSON of the plan as it decides content: without [rates] and the target section's
+    connection keys (where and as whom to connect may change between runs), with the users
+    mapping's digest (its content decides authors). A resume refuses a plan whose fingerprint changed."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data.pop("rates", None)
+    for key in connection_keys:
+        data.get(section, {}).pop(key, None)
+    if common.mapping_path:
+        digest = hashlib.sha256(common.mapping_path.read_bytes()).hexdigest()
+        data.setdefault("users", {})["mapping_sha256"] = digest
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
 def load_common(doc: PlanDocument) -> CommonPlan:
