@@ -20,13 +20,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from ..archive import Archive, BagWriter, Channel, Tool, format_utc
+from ..archive import Archive, BagWriter, Channel, Tool, format_utc, tool
 from ..errors import ArchiveError
 from ..search import Chosen, Selection
 from . import eml, loadfile
@@ -78,7 +77,7 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
     source = Source(header.source.platform, {u.id: u for u in archive.users()},
                     {a.id: a for a in archive.attachments()}, options.custodian)
     groups = {g.id: g for g in archive.groups()}
-    generator = Tool("rsemigrate", version("rsemigrate"))
+    generator = tool()
     counts, rows = Counts(), []
     writer = BagWriter(target)
     try:

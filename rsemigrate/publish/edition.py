@@ -26,14 +26,13 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import version
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from ..archive import Archive, Attachment, BagWriter, Channel, HashingWriter, Message, Tool, format_utc
+from ..archive import Archive, Attachment, BagWriter, Channel, HashingWriter, Message, format_utc, tool
 from ..errors import ArchiveError
 from ..search import Chosen, Selection
 from . import pages
@@ -74,7 +73,7 @@ def publish(archive: Archive, target: Path, *, search: bool = True, selection: S
     users = {u.id: u for u in archive.users()}
     attachments = {a.id: a for a in archive.attachments()}
     groups = {g.id: g for g in archive.groups()}
-    generator = Tool("rsemigrate", version("rsemigrate"))
+    generator = tool()
     edition = {
         "name": header.source.network_name or f"{header.source.platform} archive",
         "platform": header.source.platform, "archive_id": header.archive_id, "seal": archive.seal(),
