@@ -21,7 +21,7 @@ from .attachments import FilePolicy, attach, tag_id
 from .draft import DEGRADATIONS, Draft, Identity, chain
 from .identities import UserMap, UserMapping, load_mapping_csv, map_authors, user_mapping
 from .links import LINK_SCHEMES, link_scheme, safe_link
-from .markup import BASIC, AllowList, body_to_html, convert_bodies, to_html
+from .markup import BASIC, READING, AllowList, body_to_html, convert_bodies, reading_html, to_html
 from .mentions import resolve_mentions
 from .reactions import ReactionPolicy, react
 from .select import Selection, ThreadIndex, select
@@ -32,6 +32,7 @@ __all__ = [
     "AllowList",
     "BASIC",
     "LINK_SCHEMES",
+    "READING",
     "DEGRADATIONS",
     "Draft",
     "FilePolicy",
@@ -53,6 +54,7 @@ __all__ = [
     "map_authors",
     "merge",
     "react",
+    "reading_html",
     "resolve_mentions",
     "safe_link",
     "select",

@@ -52,6 +52,13 @@ BASIC = AllowList(
     attributes={"a": frozenset({"href"})},
 )
 
+#: what a page showing an archive to a reader keeps (the viewer, the static edition): the basic
+#: formatting, web links that open with neither referrer nor opener, and no image at all (one
+#: would load a remote URL: it becomes a link to it).
+READING = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})},
+                    url_schemes=frozenset({"http", "https", "mailto"}), images_as_links=True,
+                    link_rel="noopener noreferrer nofollow")
+
 #: an image nh3 kept, in its canonical serialisation (attributes double-quoted, quotes escaped).
 _KEPT_IMAGE = re.compile(r"<img\b([^>]*)>")
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
@@ -138,6 +145,15 @@ def body_to_html(message: Message, allow: AllowList, mention: Callable[[Mention]
     safe.html = SENTINEL.sub(lambda match: mention(refs[int(match[1])]) if int(match[1]) < len(refs) else "",
                              safe.html)
     return safe
+
+
+def reading_html(message: Message, mention: Callable[[Mention], str]) -> str:
+    """A message as a reader sees it, allow-listed by READING: its body, or its neutral text when
+    the body is empty (a Slack integration card, a Workplace story: the connector put their
+    content in the text)."""
+    if not message.body.content.strip() and message.text.strip():
+        return to_html("plain", message.text, READING)[0].html
+    return body_to_html(message, READING, mention).html
 
 
 def convert_bodies(drafts: Iterable[Draft], allow: AllowList = BASIC) -> Iterator[Draft]:

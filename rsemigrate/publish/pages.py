@@ -9,6 +9,7 @@ that forbids inline scripts and any network source, a second wall behind the san
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -16,14 +17,10 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
-from transforms import BASIC, AllowList, to_html
+from transforms import reading_html
 
-from ..archive import Attachment, Message, User
+from ..archive import Attachment, Mention, Message, User
 
-#: what a message body may keep: the basic formatting and web links, no attribute but a link's
-#: href; an image becomes a link to it, since loading it would reach the source platform.
-EDITION = AllowList(tags=BASIC.tags, attributes={"a": frozenset({"href"})},
-                    url_schemes=frozenset({"http", "https", "mailto"}), images_as_links=True)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -38,9 +35,15 @@ def template(name: str) -> Template:
     return environment().get_template(name)
 
 
-def body_html(message: Message) -> Markup:
-    safe, _ = to_html(message.body.format, message.body.content, EDITION)
-    return Markup(safe.html)  # noqa: S704 - sanitised by the allow-list just above
+def body_html(message: Message, users: dict[str, User]) -> Markup:
+    """The body, sanitised as in the viewer, each mention shown as the name it names."""
+
+    def mention(ref: Mention) -> str:
+        user = users.get(ref.target_id or "") if ref.kind == "user" else None
+        label = ref.name or (user.name if user else None) or ref.target_id or ref.raw
+        return html.escape(label if ref.kind != "user" else "@" + label.removeprefix("@"))
+
+    return Markup(reading_html(message, mention))  # noqa: S704 - allow-listed, mentions escaped
 
 
 def key(*parts: str) -> str:
@@ -93,7 +96,7 @@ def message_html(message: Message, users: dict[str, User], attachments: dict[str
         reactions[reaction.kind] = reactions.get(reaction.kind, 0) + 1
     thread_href = f"../../{thread_path(message.channel_id, message.thread_id)}"
     return template("message.html").render(
-        m=message, author=author.name if author else message.author_id, body=body_html(message),
+        m=message, author=author.name if author else message.author_id, body=body_html(message, users),
         files=files, reactions=[f"{kind} ×{count}" for kind, count in reactions.items()],
         anchor=key(message.id), parent_anchor=key(message.reply_to_id or ""),
         thread_href=thread_href)
