@@ -139,6 +139,9 @@ class QueryError(InputError):
 
 def parse(text: str) -> Query:
     """Parse `text`; raises QueryError saying what is wrong and where."""
+    if control := _CONTROL.search(text):  # the index's tokenizer splits on them; NUL even breaks it
+        raise QueryError(f"it holds a control character (U+{ord(control[0]):04X}), which no word can match",
+                         _CONTROL.sub("\ufffd", text), control.start())
     tokens = _Lexer(text).tokens()
     if not tokens:
         raise QueryError("the query is empty", text, None)
@@ -151,6 +154,8 @@ def parse(text: str) -> Query:
 TokenKind = Literal["(", ")", "OR", "AND", "NOT", "-", "term", "filter"]
 _KEYWORDS = {"OR", "AND", "NOT"}
 _FILTER = re.compile(r"([A-Za-z]+):")
+#: control characters that are not white space (those separate words like a space does).
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 _BARE_END = re.compile(r'[\s()"]')
 _NEAR_WORD_END = re.compile(r'[\s()",]')
 _NEAR_DISTANCE = re.compile(r"\s*,\s*(\d+)\s*\)")

@@ -117,3 +117,15 @@ def test_fts5_errors_become_query_errors(sample) -> None:
             backend.search(broken, sort="newest", limit=20, offset=0)
     finally:
         backend.close()
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x9b"])
+def test_a_control_character_is_an_error_shown_without_it(char: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        parse(f"budget {char}x")
+    assert caught.value.position == 7 and f"U+{ord(char):04X}" in caught.value.reason
+    assert str(caught.value).splitlines()[1:] == ["  budget \ufffdx", "  " + " " * 7 + "^"]
+
+
+def test_white_space_controls_separate_words() -> None:
+    assert parse("budget\taudit\r\nincident").text == "budget\taudit\r\nincident"
