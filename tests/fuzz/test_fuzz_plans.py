@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,8 @@ from hypothesis import strategies as st
 from rsemigrate.migrate.ledger import default_url
 from rsemigrate.testing import archive_from_records, run_cli
 from tests.core.samples import sample_records
+
+from .test_fuzz_inputs import assert_answers, broken, scratch
 
 EXAMPLES = int(os.environ.get("RSEMIGRATE_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CI") is not None,
@@ -37,24 +37,6 @@ toml_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
-
-
-@st.composite
-def broken(draw: st.DrawFn, original: bytes) -> bytes:
-    """`original` broken in one of several ways."""
-    how = draw(st.sampled_from(["bytes", "truncate", "flip", "splice"]))
-    if how == "bytes":
-        return draw(st.binary(max_size=2000))
-    if how == "truncate":
-        return original[: draw(st.integers(0, max(len(original) - 1, 0)))]
-    data = bytearray(original)
-    if how == "flip":
-        for _ in range(draw(st.integers(1, 8))):
-            if data:
-                data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
-        return bytes(data)
-    at = draw(st.integers(0, len(original)))
-    return original[:at] + draw(st.binary(min_size=1, max_size=50)) + original[at:]
 
 
 @st.composite
@@ -79,22 +61,6 @@ def _tables(table) -> Iterator:
         if isinstance(value, dict):
             yield value
             yield from _tables(value)
-
-
-@contextmanager
-def scratch() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="rsemigrate-fuzz-") as folder:
-        yield Path(folder)
-
-
-def assert_answers(*args: object) -> None:
-    """The command ends with an exit code of its interface, not with an exception."""
-    result = run_cli(*args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"rsemigrate {' '.join(map(str, args))}: traceback") from result.exception
-    assert result.exit_code in (0, 1, 2), result.output
-    if result.exit_code == 2:
-        assert result.output.startswith(("Error: ", "Usage: ")), result.output
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +90,7 @@ def plans(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 def test_any_broken_plan_is_an_answer(target: str, archive: Path, plans: dict[str, Path],
                                       data: st.DataObject) -> None:
     original = plans[target].read_text(encoding="utf-8")
-    content = data.draw(edited_plan(original) | broken(original.encode()), label="plan")
+    content = data.draw(edited_plan(original) | broken(original.encode(), False), label="plan")
     with scratch() as work:
         (work / "plan.toml").write_bytes(content)
         (work / "users.csv").write_text(MAPPING, encoding="utf-8")
@@ -136,7 +102,7 @@ def test_any_broken_plan_is_an_answer(target: str, archive: Path, plans: dict[st
 @given(data=st.data())
 def test_any_broken_users_mapping_is_an_answer(target: str, archive: Path, plans: dict[str, Path],
                                                data: st.DataObject) -> None:
-    content = data.draw(broken(MAPPING.encode()) | st.text(max_size=300).map(str.encode), label="csv")
+    content = data.draw(broken(MAPPING.encode(), False) | st.text(max_size=300).map(str.encode), label="csv")
     with scratch() as work:
         shutil.copy(plans[target], work / "plan.toml")
         (work / "users.csv").write_bytes(content)
