@@ -39,7 +39,9 @@ def baseline(url: str, token: str, rooms: int, messages: int, tag: str) -> float
                                                        "username": user[1:].split(":")[0]})
         targets = []
         for _ in range(rooms):
-            room = http.post("/_matrix/client/v3/createRoom", json={"preset": "private_chat"}).json()["room_id"]
+            room = http.post("/_matrix/client/v3/createRoom", json={"preset": "private_chat"}).json()[
+                "room_id"
+            ]
             http.post(f"/_matrix/client/v3/rooms/{room}/invite", json={"user_id": user})
             http.post(f"/_matrix/client/v3/rooms/{room}/join", params={"user_id": user})
             targets.append(room)
@@ -60,8 +62,12 @@ def run_import(archive: Path, work: Path, url: str, registration: Path, parallel
 
     plan = work / "plan.toml"
     rsemigrate = [sys.executable, "-m", "rsemigrate"]
-    subprocess.run(rsemigrate + ["plan", "init", str(archive), "--to", "matrix", "-o", str(plan)], check=True, cwd=ROOT,
-                   capture_output=True)
+    subprocess.run(
+        rsemigrate + ["plan", "init", str(archive), "--to", "matrix", "-o", str(plan)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     doc = tomlkit.parse(plan.read_text())
     doc["matrix"]["homeserver_url"], doc["matrix"]["registration"] = url, str(registration)
     plan.write_text(tomlkit.dumps(doc))
@@ -106,8 +112,12 @@ def main() -> None:
         archive = community_archive(work, args.rooms, args.messages, users=20, shape=args.shape)
         bootstrap = work / "bootstrap.toml"
         bootstrap.write_text('[plan]\ntarget = "matrix"\n[matrix]\nregistration = "registration.yaml"\n')
-        subprocess.run([sys.executable, "-m", "rsemigrate", "matrix", "register", "--plan", str(bootstrap)], check=True,
-                       cwd=ROOT, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "rsemigrate", "matrix", "register", "--plan", str(bootstrap)],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
         server = Homeserver(python, work / "hs", work / "registration.yaml")
         server.configure()
         began = time.monotonic()
@@ -127,11 +137,17 @@ def main() -> None:
     print(f"import: {result['events']:.0f} events sent in {result['sending_s']:.1f} s = {rate:.1f} msg/s "
           f"({args.parallel} rooms in parallel) = {100 * rate / base:.0f}% of the faster baseline, "
           f"{100 * rate / ((before + after) / 2):.0f}% of their mean (goal ≥ 80%)")
-    print(f"  whole command {result['wall_s']:.1f} s (import phase {result['import_s']:.1f} s with accounts and rooms, "
-          f"{result['requests']:.0f} requests; the rest is start-up, the dry run and the freeze) = "
-          f"{result['events'] / result['wall_s']:.1f} msg/s end to end")
-    print(f"  the import process used {result['cpu_s']:.1f} s of CPU: {1000 * result['cpu_s'] / result['events']:.1f} ms "
-          "per event, all phases included (the homeserver's share of the two cores is the rest)")
+    print(
+        f"  whole command {result['wall_s']:.1f} s (import phase {result['import_s']:.1f} s with accounts "
+        "and rooms, "
+        f"{result['requests']:.0f} requests; the rest is start-up, the dry run and the freeze) = "
+        f"{result['events'] / result['wall_s']:.1f} msg/s end to end"
+    )
+    print(
+        f"  the import process used {result['cpu_s']:.1f} s of CPU: "
+        f"{1000 * result['cpu_s'] / result['events']:.1f} ms "
+        "per event, all phases included (the homeserver's share of the two cores is the rest)"
+    )
 
 
 if __name__ == "__main__":

@@ -100,7 +100,9 @@ def run(archive: Path, workdir: Path, throttled: bool) -> dict[str, float]:
     port_file, log_file = workdir / "url", workdir / "requests.json"
     port_file.unlink(missing_ok=True)
     stop = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(str(port_file), stop, str(log_file), throttled, upns))
+    server = multiprocessing.Process(
+        target=serve, args=(str(port_file), stop, str(log_file), throttled, upns)
+    )
     server.start()
     while not port_file.exists():
         time.sleep(0.05)
@@ -172,12 +174,15 @@ def main() -> None:
               f"overall {ceilings['overall_rps']:.1f}/s")
         print(f"  429 answers: {100 * ceilings['share_429']:.2f}% of requests (goal < 0.5%)")
         free = run(archive, work, throttled=False)
-        print(f"without limits: {free['posts']} posts, {free['requests']} requests in "
-              f"{free['requests_span_s']:.1f} s "
-              f"({free['overall_rps']:.0f} requests/s); process wall time {free['wall_s']:.1f} s "
-              f"(import {free['import_s']:.1f} s with account look-ups and the freeze; the rest is start-up and "
-              "the dry run); limited / unlimited time ratio "
-              f"{ceilings['requests_span_s'] / free['requests_span_s']:.1f}")
+        print(
+            f"without limits: {free['posts']} posts, {free['requests']} requests in "
+            f"{free['requests_span_s']:.1f} s "
+            f"({free['overall_rps']:.0f} requests/s); process wall time {free['wall_s']:.1f} s "
+            f"(import {free['import_s']:.1f} s with account look-ups and the freeze; the rest is start-up "
+            "and "
+            "the dry run); limited / unlimited time ratio "
+            f"{ceilings['requests_span_s'] / free['requests_span_s']:.1f}"
+        )
 
 
 if __name__ == "__main__":

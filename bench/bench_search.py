@@ -233,8 +233,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--shape", choices=["flat", "realistic"], default="flat")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--builds", type=int, default=3,
-                        help="build/baseline pairs, alternated; medians are reported (the machine may be shared)")
+    parser.add_argument(
+        "--builds",
+        type=int,
+        default=3,
+        help="build/baseline pairs, alternated; medians are reported (the machine may be shared)",
+    )
     args = parser.parse_args()
 
     if args.shape == "realistic":
@@ -256,19 +260,39 @@ def main() -> None:
     build, base = builds[-1], bases[-1]
     rows = [
         ("messages", f"{build['messages']:,}", f"{args.shape} shape, {_channels(archive_path):,} channels"),
-        ("index build (median)", f"{build_s:.1f} s", f"{build['messages'] / build_s:,.0f} msg/s; runs: "
-         + ", ".join(f"{b['seconds']:.1f}" for b in builds)),
-        ("baseline: bare FTS5 executemany (median)", f"{base_s:.1f} s",
-         f"{build['messages'] / base_s:,.0f} msg/s; runs: " + ", ".join(f"{b['seconds']:.1f}" for b in bases)),
-        ("build / baseline (goal <= 2), median", f"{statistics.median(ratios):.2f}x",
-         "runs, sorted: " + ", ".join(f"{r:.2f}" for r in ratios)),
-        ("build peak RSS", f"{max(b['max_rss_kb'] for b in builds) / 1024:.0f} MB",
-         f"+ {max(b['reader_max_rss_kb'] for b in builds) / 1024:.0f} MB in the reader process"),
+        (
+            "index build (median)",
+            f"{build_s:.1f} s",
+            f"{build['messages'] / build_s:,.0f} msg/s; runs: "
+            + ", ".join(f"{b['seconds']:.1f}" for b in builds),
+        ),
+        (
+            "baseline: bare FTS5 executemany (median)",
+            f"{base_s:.1f} s",
+            f"{build['messages'] / base_s:,.0f} msg/s; runs: "
+            + ", ".join(f"{b['seconds']:.1f}" for b in bases),
+        ),
+        (
+            "build / baseline (goal <= 2), median",
+            f"{statistics.median(ratios):.2f}x",
+            "runs, sorted: " + ", ".join(f"{r:.2f}" for r in ratios),
+        ),
+        (
+            "build peak RSS",
+            f"{max(b['max_rss_kb'] for b in builds) / 1024:.0f} MB",
+            f"+ {max(b['reader_max_rss_kb'] for b in builds) / 1024:.0f} MB in the reader process",
+        ),
         ("text size", f"{base['text_bytes'] / 1e6:.0f} MB", ""),
-        ("index file / text", f"{index_path.stat().st_size / base['text_bytes']:.2f}x",
-         f"{index_path.stat().st_size / 1e6:.0f} MB (holds a copy of the text)"),
-        ("  of which the FTS5 index / text", f"{fts_bytes(index_path) / base['text_bytes']:.2f}x",
-         "(the rest: message table with the text, secondary indexes)"),
+        (
+            "index file / text",
+            f"{index_path.stat().st_size / base['text_bytes']:.2f}x",
+            f"{index_path.stat().st_size / 1e6:.0f} MB (holds a copy of the text)",
+        ),
+        (
+            "  of which the FTS5 index / text",
+            f"{fts_bytes(index_path) / base['text_bytes']:.2f}x",
+            "(the rest: message table with the text, secondary indexes)",
+        ),
         ("baseline FTS5 table / text", f"{base['size'] / base['text_bytes']:.2f}x", "(text copy + index)"),
     ]
 

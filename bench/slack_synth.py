@@ -43,9 +43,13 @@ _WORDS = ("deploy", "review", "release", "budget", "meeting", "roadmap", "custom
           "naïve", "résumé", "über", "straße", "tomorrow", "today", "monday", "friday", "ready", "blocked",
           "done", "merged", "approved", "draft", "notes", "agenda")
 _EMOJI = ("thumbsup", "heart", "tada", "eyes", "white_check_mark", "joy", "pray", "rocket", "fire", "100")
-_FILETYPES = (("pdf", "application/pdf", "PDF"), ("png", "image/png", "PNG"), ("jpg", "image/jpeg", "JPEG"),
-              ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel Spreadsheet"),
-              ("txt", "text/plain", "Plain Text"))
+_FILETYPES = (
+    ("pdf", "application/pdf", "PDF"),
+    ("png", "image/png", "PNG"),
+    ("jpg", "image/jpeg", "JPEG"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel Spreadsheet"),
+    ("txt", "text/plain", "Plain Text"),
+)
 _SYSTEM = (("channel_join", "has joined the channel"), ("channel_leave", "has left the channel"),
            ("channel_topic", "set the channel topic: Weekly priorities"),
            ("channel_purpose", "set the channel purpose: Where the work happens"))
@@ -139,12 +143,24 @@ def _conversations(rng: random.Random, names: dict[str, str],
         name = "general" if i == 0 else f"{'team' if i < public else 'private'}-{i:04d}"
         members = list(user_ids) if i == 0 else rng.sample(user_ids, min(len(user_ids), rng.randint(3, 60)))
         cid = f"{'C' if i < public else 'G'}{i:08X}"
-        indexes[kind].append({
-            "id": cid, "name": name, "created": _START - 86_400, "creator": members[0],
-            "is_archived": False, "is_general": i == 0, "members": members, "pins": [],
-            "topic": {"value": "", "creator": "", "last_set": 0},
-            "purpose": {"value": f"Conversations of {name}", "creator": members[0], "last_set": _START - 86_400},
-        })
+        indexes[kind].append(
+            {
+                "id": cid,
+                "name": name,
+                "created": _START - 86_400,
+                "creator": members[0],
+                "is_archived": False,
+                "is_general": i == 0,
+                "members": members,
+                "pins": [],
+                "topic": {"value": "", "creator": "", "last_set": 0},
+                "purpose": {
+                    "value": f"Conversations of {name}",
+                    "creator": members[0],
+                    "last_set": _START - 86_400,
+                },
+            }
+        )
         found.append(Conversation(cid, name, members, name))
     for i in range(dms):
         members = rng.sample(user_ids, 2)
@@ -278,7 +294,11 @@ class _Stream:
         rng, members = self.rng, self.conversations[index].members
         replies = []
         for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6, 9, 14))):
-            at += int(rng.expovariate(1 / 1200)) + 1 + (rng.randint(86_400, 3 * 86_400) if rng.random() < 0.05 else 0)
+            at += (
+                int(rng.expovariate(1 / 1200))
+                + 1
+                + (rng.randint(86_400, 3 * 86_400) if rng.random() < 0.05 else 0)
+            )
             reply = _Reply(at, self._ts(at), index, root["ts"], rng.choice(members), root["user"])
             heapq.heappush(self.pending, reply)
             replies.append(reply)
@@ -291,19 +311,36 @@ class _Stream:
         rng = self.rng
         text = self._text(conversation)
         message: dict[str, Any] = {
-            "client_msg_id": f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{rng.getrandbits(12):03x}-"
-                             f"a{rng.getrandbits(12):03x}-{rng.getrandbits(48):012x}",
-            "type": "message", "text": text, "user": user, "ts": ts, **self._sender(user),
-            "blocks": [{"type": "rich_text", "block_id": f"{rng.getrandbits(20):05x}", "elements": [
-                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
+            "client_msg_id": f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-"
+            f"4{rng.getrandbits(12):03x}-a{rng.getrandbits(12):03x}-{rng.getrandbits(48):012x}",
+            "type": "message",
+            "text": text,
+            "user": user,
+            "ts": ts,
+            **self._sender(user),
+            "blocks": [
+                {
+                    "type": "rich_text",
+                    "block_id": f"{rng.getrandbits(20):05x}",
+                    "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+                }
+            ],
         }
         if rng.random() < 0.05:
             message["edited"] = {"user": user, "ts": f"{int(ts.split('.')[0]) + rng.randint(5, 3600)}.000000"}
         if rng.random() < 0.15:
             message["reactions"] = [
-                {"name": name, "users": (who := rng.sample(conversation.members, min(len(conversation.members),
-                                                                                    rng.randint(1, 4)))),
-                 "count": len(who)} for name in rng.sample(_EMOJI, rng.randint(1, 3))]
+                {
+                    "name": name,
+                    "users": (
+                        who := rng.sample(
+                            conversation.members, min(len(conversation.members), rng.randint(1, 4))
+                        )
+                    ),
+                    "count": len(who),
+                }
+                for name in rng.sample(_EMOJI, rng.randint(1, 3))
+            ]
         if rng.random() < 0.03:
             message["files"] = [self._file(user, ts) for _ in range(rng.choice((1, 1, 1, 2)))]
             message["upload"] = False
@@ -323,7 +360,9 @@ class _Stream:
             words.append(f"<#{other.id}|{other.name}>" if other.name else f"<#{other.id}>")
         if rng.random() < 0.05:
             n = rng.randint(1, 10**6)
-            words.append(rng.choice((f"<https://docs.synth.example/d/{n}|spec {n}>", f"<https://synth.example/t/{n}>")))
+            words.append(
+                rng.choice((f"<https://docs.synth.example/d/{n}|spec {n}>", f"<https://synth.example/t/{n}>"))
+            )
         if rng.random() < 0.01:
             words.insert(0, "<!here>")
         if rng.random() < 0.03:
@@ -350,15 +389,33 @@ class _Stream:
         ext, mimetype, pretty = self.rng.choice(_FILETYPES)
         name = f"document-{self.files}.{ext}"
         private = f"https://files.slack.com/files-pri/{TEAM}-{file_id}"
-        return {"id": file_id, "created": int(ts.split(".")[0]), "timestamp": int(ts.split(".")[0]),
-                "name": name, "title": name, "mimetype": mimetype, "filetype": ext, "pretty_type": pretty,
-                "user": user, "user_team": TEAM, "editable": False, "size": self.rng.randint(1_000, 5_000_000),
-                "mode": "hosted", "is_external": False, "external_type": "", "is_public": True,
-                "public_url_shared": False, "display_as_bot": False, "username": "",
-                "url_private": f"{private}/{name}", "url_private_download": f"{private}/download/{name}",
-                "permalink": f"https://synth.slack.com/files/{user}/{file_id}/{name}",
-                "permalink_public": f"https://slack-files.com/{TEAM}-{file_id}-{self.files:010x}",
-                "has_rich_preview": False, "file_access": "visible"}
+        return {
+            "id": file_id,
+            "created": int(ts.split(".")[0]),
+            "timestamp": int(ts.split(".")[0]),
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": ext,
+            "pretty_type": pretty,
+            "user": user,
+            "user_team": TEAM,
+            "editable": False,
+            "size": self.rng.randint(1_000, 5_000_000),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": True,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{private}/{name}",
+            "url_private_download": f"{private}/download/{name}",
+            "permalink": f"https://synth.slack.com/files/{user}/{file_id}/{name}",
+            "permalink_public": f"https://slack-files.com/{TEAM}-{file_id}-{self.files:010x}",
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
 
 
 def _message_profile(user: dict[str, Any]) -> dict[str, Any]:

@@ -162,7 +162,11 @@ class Client:
     def _send(self, url: str, params: dict[str, str] | None, *, stream: bool) -> httpx.Response:
         if not urlsplit(url).scheme:
             url = rebase(url, self.base_url)
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token and same_origin(url, self.base_url) else {}
+        headers = (
+            {"Authorization": f"Bearer {self._token}"}
+            if self._token and same_origin(url, self.base_url)
+            else {}
+        )
         retrying = Retrying(stop=stop_after_attempt(self._retry.attempts), wait=waiting(self._retry),
                             retry=retry_if_exception_type((Again, httpx.TransportError)),
                             sleep=self._sleep, reraise=True)
@@ -171,7 +175,9 @@ class Client:
                 with attempt:
                     request = self._client.build_request("GET", url, params=params, headers=headers)
                     response = self._client.send(request, stream=stream)
-                    if attempt.retry_state.attempt_number < self._retry.attempts and self._retryable(response):
+                    if attempt.retry_state.attempt_number < self._retry.attempts and self._retryable(
+                        response
+                    ):
                         wait = retry_after(response)
                         response.close()
                         raise Again(wait)

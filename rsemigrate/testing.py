@@ -36,7 +36,9 @@ def memory_connector(records: Iterable[Record | FileSpec], name: str = "memory")
     return Connector(name=name, description="records held in memory (tests)", read=read)
 
 
-def archive_from_records(folder: Path, records: Iterable[Record | FileSpec], name: str = "archive") -> ExportInfo:
+def archive_from_records(
+    folder: Path, records: Iterable[Record | FileSpec], name: str = "archive"
+) -> ExportInfo:
     """Export `records` into `folder/name`; the (empty) source folder is `folder/name-source`."""
     source = folder / f"{name}-source"
     source.mkdir(parents=True, exist_ok=True)

@@ -25,8 +25,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 def chromium_path() -> str:
     found = os.environ.get("RSEMIGRATE_CHROMIUM") or shutil.which("chromium")
     if not found:
-        pytest.fail("no Chromium: install Debian's package (apt-get install chromium) or set RSEMIGRATE_CHROMIUM; "
-                    "`make test` installs it when run as root")
+        pytest.fail(
+            "no Chromium: install Debian's package (apt-get install chromium) or set RSEMIGRATE_CHROMIUM; "
+            "`make test` installs it when run as root"
+        )
     return found
 
 

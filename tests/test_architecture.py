@@ -87,7 +87,9 @@ def edges(known: dict[str, Path]) -> list[Edge]:
                 plain = tuple(a.name for a in node.names if not _is_module(f"{base}.{a.name}", known))
                 for alias in node.names:  # `from pkg import submodule` imports that module
                     if _is_module(f"{base}.{alias.name}", known):
-                        found.append(Edge(name, f"{base}.{alias.name}", (), node.lineno, id(node) in top_level))
+                        found.append(
+                            Edge(name, f"{base}.{alias.name}", (), node.lineno, id(node) in top_level)
+                        )
                 if plain or not node.names:
                     found.append(Edge(name, base, plain, node.lineno, id(node) in top_level))
     return found
@@ -187,7 +189,13 @@ def test_the_circle_finder_finds_circles():
 
 #: which of our packages each stage may import (docs/architecture.md, rule 2). A reader of
 #: archives not listed (a new capability) gets READER. The CLI and top-level glue are free.
-SHARED = {"rsemigrate.errors", "rsemigrate.registry", "rsemigrate.http", "rsemigrate.imports", "rsemigrate.lock"}
+SHARED = {
+    "rsemigrate.errors",
+    "rsemigrate.registry",
+    "rsemigrate.http",
+    "rsemigrate.imports",
+    "rsemigrate.lock",
+}
 READER = {"rsemigrate.archive", "rsemigrate.search", "rsemigrate.migrate", "transforms", *SHARED}
 MAY_IMPORT = {
     "rsemigrate.archive": {"rsemigrate.errors", "rsemigrate.imports"},

@@ -25,8 +25,20 @@ def migration(**changes):
 
 def frozen(**changes):
     container = Container(key="c1", kind="room", name="Room", position=0)
-    messages = [Message(container_key="c1", seq=i, key=f"m{i}", created_ms=1000 + i, author="u", author_name="U",
-                        payload="{}", payload_sha256="h", content_hash="c") for i in range(3)]
+    messages = [
+        Message(
+            container_key="c1",
+            seq=i,
+            key=f"m{i}",
+            created_ms=1000 + i,
+            author="u",
+            author_name="U",
+            payload="{}",
+            payload_sha256="h",
+            content_hash="c",
+        )
+        for i in range(3)
+    ]
     return Frozen(migration(**changes), [container], [], messages, [], [])
 
 

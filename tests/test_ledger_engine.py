@@ -78,15 +78,29 @@ class FakeTarget:
         if found is None:
             return ReadBack(True, taken=frozenset(self.posts))
         ours = found[0] == message.author and found[1] == message.key
-        return ReadBack(True, target_id=found[2] if ours else "foreign", ours=ours, taken=frozenset(self.posts))
+        return ReadBack(
+            True, target_id=found[2] if ours else "foreign", ours=ours, taken=frozenset(self.posts)
+        )
 
 
 @pytest.fixture
 def ledger(tmp_path):
     container = Container(key="c1", kind="room", name="Room", position=0)
-    messages = [Message(container_key="c1", seq=i, key=f"m{i}", created_ms=1000 + i, author="u", author_name="U",
-                        payload="{}", payload_sha256="h", content_hash="c", root_key="m0" if i else None)
-                for i in range(4)]
+    messages = [
+        Message(
+            container_key="c1",
+            seq=i,
+            key=f"m{i}",
+            created_ms=1000 + i,
+            author="u",
+            author_name="U",
+            payload="{}",
+            payload_sha256="h",
+            content_hash="c",
+            root_key="m0" if i else None,
+        )
+        for i in range(4)
+    ]
     with Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}") as opened:
         opened.freeze(Frozen(migration(), [container], [], messages, [], []))
         yield opened

@@ -78,7 +78,7 @@ def attach(drafts: Iterable[Draft], attachments: Mapping[str, Attachment], rende
                 ref = FileRef(att, tag_id(att.id), render_file(tag_id(att.id)))
                 draft.files.append(ref)
                 tags.append(ref.markup)
-            elif att.url and att.status != "missing":  # a missing file's URL is dead (expired CDN) or refused us
+            elif att.url and att.status != "missing":  # a missing file's URL is dead or refused us
                 url = safe_link(att.url)
                 if url is None:
                     notes.append(_unsafe_link(att.url, att.name or att.url))

@@ -138,7 +138,9 @@ def mrkdwn_to_html(text: str) -> str:
             out.append("<blockquote>" + "<br>".join(quote) + "</blockquote>")
             quote = []
         out.append(line)
-    body = "<br>".join(out[:-1] if out and out[-1] == "" else out).replace("</blockquote><br>", "</blockquote>")
+    body = "<br>".join(out[:-1] if out and out[-1] == "" else out).replace(
+        "</blockquote><br>", "</blockquote>"
+    )
     body = re.sub("\ue002(\\d+)\ue003", lambda m: links[int(m[1])], body)
     return f"<p>{body}</p>" if body else ""
 

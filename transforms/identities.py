@@ -60,8 +60,11 @@ def load_mapping_csv(path: Path) -> dict[str, str]:
             raise InputError("both 'source' and 'target' must be filled", file=str(path), line=line)
         key = source.lower() if "@" in source else source
         if key in found and found[key][0] != target:
-            raise InputError(f"{source!r} is mapped twice (also on line {found[key][1]}) to different targets",
-                             file=str(path), line=line)
+            raise InputError(
+                f"{source!r} is mapped twice (also on line {found[key][1]}) to different targets",
+                file=str(path),
+                line=line,
+            )
         found[key] = (target, line)
     return {k: v for k, (v, _) in found.items()}
 

@@ -38,7 +38,9 @@ def summary_line(template: str, counts: Counter[str]) -> str:
     return f"<p><em>{html.escape(template.format(items=items))}</em></p>"
 
 
-def react(drafts: Iterable[Draft], users: UserMap, policy: ReactionPolicy = ReactionPolicy()) -> Iterator[Draft]:
+def react(
+    drafts: Iterable[Draft], users: UserMap, policy: ReactionPolicy = ReactionPolicy()
+) -> Iterator[Draft]:
     for draft in drafts:
         source = draft.message.reactions
         tomb = any(d.kind == "deleted-root-tombstone" for d in draft.degradations)

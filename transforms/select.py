@@ -34,7 +34,9 @@ class Selection:
     flatten: bool = False
 
     def in_window(self, ms: int) -> bool:
-        return (self.since_ms is None or ms >= self.since_ms) and (self.until_ms is None or ms < self.until_ms)
+        return (self.since_ms is None or ms >= self.since_ms) and (
+            self.until_ms is None or ms < self.until_ms
+        )
 
 
 def message_ms(message: Message) -> int:

@@ -76,8 +76,10 @@ def read_tokens(path: Path) -> Tokens:
         raise InputError(f"cannot read the appservice registration: {exc.strerror}", file=str(path)) from None
     found = dict(_TOKEN_LINE.findall(text))
     if set(found) != {"as_token", "hs_token"}:
-        raise InputError("no as_token/hs_token lines: not a registration written by `rsemigrate matrix register`",
-                         file=str(path))
+        raise InputError(
+            "no as_token/hs_token lines: not a registration written by `rsemigrate matrix register`",
+            file=str(path),
+        )
     return Tokens(found["as_token"], found["hs_token"])
 
 
@@ -88,7 +90,10 @@ def _q(value: str) -> str:
 def registration_yaml(ns: Namespaces, tokens: Tokens) -> str:
     """The registration file's text (see the module doc)."""
     users = [f"    - exclusive: true\n      regex: {_q(ns.user_regex())}"]
-    users += [f"    - exclusive: false\n      regex: {_q(re.escape(user_id))}" for user_id in sorted(set(ns.existing))]
+    users += [
+        f"    - exclusive: false\n      regex: {_q(re.escape(user_id))}"
+        for user_id in sorted(set(ns.existing))
+    ]
     return "\n".join([
         "# Application service registration for rsemigrate (written by `rsemigrate matrix register`).",
         "# Keep it secret: the tokens below let their holder act as every user listed in `namespaces`.",
@@ -128,6 +133,8 @@ def load_as_token(env: str, registration: Path | None) -> str:
         raise InputError(f"no appservice token: set {env}, or [matrix] registration to the file "
                          "`rsemigrate matrix register` wrote")
     if not registration.is_file():
-        raise InputError(f"no appservice registration at {registration}: run `rsemigrate matrix register --plan "
-                         f"PLAN` first (or set {env})")
+        raise InputError(
+            f"no appservice registration at {registration}: run `rsemigrate matrix register --plan "
+            f"PLAN` first (or set {env})"
+        )
     return read_tokens(registration).as_token

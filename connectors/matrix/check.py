@@ -75,7 +75,9 @@ def check(request: CheckRequest) -> DryRunReport:
             report.containers.append(planned)
     if plan.connection.space and report.containers:
         starts = [c.created_at for c in report.containers if c.created_at]
-        report.parents.append(ParentPlan("space", plan.connection.space, "create space", min(starts) if starts else None))
+        report.parents.append(
+            ParentPlan("space", plan.connection.space, "create space", min(starts) if starts else None)
+        )
     scan.report_into(report, DEGRADATIONS)
     report_people(report, prep.users.users, scan.methods, scan.targets, scan.authors)
     report.skipped = dict(prep.skipped) | dict(skipped_channels(archive, plan.skipped))
@@ -115,7 +117,10 @@ def _scan_room(prep: Preparation, room: Room, scan: _Scan, now_ms: int) -> Conta
         members.add(event.sender)
         _check_event(prep, room, event, scan, now_ms, plan)
     margin = prep.plan.connection.container_margin_seconds * 1000
-    plan.first, plan.last = (iso_ms(first) if first is not None else None), (iso_ms(last) if last is not None else None)
+    plan.first, plan.last = (
+        (iso_ms(first) if first is not None else None),
+        (iso_ms(last) if last is not None else None),
+    )
     plan.created_at = iso_ms(first - margin) if first is not None else None
     if plan.posts:
         scan.requests += plan.posts + ROOM_REQUESTS + 2 * len(members)
@@ -128,8 +133,12 @@ def _check_event(prep: Preparation, room: Room, event: PlannedEvent, scan: _Scan
                  plan: ContainerPlan) -> None:
     where = f"{room.name}: message {event.draft.key}"
     if event.sender.startswith("@") and not is_user_id(event.sender):
-        scan.problem("invalid-user-id", "refused", where,
-                     f"{event.sender} is not a valid Matrix user id (@localpart:server, lower-case localpart)")
+        scan.problem(
+            "invalid-user-id",
+            "refused",
+            where,
+            f"{event.sender} is not a valid Matrix user id (@localpart:server, lower-case localpart)",
+        )
     if event.kind == "text":
         size = len(orjson.dumps(event.content))
         budget = prep.plan.connection.message_budget

@@ -12,7 +12,8 @@ def commands() -> list[click.Command]:
 
 
 @click.command()
-@click.option("--plan", "plan_path", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+@click.option("--plan", "plan_path", required=True,
+              type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="The Matrix plan (its [matrix] namespaces and its users mapping's existing accounts).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the registration (default: the plan's [matrix] registration).")

@@ -86,8 +86,11 @@ class MatrixClient:
         self.base_url = base_url.rstrip("/")
         self.limiter, self.policy, self.stats = limiter, policy, CallStats()
         self._token = token
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=10.0),
-                                       headers={"Authorization": f"Bearer {token}", "User-Agent": "rsemigrate"})
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "rsemigrate"},
+        )
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -108,8 +111,10 @@ class MatrixClient:
                 with attempt:
                     return await self._once(key, method, path, params, body, headers, safe_retry)
         except Again:
-            raise MatrixUnavailable(f"the homeserver kept failing after {self.policy.attempts} attempts "
-                                    f"({method} {path.split('?')[0]}); nothing is lost: resume later with --resume") from None
+            raise MatrixUnavailable(
+                f"the homeserver kept failing after {self.policy.attempts} attempts "
+                f"({method} {path.split('?')[0]}); nothing is lost: resume later with --resume"
+            ) from None
         raise AssertionError("unreachable: tenacity returns, retries or re-raises")
 
     async def _once(self, key: str, method: str, path: str, params: dict[str, Any] | None, body: bytes | None,
@@ -155,8 +160,13 @@ class MatrixClient:
                 raise
 
     async def set_displayname(self, user_id: str, name: str) -> None:
-        await self.call("server", "PUT", f"{CLIENT}/profile/{q(user_id)}/displayname", params={"user_id": user_id},
-                        json={"displayname": name})
+        await self.call(
+            "server",
+            "PUT",
+            f"{CLIENT}/profile/{q(user_id)}/displayname",
+            params={"user_id": user_id},
+            json={"displayname": name},
+        )
 
     async def create_room(self, key: str, body: dict[str, Any]) -> str:
         return str((await self.call(key, "POST", f"{CLIENT}/createRoom", json=body))["room_id"])
@@ -181,23 +191,41 @@ class MatrixClient:
         """Join a room as the appservice's own user."""
         await self.call(key, "POST", f"{CLIENT}/rooms/{q(room_id)}/join", json={})
 
-    async def state(self, key: str, room_id: str, event_type: str, state_key: str = "") -> dict[str, Any] | None:
+    async def state(
+        self, key: str, room_id: str, event_type: str, state_key: str = ""
+    ) -> dict[str, Any] | None:
         try:
-            return await self.call(key, "GET", f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}")
+            return await self.call(
+                key, "GET", f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}"
+            )
         except MatrixError as error:
             if error.status == 404:
                 return None
             raise
 
-    async def put_state(self, key: str, room_id: str, event_type: str, state_key: str, content: dict[str, Any], *,
-                        as_user: str | None = None, ts: int | None = None) -> str:
+    async def put_state(
+        self,
+        key: str,
+        room_id: str,
+        event_type: str,
+        state_key: str,
+        content: dict[str, Any],
+        *,
+        as_user: str | None = None,
+        ts: int | None = None,
+    ) -> str:
         params: dict[str, Any] = {}
         if as_user:
             params["user_id"] = as_user
         if ts is not None:
             params["ts"] = ts
-        made = await self.call(key, "PUT", f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}",
-                               params=params or None, json=content)
+        made = await self.call(
+            key,
+            "PUT",
+            f"{CLIENT}/rooms/{q(room_id)}/state/{q(event_type)}/{q(state_key)}",
+            params=params or None,
+            json=content,
+        )
         return str(made.get("event_id"))
 
     async def send(self, key: str, room_id: str, event_type: str, txn: str, content: dict[str, Any], *,
@@ -207,8 +235,14 @@ class MatrixClient:
         return str(made["event_id"])
 
     async def upload(self, key: str, name: str, mimetype: str, data: bytes) -> str:
-        made = await self.call(key, "POST", "/_matrix/media/v3/upload", params={"filename": name}, content=data,
-                               content_type=mimetype)
+        made = await self.call(
+            key,
+            "POST",
+            "/_matrix/media/v3/upload",
+            params={"filename": name},
+            content=data,
+            content_type=mimetype,
+        )
         return str(made["content_uri"])
 
     async def messages(self, key: str, room_id: str, *, direction: str, start: str | None = None,

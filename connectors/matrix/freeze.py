@@ -41,13 +41,22 @@ CONNECTION_KEYS = ("homeserver_url", "registration", "as_token_env")
 
 def migration_for(archive: Archive, plan: MatrixPlan, owner: str, mode: str = "live") -> Migration:
     """The ledger's migration row for this archive, plan and appservice: what a resume must match."""
-    return Migration(target="matrix", mode=mode, archive_id=archive.header.archive_id, archive_seal=archive.seal(),
-                     plan=plan_fingerprint(plan.common, plan.path, "matrix", CONNECTION_KEYS), plan_path=str(plan.path.resolve()), owner=owner,
-                     tenant=plan.connection.server_name, tool_version=version("rsemigrate"))
+    return Migration(
+        target="matrix",
+        mode=mode,
+        archive_id=archive.header.archive_id,
+        archive_seal=archive.seal(),
+        plan=plan_fingerprint(plan.common, plan.path, "matrix", CONNECTION_KEYS),
+        plan_path=str(plan.path.resolve()),
+        owner=owner,
+        tenant=plan.connection.server_name,
+        tool_version=version("rsemigrate"),
+    )
 
 
 def room_alias(plan: MatrixPlan, nonce: str, key: str, name: str) -> str:
-    """`#<alias_prefix><slug>-<hash>:<server>`: readable, in the appservice's namespace, unique per migration."""
+    """`#<alias_prefix><slug>-<hash>:<server>`: readable, in the appservice's namespace, unique per
+    migration."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:32] or "room"
     digest = hashlib.sha256(f"{nonce}|{key}".encode()).hexdigest()[:10]
@@ -86,13 +95,25 @@ def freeze(prep: Preparation, owner: str, mode: str = "live") -> Frozen:
     space = None
     if plan.connection.space and planned:
         start = min(events[0].created_ms for _, events in planned) - margin
-        space = rows.container(key=SPACE, kind="space", name=plan.connection.space, is_parent=True, planned_ms=start,
-                               detail=orjson.dumps({"alias": room_alias(plan, nonce, SPACE, plan.connection.space)}).decode())
+        space = rows.container(
+            key=SPACE,
+            kind="space",
+            name=plan.connection.space,
+            is_parent=True,
+            planned_ms=start,
+            detail=orjson.dumps({"alias": room_alias(plan, nonce, SPACE, plan.connection.space)}).decode(),
+        )
     for room, events in planned:
         detail = {"alias": room_alias(plan, nonce, room.key, room.name), "topic": room.topic,
                   "private": room.kind == "private"}
-        row = rows.container(key=room.key, kind=room.kind, name=room.name, parent_key=space.key if space else None,
-                             planned_ms=events[0].created_ms - margin, detail=orjson.dumps(detail).decode())
+        row = rows.container(
+            key=room.key,
+            kind=room.kind,
+            name=room.name,
+            parent_key=space.key if space else None,
+            planned_ms=events[0].created_ms - margin,
+            detail=orjson.dumps(detail).decode(),
+        )
         _members(prep, rows, row, room, events)
         _events(rows, row, events)
     for user_id, name in sorted(rows.accounts.items()):
@@ -142,11 +163,20 @@ def _events(rows: _Rows, row: Container, events: list[PlannedEvent]) -> None:
                                  size=att.size or 0, position=seq, path=name)
         payload = event.payload()
         reaction = event.kind == "reaction"
-        rows.messages.append(Message(
-            container_key=row.key, seq=seq, key=event.key, root_key=event.depends_on, created_ms=event.created_ms,
-            author=event.sender, author_name=_reactor_name(event) if reaction else author.name,
-            fallback=not reaction and author.method == "placeholder", payload=orjson.dumps(payload).decode(),
-            payload_sha256=hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest(),
-            content_hash=content_digest(event.content),
-            files=orjson.dumps([event.attachment.id] if event.attachment else []).decode()))
+        rows.messages.append(
+            Message(
+                container_key=row.key,
+                seq=seq,
+                key=event.key,
+                root_key=event.depends_on,
+                created_ms=event.created_ms,
+                author=event.sender,
+                author_name=_reactor_name(event) if reaction else author.name,
+                fallback=not reaction and author.method == "placeholder",
+                payload=orjson.dumps(payload).decode(),
+                payload_sha256=hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest(),
+                content_hash=content_digest(event.content),
+                files=orjson.dumps([event.attachment.id] if event.attachment else []).decode(),
+            )
+        )
     rows.files.extend(files.values())

@@ -85,7 +85,9 @@ async def _run(request: ImportRequest, archive: Archive, plan: MatrixPlan, token
                stop: Stop) -> ImportReport:
     begun = time.monotonic()
     rates = plan.common.rates
-    limiter = RateLimiter(request.per_container_rate or rates.per_channel, request.overall_rate or rates.tenant)
+    limiter = RateLimiter(
+        request.per_container_rate or rates.per_channel, request.overall_rate or rates.tenant
+    )
     client = MatrixClient(plan.connection.homeserver_url, token, limiter)
     report = ImportReport("matrix", "live", ledger.url)
     work: _Work | None = None
@@ -99,8 +101,14 @@ async def _run(request: ImportRequest, archive: Archive, plan: MatrixPlan, token
         else:
             ledger.refuse_resume(migration_for(archive, plan, owner))
         ledger.start_run("live")
-        work = _Work(RunContext(ledger, request.view, stop), Rooms(client, ledger, plan.connection.server_name),
-                     archive, {a.id: a for a in archive.attachments()}, request.accept_gaps, report)
+        work = _Work(
+            RunContext(ledger, request.view, stop),
+            Rooms(client, ledger, plan.connection.server_name),
+            archive,
+            {a.id: a for a in archive.attachments()},
+            request.accept_gaps,
+            report,
+        )
         await work.all(request.parallel or DEFAULT_PARALLEL)
         failed = False
     finally:
@@ -111,7 +119,9 @@ async def _run(request: ImportRequest, archive: Archive, plan: MatrixPlan, token
         if ledger.migration() is not None:
             report.containers = outcomes(ledger)
             report.sent_this_run = work.ctx.sent if work else 0
-            ledger.end_run("failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps")
+            ledger.end_run(
+                "failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps"
+            )
         await client.close()
     return report
 
@@ -145,7 +155,9 @@ class _Work:
         if self.ctx.stop:
             return
         self.ctx.view.phase("Uploading files and sending events")
-        ready = [c for c in rooms if c.state == SENT and all(m.state == SENT for m in self.ledger.members(c.key))]
+        ready = [
+            c for c in rooms if c.state == SENT and all(m.state == SENT for m in self.ledger.members(c.key))
+        ]
         await in_parallel(ready, lambda row: self._guard(row.name, self._room(row)), parallel)
         if space is not None and not self.ctx.stop and all(c.finish_state == SENT for c in rooms):
             self.ledger.mark(space, finish_state=SENT)

@@ -187,30 +187,54 @@ def _resolve(plan: MatrixPlan, doc: PlanDocument, archive: Archive,
             raise doc.error(("destination", key), "no group or channel with this id in the archive")
         for channel_id in section.rooms:
             if channel_id not in known:
-                raise doc.error(("destination", key, "rooms", channel_id), "no channel with this id in the archive")
+                raise doc.error(
+                    ("destination", key, "rooms", channel_id), "no channel with this id in the archive"
+                )
     names: dict[str, Room] = {}
     for channel in channels:
         if channel.kind in ("direct", "group_direct"):
             if plan.common.options.private_conversations == "skip":
-                plan.skipped.append((channel, "private conversation (options.private_conversations = \"skip\")"))
+                plan.skipped.append(
+                    (channel, 'private conversation (options.private_conversations = "skip")')
+                )
             else:
-                plan.rooms.append(Room(f"room:{channel.id}", "private", channel.name or f"chat {channel.id}", None,
-                                       channel, f"private conversation {channel.id}"))
+                plan.rooms.append(
+                    Room(
+                        f"room:{channel.id}",
+                        "private",
+                        channel.name or f"chat {channel.id}",
+                        None,
+                        channel,
+                        f"private conversation {channel.id}",
+                    )
+                )
             continue
         group = groups.get(channel.group_id or "")
         dest_key = channel.group_id if channel.group_id in destinations else channel.id
         dest = destinations.get(dest_key or "")
         if dest is None:
             label = group.name if group else channel.name
-            plan.problems.append(Problem(
-                "no-destination", "lost", f"source {dest_key} ({label})",
-                "has no [destination] in the plan: its messages would not be migrated (add one, or skip = true)"))
+            plan.problems.append(
+                Problem(
+                    "no-destination",
+                    "lost",
+                    f"source {dest_key} ({label})",
+                    "has no [destination] in the plan: its messages would not be migrated (add one, or skip "
+                    "= true)",
+                )
+            )
             continue
         if dest.skip:
             plan.skipped.append((channel, f"destination {dest_key} has skip = true"))
             continue
-        name = dest.rooms.get(channel.id) or dest.room or (group.name if group else channel.name) or channel.id
-        topic = dest.topic if dest.topic is not None else channel.description or (group.description if group else None)
+        name = (
+            dest.rooms.get(channel.id) or dest.room or (group.name if group else channel.name) or channel.id
+        )
+        topic = (
+            dest.topic
+            if dest.topic is not None
+            else channel.description or (group.description if group else None)
+        )
         line = doc.line(("destination", dest_key or ""))
         room = Room(f"room:{channel.id}", "room", name[:MAX_ROOM_NAME], topic, channel,
                     f"{doc.path.name} line {line}" if line else doc.path.name)

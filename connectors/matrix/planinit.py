@@ -41,7 +41,8 @@ user_prefix = "rsemigrate_"       # virtual users: @rsemigrate_<email or id>:ser
 alias_prefix = "rsemigrate_"      # room aliases: #rsemigrate_<room>-<hash>:server
 space = {space}   # the space that groups the rooms; remove the line for none
 placeholder_name = "Migration placeholder"   # display name of the placeholder user
-message_budget = 48000            # bytes of event content; longer messages are split (Synapse: 64 KiB per event)
+# bytes of event content; longer messages are split (Synapse: 64 KiB per event)
+message_budget = 48000
 max_upload_bytes = 52428800       # the homeserver's max_upload_size (Synapse default 50M)
 container_margin_seconds = 60     # members join this long before a room's first message
 
@@ -60,7 +61,8 @@ skip_system = true         # false: import joins, renames… as italic text line
 # since = 2018-01-01       # date window on thread roots (replies follow their thread); UTC dates
 # until = 2024-01-01       # or times with an offset: 2024-01-01T00:00:00Z; until is exclusive
 private_conversations = {private}   # "group-chats" (private rooms of their members) or "skip"
-files = "upload"           # "upload" to the media repository (m.file / m.image), or "skip" (a note names each file)
+# "upload" to the media repository (m.file / m.image), or "skip" (a note names each file)
+files = "upload"
 reactions = "import"       # "import" (m.annotation by each person), "summary" or "skip"
 edited_marker = true       # edited messages get "(edited)"
 
@@ -87,11 +89,22 @@ def init_plan(request: InitRequest) -> str:
     mapping = mapping_line(request)
     header = archive.header
     space = header.source.network_name or header.source.platform.capitalize()
-    out = [HEAD.format(archive=request.archive, plan=request.output, today=datetime.now(UTC).date().isoformat(),
-                       archive_id=toml_value(header.archive_id), seal=toml_value(archive.seal()), mapping=mapping,
-                       space=toml_value(f"{space} (imported)"), private=toml_value("group-chats" if private else "skip"))]
+    out = [
+        HEAD.format(
+            archive=request.archive,
+            plan=request.output,
+            today=datetime.now(UTC).date().isoformat(),
+            archive_id=toml_value(header.archive_id),
+            seal=toml_value(archive.seal()),
+            mapping=mapping,
+            space=toml_value(f"{space} (imported)"),
+            private=toml_value("group-chats" if private else "skip"),
+        )
+    ]
     if request.placeholder:
-        out[0] = out[0].replace('placeholder = "placeholder"', f"placeholder = {toml_value(request.placeholder)}")
+        out[0] = out[0].replace(
+            'placeholder = "placeholder"', f"placeholder = {toml_value(request.placeholder)}"
+        )
     archive_only = request.archive_only(header.archive_id)
     for dest_id, channels in found.channels.items():
         name = found.name(dest_id)
@@ -105,7 +118,11 @@ def init_plan(request: InitRequest) -> str:
             continue
         out.append(f"room = {toml_value(name)}")
         if len(channels) > 1:
-            out.append("rooms = { " + ", ".join(f"{toml_key(c.id)} = {toml_value(f'{name} / {c.name}')}" for c in channels) + " }")
+            out.append(
+                "rooms = { "
+                + ", ".join(f"{toml_key(c.id)} = {toml_value(f'{name} / {c.name}')}" for c in channels)
+                + " }"
+            )
     if private:
         out.append(f"\n# {private} private conversation(s): see [options] private_conversations.")
     return "\n".join(out) + "\n"

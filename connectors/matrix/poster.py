@@ -101,8 +101,12 @@ class RoomPoster:
             thread = self._dependency(root)
             reply = self.ids.get(payload["reply_to"]) if payload["reply_to"] else None
             falling_back = bool(payload["falling_back"]) or reply is None
-            content["m.relates_to"] = {"rel_type": "m.thread", "event_id": thread, "is_falling_back": falling_back,
-                                       "m.in_reply_to": {"event_id": reply or thread}}
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread,
+                "is_falling_back": falling_back,
+                "m.in_reply_to": {"event_id": reply or thread},
+            }
         for attachment_id in orjson.loads(message.files):
             f = self.files.get(attachment_id)
             if f is None or f.state != SENT or not f.target_ref:
@@ -129,7 +133,9 @@ class RoomPoster:
         seen = self._seen = self._seen if self._seen is not None else {}
         start: str | None = None
         while True:
-            page = await self.client.messages(self.room.key, self.room_id, direction="b", start=start, limit=PAGE)
+            page = await self.client.messages(
+                self.room.key, self.room_id, direction="b", start=start, limit=PAGE
+            )
             chunk = page.get("chunk") or []
             for event in chunk:
                 if not full and event["event_id"] in self._known:
@@ -147,7 +153,9 @@ class RoomPoster:
         out: list[dict[str, Any]] = []
         start: str | None = None
         while True:
-            page = await self.client.messages(self.room.key, self.room_id, direction="f", start=start, limit=PAGE)
+            page = await self.client.messages(
+                self.room.key, self.room_id, direction="f", start=start, limit=PAGE
+            )
             chunk = page.get("chunk") or []
             out.extend(chunk)
             if not chunk or not page.get("end"):

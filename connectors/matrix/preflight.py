@@ -53,8 +53,14 @@ async def _preflight(plan: MatrixPlan) -> PreflightResult:
     try:
         versions = (await client.call("server", "GET", "/_matrix/client/versions")).get("versions") or []
         ok = _versions(versions)
-        result.checks.append(PreflightCheck("homeserver", ok, f"{url} speaks {', '.join(versions[-3:]) or 'nothing'}"
-                                            + ("" if ok else "; timestamp massaging needs v1.3 or later")))
+        result.checks.append(
+            PreflightCheck(
+                "homeserver",
+                ok,
+                f"{url} speaks {', '.join(versions[-3:]) or 'nothing'}"
+                + ("" if ok else "; timestamp massaging needs v1.3 or later"),
+            )
+        )
         if token:
             await _identity(client, plan, result)
     except (MatrixError, MatrixUnavailable) as error:
@@ -70,10 +76,18 @@ async def _identity(client: MatrixClient, plan: MatrixPlan, result: PreflightRes
     try:
         owner = await client.whoami()
     except MatrixError as error:
-        result.checks.append(PreflightCheck("appservice registered", False, f"the token is refused ({error})"))
-        result.problems.append(Problem("appservice-not-registered", "refused", "matrix.registration",
-                                       "the homeserver does not know the appservice token: add the registration to "
-                                       "app_service_config_files and restart it"))
+        result.checks.append(
+            PreflightCheck("appservice registered", False, f"the token is refused ({error})")
+        )
+        result.problems.append(
+            Problem(
+                "appservice-not-registered",
+                "refused",
+                "matrix.registration",
+                "the homeserver does not know the appservice token: add the registration to "
+                "app_service_config_files and restart it",
+            )
+        )
         return
     result.checks.append(PreflightCheck("appservice registered", owner == sender, f"acts as {owner}"
                                         + ("" if owner == sender else f", the plan expects {sender}")))
@@ -83,12 +97,23 @@ async def _identity(client: MatrixClient, plan: MatrixPlan, result: PreflightRes
             await client.whoami(account)
         except MatrixError as error:
             refused += 1
-            result.problems.append(Problem("existing-account", "refused", f"account {account}",
-                                           f"the appservice cannot act as it ({error.errcode}): create the account, "
-                                           "or rerun `rsemigrate matrix register` and restart the homeserver"))
-    result.checks.append(PreflightCheck("existing accounts", not refused,
-                                        f"{len(plan.namespaces.existing) - refused} of {len(plan.namespaces.existing)} "
-                                        "can be acted as (identity assertion)"))
+            result.problems.append(
+                Problem(
+                    "existing-account",
+                    "refused",
+                    f"account {account}",
+                    f"the appservice cannot act as it ({error.errcode}): create the account, "
+                    "or rerun `rsemigrate matrix register` and restart the homeserver",
+                )
+            )
+    result.checks.append(
+        PreflightCheck(
+            "existing accounts",
+            not refused,
+            f"{len(plan.namespaces.existing) - refused} of {len(plan.namespaces.existing)} "
+            "can be acted as (identity assertion)",
+        )
+    )
     try:
         config = await client.call("server", "GET", "/_matrix/client/v1/media/config")
     except MatrixError:
@@ -96,6 +121,11 @@ async def _identity(client: MatrixClient, plan: MatrixPlan, result: PreflightRes
     limit = config.get("m.upload.size")
     if isinstance(limit, int):
         ok = limit >= plan.connection.max_upload_bytes
-        result.checks.append(PreflightCheck("upload limit", ok, f"the homeserver accepts {limit} bytes per file"
-                                            + ("" if ok else f", less than matrix.max_upload_bytes "
-                                                             f"({plan.connection.max_upload_bytes})")))
+        result.checks.append(
+            PreflightCheck(
+                "upload limit",
+                ok,
+                f"the homeserver accepts {limit} bytes per file"
+                + ("" if ok else f", less than matrix.max_upload_bytes ({plan.connection.max_upload_bytes})"),
+            )
+        )

@@ -91,14 +91,24 @@ def drafts(prep: Preparation, room: Room) -> Iterator[Draft]:
         partial(annotate, labels=Labels(), edited_marker=options.edited_marker, reply_author=lambda _: None),
         partial(map_authors, users=users, attribution=prep.plan.common.users.attribution),
         partial(resolve_mentions, users=users, render=mention_markup),
-        partial(attach, attachments=prep.attachments, render_file=file_markup, policy=FilePolicy(mode=options.files)),
+        partial(
+            attach,
+            attachments=prep.attachments,
+            render_file=file_markup,
+            policy=FilePolicy(mode=options.files),
+        ),
         partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=MAX_REACTIONS)),
         # The text travels twice (plain `body` and `formatted_body`) while split_long cuts the HTML:
         # halving both the budget and the measure makes each cut piece fit once doubled.
-        partial(split_long, budget=prep.plan.connection.message_budget // 2,
-                measure=partial(_half_size, user_ids=prep.user_ids)),
+        partial(
+            split_long,
+            budget=prep.plan.connection.message_budget // 2,
+            measure=partial(_half_size, user_ids=prep.user_ids),
+        ),
     )
-    return assign_times(passes(select(prep.archive.messages(channel.id), room.key, index, selection, prep.skipped)))
+    return assign_times(
+        passes(select(prep.archive.messages(channel.id), room.key, index, selection, prep.skipped))
+    )
 
 
 def _half_size(draft: Draft, user_ids: UserIds) -> int:
@@ -134,8 +144,14 @@ class PlannedEvent:
 
     def payload(self) -> dict[str, Any]:
         """What the ledger freezes: everything but the ids the homeserver assigns."""
-        return {"type": self.event_type, "content": self.content, "thread": self.thread, "reply_to": self.reply_to,
-                "falling_back": self.falling_back, "annotates": self.annotates}
+        return {
+            "type": self.event_type,
+            "content": self.content,
+            "thread": self.thread,
+            "reply_to": self.reply_to,
+            "falling_back": self.falling_back,
+            "annotates": self.annotates,
+        }
 
 
 def _external_url(draft: Draft) -> str | None:
@@ -182,16 +198,26 @@ def _relation(draft: Draft, threads: _Threads) -> tuple[str | None, str | None, 
 
 
 def _draft_events(prep: Preparation, draft: Draft, threads: _Threads) -> Iterator[PlannedEvent]:
-    assert draft.author is not None and draft.created_ms is not None, "drafts come out of map_authors and timing"
+    assert draft.author is not None and draft.created_ms is not None, (
+        "drafts come out of map_authors and timing"
+    )
     sender = prep.user_ids(draft.author)
     thread, reply_to, falling_back = _relation(draft, threads)
     mid = draft.message.id
     first = last = None
     if has_text(draft) or not draft.files:
         first = last = draft.key
-        yield PlannedEvent(draft.key, "text", draft, sender, threads.at(draft.created_ms),
-                           text_content(draft, prep.user_ids, draft.key, _external_url(draft)), thread, reply_to,
-                           falling_back)
+        yield PlannedEvent(
+            draft.key,
+            "text",
+            draft,
+            sender,
+            threads.at(draft.created_ms),
+            text_content(draft, prep.user_ids, draft.key, _external_url(draft)),
+            thread,
+            reply_to,
+            falling_back,
+        )
     for ref in draft.files:
         key = f"{draft.key}/file/{ref.attachment.id}" if first else draft.key
         if last is not None:  # the file follows the message's text (in its thread, if any)

@@ -41,7 +41,9 @@ EVENT_TYPES = frozenset({"m.room.message", "m.reaction"})
 
 def reconcile(request: ReconcileRequest) -> Reconciliation:
     if request.rehearsal:
-        raise InputError("Matrix has no rehearsal to reconcile: reconcile the import itself (drop --rehearse)")
+        raise InputError(
+            "Matrix has no rehearsal to reconcile: reconcile the import itself (drop --rehearse)"
+        )
     archive = Archive(request.archive)
     plan = load_plan(request.plan, archive)
     url = request.ledger_url or default_url(plan.path)
@@ -52,7 +54,9 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
         if migration is None:
             raise InputError(f"the ledger {url} holds no migration")
         rec = Reconciliation("matrix", migration.mode, url, NOT_READ)
-        differences = ledger.differences(migration_for(archive, plan, migration.owner, migration.mode), identity=False)
+        differences = ledger.differences(
+            migration_for(archive, plan, migration.owner, migration.mode), identity=False
+        )
         rec.problems.extend(f"the ledger does not match: {d}" for d in differences)
         expected = None if differences else _expected(archive, plan)
         observed = None
@@ -79,11 +83,15 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
 
 def _expected(archive: Archive, plan: MatrixPlan) -> dict[str, list[Expected]]:
     prep = prepare(archive, plan, user_mapping(plan.common))
-    return {room.key: [Expected(e.key, content_digest(e.content)) for e in room_events(prep, drafts(prep, room))]
-            for room in plan.rooms}
+    return {
+        room.key: [Expected(e.key, content_digest(e.content)) for e in room_events(prep, drafts(prep, room))]
+        for room in plan.rooms
+    }
 
 
-async def _from_homeserver(ledger: Ledger, plan: MatrixPlan, rec: Reconciliation) -> dict[str, list[Observed]] | None:
+async def _from_homeserver(
+    ledger: Ledger, plan: MatrixPlan, rec: Reconciliation
+) -> dict[str, list[Observed]] | None:
     token = load_as_token(plan.connection.as_token_env, plan.registration_path)
     rates = plan.common.rates
     client = MatrixClient(plan.connection.homeserver_url, token, RateLimiter(rates.per_channel, rates.tenant))
@@ -93,10 +101,16 @@ async def _from_homeserver(ledger: Ledger, plan: MatrixPlan, rec: Reconciliation
             if room.is_parent or not room.target_id:
                 continue
             events = await RoomPoster.for_room(client, room, [], {}).read_all()
-            out[room.key] = [Observed(int(e["origin_server_ts"]), str(e["sender"]), content_digest(e.get("content") or {}),
-                                      str(e["event_id"]))
-                             for e in events if e.get("type") in EVENT_TYPES and "state_key" not in e
-                             and e.get("content")]
+            out[room.key] = [
+                Observed(
+                    int(e["origin_server_ts"]),
+                    str(e["sender"]),
+                    content_digest(e.get("content") or {}),
+                    str(e["event_id"]),
+                )
+                for e in events
+                if e.get("type") in EVENT_TYPES and "state_key" not in e and e.get("content")
+            ]
     except (MatrixError, MatrixUnavailable) as error:
         rec.target_read = f"{NOT_READ}: the homeserver refused to list the rooms ({error})"
         return None

@@ -47,8 +47,29 @@ REACTION_KEYS = {
 }
 #: Matrix has no per-message reaction limit; this only keeps one message's fan-out bounded.
 MAX_REACTIONS = 1_000
-_BLOCKS = frozenset({"p", "div", "ul", "ol", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-                     "table", "tr", "details", "summary", "caption"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "table",
+        "tr",
+        "details",
+        "summary",
+        "caption",
+    }
+)
 _ATTACHMENT_TAG = re.compile(r'<attachment id="[^"]*"></attachment>')
 _MENTION_TAG = re.compile(r'<a href="mention:\d+">')
 _ALLOWED_LOCALPART = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -119,7 +140,11 @@ def plain_text(fragment: str) -> str:
             walk(child)
             href = str(child.get("href") or "") if name == "a" else ""
             text = child.get_text()
-            if href and not href.startswith("https://matrix.to/") and href.removeprefix("mailto:") != text.strip():
+            if (
+                href
+                and not href.startswith("https://matrix.to/")
+                and href.removeprefix("mailto:") != text.strip()
+            ):
                 out.append(f" ({href})")
             if block:
                 out.append("\n")
@@ -142,7 +167,9 @@ def text_html(draft: Draft, user_ids: UserIds) -> str:
     return _MENTION_TAG.sub("<a>", out)  # a stand-in whose mention did not survive (cannot happen)
 
 
-def text_content(draft: Draft, user_ids: UserIds, key: str, external_url: str | None = None) -> dict[str, Any]:
+def text_content(
+    draft: Draft, user_ids: UserIds, key: str, external_url: str | None = None
+) -> dict[str, Any]:
     """The `m.text` content of one draft (relations are added at send time, when ids are known)."""
     formatted = text_html(draft, user_ids)
     content: dict[str, Any] = {
@@ -150,7 +177,9 @@ def text_content(draft: Draft, user_ids: UserIds, key: str, external_url: str | 
         "body": plain_text(formatted),
         "format": HTML_FORMAT,
         "formatted_body": formatted,
-        "m.mentions": {"user_ids": sorted({user_ids(m.user) for m in draft.mentions})} if draft.mentions else {},
+        "m.mentions": {"user_ids": sorted({user_ids(m.user) for m in draft.mentions})}
+        if draft.mentions
+        else {},
         SOURCE: source_block(key, draft.message.id),
     }
     if external_url:
@@ -167,8 +196,13 @@ def file_content(attachment: Attachment, key: str, message_id: str) -> dict[str,
     name = attachment.name or attachment.source_ref or attachment.id
     mimetype = attachment.media_type or "application/octet-stream"
     image = attachment.kind == "image" or mimetype.startswith("image/")
-    return {"msgtype": "m.image" if image else "m.file", "body": name, "filename": name,
-            "info": {"mimetype": mimetype, "size": attachment.size or 0}, SOURCE: source_block(key, message_id)}
+    return {
+        "msgtype": "m.image" if image else "m.file",
+        "body": name,
+        "filename": name,
+        "info": {"mimetype": mimetype, "size": attachment.size or 0},
+        SOURCE: source_block(key, message_id),
+    }
 
 
 def reaction_content(kind: str, key: str, message_id: str) -> dict[str, Any]:

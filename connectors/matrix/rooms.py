@@ -69,9 +69,15 @@ class Rooms:
                 await self.client.whoami(member.account)
         except MatrixError as error:
             self.ledger.mark(member, state=FAILED, error=str(error))
-            raise Unavailable(f"cannot act as {member.account}: {error}"
-                              + (" (is it listed in the appservice registration? rerun `rsemigrate matrix "
-                                 "register` and restart the homeserver)" if member.role == "existing" else "")) from None
+            raise Unavailable(
+                f"cannot act as {member.account}: {error}"
+                + (
+                    " (is it listed in the appservice registration? rerun `rsemigrate matrix "
+                    "register` and restart the homeserver)"
+                    if member.role == "existing"
+                    else ""
+                )
+            ) from None
         self.ledger.mark(member, state=SENT, error=None)
 
     async def open(self, row: Container, space: Container | None) -> None:
@@ -172,7 +178,9 @@ class Rooms:
         assert row.target_id and space.target_id
         via = {"via": [self.server_name]}
         await self.client.put_state(row.key, space.target_id, "m.space.child", row.target_id, via)
-        await self.client.put_state(row.key, row.target_id, "m.space.parent", space.target_id, via | {"canonical": True})
+        await self.client.put_state(
+            row.key, row.target_id, "m.space.parent", space.target_id, via | {"canonical": True}
+        )
         self.ledger.mark(row, detail=_with(row, linked=True))
 
     async def _join(self, row: Container, member: Member) -> None:

@@ -73,7 +73,9 @@ class Directory:
                     self.bots.setdefault(bot_id, user.id)
                 yield user
 
-    def sender(self, user_id: str, message: wire.MessageObject, location: str) -> Iterator[User | ReportEntry]:
+    def sender(
+        self, user_id: str, message: wire.MessageObject, location: str
+    ) -> Iterator[User | ReportEntry]:
         """A user known only from a message; later sightings yield nothing. A bot no user list
         knows is announced at the end (`rebuilt_bots`): a later message may name it better."""
         known = user_id in self.names
@@ -153,8 +155,12 @@ def workspace(layout: Layout, root: Root) -> Group:
     if not root.folder:
         name = layout.tree.name.removesuffix(".zip")
         return Group(TOP_WORKSPACE, name, description="Slack workspace export", source={"folder": ""})
-    return Group(f"{TOP_WORKSPACE}:{root.label}", root.label.rpartition("/")[2],
-                 description="Slack workspace (Enterprise Grid per-workspace folder)", source={"folder": root.folder})
+    return Group(
+        f"{TOP_WORKSPACE}:{root.label}",
+        root.label.rpartition("/")[2],
+        description="Slack workspace (Enterprise Grid per-workspace folder)",
+        source={"folder": root.folder},
+    )
 
 
 def read_channels(layout: Layout, root: Root, group: Group, directory: Directory, census: Census
@@ -175,7 +181,9 @@ def read_channels(layout: Layout, root: Root, group: Group, directory: Directory
             yield channel, layout.channel_folder(root, item.get("name"), item["id"])
 
 
-def build_channel(item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory) -> Channel:
+def build_channel(
+    item: wire.ChannelObject, kind: str, private: bool, group_id: str, directory: Directory
+) -> Channel:
     members = [m for m in item.get("members") or [] if isinstance(m, str)]
     if not members and item.get("user"):
         members = [item["user"]]

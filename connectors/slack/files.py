@@ -44,7 +44,9 @@ _GONE = {"tombstone": "deleted in Slack", "hidden_by_limit": "hidden by the free
 class Downloader:
     """Fetches `files.slack.com` URLs with the token, from `files_url` (the same by default)."""
 
-    def __init__(self, token: str, files_url: str = wire.FILES_ORIGIN, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, token: str, files_url: str = wire.FILES_ORIGIN, retry: RetryPolicy | None = None
+    ) -> None:
         self.files_url = files_url.rstrip("/")
         self._client = Client(self.files_url, token, retry=retry or RetryPolicy())
 
@@ -54,14 +56,18 @@ class Downloader:
     def fetch(self, url: str, expected_type: str | None, files: FileStore) -> tuple[str, int] | str:
         """(sha256, size) of the stored download, or why it was refused."""
         if not same_origin(url, wire.FILES_ORIGIN):
-            return f"{urlsplit(url).hostname or 'its URL'} is not files.slack.com: the token is only sent there"
+            return (
+                f"{urlsplit(url).hostname or 'its URL'} is not files.slack.com: the token is only sent there"
+            )
         try:
             with self._client.stream(rebase(url, self.files_url)) as response:
                 if response.status_code != 200:
                     return f"download refused: HTTP {response.status_code}"
                 chunks = response.iter_bytes(_CHUNK)
                 first = next(chunks, b"")
-                if _is_html(response.headers.get("content-type", ""), first) and not _is_html(expected_type or "", b""):
+                if _is_html(response.headers.get("content-type", ""), first) and not _is_html(
+                    expected_type or "", b""
+                ):
                     return ("download answered with an HTML page (Slack's sign-in page: token invalid, "
                             "expired or lacking files:read); refused, not stored as the file")
                 with tempfile.SpooledTemporaryFile(_IN_MEMORY) as spool:
@@ -95,9 +101,17 @@ class SlackFiles:
         media_type = item.get("mimetype") or None
         kind = "image" if media_type and media_type.startswith("image/") else "file"
         url = item.get("url_private_download") or item.get("url_private") or item.get("permalink")
-        attachment = Attachment(file_id, kind, "external", file_id, name=item.get("name") or item.get("title"),
-                                media_type=media_type, size=item.get("size"), url=url,
-                                source={k: v for k, v in item.items() if k not in wire.FILE_CONSUMED})
+        attachment = Attachment(
+            file_id,
+            kind,
+            "external",
+            file_id,
+            name=item.get("name") or item.get("title"),
+            media_type=media_type,
+            size=item.get("size"),
+            url=url,
+            source={k: v for k, v in item.items() if k not in wire.FILE_CONSUMED},
+        )
         mode = item.get("mode", "")
         entry, others = _binary(self._binaries.get(file_id, {}), item.get("name"))
         for other in others:

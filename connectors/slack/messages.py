@@ -49,7 +49,9 @@ class MessageReader:
         """Every record of one day file (a JSON array of message objects)."""
         data = read_json(self._tree, path)
         if not isinstance(data, list):
-            raise InputError(f"expected a JSON array of messages, found {type(data).__name__}", file=path, line=1)
+            raise InputError(
+                f"expected a JSON array of messages, found {type(data).__name__}", file=path, line=1
+            )
         for n, item in enumerate(data, 1):
             location = f"{path} record {n}"
             problem = _unreadable(item)
@@ -71,7 +73,10 @@ class MessageReader:
         if subtype == wire.BOT_ADD and item.get("bot_id"):
             self._directory.bot_added(str(item["bot_id"]), channel_id, ts, str(item.get("text") or ""))
         text, mentions = render(_content(item), self._directory.names, self._directory.channel_names)
-        source: dict[str, Any] = {"ts": ts, **{k: v for k, v in item.items() if k not in wire.MESSAGE_CONSUMED}}
+        source: dict[str, Any] = {
+            "ts": ts,
+            **{k: v for k, v in item.items() if k not in wire.MESSAGE_CONSUMED},
+        }
         attachment_ids: list[str] = []
         for file in wire.file_objects(item):
             yield from self._files.announce(file, location)

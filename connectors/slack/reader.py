@@ -1,8 +1,9 @@
 """A Slack workspace export (zip or folder) into neutral records, one day file at a time.
 
 Order of work: the user lists; each workspace root's Group and channels (from the index files),
-then the folders of day files no index lists; then each channel's day files in date order. Users, channel names and the set of announced file ids are kept in memory; messages never
-are: a day file is parsed, turned into records and let go.
+then the folders of day files no index lists; then each channel's day files in date order.
+Users, channel names and the set of announced file ids are kept in memory; messages never are: a
+day file is parsed, turned into records and let go.
 """
 
 from __future__ import annotations

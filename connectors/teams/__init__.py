@@ -25,7 +25,8 @@ from .source.options import COLLECT_OPTIONS
 
 target = Target(
     name="teams",
-    description="Microsoft Teams through Graph's import API (migration mode): plan, dry run, import, emulator.",
+    description="Microsoft Teams through Graph's import API (migration mode): plan, dry run, import, "
+                "emulator.",
     init_plan=lazy("connectors.teams.planinit:init_plan"),
     check=lazy("connectors.teams.check:check"),
     commands=lazy("connectors.teams.cli:commands"),

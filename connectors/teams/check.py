@@ -117,10 +117,16 @@ def _scan_container(prep: Preparation, container: Container, scan: _Scan, now_ms
             members.add(draft.author.target)
         size = measure(draft)
         if size > budget:
-            scan.problem("oversize", "refused", where,
-                         f"{size} bytes after splitting (budget {budget}): its mentions or files alone exceed it")
+            scan.problem(
+                "oversize",
+                "refused",
+                where,
+                f"{size} bytes after splitting (budget {budget}): its mentions or files alone exceed it",
+            )
         if draft.created_ms > now_ms:
-            scan.problem("future-time", "refused", where, f"planned at {iso_ms(draft.created_ms)}, in the future")
+            scan.problem(
+                "future-time", "refused", where, f"planned at {iso_ms(draft.created_ms)}, in the future"
+            )
         if len(draft.reactions) > MAX_REACTIONS:
             scan.problem("too-many-reactions", "refused", where, f"{len(draft.reactions)} reactions")
         for ref in draft.files:
@@ -154,7 +160,9 @@ def _check_file(archive: Archive, attachment: Attachment, where: str, scan: _Sca
         scan.files[key] = problem
         if problem is None and attachment.size:
             scan.upload_bytes += attachment.size
-            scan.requests += 1 if attachment.size <= SIMPLE_UPLOAD_MAX else 1 + math.ceil(attachment.size / FRAGMENT)
+            scan.requests += (
+                1 if attachment.size <= SIMPLE_UPLOAD_MAX else 1 + math.ceil(attachment.size / FRAGMENT)
+            )
     if problem:
         scan.problem("file-unavailable", "lost", f"{where}: file {attachment.name or attachment.id}", problem)
 

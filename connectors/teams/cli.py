@@ -35,8 +35,11 @@ def _users(users_csv: Path | None, upns: tuple[str, ...], archive: Path | None) 
             for row in reader:
                 upn = (row.get("upn") or "").strip()
                 if upn:
-                    found[upn.lower()] = User.make(upn, (row.get("displayName") or "").strip() or None,
-                                                   enabled=(row.get("enabled") or "true").strip().lower() != "false")
+                    found[upn.lower()] = User.make(
+                        upn,
+                        (row.get("displayName") or "").strip() or None,
+                        enabled=(row.get("enabled") or "true").strip().lower() != "false",
+                    )
     if archive:
         from rsemigrate.archive import Archive
 
@@ -55,7 +58,8 @@ def _users(users_csv: Path | None, upns: tuple[str, ...], archive: Path | None) 
 @click.option("--archive", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Also make every archive user with an email a tenant user (email as UPN).")
 @click.option("--content", "content", multiple=True, type=click.Path(path_type=Path, exists=True),
-              help="Seed the tenant with a saved Teams collection (`rsemigrate collect teams`; folder or zip): "
+              help="Seed the tenant with a saved Teams collection (`rsemigrate collect teams`; folder or "
+                   "zip): "
                    "existing channels and chats to rehearse an export against (repeatable).")
 @click.option("--fault", "faults", multiple=True,
               help="Inject a fault: 'METHOD PATH-REGEX drop|lost|STATUS [nth=N] [every=N] [times=N]'.")
@@ -84,7 +88,9 @@ def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None
     from .emulator.state import DEFAULT_CLIENT_ID, DEFAULT_SECRET, DEFAULT_TENANT
 
     if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
-        raise InputError("the emulator has unauthenticated control endpoints: listen on a loopback address only")
+        raise InputError(
+            "the emulator has unauthenticated control endpoints: listen on a loopback address only"
+        )
     try:
         parsed = [Fault.parse(spec) for spec in faults]
     except ValueError as exc:
@@ -115,7 +121,10 @@ def emulator(host: str, port: int, upns: tuple[str, ...], users_csv: Path | None
     click.echo(f'    login_url = "{url}"')
     click.echo(f'    tenant_id = "{config.tenant_id}"')
     click.echo(f'    client_id = "{app.client_id}"')
-    click.echo(f"  and the secret in ${secret_env}" + ("" if os.environ.get(secret_env) else " (unset: use 'emulator-secret')"))
+    click.echo(
+        f"  and the secret in ${secret_env}"
+        + ("" if os.environ.get(secret_env) else " (unset: use 'emulator-secret')")
+    )
     click.echo("Ctrl-C stops it; nothing is kept after it stops.")
     try:
         server.serve_forever()

@@ -170,10 +170,16 @@ class GraphClient:
         host = urlsplit(self.graph_url).hostname or ""
         auth = AzureIdentityAuthenticationProvider(credential, scopes=[SCOPE], allowed_hosts=[host])  # type: ignore[arg-type]
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=30.0))
-        middleware = [RedirectHandler(), ParametersNameDecodingHandler(), UrlReplaceHandler(), UserAgentHandler(),
-                      HeadersInspectionHandler()]
-        self.adapter = GraphRequestAdapter(auth, GraphClientFactory.create_with_custom_middleware(middleware,
-                                                                                                   client=self.http))
+        middleware = [
+            RedirectHandler(),
+            ParametersNameDecodingHandler(),
+            UrlReplaceHandler(),
+            UserAgentHandler(),
+            HeadersInspectionHandler(),
+        ]
+        self.adapter = GraphRequestAdapter(
+            auth, GraphClientFactory.create_with_custom_middleware(middleware, client=self.http)
+        )
         self.adapter.base_url = self.graph_url
         self.sdk = GraphServiceClient(request_adapter=self.adapter)
         self.uploads = httpx.AsyncClient(timeout=httpx.Timeout(timeout * 5, connect=30.0))

@@ -74,8 +74,12 @@ class Containers:
                 body["description"] = row.facts()["description"]
             option, config = with_headers()
             try:
-                await self.g.call(row.key, partial(self.g.sdk.teams.post, model(Team, body), request_configuration=config),
-                                  idempotent=False, kind="team-create")
+                await self.g.call(
+                    row.key,
+                    partial(self.g.sdk.teams.post, model(Team, body), request_configuration=config),
+                    idempotent=False,
+                    kind="team-create",
+                )
             except Uncertain:
                 continue
             except GraphFailure as failure:
@@ -140,7 +144,9 @@ class Containers:
         self.ledger.mark(row, state=SENT, target_id=team_id)
 
     async def _channels(self, key: str, team_id: str) -> list[Any]:
-        found = await self.g.call(key, lambda: self.g.sdk.teams.by_team_id(team_id).channels.get(), idempotent=True)
+        found = await self.g.call(
+            key, lambda: self.g.sdk.teams.by_team_id(team_id).channels.get(), idempotent=True
+        )
         return list((found.value if found else None) or [])
 
     # ── channels and chats ─────────────────────────────────────────────────────────────────────
@@ -169,8 +175,11 @@ class Containers:
                 found = await self._channel_named(row, team_id)
                 if found is not None:
                     if _ms(found.created_date_time) != row.planned_ms:
-                        self._fail(row, f"the team already has a channel named {row.name!r} that this import did not "
-                                        "create")
+                        self._fail(
+                            row,
+                            f"the team already has a channel named {row.name!r} that this import did not "
+                            "create",
+                        )
                     self.ledger.mark(row, state=SENT, target_id=str(found.id))
                     return
             made = await self._create_channel(row, team_id, {
@@ -248,7 +257,9 @@ class Containers:
                  "user@odata.bind": self.g.url(f"/users('{m}')"), "visibleHistoryStartDateTime": ALL_HISTORY}
                 for m in members]}
             try:
-                made = await self.g.call(row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False)
+                made = await self.g.call(
+                    row.key, partial(self.g.sdk.chats.post, model(Chat, body)), idempotent=False
+                )
             except Uncertain:
                 continue
             except GraphFailure as failure:
@@ -258,8 +269,13 @@ class Containers:
         if not row.target_id:
             self._fail(row, "Graph kept failing while creating the chat; resume later")
         builder = self.g.sdk.chats.by_chat_id(str(row.target_id))
-        await self._start(row, lambda: builder.start_migration.post(
-            model(ChatStartMigration, {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)})), builder.get)
+        await self._start(
+            row,
+            lambda: builder.start_migration.post(
+                model(ChatStartMigration, {"conversationCreationDateTime": iso_ms(row.planned_ms or 0)})
+            ),
+            builder.get,
+        )
 
     async def _chat_with(self, row: Container, members: list[str]) -> str | None:
         """A chat this migration created earlier: same topic and members, in its first member's chats."""
@@ -283,7 +299,9 @@ class Containers:
         except GraphFailure as failure:
             state = await self.g.call(row.key, read, idempotent=True)
             mode = str(getattr(state.migration_mode, "value", state.migration_mode) or "")
-            if not (failure.status == 400 and mode == "inProgress" and (was_sending or failure.maybe_applied)):
+            if not (
+                failure.status == 400 and mode == "inProgress" and (was_sending or failure.maybe_applied)
+            ):
                 self._fail(row, f"cannot start the migration: {failure} ({failure.advice})")
         crash_point("start-applied")
         self.ledger.mark(row, state=SENT)
@@ -339,7 +357,9 @@ class Containers:
                                 "user@odata.bind": self.g.url(f"/users('{m.account}')")} for m in chunk]}
             try:
                 add = self.g.sdk.teams.by_team_id(str(row.target_id)).members.add
-                result = await self.g.call(row.key, partial(add.post, model(AddPostRequestBody, body)), idempotent=True)
+                result = await self.g.call(
+                    row.key, partial(add.post, model(AddPostRequestBody, body)), idempotent=True
+                )
             except GraphFailure as failure:
                 self.ledger.mark_all(chunk, state=FAILED, error=str(failure))
                 continue

@@ -74,8 +74,12 @@ class LoopbackSecretCredential:
             async with httpx.AsyncClient(timeout=30.0) as client:
                 response = await client.post(self._url, data=form)
         except httpx.HTTPError as exc:
-            raise InputError(redact(f"cannot reach the token endpoint {self._url}: {exc}", self._secret)) from None
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+            raise InputError(
+                redact(f"cannot reach the token endpoint {self._url}: {exc}", self._secret)
+            ) from None
+        body = (
+            response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        )
         if response.status_code != 200:
             raise InputError(redact(f"sign-in refused ({response.status_code} {body.get('error', '')}): "
                                     f"{body.get('error_description', response.text[:200])}", self._secret))
@@ -104,11 +108,15 @@ class ThreadedCredential:
         self._credential.close()
 
 
-def make_credential(connection: ConnectionSection, plan_dir: Path, secret: str | None = None) -> TokenCredential:
+def make_credential(
+    connection: ConnectionSection, plan_dir: Path, secret: str | None = None
+) -> TokenCredential:
     """The credential the plan's [teams] table describes; secrets are read here, never stored.
     `secret`, when given (the Teams source's --client-secret), is used instead of reading one."""
     if not connection.tenant_id or not connection.client_id:
-        raise InputError("the import needs teams.tenant_id and teams.client_id in the plan (the app registration)")
+        raise InputError(
+            "the import needs teams.tenant_id and teams.client_id in the plan (the app registration)"
+        )
     login = connection.login_url.rstrip("/")
     if urlsplit(login).scheme == "http":
         token_url = f"{login}/{quote(connection.tenant_id)}/oauth2/v2.0/token"

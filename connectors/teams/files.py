@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import httpx
 from kiota_abstractions.api_error import APIError
-from msgraph.generated.drives.item.items.item.create_upload_session.create_upload_session_post_request_body import (
+from msgraph.generated.drives.item.items.item.create_upload_session.create_upload_session_post_request_body import (  # noqa: E501
     CreateUploadSessionPostRequestBody,
 )
 from msgraph.generated.models.drive_item import DriveItem
@@ -140,20 +140,28 @@ class Uploader:
         offset = await self._session_offset(key, f)
         if offset is None:
             items = self.g.sdk.drives.by_drive_id(folder.drive).items.by_drive_item_id(folder.item)
-            body = model(CreateUploadSessionPostRequestBody,
-                         {"item": {"@microsoft.graph.conflictBehavior": "fail", "name": f.path.rsplit("/", 1)[-1]}})
+            body = model(
+                CreateUploadSessionPostRequestBody,
+                {"item": {"@microsoft.graph.conflictBehavior": "fail", "name": f.path.rsplit("/", 1)[-1]}},
+            )
             session = await self.g.call(key, lambda: items.create_upload_session.with_url(
                 self._item_url(folder, f.path, "createUploadSession")).post(body), idempotent=True,
                 kind="other")
-            expires = int(session.expiration_date_time.timestamp() * 1000) if session.expiration_date_time else None
+            expires = (
+                int(session.expiration_date_time.timestamp() * 1000) if session.expiration_date_time else None
+            )
             self.ledger.mark(f, upload_url=session.upload_url, upload_expires_ms=expires)
             offset = 0
         path = self.archive.file_path(f.sha256)
         while True:
             chunk = await asyncio.to_thread(_read, path, offset, FRAGMENT)
             end = offset + len(chunk) - 1
-            answer = await self.g.call(key, partial(self._put_fragment, str(f.upload_url), chunk, offset, end, f.size),
-                                       idempotent=True, kind="other")
+            answer = await self.g.call(
+                key,
+                partial(self._put_fragment, str(f.upload_url), chunk, offset, end, f.size),
+                idempotent=True,
+                kind="other",
+            )
             crash_point("file-fragment")
             if answer.status_code in (200, 201):
                 return model(DriveItem, answer.json())
@@ -168,7 +176,9 @@ class Uploader:
         return _next_offset(answer.json()) if answer.status_code == 200 else None
 
     async def _put_fragment(self, url: str, chunk: bytes, start: int, end: int, total: int) -> httpx.Response:
-        return await self._raw("PUT", url, content=chunk, headers={"Content-Range": f"bytes {start}-{end}/{total}"})
+        return await self._raw(
+            "PUT", url, content=chunk, headers={"Content-Range": f"bytes {start}-{end}/{total}"}
+        )
 
     async def _raw(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """A request to a pre-authenticated upload URL (no token), errors raised like the SDK's."""

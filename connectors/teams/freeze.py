@@ -34,9 +34,21 @@ from .prepare import Preparation, drafts
 from .render import content_digest, message_payload
 
 #: [teams] keys about how to connect, not what to import.
-CONNECTION_KEYS = ("tenant_id", "client_id", "client_secret_env", "client_secret_file", "client_certificate_file",
-                   "client_certificate_password_env", "graph_url", "login_url", "per_team_rps",
-                   "channel_posts_rps", "chat_posts_rps", "team_creates_rps", "teams_calls_rps")
+CONNECTION_KEYS = (
+    "tenant_id",
+    "client_id",
+    "client_secret_env",
+    "client_secret_file",
+    "client_certificate_file",
+    "client_certificate_password_env",
+    "graph_url",
+    "login_url",
+    "per_team_rps",
+    "channel_posts_rps",
+    "chat_posts_rps",
+    "team_creates_rps",
+    "teams_calls_rps",
+)
 _UNSAFE = re.compile(r'[\x00-\x1f"*:<>?/\\|#%]')
 
 
@@ -105,9 +117,17 @@ def freeze(prep: Preparation, accounts: Accounts, identity: Identity, mode: str)
 
 def migration_for(archive: Archive, plan: TeamsPlan, identity: Identity, mode: str) -> Migration:
     """The ledger's migration row for this archive, plan and app: what a resume must match."""
-    return Migration(target="teams", mode=mode, archive_id=archive.header.archive_id, archive_seal=archive.seal(),
-                     plan=plan_fingerprint(plan.common, plan.path, "teams", CONNECTION_KEYS), plan_path=str(plan.path.resolve()), owner=identity.app,
-                     tenant=identity.tenant, tool_version=version("rsemigrate"))
+    return Migration(
+        target="teams",
+        mode=mode,
+        archive_id=archive.header.archive_id,
+        archive_seal=archive.seal(),
+        plan=plan_fingerprint(plan.common, plan.path, "teams", CONNECTION_KEYS),
+        plan_path=str(plan.path.resolve()),
+        owner=identity.app,
+        tenant=identity.tenant,
+        tool_version=version("rsemigrate"),
+    )
 
 
 def _member_targets(prep: Preparation, container: PlanContainer) -> set[str]:
@@ -125,19 +145,33 @@ def _team(rows: _Rows, team: TeamTarget, mine: list[tuple[PlanContainer, list[Dr
           margin: int, prep: Preparation) -> None:
     starts = {c.key: d[0].created_ms - margin for c, d in mine}  # type: ignore[operator]
     detail = {"id": team.id, "description": team.description}
-    parent = rows.container(key=f"team:{team.key}", kind="existing-team" if team.existing else "team", name=team.name,
-                            is_parent=True, planned_ms=None if team.existing else min(starts.values()),
-                            detail=orjson.dumps(detail).decode())
+    parent = rows.container(
+        key=f"team:{team.key}",
+        kind="existing-team" if team.existing else "team",
+        name=team.name,
+        is_parent=True,
+        planned_ms=None if team.existing else min(starts.values()),
+        detail=orjson.dumps(detail).decode(),
+    )
     if not team.existing and not any(c.kind == "general" for c, _ in mine):
         # General exists in every team and must be completed with the others, messages or not.
         rows.container(key=f"{team.key}/general", kind="general", name=GENERAL, parent_key=parent.key,
                        planned_ms=parent.planned_ms)
     members: dict[str, Member] = {}
     for container, stream in mine:
-        row = rows.container(key=container.key, kind=container.kind, name=container.name, parent_key=parent.key,
-                             planned_ms=parent.planned_ms if container.kind == "general" else starts[container.key])
+        row = rows.container(
+            key=container.key,
+            kind=container.kind,
+            name=container.name,
+            parent_key=parent.key,
+            planned_ms=parent.planned_ms if container.kind == "general" else starts[container.key],
+        )
         _posts(rows, row, stream, accounts)
-        authors = {(d.author.target, d.author.name) for d in stream if d.author and d.author.mapped and d.author.target}
+        authors = {
+            (d.author.target, d.author.name)
+            for d in stream
+            if d.author and d.author.mapped and d.author.target
+        }
         authors |= {(t, t) for t in _member_targets(prep, container)}
         for target, name in sorted(authors):
             oid = accounts.id(target)

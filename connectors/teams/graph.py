@@ -41,7 +41,9 @@ def read_secret(connection: ConnectionSection, plan_dir: Path, purpose: str = "-
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise InputError(f"cannot read teams.client_secret_file: {exc.strerror}", file=str(path)) from None
+            raise InputError(
+                f"cannot read teams.client_secret_file: {exc.strerror}", file=str(path)
+            ) from None
     secret = os.environ.get(connection.client_secret_env, "")
     if not secret:
         raise InputError(f"{purpose} needs the app's client secret: set the environment variable "
@@ -83,8 +85,16 @@ class GraphReader:
         if self._token is None:
             c = self.connection
             url = f"{c.login_url.rstrip('/')}/{quote(c.tenant_id or '')}/oauth2/v2.0/token"
-            response = self._send("POST", url, data={"grant_type": "client_credentials", "client_id": c.client_id,
-                                                    "client_secret": self._secret, "scope": SCOPE})
+            response = self._send(
+                "POST",
+                url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": c.client_id,
+                    "client_secret": self._secret,
+                    "scope": SCOPE,
+                },
+            )
             if response.status_code != 200:
                 detail = _json(response)
                 raise GraphReadError(response.status_code, str(detail.get("error", "token")),
@@ -112,7 +122,9 @@ class GraphReader:
             return None
         if response.status_code >= 400:
             error = _json(response).get("error") or {}
-            raise GraphReadError(response.status_code, str(error.get("code", "")), str(error.get("message", "")))
+            raise GraphReadError(
+                response.status_code, str(error.get("code", "")), str(error.get("message", ""))
+            )
         return response.json()
 
     def user(self, ref: str) -> dict[str, Any] | None:

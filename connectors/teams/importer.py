@@ -91,7 +91,9 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         identity = await signed_in_as(session.credential, session.connection)
         if ledger.migration() is None:
             request.view.phase("Resolving accounts and freezing the plan")
-            extra = [o for t in plan.teams.values() for o in t.owners] + [p for p in [plan.common.users.placeholder] if p]
+            extra = [o for t in plan.teams.values() for o in t.owners] + [
+                p for p in [plan.common.users.placeholder] if p
+            ]
             people = UserMap(archive.users(), user_mapping(plan.common))
             early = unresolved_from_start(plan, people)
             guests = {e.email.lower() for e in external_authors(plan, people)} \
@@ -107,19 +109,32 @@ async def _run(request: ImportRequest, archive: Archive, plan: TeamsPlan, sessio
         ledger.start_run(session.mode)
         g.team_of = {c.key: c.parent_key or c.key for c in ledger.containers() if c.parent_key or c.is_parent}
         parallel = request.parallel or max(4, 2 * math.ceil(tenant / per_channel))
-        work = _Work(RunContext(ledger, request.view, stop), g, Containers(g, ledger), Uploader(g, ledger, archive),
-                     request.accept_gaps, report, _labels(ledger))
+        work = _Work(
+            RunContext(ledger, request.view, stop),
+            g,
+            Containers(g, ledger),
+            Uploader(g, ledger, archive),
+            request.accept_gaps,
+            report,
+            _labels(ledger),
+        )
         await work.all(parallel)
         failed = False
     finally:
         report.interrupted = bool(stop)
         report.seconds = time.monotonic() - begun
-        report.requests, report.throttled, report.retried = g.stats.requests, g.stats.throttled, g.stats.retried
+        report.requests, report.throttled, report.retried = (
+            g.stats.requests,
+            g.stats.throttled,
+            g.stats.retried,
+        )
         if ledger.migration() is not None:
             labels = _labels(ledger)
             report.containers = outcomes(ledger, labels)
             report.sent_this_run = work.ctx.sent if work else 0
-            ledger.end_run("failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps")
+            ledger.end_run(
+                "failed" if failed else "interrupted" if stop else "completed" if report.complete else "gaps"
+            )
         await g.close()
         await session.credential.close()
     return report
@@ -157,7 +172,9 @@ class _Work:
             return
         self.ctx.view.phase("Uploading files and posting messages")
         ready = [c for c in conversations if c.state == SENT]
-        await in_parallel(ready, lambda row: self._conversation(row, parents.get(row.parent_key or "")), parallel)
+        await in_parallel(
+            ready, lambda row: self._conversation(row, parents.get(row.parent_key or "")), parallel
+        )
         if self.ctx.stop:
             return
         self.ctx.view.phase("Completing teams, adding members")

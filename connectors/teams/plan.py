@@ -215,7 +215,9 @@ def _resolve(plan: TeamsPlan, doc: PlanDocument, archive: Archive,
     for channel in channels:
         if channel.kind in ("direct", "group_direct"):
             if plan.common.options.private_conversations == "skip":
-                plan.skipped.append((channel, "private conversation (options.private_conversations = \"skip\")"))
+                plan.skipped.append(
+                    (channel, 'private conversation (options.private_conversations = "skip")')
+                )
             else:
                 containers[f"chat:{channel.id}"] = Container(
                     f"chat:{channel.id}", "chat", channel.name or f"chat {channel.id}", None, [channel],
@@ -225,9 +227,15 @@ def _resolve(plan: TeamsPlan, doc: PlanDocument, archive: Archive,
         found = destinations.get(dest_key)
         if found is None:
             label = groups[channel.group_id].name if channel.group_id in groups else channel.name
-            plan.problems.append(Problem(
-                "no-destination", "lost", f"source {dest_key} ({label})",
-                "has no [destination] in the plan: its messages would not be migrated (add one, or skip = true)"))
+            plan.problems.append(
+                Problem(
+                    "no-destination",
+                    "lost",
+                    f"source {dest_key} ({label})",
+                    "has no [destination] in the plan: its messages would not be migrated (add one, or skip "
+                    "= true)",
+                )
+            )
             continue
         dest = found
         if dest.skip:
@@ -236,8 +244,11 @@ def _resolve(plan: TeamsPlan, doc: PlanDocument, archive: Archive,
         assert dest.team is not None
         team = plan.teams[dest.team]
         name = dest.channels.get(channel.id, dest.channel)
-        where_key: KeyPath = ("destination", dest_key, "channels", channel.id) if channel.id in dest.channels \
+        where_key: KeyPath = (
+            ("destination", dest_key, "channels", channel.id)
+            if channel.id in dest.channels
             else ("destination", dest_key, "channel")
+        )
         line = doc.line(where_key)
         where = f"{doc.path.name} line {line}" if line else doc.path.name
         _add(plan, containers, team, name, dest, channel, where)

@@ -45,7 +45,9 @@ def _channel_summary(archive: Archive, channel: Channel) -> tuple[int, str | Non
 def _placeholder(archive: Archive, given: str | None) -> str:
     if given:
         return given
-    domains = Counter(u.email.rsplit("@", 1)[1].lower() for u in archive.users() if u.email and "@" in u.email)
+    domains = Counter(
+        u.email.rsplit("@", 1)[1].lower() for u in archive.users() if u.email and "@" in u.email
+    )
     domain = domains.most_common(1)[0][0] if domains else "example.invalid"
     return f"migration.placeholder@{domain}"
 
@@ -157,8 +159,10 @@ def init_plan(request: InitRequest) -> str:
                          "skip = true   # no messages: no team is created for it")
             dests.append(f"# team = {toml_value(key)}")
             continue
-        out.append(f"\n[team.{toml_key(key)}]\nname = {toml_value(name)}\nexisting = false\n"
-                   + (f"description = {toml_value(group.description)}\n" if group and group.description else ""))
+        out.append(
+            f"\n[team.{toml_key(key)}]\nname = {toml_value(name)}\nexisting = false\n"
+            + (f"description = {toml_value(group.description)}\n" if group and group.description else "")
+        )
         dests.append(f"team = {toml_value(key)}")
         if len(channels) == 1:
             dests.append(f"channel = {toml_value(GENERAL)}")

@@ -84,7 +84,9 @@ def run_preflight(plan: TeamsPlan, archive: Archive, reader: GraphReader | None 
             token = reader.token()
         except (GraphReadError, OSError) as exc:
             result.check("token", False, str(exc))
-            result.problems.append(Problem("token", "refused", "teams connection", f"no app-only token: {exc}"))
+            result.problems.append(
+                Problem("token", "refused", "teams connection", f"no app-only token: {exc}")
+            )
             return result
         result.check("token", True, f"app-only token for client {plan.connection.client_id}")
         _roles(token_roles(token), plan, result)
@@ -138,8 +140,14 @@ def _authors(plan: TeamsPlan, archive: Archive, reader: GraphReader, result: Pre
             missing += 1
             explicit = [s for s in sources if users.identity(s).method == "explicit"]
             if explicit:
-                result.problems.append(Problem("unknown-account", "refused", f"users mapping: {target}",
-                                               f"no such user in the tenant (mapped from {', '.join(explicit)})"))
+                result.problems.append(
+                    Problem(
+                        "unknown-account",
+                        "refused",
+                        f"users mapping: {target}",
+                        f"no such user in the tenant (mapped from {', '.join(explicit)})",
+                    )
+                )
             unresolved.update(s for s in sources if users.identity(s).method == "email")
         elif found.get("accountEnabled") is False:
             disabled += 1
@@ -149,8 +157,14 @@ def _authors(plan: TeamsPlan, archive: Archive, reader: GraphReader, result: Pre
     if placeholder:
         ok_placeholder = reader.user(placeholder) is not None
         if not ok_placeholder:
-            result.problems.append(Problem("unknown-account", "refused", f"users.placeholder {placeholder}",
-                                           "no such user in the tenant: create it or change users.placeholder"))
+            result.problems.append(
+                Problem(
+                    "unknown-account",
+                    "refused",
+                    f"users.placeholder {placeholder}",
+                    "no such user in the tenant: create it or change users.placeholder",
+                )
+            )
     result.unresolved = frozenset(unresolved)
     result.check("authors", ok_placeholder and not any(p.kind == "unknown-account" for p in result.problems),
                  f"{len(by_target) - missing} of {len(by_target)} mapped accounts resolve; "
@@ -166,8 +180,14 @@ def _teams(plan: TeamsPlan, reader: GraphReader, result: PreflightResult) -> Non
         try:
             if not team.existing:
                 if reader.groups_named(team.name):
-                    result.problems.append(Problem("name-collision", "refused", f"team {team.name!r}",
-                                                   "a team or group with this name already exists in the tenant"))
+                    result.problems.append(
+                        Problem(
+                            "name-collision",
+                            "refused",
+                            f"team {team.name!r}",
+                            "a team or group with this name already exists in the tenant",
+                        )
+                    )
                 continue
             team_id = _existing_team(team, reader, result)
             if team_id:
@@ -189,8 +209,14 @@ def _existing_team(team: TeamTarget, reader: GraphReader, result: PreflightResul
         return team.id
     found = reader.groups_named(team.name)
     if len(found) != 1:
-        result.problems.append(Problem("team-not-found", "refused", f"team {team.name!r}",
-                                       f"{len(found)} teams have this name; set id = \"...\" in [team.{team.key}]"))
+        result.problems.append(
+            Problem(
+                "team-not-found",
+                "refused",
+                f"team {team.name!r}",
+                f'{len(found)} teams have this name; set id = "..." in [team.{team.key}]',
+            )
+        )
         return None
     return str(found[0]["id"])
 
@@ -206,12 +232,20 @@ def _existing_channels(team: TeamTarget, team_id: str, containers: list[Containe
                                            "a channel with this name already exists in the team"))
         elif container.kind == "existing-channel":
             if not found:
-                result.problems.append(Problem("channel-not-found", "refused", where, "no such channel in the team"))
+                result.problems.append(
+                    Problem("channel-not-found", "refused", where, "no such channel in the team")
+                )
                 continue
             mode = found.get("migrationMode")
             state = f"migrationMode {mode or 'none'}, created {found.get('createdDateTime')}"
             result.check(f"channel {container.name}", mode != "inProgress", state)
             if mode == "inProgress":
-                result.problems.append(Problem(
-                    "channel-in-migration", "warning", where,
-                    "already in migration mode: only the app that started it can import; complete or reuse it"))
+                result.problems.append(
+                    Problem(
+                        "channel-in-migration",
+                        "warning",
+                        where,
+                        "already in migration mode: only the app that started it can import; complete or "
+                        "reuse it",
+                    )
+                )

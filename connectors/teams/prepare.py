@@ -83,13 +83,24 @@ def drafts(prep: Preparation, container: Container) -> Iterator[Draft]:
 
         passes = chain(
             partial(convert_bodies, allow=TEAMS_HTML),
-            partial(annotate, labels=Labels(), edited_marker=options.edited_marker, reply_author=reply_author),
+            partial(
+                annotate, labels=Labels(), edited_marker=options.edited_marker, reply_author=reply_author
+            ),
             partial(map_authors, users=users, attribution=prep.plan.common.users.attribution),
             partial(resolve_mentions, users=users, render=mention_markup),
-            partial(attach, attachments=prep.attachments, render_file=file_markup,
-                    policy=FilePolicy(mode=options.files)),
-            partial(react, users=users, policy=ReactionPolicy(mode=options.reactions, limit=PLANNED_REACTIONS,
-                                                              convert=teams_reaction)),
+            partial(
+                attach,
+                attachments=prep.attachments,
+                render_file=file_markup,
+                policy=FilePolicy(mode=options.files),
+            ),
+            partial(
+                react,
+                users=users,
+                policy=ReactionPolicy(
+                    mode=options.reactions, limit=PLANNED_REACTIONS, convert=teams_reaction
+                ),
+            ),
             partial(split_long, budget=prep.plan.connection.message_budget, measure=measure),
         )
         kept = select(prep.archive.messages(channel.id), container.key, index, selection, prep.skipped)

@@ -44,7 +44,11 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
     archive = Archive(request.archive)
     plan = load_plan(request.plan, archive)
     folder = default_rehearsal_dir(plan.path)
-    url = f"sqlite:///{folder / 'ledger.sqlite'}" if request.rehearsal else request.ledger_url or default_url(plan.path)
+    url = (
+        f"sqlite:///{folder / 'ledger.sqlite'}"
+        if request.rehearsal
+        else request.ledger_url or default_url(plan.path)
+    )
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         raise InputError(f"no ledger at {url}: nothing was imported with this plan"
                          + (" (run `import --rehearse` first)" if request.rehearsal else ""))
@@ -53,10 +57,14 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
         if migration is None:
             raise InputError(f"the ledger {url} holds no migration")
         rec = Reconciliation("teams", migration.mode, url, NOT_READ)
-        differences = ledger.differences(migration_for(archive, plan, Identity(migration.owner, migration.tenant),
-                                                       migration.mode), identity=False)
+        differences = ledger.differences(
+            migration_for(archive, plan, Identity(migration.owner, migration.tenant), migration.mode),
+            identity=False,
+        )
         rec.problems.extend(f"the ledger does not match: {d}" for d in differences)
-        expected = None if differences else _expected(archive, plan, frozenset(orjson.loads(migration.unresolved)))
+        expected = (
+            None if differences else _expected(archive, plan, frozenset(orjson.loads(migration.unresolved)))
+        )
         observed = _observe(ledger, plan, request, folder, rec)
         parents = {c.key: c for c in ledger.containers() if c.is_parent}
         skips = ledger.skips()
@@ -83,7 +91,9 @@ def reconcile(request: ReconcileRequest) -> Reconciliation:
 
 def _expected(archive: Archive, plan: TeamsPlan, unresolved: frozenset[str]) -> dict[str, list[Expected]]:
     prep = prepare(archive, plan, user_mapping(plan.common, unresolved))
-    return {c.key: [Expected(d.key, content_digest(d.html)) for d in drafts(prep, c)] for c in plan.containers}
+    return {
+        c.key: [Expected(d.key, content_digest(d.html)) for d in drafts(prep, c)] for c in plan.containers
+    }
 
 
 def _observe(ledger: Ledger, plan: TeamsPlan, request: ReconcileRequest, folder: Path,
@@ -114,7 +124,9 @@ def _from_snapshot(containers: list[Container], snapshot: dict[str, Any]) -> dic
     return out
 
 
-async def _from_graph(ledger: Ledger, plan: TeamsPlan, rec: Reconciliation) -> dict[str, list[Observed]] | None:
+async def _from_graph(
+    ledger: Ledger, plan: TeamsPlan, rec: Reconciliation
+) -> dict[str, list[Observed]] | None:
     from .client import GraphClient, GraphFailure
     from .poster import ConversationPoster
 
@@ -132,8 +144,10 @@ async def _from_graph(ledger: Ledger, plan: TeamsPlan, rec: Reconciliation) -> d
             poster = ConversationPoster(g, row, team.target_id if team else None, {})
             out[row.key] = await poster.read_all()
     except GraphFailure as failure:
-        rec.target_read = f"{NOT_READ}: Graph refused to list messages ({failure}); grant ChannelMessage.Read.All " \
-                          "and Chat.Read.All (protected APIs) to compare with the target"
+        rec.target_read = (
+            f"{NOT_READ}: Graph refused to list messages ({failure}); grant ChannelMessage.Read.All "
+            "and Chat.Read.All (protected APIs) to compare with the target"
+        )
         return None
     finally:
         await g.close()

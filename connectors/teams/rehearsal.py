@@ -51,8 +51,13 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan,
                                             limits=Limits(), seed=None))
     with emulator as url:
         _existing(emulator, plan)
-        connection = replace(plan.connection, graph_url=emulator.graph_url, login_url=url, tenant_id=tenant_id,
-                             client_id=app.client_id)
+        connection = replace(
+            plan.connection,
+            graph_url=emulator.graph_url,
+            login_url=url,
+            tenant_id=tenant_id,
+            client_id=app.client_id,
+        )
         credential = LoopbackSecretCredential(emulator.token_url, app.client_id, app.secret)
         session = Session("rehearsal", connection, f"sqlite:///{folder / 'ledger.sqlite'}", credential)
         report = run_session(replace(request, resume=False), archive, plan, session)
@@ -64,7 +69,9 @@ def rehearse(request: ImportRequest, archive: Archive, plan: TeamsPlan,
     report.notes.append("Rehearsal against the built-in Graph EMULATOR (not Microsoft Graph), throttled at "
                         "Graph's documented Teams limits (4 requests/s per team, channel or chat; 50/s "
                         "channel posts, 20/s chat posts, 10/s POST /teams, 30/s other Teams calls).")
-    report.notes.append(f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}")
+    report.notes.append(
+        f"Transcripts ({len(written)}): {folder / 'transcripts'}; emulator state: {folder / 'target.json'}"
+    )
     return report
 
 
@@ -95,9 +102,16 @@ def _existing(emulator: GraphEmulator, plan: TeamsPlan) -> None:
         for team in (t for t in plan.teams.values() if t.existing):
             made = Team(team.id or tenant.new_guid(), team.name, team.description, now, False, None)
             made.drive_id = "b!" + tenant.new_guid().replace("-", "")
-            names = {GENERAL} | {c.name for c in plan.containers if c.team is team and c.kind == "existing-channel"}
+            names = {GENERAL} | {
+                c.name for c in plan.containers if c.team is team and c.kind == "existing-channel"
+            }
             for name in sorted(names):
-                channel = Channel(tenant.new_thread_id("thread.tacv2"), now, team_id=made.id, display_name=name,
-                                  general=name == GENERAL)
+                channel = Channel(
+                    tenant.new_thread_id("thread.tacv2"),
+                    now,
+                    team_id=made.id,
+                    display_name=name,
+                    general=name == GENERAL,
+                )
                 made.channels[channel.id] = channel
             tenant.teams[made.id] = made

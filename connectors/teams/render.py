@@ -108,7 +108,11 @@ def message_payload(draft: Draft, *, resolve: Callable[[Identity], str],
                                    "name": ref.attachment.name or "file"} for ref in draft.files]
     if draft.reactions:
         payload["reactions"] = [
-            {"reactionType": r.kind, "createdDateTime": r.at or iso_ms(draft.created_ms), "user": _user(r.user, resolve)}
+            {
+                "reactionType": r.kind,
+                "createdDateTime": r.at or iso_ms(draft.created_ms),
+                "user": _user(r.user, resolve),
+            }
             for r in draft.reactions
         ]
     return bind_files(payload, files) if files else payload

@@ -36,9 +36,16 @@ connector = Connector(
     read=read,
     collect=collect,
     collect_options=(
-        Option("token", "Access token of a custom integration that may read groups, group content and "
-               "members (sent to the Graph host only; never logged or saved).", env="WORKPLACE_TOKEN", secret=True),
-        Option("graph_url", "The Graph API base URL (a local emulator in a rehearsal).", default=wire.GRAPH_URL),
+        Option(
+            "token",
+            "Access token of a custom integration that may read groups, group content and "
+            "members (sent to the Graph host only; never logged or saved).",
+            env="WORKPLACE_TOKEN",
+            secret=True,
+        ),
+        Option(
+            "graph_url", "The Graph API base URL (a local emulator in a rehearsal).", default=wire.GRAPH_URL
+        ),
         Option("page_size", f"Items asked per page (1-{MAX_PAGE_SIZE}).", default=str(DEFAULT_PAGE_SIZE)),
     ),
     coverage=COVERAGE,

@@ -1,9 +1,10 @@
 """Attachments and subattachments into Attachment records; saved media into the file store.
 
-| node                                   | kind   | status                                      |
-|----------------------------------------|--------|---------------------------------------------|
-| with `media` (photo, video, album cover) | image or file | `present` when its file was saved beside the JSON (`media/<key>.<ext>`), else `missing`: signed CDN URLs expire within days, so an unsaved one is gone |
-| without `media` (a shared link, a file card) | link or file | `external`: it points at a page, not a file  |
+- with `media` (photo, video, album cover): an image or a file, `present` when its file was saved
+  beside the JSON (`media/<key>.<ext>`), else `missing`: signed CDN URLs expire within days, so
+  an unsaved one is gone;
+- without `media` (a shared link, a file card): a link or a file, `external`: it points at a
+  page, not a file.
 
 A post of the older Graph API gives its photo, video or link through its own fields (`object_id`,
 `picture`, `source`, `link`, `name`; see `wire.legacy_node`): they become the same attachment.
@@ -57,7 +58,9 @@ class Attachments:
                 new.append(attachment)
         return list(dict.fromkeys(ids)), new
 
-    def _build(self, group_id: str, owner_id: str, position: str, aid: str, node: wire.AttachmentNode) -> Attachment:
+    def _build(
+        self, group_id: str, owner_id: str, position: str, aid: str, node: wire.AttachmentNode
+    ) -> Attachment:
         media = wire.media_url(node)
         url = media or node.get("unshimmed_url") or node.get("url")
         source: dict[str, Any] = {k: v for k, v in node.items() if k not in _CONSUMED}

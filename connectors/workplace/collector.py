@@ -122,7 +122,9 @@ class _Walk:
         """Save one group's folder; the ids of its nested groups."""
         base = f"{wire.GROUPS}/{group_id}"
         try:
-            self._save(f"{base}/{wire.GROUP}", self._get(group_id, {"fields": wire.GROUP_FIELDS}, fatal=False))
+            self._save(
+                f"{base}/{wire.GROUP}", self._get(group_id, {"fields": wire.GROUP_FIELDS}, fatal=False)
+            )
         except Refused as exc:
             return self._skip("group", group_id, group_id, exc)
         self.counts["groups"] += 1
@@ -174,7 +176,9 @@ class _Walk:
                 if response.status_code != 200:
                     self._media_failed.append({"group": group_id, "key": key, "status": response.status_code})
                     return
-                target = self._stage / wire.GROUPS / group_id / wire.MEDIA / f"{key}{_extension(url, response)}"
+                target = (
+                    self._stage / wire.GROUPS / group_id / wire.MEDIA / f"{key}{_extension(url, response)}"
+                )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with open(target, "wb") as fh:
                     fh.writelines(response.iter_bytes(1 << 20))

@@ -50,7 +50,9 @@ class Directory:
         author_id = str(author["id"]) if isinstance(author, dict) and author.get("id") else UNKNOWN_AUTHOR
         if author_id in self.names:
             return author_id, []
-        name = (author or {}).get("name") or ("Unknown author" if author_id == UNKNOWN_AUTHOR else f"user {author_id}")
+        name = (author or {}).get("name") or (
+            "Unknown author" if author_id == UNKNOWN_AUTHOR else f"user {author_id}"
+        )
         self.names[author_id] = name
         why = ("the API returned no author (`from`) for this content" if author_id == UNKNOWN_AUTHOR else
                "not a member of this community (another company in a multi-company group, or an account "
@@ -127,5 +129,11 @@ def _has_id(item: object) -> bool:
 
 def _quarantine(record_type: str, item: object, path: str, n: int) -> ReportEntry:
     where = f"{path} record {n}"
-    return ReportEntry("quarantined", record_type, None, f"unreadable {record_type}: not an object with an id",
-                       location=where, raw=dump_record(item, where))
+    return ReportEntry(
+        "quarantined",
+        record_type,
+        None,
+        f"unreadable {record_type}: not an object with an id",
+        location=where,
+        raw=dump_record(item, where),
+    )

@@ -82,14 +82,18 @@ class GraphEmulator:
         with open_source(self.folder) as tree:
             collection = Collection(tree)
             self.community = collection.document(wire.COMMUNITY)
-            self.nodes = {g: collection.document(f"{wire.GROUPS}/{g}/{wire.GROUP}") for g in collection.group_folders}
+            self.nodes = {
+                g: collection.document(f"{wire.GROUPS}/{g}/{wire.GROUP}") for g in collection.group_folders
+            }
             self.edges: dict[tuple[str, str], list[Any]] = {}
             for group, edge, owner in collection.page_keys():
                 items = [item for _, _, item in collection.items((group, edge, owner))]
                 self.edges[owner or group or "community", edge] = items
             self.media = {key: tree.open(entry).read() for _, key, entry in collection.media_files()}
             self.media_names = {key: PurePosixPath(entry).name for _, key, entry in collection.media_files()}
-        listed = {str(g.get("id")) for g in self.edges.get(("community", wire.GROUPS), []) if isinstance(g, dict)}
+        listed = {
+            str(g.get("id")) for g in self.edges.get(("community", wire.GROUPS), []) if isinstance(g, dict)
+        }
         self.forbidden = listed - set(self.nodes)
         for (_owner, edge), items in self.edges.items():
             if edge in (wire.FEED, wire.COMMENTS):
@@ -105,7 +109,11 @@ class GraphEmulator:
             if not isinstance(media, dict) or not wire.media_url(node):
                 continue
             key = wire.media_key(str(item.get("id")), position, node)
-            url = f"{cdn}/media/{self.media_names[key]}" if key in self.media_names else f"{cdn}/expired/{key}.jpg"
+            url = (
+                f"{cdn}/media/{self.media_names[key]}"
+                if key in self.media_names
+                else f"{cdn}/expired/{key}.jpg"
+            )
             if media.get("source"):
                 media["source"] = url
             else:
@@ -118,8 +126,13 @@ class GraphEmulator:
             status = 429 if code == 429 else 400
             return _error(status, 4 if code == 429 else code, "(#4) Application request limit reached",
                           {"Retry-After": str(self.retry_after)} if code == 429 else None)
-        if request.headers.get("Authorization") != f"Bearer {self.token}" and request.args.get("access_token") != self.token:
-            return _error(400, 190, "Invalid OAuth access token - Cannot parse access token", type_="OAuthException")
+        if (
+            request.headers.get("Authorization") != f"Bearer {self.token}"
+            and request.args.get("access_token") != self.token
+        ):
+            return _error(
+                400, 190, "Invalid OAuth access token - Cannot parse access token", type_="OAuthException"
+            )
         parts = _VERSION.sub("", request.path).strip("/").split("/")
         if parts == ["community"]:
             return _json(self.community)
@@ -129,8 +142,12 @@ class GraphEmulator:
             return _error(403, 10, "(#10) Requires group membership or the Read group content permission")
         if len(parts) == 2 and parts[1] in _EDGES and (parts[0], parts[1]) in self.edges:
             return self._page(request, "/".join(parts), self.edges[parts[0], parts[1]])
-        return _error(400, 100, f"Unsupported get request. Object with ID '{parts[0]}' does not exist, "
-                                "cannot be loaded due to missing permissions, or does not support this operation")
+        return _error(
+            400,
+            100,
+            f"Unsupported get request. Object with ID '{parts[0]}' does not exist, "
+            "cannot be loaded due to missing permissions, or does not support this operation",
+        )
 
     def _page(self, request: Request, path: str, items: list[Any]) -> Response:
         limit = min(int(request.args.get("limit", self.page_size)), 100)
@@ -153,7 +170,9 @@ class GraphEmulator:
         kind, _, name = request.path.strip("/").partition("/")
         key = name.partition(".")[0]
         if kind == "media" and key in self.media:
-            return Response(self.media[key], 200, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+            return Response(
+                self.media[key], 200, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream"
+            )
         return Response(b"URL signature expired", 403, content_type="text/plain")
 
 

@@ -45,8 +45,10 @@ class Collection:
             pages.sort()
         for edge in (wire.MEMBERS, wire.GROUPS):  # the collector always saves both, even when empty
             if ("", edge, "") not in self._pages:
-                raise InputError(f"{tree.path}: no {self.root}{edge}/{wire.page_name(1)} found: the community's "
-                                 f"{edge} listing is missing (an incomplete collection?)")
+                raise InputError(
+                    f"{tree.path}: no {self.root}{edge}/{wire.page_name(1)} found: the community's "
+                    f"{edge} listing is missing (an incomplete collection?)"
+                )
 
     def _index(self, name: str, parts: list[str]) -> None:
         page = wire.PAGE.fullmatch(parts[-1])
@@ -93,7 +95,9 @@ class Collection:
         for _, name in self._pages.get(key, []):
             page = read_json(self.tree, name)
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise InputError("expected a Graph API page {\"data\": [...], \"paging\": {...}}", file=name, line=1)
+                raise InputError(
+                    'expected a Graph API page {"data": [...], "paging": {...}}', file=name, line=1
+                )
             for n, item in enumerate(page["data"], 1):
                 yield name, n, item
 

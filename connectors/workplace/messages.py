@@ -105,7 +105,9 @@ class FeedReader:
                 yield f"{path} record {n}", child
         else:
             inline = item.get(edge)
-            for n, child in enumerate((inline or {}).get("data") or [] if isinstance(inline, dict) else [], 1):
+            for n, child in enumerate(
+                (inline or {}).get("data") or [] if isinstance(inline, dict) else [], 1
+            ):
                 yield f"{location} {edge} record {n}", child
 
     def _reactions(self, group_id: str, object_id: str, item: dict[str, Any],
@@ -118,8 +120,16 @@ class FeedReader:
             if isinstance(reaction, dict) and reaction.get("id") and reaction.get("type"):
                 reactions.append(Reaction(str(reaction["type"]), str(reaction["id"])))
             else:
-                problems.append(ReportEntry("quarantined", "reaction", object_id, "unreadable reaction: no id "
-                                            "or type", location=where, raw=dump_record(reaction, where)))
+                problems.append(
+                    ReportEntry(
+                        "quarantined",
+                        "reaction",
+                        object_id,
+                        "unreadable reaction: no id or type",
+                        location=where,
+                        raw=dump_record(reaction, where),
+                    )
+                )
         saved = self._collection.has((group_id, wire.REACTIONS, object_id))
         if not saved and not item.get("reactions"):
             for where, like in self._children(group_id, "likes", object_id, item, location):

@@ -24,7 +24,9 @@ from .messages import FeedReader
 def read(tree: SourceTree, files: FileStore, /) -> Iterator[Record]:
     collection = Collection(tree)
     community = collection.document(wire.COMMUNITY)
-    yield SourceInfo("workplace", str(community["id"]) if community.get("id") else None, community.get("name"))
+    yield SourceInfo(
+        "workplace", str(community["id"]) if community.get("id") else None, community.get("name")
+    )
     yield from _not_collected(collection)
     directory = Directory()
     yield from directory.read_members(collection)

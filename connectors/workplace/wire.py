@@ -42,7 +42,9 @@ GRAPH_URL = "https://graph.workplace.com/v18.0"
 
 #: fields asked for; the reader takes whatever the saved answers hold.
 MEMBER_FIELDS = "id,name,email,title,department,locale,active,account_invite_time,account_claim_time"
-GROUP_FIELDS = "id,name,description,privacy,purpose,archived,updated_time,owner,icon,cover,post_requires_admin_approval"
+GROUP_FIELDS = (
+    "id,name,description,privacy,purpose,archived,updated_time,owner,icon,cover,post_requires_admin_approval"
+)
 ATTACHMENT_FIELDS = "type,title,description,url,unshimmed_url,target,media,subattachments"
 POST_FIELDS = (f"id,from,message,message_tags,formatting,story,type,status_type,created_time,updated_time,"
                f"permalink_url,link,to,poll,properties,attachments{{{ATTACHMENT_FIELDS}}}")

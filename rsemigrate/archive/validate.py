@@ -160,8 +160,11 @@ def _load_messages(archive: Archive, db: sqlite3.Connection, channel_ids: set[st
             continue
         seen.add(span.channel_id)
         if span.channel_id not in channel_ids:
-            yield Problem(where, f"span of channel {span.channel_id}, which is neither in data/channels.jsonl "
-                                 "nor reported missing")
+            yield Problem(
+                where,
+                f"span of channel {span.channel_id}, which is neither in data/channels.jsonl "
+                "nor reported missing",
+            )
         by_file.setdefault(span.file, []).append(span)
     on_disk = {f"{MESSAGES_DIR}/{p.name}" for p in (archive.data / MESSAGES_DIR).glob("*")}
     for relpath in sorted(on_disk - by_file.keys()):
@@ -181,9 +184,12 @@ def _check_tiling(relpath: str, spans: list[MessageSpan], size: int) -> Iterator
     offset, line = 0, 1
     for span in spans:
         if (span.offset, span.first_line) != (offset, line):
-            yield Problem(f"data/{relpath}", f"channel {span.channel_id}'s span starts at byte {span.offset}, "
-                                             f"line {span.first_line}; the span before it ends at byte "
-                                             f"{offset}, line {line}")
+            yield Problem(
+                f"data/{relpath}",
+                f"channel {span.channel_id}'s span starts at byte {span.offset}, "
+                f"line {span.first_line}; the span before it ends at byte "
+                f"{offset}, line {line}",
+            )
         offset, line = span.offset + span.length, span.first_line + span.count
     if offset != size:
         yield Problem(f"data/{relpath}", f"{size} bytes, but its spans in data/{RECORD_FILES[MessageSpan]} "
@@ -247,5 +253,7 @@ def _check_counts(archive: Archive, db: sqlite3.Connection) -> Iterator[Problem]
     header: Counts = archive.header.counts
     for key, value in actual.items():
         if getattr(header, key) != value:
-            yield Problem("archive.json", f"counts.{key} is {getattr(header, key)} but the payload holds {value}")
+            yield Problem(
+                "archive.json", f"counts.{key} is {getattr(header, key)} but the payload holds {value}"
+            )
 

@@ -129,7 +129,9 @@ def _export_command(connector: Connector) -> click.Command:
         if collects:
             collect_values = _option_values(connector.collect_options, values)
             if src is not None and _given(connector.collect_options, values):
-                raise click.UsageError("SRC is a saved collection: the collect options are for an export without SRC")
+                raise click.UsageError(
+                    "SRC is a saved collection: the collect options are for an export without SRC"
+                )
             if src is None:
                 assert connector.collect is not None
                 if output.exists():  # say so now, not after a collection that may take hours
@@ -137,7 +139,9 @@ def _export_command(connector: Connector) -> click.Command:
                 src = collection_beside(output, name)
                 collected = dict(connector.collect(src, **collect_values))
                 if not as_json:
-                    click.echo(f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + ".")
+                    click.echo(
+                        f"Collected into {src}: " + ", ".join(f"{n} {w}" for w, n in collected.items()) + "."
+                    )
         assert src is not None
         with export_progress(enabled=not as_json) as progress:
             limits = SourceLimits(max_total_bytes=int(max_unpacked * 1024**3), max_ratio=max_ratio)
@@ -160,7 +164,9 @@ def _export_command(connector: Connector) -> click.Command:
                        f"{c.users} users, {c.attachments} attachments ({c.missing_files} missing files)"
                        + (f"; {quarantined} unreadable record(s) quarantined." if quarantined else "."))
             if c.report:
-                click.echo("Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items()))
+                click.echo(
+                    "Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items())
+                )
             if quarantined := c.report.get("quarantined"):
                 _echo_quarantined(info.path, quarantined)
             _echo_census(info.path)
@@ -256,9 +262,13 @@ def _declared_options(options: tuple[Option, ...]) -> Callable[[click.Command], 
         for option in reversed(options):
             flag = "--" + option.name.replace("_", "-")
             if option.secret:
-                command = click.option(f"{flag}-file", f"{option.name}_file", type=click.File(encoding="utf-8"),
-                                       help=f"Read {flag} from this file instead (safer than the command "
-                                            "line, which other local users can see).")(command)
+                command = click.option(
+                    f"{flag}-file",
+                    f"{option.name}_file",
+                    type=click.File(encoding="utf-8"),
+                    help=f"Read {flag} from this file instead (safer than the command "
+                    "line, which other local users can see).",
+                )(command)
             command = click.option(flag, option.name, envvar=option.env, default=option.default,
                                    show_envvar=option.env is not None,
                                    show_default=option.default is not None and not option.secret,
@@ -360,6 +370,8 @@ def list_connectors() -> None:
     from ..registry import connectors
 
     for name, connector in connectors().items():
-        sides = "+".join(side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn)
+        sides = "+".join(
+            side for side, fn in (("source", connector.read), ("collect", connector.collect)) if fn
+        )
         click.echo(f"{name:<12} {sides:<14} {connector.description}")
 

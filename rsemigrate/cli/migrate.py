@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 ARCHIVE = click.argument("archive", type=click.Path(path_type=Path, file_okay=False))
 PLAN = click.option("--plan", "plan_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
                     help="The plan file (checked clean by `plan check`).")
-LEDGER = click.option("--ledger", "ledger_url", metavar="URL",
-                      help="The ledger database (SQLAlchemy URL; default: sqlite beside the plan, PLAN.ledger.sqlite).")
+LEDGER = click.option(
+    "--ledger",
+    "ledger_url",
+    metavar="URL",
+    help="The ledger database (SQLAlchemy URL; default: sqlite beside the plan, PLAN.ledger.sqlite).",
+)
 
 
 def _target(plan_path: Path) -> Target:
@@ -37,7 +41,8 @@ def _target(plan_path: Path) -> Target:
 @ARCHIVE
 @PLAN
 @LEDGER
-@click.option("--resume", is_flag=True, help="Continue the migration recorded in the ledger after any interruption.")
+@click.option("--resume", is_flag=True, help="Continue the migration recorded in the ledger after any "
+                                             "interruption.")
 @click.option("--rehearse", is_flag=True,
               help="Run the whole import against the built-in emulator; write transcripts beside the plan.")
 @click.option("--per-channel", "per_channel", type=click.FloatRange(min=0.01),
@@ -70,8 +75,20 @@ def import_(archive: Path, plan_path: Path, ledger_url: str | None, resume: bool
     target = _target(plan_path)
     assert target.run_import is not None
     with import_view(enabled=not as_json) as view:
-        report = target.run_import(ImportRequest(archive, plan_path, resume, rehearse, ledger_url, per_channel, tenant,
-                                                 parallel, accept_gaps, view))
+        report = target.run_import(
+            ImportRequest(
+                archive,
+                plan_path,
+                resume,
+                rehearse,
+                ledger_url,
+                per_channel,
+                tenant,
+                parallel,
+                accept_gaps,
+                view,
+            )
+        )
     if as_json:
         click.echo(orjson.dumps(asdict(report) | {"complete": report.complete},
                                 option=orjson.OPT_INDENT_2).decode())
@@ -87,8 +104,10 @@ def _summary(report: ImportReport, archive: Path, plan: Path) -> str:
            f"Ledger: {report.ledger}"]
     for c in report.containers:
         state = "done" if c.finished and not (c.failed or c.pending) else "NOT FINISHED"
-        out.append(f"  {state:<12} {c.label}: {c.sent}/{c.posts} posts, {c.failed} failed, {c.pending} pending, "
-                   f"{c.skipped} skipped; files {c.files_sent}/{c.files}" + (f" — {c.error}" if c.error else ""))
+        out.append(
+            f"  {state:<12} {c.label}: {c.sent}/{c.posts} posts, {c.failed} failed, {c.pending} pending, "
+            f"{c.skipped} skipped; files {c.files_sent}/{c.files}" + (f" — {c.error}" if c.error else "")
+        )
     out.extend(f"  ! {e}" for e in report.errors)
     out.extend(report.notes)
     resume = f"rsemigrate import {archive} --plan {plan} --resume"
@@ -98,7 +117,9 @@ def _summary(report: ImportReport, archive: Path, plan: Path) -> str:
         out.append(f"Complete. Prove it with: rsemigrate reconcile {archive} --plan {plan}"
                    + (" --rehearse" if report.mode == "rehearsal" else ""))
     elif report.mode != "rehearsal":
-        out.append(f"Not complete: fix the causes above, then: {resume}  (or add --accept-gaps to finish anyway)")
+        out.append(
+            f"Not complete: fix the causes above, then: {resume}  (or add --accept-gaps to finish anyway)"
+        )
     return "\n".join(out)
 
 
@@ -106,8 +127,10 @@ def _summary(report: ImportReport, archive: Path, plan: Path) -> str:
 @ARCHIVE
 @PLAN
 @LEDGER
-@click.option("--rehearse", is_flag=True, help="Reconcile the last `import --rehearse` instead of the real import.")
-@click.option("--offline", is_flag=True, help="Do not read the target back: compare the archive and the ledger only.")
+@click.option("--rehearse", is_flag=True, help="Reconcile the last `import --rehearse` instead of the real "
+                                               "import.")
+@click.option("--offline", is_flag=True, help="Do not read the target back: compare the archive and the "
+                                              "ledger only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reconciliation as JSON.")
 def reconcile(archive: Path, plan_path: Path, ledger_url: str | None, rehearse: bool, offline: bool,
               as_json: bool) -> None:

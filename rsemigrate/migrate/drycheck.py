@@ -71,7 +71,9 @@ def report_people(report: DryRunReport, users: Mapping[str, User], methods: Mapp
     `messages` how many messages each wrote."""
     report.users = dict(Counter(methods.values()))
     unmapped = [source_id for source_id, method in methods.items() if method not in ("explicit", "email")]
-    unmapped.sort(key=lambda source_id: (-messages[source_id], users[source_id].name if source_id in users else ""))
+    unmapped.sort(
+        key=lambda source_id: (-messages[source_id], users[source_id].name if source_id in users else "")
+    )
     for source_id in unmapped:
         user = users.get(source_id)
         name = user.name if user and user.name else f"unknown user {source_id}"

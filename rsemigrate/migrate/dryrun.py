@@ -174,7 +174,10 @@ def render_dry_run(report: DryRunReport, max_items: int = 50) -> str:
     out = [f"Dry run: {report.archive} → {report.target} (plan {report.plan})"
            + (", with online preflight" if report.online else ", offline"), ""]
     for parent in report.parents:
-        out.append(f"{parent.name}  [{parent.action}]" + (f"  created {parent.created_at}" if parent.created_at else ""))
+        out.append(
+            f"{parent.name}  [{parent.action}]"
+            + (f"  created {parent.created_at}" if parent.created_at else "")
+        )
         for c in (c for c in report.containers if c.parent == parent.key):
             out.append(f"  {_cut(c.name):<40} {c.action:<28} {c.messages:>7} msgs {c.posts:>7} posts "
                        f"{c.files:>5} files {_bytes(c.file_bytes):>9}")
@@ -186,17 +189,25 @@ def render_dry_run(report: DryRunReport, max_items: int = 50) -> str:
         if len(chats) > max_items:
             out.append(f"  … and {len(chats) - max_items} more (see --json)")
     out.append("")
-    out.append(f"Totals: {t['messages']} messages as {t['posts']} posts in {t['containers']} conversations; "
-               f"{t['files']} files, {_bytes(t['file_bytes'])}; {t['parents_to_create']} {report.parent_label} to create")
+    out.append(
+        f"Totals: {t['messages']} messages as {t['posts']} posts in {t['containers']} conversations; "
+        f"{t['files']} files, {_bytes(t['file_bytes'])}; {t['parents_to_create']} {report.parent_label} to "
+        "create"
+    )
     if report.skipped:
-        out.append("Skipped by the plan: " + ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())))
+        out.append(
+            "Skipped by the plan: " + ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
+        )
     if report.users:
         out.append("Authors: " + ", ".join(f"{n} {how}" for how, n in sorted(report.users.items())))
     if report.unmapped_users:
         out.append("")
         out.append(f"Unmapped users ({len(report.unmapped_users)}), by messages written:")
         for u in report.unmapped_users[:max_items]:
-            out.append(f"  {u.name} <{u.email or 'no email'}> (id {u.source_id}): {u.messages} messages → {u.fallback}")
+            out.append(
+                f"  {u.name} <{u.email or 'no email'}> (id {u.source_id}): {u.messages} messages → "
+                f"{u.fallback}"
+            )
         if len(report.unmapped_users) > max_items:
             out.append(f"  … and {len(report.unmapped_users) - max_items} more (see --json)")
     if report.degradations:

@@ -202,17 +202,23 @@ def admit(ledger: Ledger, request: ImportRequest, check: Callable[[CheckRequest]
     ledger.lock()
     started = ledger.migration()
     if started is not None and not request.resume:
-        raise InputError(f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
-                         "UTC: continue it with --resume (a second import would post everything twice)")
+        raise InputError(
+            f"the ledger {ledger.url} holds a migration started {started.created_at:%Y-%m-%d %H:%M} "
+            "UTC: continue it with --resume (a second import would post everything twice)"
+        )
     if started is None and request.resume:
-        raise InputError(f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume")
+        raise InputError(
+            f"nothing to resume: the ledger {ledger.url} holds no migration; start without --resume"
+        )
     refuse_changed(Archive(request.archive), contents=started is None)
     if started is None:
         report = check(CheckRequest(request.archive, request.plan))
         if not report.clean:
             bad = [p for p in report.problems if p.severity != "warning"]
-            raise InputError(f"the dry run is not clean ({len(bad)} problem(s), e.g. {bad[0].kind}: {bad[0].where}):"
-                             f" run `rsemigrate plan check {request.archive} --plan {request.plan}` and fix the plan first")
+            raise InputError(
+                f"the dry run is not clean ({len(bad)} problem(s), e.g. {bad[0].kind}: {bad[0].where}):"
+                f" run `rsemigrate plan check {request.archive} --plan {request.plan}` and fix the plan first"
+            )
 
 
 def run_until_stopped(main: Callable[[Stop], Awaitable[T]]) -> T:
@@ -336,8 +342,11 @@ async def _settle_conflict(ctx: RunContext, message: Message, root: Message | No
         ctx.sent += 1
         return True
     if not found.readable and not maybe_ours:
-        ledger.mark(message, state=FAILED, error="the target holds a post at this time, and it cannot be read "
-                                                  "back to tell whose it is")
+        ledger.mark(
+            message,
+            state=FAILED,
+            error="the target holds a post at this time, and it cannot be read back to tell whose it is",
+        )
         return True
     free = message.created_ms + 1
     while free in times or free in found.taken:
@@ -367,8 +376,9 @@ def outcomes(ledger: Ledger, labels: dict[str, str] | None = None) -> list[Conta
     containers = ledger.containers()
     for c in containers:
         if not c.is_parent:
-            found[c.key] = ContainerOutcome(c.key, (labels or {}).get(c.key, c.name), finished=c.finish_state == SENT,
-                                            error=c.error)
+            found[c.key] = ContainerOutcome(
+                c.key, (labels or {}).get(c.key, c.name), finished=c.finish_state == SENT, error=c.error
+            )
     for m in ledger.messages():
         outcome = found.get(m.container_key)
         if outcome is None:

@@ -16,8 +16,9 @@ a platform: a Teams import and a Matrix import keep the same tables.
     run         each run of the import
 
 Every state column moves planned → sending → sent | failed | skipped; `sending` means "this write
-may have reached the target", and is committed before the write leaves. SQLite is the default (WAL, synchronous=FULL: a committed state
-survives kill -9 and power loss); any SQLAlchemy URL works.
+may have reached the target", and is committed before the write leaves. SQLite is the default
+(WAL, synchronous=FULL: a committed state survives kill -9 and power loss); any SQLAlchemy URL
+works.
 """
 
 from __future__ import annotations
@@ -150,8 +151,11 @@ class File(LedgerTable, table=True):
 
 class Message(LedgerTable, table=True):
     __tablename__ = "message"
-    __table_args__ = (UniqueConstraint("container_key", "key"), UniqueConstraint("container_key", "created_ms"),
-                      Index("message_order", "container_key", "seq"))
+    __table_args__ = (
+        UniqueConstraint("container_key", "key"),
+        UniqueConstraint("container_key", "created_ms"),
+        Index("message_order", "container_key", "seq"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     container_key: str
     seq: int
@@ -339,14 +343,20 @@ class Ledger:
         if identity and (found.owner != current.owner or found.tenant != current.tenant):
             reasons.append(
                 f"it is owned by app {found.owner} in tenant {found.tenant}, and this run signs in as app "
-                f"{current.owner} in tenant {current.tenant}. Only the app that put a conversation in migration "
-                "mode may import into it or finish it: resume with that app's credentials")
+                f"{current.owner} in tenant {current.tenant}. Only the app that put a conversation in "
+                "migration "
+                "mode may import into it or finish it: resume with that app's credentials"
+            )
         if found.archive_id != current.archive_id:
-            reasons.append(f"it was started from archive {found.archive_id}, and this is archive {current.archive_id}")
+            reasons.append(
+                f"it was started from archive {found.archive_id}, and this is archive {current.archive_id}"
+            )
         elif found.archive_seal != current.archive_seal:
-            reasons.append(f"the archive changed since it was started (seal {found.archive_seal[:12]}… is now "
-                           f"{current.archive_seal[:12]}…): restore the archive it was started from "
-                           "(`rsemigrate verify` names changed files)")
+            reasons.append(
+                f"the archive changed since it was started (seal {found.archive_seal[:12]}… is now "
+                f"{current.archive_seal[:12]}…): restore the archive it was started from "
+                "(`rsemigrate verify` names changed files)"
+            )
         if found.plan != current.plan:
             changed = _changed_keys(json.loads(found.plan), json.loads(current.plan))
             names = ", ".join(changed[:10]) + (" …" if len(changed) > 10 else "")
@@ -415,7 +425,9 @@ class Ledger:
         return list(self._session.exec(query))
 
     def members(self, parent_key: str) -> list[Member]:
-        return list(self._session.exec(select(Member).where(Member.parent_key == parent_key).order_by(Member.id)))  # type: ignore[arg-type]
+        return list(
+            self._session.exec(select(Member).where(Member.parent_key == parent_key).order_by(Member.id))
+        )  # type: ignore[arg-type]
 
     def skips(self) -> list[Skip]:
         return list(self._session.exec(select(Skip)))

@@ -100,9 +100,19 @@ class Reconciliation:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["clean"] = self.clean
-        data["totals"] = {k: sum(getattr(c, k) or 0 for c in self.conversations)
-                          for k in ("expected", "imported", "failed", "pending", "duplicated", "missing_on_target",
-                                    "files", "files_uploaded")}
+        data["totals"] = {
+            k: sum(getattr(c, k) or 0 for c in self.conversations)
+            for k in (
+                "expected",
+                "imported",
+                "failed",
+                "pending",
+                "duplicated",
+                "missing_on_target",
+                "files",
+                "files_uploaded",
+            )
+        }
         return data
 
 
@@ -147,9 +157,13 @@ def _compare_plan(check: ConversationCheck, rows: list[Message], expected: list[
     if missing:
         check.problems.append(f"{len(missing)} planned post(s) are not in the ledger (e.g. {min(missing)})")
     if extra:
-        check.problems.append(f"{len(extra)} ledger post(s) are not planned from this archive (e.g. {min(extra)})")
+        check.problems.append(
+            f"{len(extra)} ledger post(s) are not planned from this archive (e.g. {min(extra)})"
+        )
     if changed:
-        check.problems.append(f"{len(changed)} post(s) differ between the archive and the ledger (e.g. {changed[0]})")
+        check.problems.append(
+            f"{len(changed)} post(s) differ between the archive and the ledger (e.g. {changed[0]})"
+        )
 
 
 def _compare_target(check: ConversationCheck, rows: list[Message], observed: list[Observed]) -> None:
@@ -163,7 +177,11 @@ def _compare_target(check: ConversationCheck, rows: list[Message], observed: lis
 
 
 def render_reconciliation(rec: Reconciliation) -> str:
-    out = [f"Reconciliation: {rec.target} ({rec.mode}), ledger {rec.ledger}", f"Target: {rec.target_read}", ""]
+    out = [
+        f"Reconciliation: {rec.target} ({rec.mode}), ledger {rec.ledger}",
+        f"Target: {rec.target_read}",
+        "",
+    ]
     for c in rec.conversations:
         seen = "" if c.on_target is None else f", {c.on_target} on target"
         out.append(f"{'ok ' if c.clean else 'GAP'} {c.label}: {c.imported}/{c.expected} imported{seen}, "
@@ -179,14 +197,18 @@ def render_reconciliation(rec: Reconciliation) -> str:
         for problem in c.problems:
             out.append(f"      ! {problem}")
     if rec.not_planned:
-        out.append("Left out by the plan: " + ", ".join(f"{n} {why}" for why, n in sorted(rec.not_planned.items())))
+        out.append(
+            "Left out by the plan: " + ", ".join(f"{n} {why}" for why, n in sorted(rec.not_planned.items()))
+        )
     for problem in rec.problems:
         out.append(f"! {problem}")
     totals = rec.to_json()["totals"]
     out.append("")
-    out.append(f"Totals: {totals['imported']}/{totals['expected']} posts imported, {totals['failed']} failed, "
-               f"{totals['pending']} pending, {totals['duplicated']} duplicated, "
-               f"{totals['files_uploaded']}/{totals['files']} files")
+    out.append(
+        f"Totals: {totals['imported']}/{totals['expected']} posts imported, {totals['failed']} failed, "
+        f"{totals['pending']} pending, {totals['duplicated']} duplicated, "
+        f"{totals['files_uploaded']}/{totals['files']} files"
+    )
     out.append("Result: clean — everything planned is there, exactly once." if rec.clean else
                "Result: GAPS — see the lines marked GAP and '!'.")
     return "\n".join(out)

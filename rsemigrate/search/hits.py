@@ -55,7 +55,9 @@ def write_term_report_csv(terms: list[Term], report: HitReport, out: TextIO) -> 
         writer.writerow(map(csv_cell, row))
 
 
-def write_term_report_json(terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str) -> None:
+def write_term_report_json(
+    terms: list[Term], report: HitReport, out: TextIO, *, archive: str, seal: str
+) -> None:
     document: dict[str, Any] = {
         "archive": archive,
         "seal": seal,

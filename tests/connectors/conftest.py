@@ -108,7 +108,9 @@ def assert_sound(archive: Path, counts: Mapping[str, int]) -> None:
 def assert_zip_exports_the_same(connector: str, fixture: Path, tmp_path: Path,
                                 counts: Mapping[str, int], report: Mapping[str, int]) -> None:
     """The fixture zipped and exported through the command line gives the same counts, soundly."""
-    result = cli("export", connector, zipped(fixture, tmp_path / "export.zip"), "-o", tmp_path / "archive", "--json")
+    result = cli(
+        "export", connector, zipped(fixture, tmp_path / "export.zip"), "-o", tmp_path / "archive", "--json"
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["counts"] == {**counts, "report": report}
     assert cli("validate", tmp_path / "archive").exit_code == 0
@@ -126,11 +128,16 @@ def write_json(folder: Path, files: Mapping[str, object]) -> Path:
 
 def slack_export(folder: Path) -> Path:
     """The smallest Slack export the reader accepts: one user, one channel, one day of one message."""
-    return write_json(folder, {
-        "users.json": [{"id": "U1", "name": "ann", "profile": {"real_name": "Ann"}}],
-        "channels.json": [{"id": "C1", "name": "general", "members": ["U1"]}],
-        "general/2024-03-01.json": [{"type": "message", "user": "U1", "text": "hello", "ts": "1709283600.000100"}],
-    })
+    return write_json(
+        folder,
+        {
+            "users.json": [{"id": "U1", "name": "ann", "profile": {"real_name": "Ann"}}],
+            "channels.json": [{"id": "C1", "name": "general", "members": ["U1"]}],
+            "general/2024-03-01.json": [
+                {"type": "message", "user": "U1", "text": "hello", "ts": "1709283600.000100"}
+            ],
+        },
+    )
 
 
 def workplace_collection(folder: Path) -> Path:

@@ -44,37 +44,74 @@ class Case:
 
 CASES = {
     "slack-workspace": Case(
-        "slack", FIXTURES / "slack" / "workspace",
-        containers={"workspace/general": 10, "workspace/random": 8, "workspace/proj-apollo": 1,
-                    "workspace/leadership": 2, "workspace/stray-folder": 1, "chat:D01AB": 2, "chat:G02MPIM": 1},
+        "slack",
+        FIXTURES / "slack" / "workspace",
+        containers={
+            "workspace/general": 10,
+            "workspace/random": 8,
+            "workspace/proj-apollo": 1,
+            "workspace/leadership": 2,
+            "workspace/stray-folder": 1,
+            "chat:D01AB": 2,
+            "chat:G02MPIM": 1,
+        },
         # joins, purpose, rename, topic, leave, archive: old-news (C04ARCH) holds only those, so no channel
-        skipped={"system": 6}, authors=10,
+        skipped={"system": 6},
+        authors=10,
         # link-card: the bot's card and the five files still in Slack (external without a token);
         # missing-file: F06GONE, deleted in Slack; orphan-reply: the reply to a Nov 2023 root.
-        degradations={"link-card": 6, "edited": 1, "missing-file": 1, "orphan-reply": 1}),
+        degradations={"link-card": 6, "edited": 1, "missing-file": 1, "orphan-reply": 1},
+    ),
     "slack-grid": Case(
-        "slack", FIXTURES / "slack" / "grid",
+        "slack",
+        FIXTURES / "slack" / "grid",
         containers={"sales/general": 2, "engineering/general": 1, "chat:D30ADABOB": 1},
-        skipped={}, authors=3),
+        skipped={},
+        authors=3,
+    ),
     "workplace": Case(
-        "workplace", FIXTURES / "workplace",
-        containers={"announcements/general": 5, "product-team/general": 5, "globex-initech/general": 2,
-                    "product-design/general": 1},
+        "workplace",
+        FIXTURES / "workplace",
+        containers={
+            "announcements/general": 5,
+            "product-team/general": 5,
+            "globex-initech/general": 2,
+            "product-design/general": 1,
+        },
         # P2, the cover-photo `story`
-        skipped={"system": 1}, authors=6,
+        skipped={"system": 1},
+        authors=6,
         # link-card: the album, the shared link, the file card; missing-file: the album's expired
         # photo; nested-reply: the three replies to comments.
-        degradations={"link-card": 3, "nested-reply": 3, "missing-file": 1}),
+        degradations={"link-card": 3, "nested-reply": 3, "missing-file": 1},
+    ),
     "yammer": Case(
-        "yammer", FIXTURES / "yammer",
-        containers={"all-company/general": 6, "communication-interne/general": 16, "securite-conformite/general": 7,
-                    "projet-atlas/general": 13, "ancien-club-photo/general": 2, "partenaires-externes/general": 3,
-                    "afterwork-lyon/general": 3, "chat:private-2000337749565440": 3,
-                    "chat:private-2000337749565437": 3},
-        skipped={"system": 1, "deleted": 1}, authors=12,
+        "yammer",
+        FIXTURES / "yammer",
+        containers={
+            "all-company/general": 6,
+            "communication-interne/general": 16,
+            "securite-conformite/general": 7,
+            "projet-atlas/general": 13,
+            "ancien-club-photo/general": 2,
+            "partenaires-externes/general": 3,
+            "afterwork-lyon/general": 3,
+            "chat:private-2000337749565440": 3,
+            "chat:private-2000337749565437": 3,
+        },
+        skipped={"system": 1, "deleted": 1},
+        authors=12,
         # missing-file: the two files already missing at export (one still had its Yammer URL)
-        degradations={"nested-reply": 10, "kind-as-text": 4, "link-card": 2, "orphan-reply": 2,
-                      "deleted-root-tombstone": 1, "missing-file": 2, "unsupported-attachment": 1}),
+        degradations={
+            "nested-reply": 10,
+            "kind-as-text": 4,
+            "link-card": 2,
+            "orphan-reply": 2,
+            "deleted-root-tombstone": 1,
+            "missing-file": 2,
+            "unsupported-attachment": 1,
+        },
+    ),
 }
 
 
@@ -93,7 +130,9 @@ def write_mapping(archive: Path, target: Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(["source", "target"])
         for user in Archive(archive).users():
-            writer.writerow([user.email or user.id, f"{re.sub(r'[^a-z0-9]+', '-', user.id.lower())}@contoso.example"])
+            writer.writerow(
+                [user.email or user.id, f"{re.sub(r'[^a-z0-9]+', '-', user.id.lower())}@contoso.example"]
+            )
     return target
 
 
@@ -171,7 +210,9 @@ def test_slack_links_keep_their_url_and_dates_their_fallback(plans):
 
 
 def test_workplace_expired_media_is_a_visible_note_not_a_dead_link(plans):
-    post = planned_html(plans("workplace").archive, plans("workplace").plan)["10000000000000101_20000000000000001"]
+    post = planned_html(plans("workplace").archive, plans("workplace").plan)[
+        "10000000000000101_20000000000000001"
+    ]
     assert "📎 Crowd (file not available in the archive)" in post
     assert "fbcdn.net/v/t39.30808-6/40000000000000002" not in post
 
@@ -185,4 +226,8 @@ def test_the_rehearsed_import_carries_every_planned_message_exactly_once(planned
     assert reconciled.exit_code == 0, reconciled.output
     result = json.loads(reconciled.output)
     assert result["totals"]["imported"] == planned.report["totals"]["posts"]
-    assert (result["totals"]["failed"], result["totals"]["duplicated"], result["totals"]["pending"]) == (0, 0, 0)
+    assert (result["totals"]["failed"], result["totals"]["duplicated"], result["totals"]["pending"]) == (
+        0,
+        0,
+        0,
+    )

@@ -37,7 +37,10 @@ def test_the_sample_export_has_the_counted_numbers(archive):
     header = Archive(archive).header
     assert {**asdict(header.counts), "report": None} == {**COUNTS, "report": None}
     assert header.counts.report == REPORT
-    assert (header.window.first, header.window.last) == ("2024-03-01T09:00:00.000100Z", "2024-03-11T08:00:00.000100Z")
+    assert (header.window.first, header.window.last) == (
+        "2024-03-01T09:00:00.000100Z",
+        "2024-03-11T08:00:00.000100Z",
+    )
     assert Counter(m.channel_id for m in Archive(archive).messages()) == PER_CHANNEL
 
 
@@ -82,9 +85,16 @@ def test_with_a_token_files_are_downloaded_and_refusals_reported_and_the_token_s
     counts = json.loads(result.output)["counts"]
     assert (counts["attachments"], counts["missing_files"], counts["report"]["degraded"]) == (8, 3, 8)
     status = {a.id: a.status for a in Archive(tmp_path / "archive").attachments()}
-    assert status == {"F01PLAN": "present", "F02PHOTO": "present", "F03SECRET": "missing", "F04SIGNIN": "missing",
-                      "F05SLOW": "present", "F06GONE": "missing", "F07GDRIVE": "external",
-                      "C01GENERAL:1709380800.000600:card:1": "external"}
+    assert status == {
+        "F01PLAN": "present",
+        "F02PHOTO": "present",
+        "F03SECRET": "missing",
+        "F04SIGNIN": "missing",
+        "F05SLOW": "present",
+        "F06GONE": "missing",
+        "F07GDRIVE": "external",
+        "C01GENERAL:1709380800.000600:card:1": "external",
+    }
     everything = b"".join(p.read_bytes() for p in (tmp_path / "archive").rglob("*") if p.is_file())
     assert TOKEN.encode() not in everything and TOKEN not in result.output
     assert cli("verify", tmp_path / "archive").exit_code == 0

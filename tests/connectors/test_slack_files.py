@@ -94,10 +94,23 @@ def test_a_failed_download_is_missing_with_a_report_entry_naming_no_token(tmp_pa
     (tmp_path / "export").mkdir()
     with open_source(tmp_path / "export") as tree, FilesEmulator(TOKEN, {}, statuses={"F1": 403}) as base:
         files = SlackFiles(tree, {}, store, Downloader(TOKEN, base, FAST))
-        records = list(files.announce({"id": "F1", "name": "a.pdf", "mimetype": "application/pdf",
-                                       "url_private_download": URL.format("F1", "a.pdf")}, "c/2024-01-01.json record 1"))
+        records = list(
+            files.announce(
+                {
+                    "id": "F1",
+                    "name": "a.pdf",
+                    "mimetype": "application/pdf",
+                    "url_private_download": URL.format("F1", "a.pdf"),
+                },
+                "c/2024-01-01.json record 1",
+            )
+        )
     entry, attachment = records
-    assert (attachment.status, entry.action, entry.reason) == ("missing", "degraded", "download refused: HTTP 403")
+    assert (attachment.status, entry.action, entry.reason) == (
+        "missing",
+        "degraded",
+        "download refused: HTTP 403",
+    )
     assert TOKEN not in repr(records)
 
 
@@ -116,4 +129,7 @@ def test_messages_never_hold_the_token_or_an_access_token_parameter():
 
     text = f"GET https://g.example/x?access_token=abc&after=1 failed for {TOKEN}"
     assert redact(text, TOKEN) == "GET https://g.example/x?access_token=REDACTED&after=1 failed for REDACTED"
-    assert without_params("https://g.example/x?access_token=abc&after=1", "access_token") == "https://g.example/x?after=1"
+    assert (
+        without_params("https://g.example/x?access_token=abc&after=1", "access_token")
+        == "https://g.example/x?after=1"
+    )

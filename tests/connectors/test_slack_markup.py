@@ -20,8 +20,16 @@ def test_channel_mentions_with_and_without_label():
 
 
 def test_here_channel_everyone_in_both_spellings():
-    assert render("<!here> <@here> <!channel> <!everyone>", USERS, CHANNELS)[0] == "@here @here @channel @everyone"
-    assert [k for k, _, _ in kinds("<!here> <@here> <!channel> <!everyone>")] == ["here", "here", "all", "all"]
+    assert (
+        render("<!here> <@here> <!channel> <!everyone>", USERS, CHANNELS)[0]
+        == "@here @here @channel @everyone"
+    )
+    assert [k for k, _, _ in kinds("<!here> <@here> <!channel> <!everyone>")] == [
+        "here",
+        "here",
+        "all",
+        "all",
+    ]
 
 
 def test_subteam_mentions():
@@ -30,8 +38,13 @@ def test_subteam_mentions():
 
 
 def test_links_with_and_without_label_keep_the_url_as_target():
-    assert render("<https://x.example/a?b=1&amp;c=2|docs> <https://y.example>", USERS, CHANNELS)[0] == "docs https://y.example"
-    assert kinds("<https://x.example/a?b=1&amp;c=2|docs>") == [("link", "https://x.example/a?b=1&c=2", "docs")]
+    assert (
+        render("<https://x.example/a?b=1&amp;c=2|docs> <https://y.example>", USERS, CHANNELS)[0]
+        == "docs https://y.example"
+    )
+    assert kinds("<https://x.example/a?b=1&amp;c=2|docs>") == [
+        ("link", "https://x.example/a?b=1&c=2", "docs")
+    ]
 
 
 def test_escapes_are_undone_in_text_only():

@@ -88,7 +88,11 @@ def test_system_subtypes_are_system_messages(messages):
 
 def test_unknown_subtypes_stay_ordinary_messages(messages):
     huddle = messages["C02RANDOM:1709650800.000400"]
-    assert (huddle.kind, huddle.source["subtype"], huddle.source["room"]["id"]) == ("post", "huddle_thread", "R01HUDDLE")
+    assert (huddle.kind, huddle.source["subtype"], huddle.source["room"]["id"]) == (
+        "post",
+        "huddle_thread",
+        "R01HUDDLE",
+    )
 
 
 def test_bot_message_with_bot_id_is_the_bot_user(messages, opened):
@@ -118,7 +122,11 @@ def test_edits_give_edited_at_and_the_editor(messages):
 
 def test_reactions_give_one_reaction_per_user(messages):
     root = messages["C01GENERAL:1709289000.000200"]
-    assert [(r.kind, r.user_id) for r in root.reactions] == [("tada", "U01ANNA"), ("tada", "U03CHLOE"), ("+1", "U05EVE")]
+    assert [(r.kind, r.user_id) for r in root.reactions] == [
+        ("tada", "U01ANNA"),
+        ("tada", "U03CHLOE"),
+        ("+1", "U05EVE"),
+    ]
 
 
 def test_mrkdwn_entities_become_mentions_and_plain_text_with_raw_kept(messages):
@@ -126,7 +134,10 @@ def test_mrkdwn_entities_become_mentions_and_plain_text_with_raw_kept(messages):
     assert reply.body.format == "slack-mrkdwn"
     assert reply.body.content.startswith("Thanks <@U02BEN>! &lt;3 &amp;")
     assert reply.text == "Thanks @Ben Okafor! <3 & see the agenda"
-    assert [(m.kind, m.target_id) for m in reply.mentions] == [("user", "U02BEN"), ("link", "https://northwind.example/agenda")]
+    assert [(m.kind, m.target_id) for m in reply.mentions] == [
+        ("user", "U02BEN"),
+        ("link", "https://northwind.example/agenda"),
+    ]
     special = messages["C01GENERAL:1709301600.000250"]
     assert [(m.kind, m.target_id) for m in special.mentions] == [
         ("all", None), ("usergroup", "S01ENG"), ("link", "mailto:ops@northwind.example")]
@@ -146,7 +157,9 @@ def test_without_a_token_files_are_external_and_deleted_ones_missing(opened):
     status = {a.id: a.status for a in opened.attachments()}
     assert status["F02PHOTO"] == status["F03SECRET"] == status["F07GDRIVE"] == "external"
     assert status["F06GONE"] == "missing"
-    assert next(a for a in opened.attachments() if a.id == "F02PHOTO").url.startswith("https://files.slack.com/")
+    assert next(a for a in opened.attachments() if a.id == "F02PHOTO").url.startswith(
+        "https://files.slack.com/"
+    )
 
 
 def test_link_cards_become_link_attachments(opened):

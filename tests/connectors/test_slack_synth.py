@@ -54,7 +54,9 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
     write_synthetic_export(tmp_path / "a", 500, users=20, channels=8, seed=1)
     write_synthetic_export(tmp_path / "b", 500, users=20, channels=8, seed=1)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.json"))
-    assert len(files) > 5 and files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.json"))
+    assert len(files) > 5 and files == sorted(
+        p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.json")
+    )
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
     day = next(f for f in files if f.name[0].isdigit())
     assert b'"https:\\/\\/' in (tmp_path / "a" / Path(day)).read_bytes()  # Slack's PHP escaping

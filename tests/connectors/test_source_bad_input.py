@@ -39,13 +39,16 @@ def export_fails(connector: str, source: Path, tmp_path: Path) -> str:
 
 def test_the_exports_these_tests_start_from_are_valid(tmp_path):
     for connector, write in EXPORTS.items():
-        result = cli("export", connector, write(tmp_path / connector), "-o", tmp_path / f"{connector}-archive")
+        result = cli(
+            "export", connector, write(tmp_path / connector), "-o", tmp_path / f"{connector}-archive"
+        )
         assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize(("connector", "missing", "message"), [
     ("slack", "users.json", "no users.json or org_users.json found: the export's user list is missing"),
-    ("workplace", "members/page-0001.json", "no members/page-0001.json found: the community's members listing"),
+    ("workplace", "members/page-0001.json", "no members/page-0001.json found: the community's members "
+                                            "listing"),
     ("workplace", "groups/page-0001.json", "no groups/page-0001.json found: the community's groups listing"),
 ])
 def test_a_missing_index_file_is_named(tmp_path, connector, missing, message):
@@ -55,7 +58,8 @@ def test_a_missing_index_file_is_named(tmp_path, connector, missing, message):
 
 
 @pytest.mark.parametrize(("connector", "name", "text", "where"), [
-    ("slack", "users.json", '[\n    {"id": "U1", "name": "ann"\n]', "users.json, line 3: malformed JSON at column 1"),
+    ("slack", "users.json", '[\n    {"id": "U1", "name": "ann"\n]', "users.json, line 3: malformed JSON at "
+                                                                    "column 1"),
     ("slack", "channels.json", '[\n    {"id": "C1" "name": "general"}\n]',
      "channels.json, line 2: malformed JSON at column 17"),
     ("workplace", "community.json", '{\n    "id": "9",\n    "name": Globex\n}',

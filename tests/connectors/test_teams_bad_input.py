@@ -20,7 +20,9 @@ MESSAGES = f"{wire.Conversation.channel('t1', 'c1').messages}/page-0001.json"
 def test_the_smallest_collection_these_tests_start_from_is_valid(tmp_path):
     from .conftest import cli
 
-    result = cli("export", "teams", write_collection(tmp_path / "c", [graph_message("1")]), "-o", tmp_path / "a")
+    result = cli(
+        "export", "teams", write_collection(tmp_path / "c", [graph_message("1")]), "-o", tmp_path / "a"
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -39,8 +41,10 @@ def test_collect_json_without_its_request_is_named(tmp_path):
 @pytest.mark.parametrize(("name", "text", "where"), [
     ("collect.json", '{\n  "request": {"teams": ["t1"]},\n  "finished_at": 2024-06-03\n}',
      "collect.json, line 3: malformed JSON at column 22"),
-    ("teams/t1/team.json", '{"id": "t1",\n "displayName": "T",,\n}', "teams/t1/team.json, line 2: malformed JSON at column"),
-    (MESSAGES, '{"value": [\n  {"id": "1", "body": {"content": "<p>hi</p>"}\n]}', f"{MESSAGES}, line 3: malformed JSON at column 1"),
+    ("teams/t1/team.json", '{"id": "t1",\n "displayName": "T",,\n}',
+     "teams/t1/team.json, line 2: malformed JSON at column"),
+    (MESSAGES, '{"value": [\n  {"id": "1", "body": {"content": "<p>hi</p>"}\n]}',
+     f"{MESSAGES}, line 3: malformed JSON at column 1"),
 ])
 def test_a_malformed_file_is_named_with_line_and_column(tmp_path, name, text, where):
     folder = write_collection(tmp_path / "export", [graph_message("1")])
@@ -57,6 +61,8 @@ def test_a_page_that_is_not_a_graph_page_is_named(tmp_path):
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_a_hostile_zip_is_refused_naming_the_entry_before_anything_is_written(tmp_path, kind):
     entry, message = HOSTILE[kind]
-    source = zipped(write_collection(tmp_path / "export", [graph_message("1")]), tmp_path / "hostile.zip", [entry])
+    source = zipped(
+        write_collection(tmp_path / "export", [graph_message("1")]), tmp_path / "hostile.zip", [entry]
+    )
     output = export_fails("teams", source, tmp_path)
     assert f"{source}: {message}" in output and "refused" in output

@@ -59,11 +59,21 @@ def seeded(**config: Any) -> Iterator[RecordingEmulator]:
         yield emulator
 
 
-def run(emulator: GraphEmulator, folder: Path, *, policy: RetryPolicy = FAST, **options: Any) -> dict[str, int]:
+def run(
+    emulator: GraphEmulator, folder: Path, *, policy: RetryPolicy = FAST, **options: Any
+) -> dict[str, int]:
     """`collect teams` of both teams and both users' chats, unpaced, as the CLI would call it."""
-    settings = {"team": f"{T1},{T2}", "user": USERS, "tenant_id": emulator.tenant.id, "client_id": APP.client_id,
-                "client_secret": SECRET, "graph_url": emulator.graph_url, "login_url": emulator.url, "rate": "0",
-                **options}
+    settings = {
+        "team": f"{T1},{T2}",
+        "user": USERS,
+        "tenant_id": emulator.tenant.id,
+        "client_id": APP.client_id,
+        "client_secret": SECRET,
+        "graph_url": emulator.graph_url,
+        "login_url": emulator.url,
+        "rate": "0",
+        **options,
+    }
     return collect_with(folder, policy, **settings)
 
 
@@ -95,7 +105,9 @@ def test_pages_follow_odata_next_link_and_replies_beyond_the_expansion(tmp_path,
     assert "$expand=replies" in pages[0]["@odata.nextLink"]
     kickoff = pages[0]["value"][0]
     assert len(kickoff["replies"]) == 2 and "replies@odata.nextLink" in kickoff
-    replies = [json.loads(p.read_text()) for p in sorted((general / "replies" / kickoff["id"]).glob("page-*.json"))]
+    replies = [
+        json.loads(p.read_text()) for p in sorted((general / "replies" / kickoff["id"]).glob("page-*.json"))
+    ]
     assert [len(p["value"]) for p in replies] == [3, 1]  # all four, from the start
     assert sorted(p.name for p in (general / "replies").iterdir()) == [kickoff["id"]]  # only where cut
     assert exported(tmp_path / "c", tmp_path / "archive")["messages"] == COUNTS["messages"]
@@ -128,10 +140,14 @@ def test_an_interrupted_collection_resumes_without_fetching_anything_again(tmp_p
     state = json.loads((folder / "collect.json").read_text())
     assert state["resumed"] == 1 and state["finished_at"]
     downloads = [r for r in first if "/$value" in r or "/shares/" in r or "/_files/" in r]
-    assert len(downloads) == 6  # the teams': two inline images (one refused), three files looked up, one fetched
+    assert (
+        len(downloads) == 6
+    )  # the teams': two inline images (one refused), three files looked up, one fetched
     assert not set(downloads) & set(second)  # nothing downloaded twice
     assert not any(f"/teams/{T1}" in r or f"/teams/{T2}" in r for r in second)  # teams were done
-    assert all(any(part in r for part in ("/oauth2/", "/chats", "/users/", "/shares/", "/_files/")) for r in second)
+    assert all(
+        any(part in r for part in ("/oauth2/", "/chats", "/users/", "/shares/", "/_files/")) for r in second
+    )
     assert exported(folder, tmp_path / "archive") == {**COUNTS, "report": RECOLLECTED_REPORT}
 
 
@@ -152,7 +168,11 @@ def test_a_saved_link_graph_no_longer_takes_starts_that_listing_over(tmp_path, m
         run(emulator, folder)
         asked = [r for r in emulator.seen if "/messages?" in r and GENERAL.split(":")[1][:8] in r]
     assert any("expired" in r for r in asked) and any("$skiptoken" not in r for r in asked)
-    assert sorted(p.name for p in general.glob("page-*.json")) == ["page-0001.json", "page-0002.json", "page-0003.json"]
+    assert sorted(p.name for p in general.glob("page-*.json")) == [
+        "page-0001.json",
+        "page-0002.json",
+        "page-0003.json",
+    ]
     assert exported(folder, tmp_path / "archive")["messages"] == COUNTS["messages"]
 
 
@@ -226,7 +246,9 @@ def test_export_without_src_collects_beside_the_archive_then_exports(tmp_path):
         assert len(emulator.seen) == asked  # the finished collection is read again, Graph is not
     answer = json.loads(result.output)
     assert answer["collection"] == str(tmp_path / "archive.teams-collection")
-    assert answer["counts"] == {**COUNTS, "report": RECOLLECTED_REPORT} and answer["collected"]["messages"] == 33
+    assert (
+        answer["counts"] == {**COUNTS, "report": RECOLLECTED_REPORT} and answer["collected"]["messages"] == 33
+    )
     assert again.exit_code == 0 and "Collected into" in again.output and SECRET not in again.output
     assert cli("validate", tmp_path / "archive").exit_code == 0
     assert cli("verify", tmp_path / "archive").exit_code == 0
@@ -237,7 +259,9 @@ def test_export_without_src_collects_beside_the_archive_then_exports(tmp_path):
 def test_collect_teams_saves_the_layout_the_export_reads(tmp_path):
     (tmp_path / "secret").write_text(SECRET)
     with seeded() as emulator:
-        result = cli("collect", "teams", "-o", tmp_path / "c", *command_line(emulator, tmp_path / "secret"), "--json")
+        result = cli(
+            "collect", "teams", "-o", tmp_path / "c", *command_line(emulator, tmp_path / "secret"), "--json"
+        )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["counts"]["messages"] == 33
     assert cli("export", "teams", tmp_path / "c", "-o", tmp_path / "archive").exit_code == 0
@@ -252,17 +276,48 @@ def test_src_and_collect_options_together_are_a_usage_error(tmp_path):
 def test_a_rehearsal_against_the_emulator_command_seeded_with_a_collection(tmp_path):
     """`rsemigrate teams emulator --content FOLDER` as an admin runs it, then `export teams` against it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rsemigrate", "teams", "emulator", "--port", "0", "--quiet", "--content", str(FIXTURE)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={k: v for k, v in os.environ.items() if k != "RSEMIGRATE_TEAMS_CLIENT_SECRET"} | {"PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "rsemigrate",
+            "teams",
+            "emulator",
+            "--port",
+            "0",
+            "--quiet",
+            "--content",
+            str(FIXTURE),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "RSEMIGRATE_TEAMS_CLIENT_SECRET"}
+        | {"PYTHONUNBUFFERED": "1"},
+    )
     try:
         lines = [proc.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", lines[0])
         assert url and "seeded: 2 teams, 3 chats, 3 drive files" in lines[1], lines
         (tmp_path / "secret").write_text("emulator-secret")
-        result = cli("export", "teams", "--team", T2, "--tenant-id", "11111111-1111-1111-1111-111111111111",
-                     "--client-id", "00000000-0000-0000-0000-0000000e0a11", "--client-secret-file", tmp_path / "secret",
-                     "--graph-url", f"{url[1]}/v1.0", "--login-url", url[1], "-o", tmp_path / "archive", "--json")
+        result = cli(
+            "export",
+            "teams",
+            "--team",
+            T2,
+            "--tenant-id",
+            "11111111-1111-1111-1111-111111111111",
+            "--client-id",
+            "00000000-0000-0000-0000-0000000e0a11",
+            "--client-secret-file",
+            tmp_path / "secret",
+            "--graph-url",
+            f"{url[1]}/v1.0",
+            "--login-url",
+            url[1],
+            "-o",
+            tmp_path / "archive",
+            "--json",
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

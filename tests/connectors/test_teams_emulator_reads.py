@@ -19,14 +19,23 @@ from .test_teams_reader import ANN, BOB, GENERAL, LEADERSHIP, ONE_ON_ONE, PARTNE
 G1, R2, G8 = "1709542800123", "1709544600000", "1710234000000"
 SPEC = "https://contoso.sharepoint.com/sites/ContosoEngineering/Shared%20Documents/General/Design%20spec.docx"
 SALARIES = "https://contoso.sharepoint.com/sites/HR/Shared%20Documents/Salaries%202024.xlsx"
-ROADMAP = "https://contoso.sharepoint.com/sites/ContosoEngineering/Shared%20Documents/General/Old%20roadmap.pptx"
+ROADMAP = (
+    "https://contoso.sharepoint.com/sites/ContosoEngineering/Shared%20Documents/General/Old%20roadmap.pptx"
+)
 CHANNEL = f"/teams/{T1}/channels/{GENERAL}"
 READER = App("22222222-0000-0000-0000-00000000read", "reader-secret", frozenset({"Group.Read.All"}))
 
 
 def token(emulator: GraphEmulator, client_id: str = DEFAULT_CLIENT_ID, secret: str = DEFAULT_SECRET) -> str:
-    r = httpx.post(emulator.token_url, data={"grant_type": "client_credentials", "client_id": client_id,
-                                             "client_secret": secret, "scope": "https://graph.microsoft.com/.default"})
+    r = httpx.post(
+        emulator.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "https://graph.microsoft.com/.default",
+        },
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
 
@@ -42,7 +51,9 @@ def emulator() -> Iterator[GraphEmulator]:
 
 @pytest.fixture(scope="module")
 def graph(emulator: GraphEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emulator.graph_url, headers={"Authorization": f"Bearer {token(emulator)}"}) as client:
+    with httpx.Client(
+        base_url=emulator.graph_url, headers={"Authorization": f"Bearer {token(emulator)}"}
+    ) as client:
         yield client
 
 
@@ -70,7 +81,9 @@ def test_roots_page_with_next_links_that_keep_the_expansion(graph):
 
 def test_an_expansion_holds_some_replies_and_points_to_the_rest(graph):
     root = graph.get(f"{CHANNEL}/messages", params={"$expand": "replies"}).json()["value"][0]
-    assert len(root["replies"]) == 2 and root["replies@odata.nextLink"].endswith(f"/{G1}/replies?$skiptoken=2")
+    assert len(root["replies"]) == 2 and root["replies@odata.nextLink"].endswith(
+        f"/{G1}/replies?$skiptoken=2"
+    )
     replies = graph.get(f"{CHANNEL}/messages/{G1}/replies").json()["value"]
     assert [r["body"]["content"] == "" for r in replies] == [False, False, False, True]
     assert graph.get(f"{CHANNEL}/messages/{G1}/replies/{R2}").json()["replyToId"] == G1
@@ -111,7 +124,12 @@ def test_hosted_contents_answer_their_bytes_or_403(graph):
 def test_a_chat_message_s_hosted_content(graph):
     messages = graph.get(f"/chats/{ONE_ON_ONE}/messages").json()["value"]
     hosted = wire.hosted_id(messages[0]["body"]["content"])
-    assert graph.get(f"/chats/{ONE_ON_ONE}/messages/{messages[0]['id']}/hostedContents/{hosted}/$value").status_code == 200
+    assert (
+        graph.get(
+            f"/chats/{ONE_ON_ONE}/messages/{messages[0]['id']}/hostedContents/{hosted}/$value"
+        ).status_code
+        == 200
+    )
 
 
 def test_a_sharing_url_resolves_to_its_drive_item_with_a_download_url(graph):
@@ -125,7 +143,8 @@ def test_a_sharing_url_resolves_to_its_drive_item_with_a_download_url(graph):
     assert redirect.status_code == 302 and "/_files/" in redirect.headers["location"]
 
 
-@pytest.mark.parametrize(("url", "status", "code"), [(SALARIES, 403, "accessDenied"), (ROADMAP, 404, "itemNotFound")])
+@pytest.mark.parametrize(("url", "status", "code"),
+                         [(SALARIES, 403, "accessDenied"), (ROADMAP, 404, "itemNotFound")])
 def test_a_restricted_or_gone_file_is_refused(graph, url, status, code):
     answer = graph.get(f"/shares/{wire.share_id(url)}/driveItem")
     assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)

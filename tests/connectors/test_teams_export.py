@@ -59,7 +59,11 @@ def test_the_sample_collection_has_the_counted_numbers(archive):
     header = Archive(archive).header
     assert {**asdict(header.counts), "report": None} == {**COUNTS, "report": None}
     assert header.counts.report == REPORT
-    assert (header.source.platform, header.source.network_id, header.source.network_name) == ("teams", TENANT, None)
+    assert (header.source.platform, header.source.network_id, header.source.network_name) == (
+        "teams",
+        TENANT,
+        None,
+    )
     assert (header.window.first, header.window.last) == ("2024-03-01T08:00:00Z", "2024-05-02T09:30:00Z")
 
 

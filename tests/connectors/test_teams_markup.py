@@ -12,13 +12,20 @@ HOSTED = "https://graph.microsoft.com/v1.0/chats/19:x@thread.v2/messages/1/hoste
 
 
 def person(i: int, text: str, user: str | None) -> dict:
-    return {"id": i, "mentionText": text, "mentioned": {"user": {"id": user, "displayName": text} if user else None}}
+    return {
+        "id": i,
+        "mentionText": text,
+        "mentioned": {"user": {"id": user, "displayName": text} if user else None},
+    }
 
 
 def test_plain_text_keeps_blocks_lines_and_emoji_and_drops_placeholders():
-    body = ('<div><p>Hello <b>team</b>,</p><p>line one<br>line two</p><attachment id="a1"></attachment>'
-            f'<p><img alt="😀" src="https://statics.teams.cdn.office.net/x.png"> <img src="{HOSTED}" alt="image"></p>'
-            '<ul><li>first</li><li>second</li></ul></div>')
+    body = (
+        '<div><p>Hello <b>team</b>,</p><p>line one<br>line two</p><attachment id="a1"></attachment>'
+        f'<p><img alt="😀" src="https://statics.teams.cdn.office.net/x.png"> <img src="{HOSTED}" '
+        'alt="image"></p>'
+        "<ul><li>first</li><li>second</li></ul></div>"
+    )
     assert parse(body).text == "Hello team,\nline one\nline two\n😀 [image]\nfirst\nsecond"
 
 
@@ -43,8 +50,11 @@ def test_adjacent_spans_of_different_people_stay_two_mentions():
     body = '<p><at id="0">Ann</at> <at id="1">Bob</at> and <at id="2">Ann</at></p>'
     found, problems = mentions(body, at_spans(body), [person(0, "Ann", "u1"), person(1, "Bob", "u2"),
                                                       person(2, "Ann", "u1")], "m", "here")
-    assert [(m.target_id, m.raw) for m in found] == [("u1", '<at id="0">Ann</at>'), ("u2", '<at id="1">Bob</at>'),
-                                                     ("u1", '<at id="2">Ann</at>')]
+    assert [(m.target_id, m.raw) for m in found] == [
+        ("u1", '<at id="0">Ann</at>'),
+        ("u2", '<at id="1">Bob</at>'),
+        ("u1", '<at id="2">Ann</at>'),
+    ]
     assert problems == []
 
 
@@ -65,7 +75,8 @@ def test_a_person_the_directory_does_not_know_is_named_by_id():
     assert describe(detail, {}.get) == "user u9 left"
 
 
-@pytest.mark.parametrize("ident", ["e6b3f2a0-5c1d-4b7e-9a2f-3d4c5b6a7e81", "ann@contoso.com", "1709542800123"])
+@pytest.mark.parametrize("ident",
+                         ["e6b3f2a0-5c1d-4b7e-9a2f-3d4c5b6a7e81", "ann@contoso.com", "1709542800123"])
 def test_safe_ids_are_their_own_folder_name(ident):
     assert wire.folder_key(ident) == ident
 

@@ -51,7 +51,10 @@ def test_every_message_is_planned_or_a_documented_skip(planned):
     report = planned.report
     assert {c["key"]: c["messages"] for c in report["containers"]} == CASE.containers
     assert report["skipped"] == CASE.skipped
-    assert report["totals"]["messages"] + sum(report["skipped"].values()) == Archive(planned.archive).header.counts.messages
+    assert (
+        report["totals"]["messages"] + sum(report["skipped"].values())
+        == Archive(planned.archive).header.counts.messages
+    )
 
 
 def test_the_degradations_left_are_the_fixture_s_known_cases(planned):
@@ -60,7 +63,9 @@ def test_the_degradations_left_are_the_fixture_s_known_cases(planned):
 
 def test_mentions_of_mapped_people_become_teams_mentions(planned):
     html = planned_html(planned.archive, planned.plan)[f"{GENERAL}:1709542800123"]
-    assert 'for <b>Project Atlas</b>: <at id="0">Bob Durand</at> leads the backend.' in html  # once, not per word
+    assert (
+        'for <b>Project Atlas</b>: <at id="0">Bob Durand</at> leads the backend.' in html
+    )  # once, not per word
 
 
 def test_the_files_the_collector_saved_are_planned_as_uploads(planned):

@@ -120,11 +120,26 @@ def test_an_empty_body_alone_is_no_deletion_it_is_kept_and_reported(messages, re
 
 
 def test_a_message_of_only_a_file_or_an_image_is_not_taken_as_deleted(tmp_path):
-    records = read_collection(tmp_path, [
-        graph_message("1", body='<attachment id="f1"></attachment>', attachments=[
-            {"id": "f1", "contentType": "reference", "contentUrl": "https://contoso.sharepoint.com/x.txt", "name": "x.txt"}]),
-        graph_message("2", body='<p><img src="https://graph.microsoft.com/v1.0/x/hostedContents/aGM=/$value"></p>'),
-    ])
+    records = read_collection(
+        tmp_path,
+        [
+            graph_message(
+                "1",
+                body='<attachment id="f1"></attachment>',
+                attachments=[
+                    {
+                        "id": "f1",
+                        "contentType": "reference",
+                        "contentUrl": "https://contoso.sharepoint.com/x.txt",
+                        "name": "x.txt",
+                    }
+                ],
+            ),
+            graph_message(
+                "2", body='<p><img src="https://graph.microsoft.com/v1.0/x/hostedContents/aGM=/$value"></p>'
+            ),
+        ],
+    )
     assert [m.deleted_at for m in records if isinstance(m, Message)] == [None, None]
 
 
@@ -180,13 +195,18 @@ def test_inline_images_are_stored_and_a_refused_one_is_missing(messages, attachm
     assert "403 Forbidden" in report[refused.id][0].reason
 
 
-@pytest.mark.parametrize(("name", "status", "reported"), [
-    ("Design spec.docx", "present", None),
-    ("Budget draft.xlsx", "present", None),  # a chat file in the sender's OneDrive
-    ("Salaries 2024.xlsx", "external", "403 accessDenied"),
-    ("Old roadmap.pptx", "external", "404 itemNotFound"),
-])
-def test_reference_files_are_downloaded_when_permitted_else_kept_as_links(attachments, report, name, status, reported):
+@pytest.mark.parametrize(
+    ("name", "status", "reported"),
+    [
+        ("Design spec.docx", "present", None),
+        ("Budget draft.xlsx", "present", None),  # a chat file in the sender's OneDrive
+        ("Salaries 2024.xlsx", "external", "403 accessDenied"),
+        ("Old roadmap.pptx", "external", "404 itemNotFound"),
+    ],
+)
+def test_reference_files_are_downloaded_when_permitted_else_kept_as_links(
+    attachments, report, name, status, reported
+):
     found = next(a for a in attachments.values() if a.name == name)
     assert (found.kind, found.status, found.url) == ("file", status, found.source_ref)
     assert found.url.startswith("https://contoso")
@@ -197,12 +217,20 @@ def test_reference_files_are_downloaded_when_permitted_else_kept_as_links(attach
 
 
 def test_with_files_links_nothing_is_downloaded_and_nothing_reported(tmp_path):
-    attachment = {"id": "f1", "contentType": "reference", "contentUrl": "https://contoso.sharepoint.com/x.pdf",
-                  "name": "x.pdf"}
+    attachment = {
+        "id": "f1",
+        "contentType": "reference",
+        "contentUrl": "https://contoso.sharepoint.com/x.pdf",
+        "name": "x.pdf",
+    }
     records = read_collection(tmp_path, [graph_message("1", body='<attachment id="f1"></attachment>',
                                                        attachments=[attachment])], files="links")
     file = next(r for r in records if isinstance(r, Attachment))
-    assert (file.status, file.media_type, file.url) == ("external", "application/pdf", attachment["contentUrl"])
+    assert (file.status, file.media_type, file.url) == (
+        "external",
+        "application/pdf",
+        attachment["contentUrl"],
+    )
     assert not [r for r in records if isinstance(r, ReportEntry)]
 
 
@@ -212,7 +240,9 @@ def test_cards_are_module_attachments_and_quoted_replies_stay_in_the_message(mes
     assert (card.kind, card.status, card.name) == ("module", "external", "adaptive card")
     assert card.source["content"]["body"][0]["text"] == "Build 2024.3.15: all 412 tests passed"
     quoting = messages[at(GENERAL, "2024-03-11T16:00:00Z")]
-    assert quoting.attachment_ids == [] and quoting.source["attachments"][0]["contentType"] == "messageReference"
+    assert (
+        quoting.attachment_ids == [] and quoting.source["attachments"][0]["contentType"] == "messageReference"
+    )
 
 
 def test_a_text_body_keeps_its_format(messages):
@@ -229,9 +259,15 @@ def test_the_subject_is_the_title(messages):
 
 def test_people_are_merged_from_every_listing(archive):
     users = {u.id: u for u in archive.users()}
-    assert (users[ANN].title, users[ANN].location, users[ANN].email) == ("Engineering Manager", "Lyon", "ann@contoso.com")
+    assert (users[ANN].title, users[ANN].location, users[ANN].email) == (
+        "Engineering Manager",
+        "Lyon",
+        "ann@contoso.com",
+    )
     assert users[DEV].guest is True and users[FRANK].email == "frank@contoso.com"
-    assert all(u.origin == "directory" for u in (users[ANN], users[BOB], users[CHLOE], users[DEV], users[FRANK]))
+    assert all(
+        u.origin == "directory" for u in (users[ANN], users[BOB], users[CHLOE], users[DEV], users[FRANK])
+    )
 
 
 def test_an_author_who_left_is_rebuilt_and_reported(archive, report):
@@ -281,9 +317,17 @@ def test_a_team_graph_refused_is_reported_skipped(tmp_path):
 # ── helpers: the smallest collections ───────────────────────────────────────────────────────────
 
 def graph_message(mid: str, body: str = "<p>hello</p>", **fields: Any) -> dict[str, Any]:
-    return {"id": mid, "messageType": "message", "createdDateTime": "2024-03-04T09:00:00.000Z",
-            "from": {"user": {"id": "u1", "displayName": "Ann"}}, "body": {"contentType": "html", "content": body},
-            "attachments": [], "mentions": [], "reactions": [], **fields}
+    return {
+        "id": mid,
+        "messageType": "message",
+        "createdDateTime": "2024-03-04T09:00:00.000Z",
+        "from": {"user": {"id": "u1", "displayName": "Ann"}},
+        "body": {"contentType": "html", "content": body},
+        "attachments": [],
+        "mentions": [],
+        "reactions": [],
+        **fields,
+    }
 
 
 def write_collection(folder: Path, messages: list[Any], *, teams: list[str] | None = None,

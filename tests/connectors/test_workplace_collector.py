@@ -109,17 +109,34 @@ def test_collecting_into_an_existing_folder_is_refused(tmp_path):
 def test_the_command_line_reads_the_token_from_a_file_or_the_environment(tmp_path):
     (tmp_path / "token").write_text(TOKEN + "\n")
     with GraphEmulator(FIXTURE, TOKEN) as url:
-        by_file = CliRunner().invoke(main, ["collect", "workplace", "-o", str(tmp_path / "a"), "--graph-url", url,
-                                            "--token-file", str(tmp_path / "token"), "--json"])
-        by_env = CliRunner().invoke(main, ["collect", "workplace", "-o", str(tmp_path / "b"), "--graph-url", url],
-                                    env={"WORKPLACE_TOKEN": TOKEN})
+        by_file = CliRunner().invoke(
+            main,
+            [
+                "collect",
+                "workplace",
+                "-o",
+                str(tmp_path / "a"),
+                "--graph-url",
+                url,
+                "--token-file",
+                str(tmp_path / "token"),
+                "--json",
+            ],
+        )
+        by_env = CliRunner().invoke(
+            main,
+            ["collect", "workplace", "-o", str(tmp_path / "b"), "--graph-url", url],
+            env={"WORKPLACE_TOKEN": TOKEN},
+        )
     assert by_file.exit_code == 0, by_file.output
     assert json.loads(by_file.output)["counts"]["posts"] == 8
     assert by_env.exit_code == 0 and "8 posts" in by_env.output and TOKEN not in by_env.output
 
 
 def test_the_command_line_without_a_token_or_with_a_bad_page_size_exits_2(tmp_path):
-    assert CliRunner().invoke(main, ["collect", "workplace", "-o", str(tmp_path / "a")], env={}).exit_code == 2
+    assert (
+        CliRunner().invoke(main, ["collect", "workplace", "-o", str(tmp_path / "a")], env={}).exit_code == 2
+    )
     result = CliRunner().invoke(main, ["collect", "workplace", "-o", str(tmp_path / "a"), "--token", "t",
                                        "--page-size", "9000"])
     assert result.exit_code == 2 and "between 1 and 500" in result.output

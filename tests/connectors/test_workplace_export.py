@@ -45,7 +45,10 @@ def test_the_sample_collection_has_the_counted_numbers(archive):
     header = Archive(archive).header
     assert {**asdict(header.counts), "report": None} == {**COUNTS, "report": None}
     assert header.counts.report == REPORT
-    assert (header.source.network_id, header.source.network_name) == ("10000000000000001", "Globex Corporation")
+    assert (header.source.network_id, header.source.network_name) == (
+        "10000000000000001",
+        "Globex Corporation",
+    )
     assert (header.window.first, header.window.last) == ("2023-01-10T09:00:00Z", "2023-06-02T08:00:00Z")
 
 

@@ -77,7 +77,11 @@ def test_comments_answer_the_post_and_replies_answer_their_comment(messages):
 
 def test_story_is_kept_apart_from_message(messages):
     cover = messages[P2]
-    assert (cover.kind, cover.body.content, cover.text) == ("system", "", "Bruno Costa updated the group cover photo.")
+    assert (cover.kind, cover.body.content, cover.text) == (
+        "system",
+        "",
+        "Bruno Costa updated the group cover photo.",
+    )
     assert cover.source["story"] == "Bruno Costa updated the group cover photo."
     assert "story" not in messages[P1].source
 
@@ -94,12 +98,17 @@ def test_markdown_and_plaintext_bodies_keep_their_format(messages):
 
 
 def test_message_tags_become_mentions(messages):
-    assert [(m.kind, m.raw, m.target_id) for m in messages[P1].mentions] == [("user", "Bruno Costa", "100000000000002")]
+    assert [(m.kind, m.raw, m.target_id) for m in messages[P1].mentions] == [
+        ("user", "Bruno Costa", "100000000000002")
+    ]
     assert [(m.raw, m.name) for m in messages[R1].mentions] == [("@Bruno", "Bruno Costa")]
 
 
 def test_reactions_of_posts_and_comments(messages):
-    assert [(r.kind, r.user_id) for r in messages[P1].reactions] == [("LIKE", "100000000000002"), ("LOVE", "100000000000003")]
+    assert [(r.kind, r.user_id) for r in messages[P1].reactions] == [
+        ("LIKE", "100000000000002"),
+        ("LOVE", "100000000000003"),
+    ]
     assert [(r.kind, r.user_id) for r in messages[C1].reactions] == [("HAHA", "100000000000001")]
 
 
@@ -114,7 +123,10 @@ def test_saved_media_are_stored_and_expired_ones_missing(opened):
     attachments = {a.id: a for a in opened.attachments()}
     assert attachments["40000000000000001"].status == "present"
     assert opened.file_path(attachments["40000000000000001"].sha256).read_bytes().startswith(b"\xff\xd8")
-    assert attachments["60000000000000001"].status == "present" and attachments["60000000000000001"].media_type == "video/mp4"
+    assert (
+        attachments["60000000000000001"].status == "present"
+        and attachments["60000000000000001"].media_type == "video/mp4"
+    )
     assert attachments["40000000000000002"].status == attachments["40000000000000003"].status == "missing"
 
 
@@ -139,7 +151,9 @@ def test_unreadable_items_are_quarantined_with_their_text(report):
     quarantined = {r.location: r.raw for r in report if r.action == "quarantined"}
     assert quarantined == {
         "members/page-0002.json record 3": '{"name":"Record without id","email":"noid@globex.example"}',
-        f"groups/{G2}/comments/{G2}_20000000000000004/page-0001.json record 2": '{"message":"comment without id or time"}'}
+        f"groups/{G2}/comments/{G2}_20000000000000004/page-0001.json record "
+        "2": '{"message":"comment without id or time"}',
+    }
 
 
 def test_pages_are_read_in_order_across_files(messages):

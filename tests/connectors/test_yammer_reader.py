@@ -187,7 +187,11 @@ def test_without_a_state_the_dates_decide(yammer):
                              {"id": "2", "name": "B", "deleted_at": "2019-01-01T00:00:00Z"},
                              {"id": "3", "name": "C", "state": "soft_delete"}])
     yammer.messages(message("1"))
-    assert {u.id: u.state for u in yammer.by_type()["User"]} == {"1": "active", "2": "deleted", "3": "pending"}
+    assert {u.id: u.state for u in yammer.by_type()["User"]} == {
+        "1": "active",
+        "2": "deleted",
+        "3": "pending",
+    }
 
 
 def test_home_domain_is_the_most_common_email_domain_without_a_network_url(yammer):
@@ -313,7 +317,9 @@ def test_a_flag_that_is_neither_true_nor_false_quarantines_its_row(yammer):
     records = yammer.by_type()
     assert "11" in [g.id for g in records["Group"]]
     # its message still reaches the group, rebuilt from the message's cells and reported
-    rebuilt = [r.record_id for r in records["ReportEntry"] if r.record_type == "group" and r.action == "degraded"]
+    rebuilt = [
+        r.record_id for r in records["ReportEntry"] if r.record_type == "group" and r.action == "degraded"
+    ]
     assert rebuilt == ["10"]
     [entry] = [r for r in records["ReportEntry"] if r.action == "quarantined"]
     assert "Groups.csv, line 2, column 'private': expected true or false" in entry.reason

@@ -36,10 +36,14 @@ def test_bag_is_valid_for_the_bagit_package(archive):
 def test_every_record_validates_against_the_published_schema(archive):
     docs = schemas()
     checked = 0
-    for relpath, name in [("users.jsonl", "user"), ("groups.jsonl", "group"), ("channels.jsonl", "channel"),
-                          ("attachments.jsonl", "attachment"), ("report.jsonl", "report"),
-                          ("message_index.jsonl", "message_span")] + [
-                             (f"messages/{p.name}", "message") for p in (archive / "data/messages").iterdir()]:
+    for relpath, name in [
+        ("users.jsonl", "user"),
+        ("groups.jsonl", "group"),
+        ("channels.jsonl", "channel"),
+        ("attachments.jsonl", "attachment"),
+        ("report.jsonl", "report"),
+        ("message_index.jsonl", "message_span"),
+    ] + [(f"messages/{p.name}", "message") for p in (archive / "data/messages").iterdir()]:
         validator = jsonschema.Draft202012Validator(docs[f"{name}.schema.json"])
         for line in (archive / "data" / relpath).read_text().splitlines():
             validator.validate(json.loads(line))
@@ -243,7 +247,10 @@ def test_dangling_authors_and_channels_are_reported_with_their_counts(tmp_path):
     path = archive_from_records(tmp_path, records).path
     archive = Archive(path)
     report = {(r.action, r.record_type, r.record_id): r.reason for r in archive.report()}
-    assert report[("missing", "user", "u-gone")] == "user u-gone wrote 2 message(s) but is not in the export's users"
+    assert (
+        report[("missing", "user", "u-gone")]
+        == "user u-gone wrote 2 message(s) but is not in the export's users"
+    )
     assert report[("missing", "channel", "c-gone")] == ("channel c-gone holds 1 message(s) but is not in "
                                                         "the export's channels")
     assert ("missing", "user", "u-stale") not in report

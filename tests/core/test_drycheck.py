@@ -29,4 +29,7 @@ def test_findings_list_a_capped_number_of_problems_per_kind_and_sort_degradation
     assert kinds.count("oversize") == MAX_PROBLEMS_PER_KIND + 1 and kinds.count("future-time") == 1
     assert (report.problems[-1].where, report.problems[-1].detail) == ("(summary)", "7 more not listed")
     assert [(d.kind, d.count, d.fallback) for d in report.degradations] == [
-        ("link-card", 5, "link-card"), ("edited", 2, "the edit history is lost"), ("inline-image", 2, "inline-image")]
+        ("link-card", 5, "link-card"),
+        ("edited", 2, "the edit history is lost"),
+        ("inline-image", 2, "inline-image"),
+    ]

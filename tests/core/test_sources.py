@@ -19,7 +19,8 @@ def make_zip(path, entries):
     return path
 
 
-@pytest.mark.parametrize("name", ["../evil.csv", "a/../../evil.csv", "/etc/passwd", "C:/x.csv", "..\\evil.csv"])
+@pytest.mark.parametrize("name",
+                         ["../evil.csv", "a/../../evil.csv", "/etc/passwd", "C:/x.csv", "..\\evil.csv"])
 def test_entries_that_escape_are_refused(tmp_path, name):
     z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id\n", name: "x"})
     with pytest.raises(UnsafeInputError, match="escape"):
@@ -89,7 +90,9 @@ def test_a_truncated_zip_is_refused(tmp_path):
 
 
 def test_corrupt_entry_data_fails_on_read_naming_the_entry(tmp_path):
-    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "id,body\n" + "".join(f"{i},text {i}\n" for i in range(5000))})
+    z = make_zip(
+        tmp_path / "x.zip", {"Messages.csv": "id,body\n" + "".join(f"{i},text {i}\n" for i in range(5000))}
+    )
     data = bytearray(z.read_bytes())
     data[200:260] = b"\x00" * 60  # flip compressed bytes inside the entry
     z.write_bytes(bytes(data))

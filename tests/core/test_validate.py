@@ -56,7 +56,9 @@ def test_a_dangling_reference_not_in_the_report_is_a_problem(archive):
 
 
 def test_unknown_author_attachment_and_channel_are_problems(archive):
-    rewrite_line(archive, "messages/00001.jsonl", 1, lambda r: r.update(author_id="ghost", attachment_ids=["x"]))
+    rewrite_line(
+        archive, "messages/00001.jsonl", 1, lambda r: r.update(author_id="ghost", attachment_ids=["x"])
+    )
     rewrite_line(archive, "messages/00001.jsonl", 4, lambda r: r.update(channel_id="elsewhere"))
     found = problems(archive)
     assert any("author ghost" in p for p in found)
@@ -135,10 +137,16 @@ def test_index_entries_of_no_channel_twice_or_of_no_file_are_problems(archive):
 
     edit_index(archive, damage)
     found = problems(archive)
-    assert "data/message_index.jsonl line 3: span of channel ghost, which is neither in data/channels.jsonl nor reported missing" in found
+    assert (
+        "data/message_index.jsonl line 3: span of channel ghost, which is neither in data/channels.jsonl nor "
+        "reported missing"
+        in found
+    )
     assert "data/message_index.jsonl line 4: channel g1 has a second span" in found
     assert "data/message_index.jsonl: lists data/messages/00009.jsonl, which does not exist" in found
-    assert any(p.startswith("data/messages/00001.jsonl:") and "spans" in p and "end at byte" in p for p in found)
+    assert any(
+        p.startswith("data/messages/00001.jsonl:") and "spans" in p and "end at byte" in p for p in found
+    )
 
 
 def test_reported_missing_author_is_accepted(tmp_path):

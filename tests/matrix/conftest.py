@@ -61,22 +61,63 @@ def sample_records(extra=()):
         Channel("g1", "feed", "Engineering", group_id="g1"),
         Channel("g2", "feed", "Sécurité & Conformité", group_id="g2"),
         Channel("dm-1", "direct", "Ann, Bob", private=True, member_ids=["u1", "u2"]),
-        (Attachment("file:1", "file", "present", "uploadedfile:1", name="plan.txt", media_type="text/plain"),
-         lambda: io.BytesIO(b"the plan")),
-        (Attachment("img:1", "image", "present", "uploadedfile:3", name="chart.png", media_type="image/png"),
-         lambda: io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(200))),
+        (
+            Attachment(
+                "file:1", "file", "present", "uploadedfile:1", name="plan.txt", media_type="text/plain"
+            ),
+            lambda: io.BytesIO(b"the plan"),
+        ),
+        (
+            Attachment(
+                "img:1", "image", "present", "uploadedfile:3", name="chart.png", media_type="image/png"
+            ),
+            lambda: io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(200)),
+        ),
         Attachment("file:2", "file", "missing", "uploadedfile:2", name="lost.pdf"),
-        message("m1", text="Kick-off [[user:u2]] and [[user:u3]] <script>x</script>",
-                attachment_ids=["file:1", "file:2"],
-                mentions=[Mention("user", "[[user:u2]]", "u2", "Bob Durand"), Mention("user", "[[user:u3]]", "u3")],
-                reactions=[Reaction("like", "u2"), Reaction("like", "u3"), Reaction("love", "u1")]),
+        message(
+            "m1",
+            text="Kick-off [[user:u2]] and [[user:u3]] <script>x</script>",
+            attachment_ids=["file:1", "file:2"],
+            mentions=[
+                Mention("user", "[[user:u2]]", "u2", "Bob Durand"),
+                Mention("user", "[[user:u3]]", "u3"),
+            ],
+            reactions=[Reaction("like", "u2"), Reaction("like", "u3"), Reaction("love", "u1")],
+        ),
         message("m2", thread="m1", reply_to="m1", author="u2", at="2020-01-01T11:00:00Z", text="Welcome"),
-        message("m3", thread="m1", reply_to="m2", author="u3", at="2020-01-01T11:00:00Z", text="Merci",
-                edited_at=parse_timestamp("2020-01-02T00:00:00Z")),
-        message("m4", thread="m1", reply_to="m1", author="u2", at="2020-01-01T12:00:00Z", text="", attachment_ids=["img:1"]),
-        message("s1", channel="g2", author="u1", at="2020-02-01T09:00:00Z", text="Policy **update**", fmt="markdown"),
-        message("long", channel="g2", author="u2", at="2020-02-02T09:00:00Z",
-                text="\n\n".join(["un mot de plus " * 300] * 12)),
+        message(
+            "m3",
+            thread="m1",
+            reply_to="m2",
+            author="u3",
+            at="2020-01-01T11:00:00Z",
+            text="Merci",
+            edited_at=parse_timestamp("2020-01-02T00:00:00Z"),
+        ),
+        message(
+            "m4",
+            thread="m1",
+            reply_to="m1",
+            author="u2",
+            at="2020-01-01T12:00:00Z",
+            text="",
+            attachment_ids=["img:1"],
+        ),
+        message(
+            "s1",
+            channel="g2",
+            author="u1",
+            at="2020-02-01T09:00:00Z",
+            text="Policy **update**",
+            fmt="markdown",
+        ),
+        message(
+            "long",
+            channel="g2",
+            author="u2",
+            at="2020-02-02T09:00:00Z",
+            text="\n\n".join(["un mot de plus " * 300] * 12),
+        ),
         message("d1", channel="dm-1", at="2020-01-03T09:00:00+01:00", text="private"),
         message("d2", channel="dm-1", author="u2", at="2020-01-03T09:05:00+01:00", text="noted"),
         *extra,
@@ -103,8 +144,11 @@ def homeserver(tmp_path_factory):
     folder = tmp_path_factory.mktemp("synapse")
     (folder / "users.csv").write_text(MAPPING, encoding="utf-8")
     bootstrap = folder / "bootstrap.toml"
-    bootstrap.write_text('[plan]\ntarget = "matrix"\n\n[matrix]\nserver_name = "localhost"\n'
-                         'registration = "registration.yaml"\n\n[users]\nmapping = "users.csv"\n', encoding="utf-8")
+    bootstrap.write_text(
+        '[plan]\ntarget = "matrix"\n\n[matrix]\nserver_name = "localhost"\n'
+        'registration = "registration.yaml"\n\n[users]\nmapping = "users.csv"\n',
+        encoding="utf-8",
+    )
     result = cli("matrix", "register", "--plan", bootstrap)
     assert result.exit_code == 0, result.output
     server = Homeserver(python, folder / "hs", folder / "registration.yaml")
@@ -112,15 +156,20 @@ def homeserver(tmp_path_factory):
     server.start()
     try:
         token = read_tokens(server.registration).as_token
-        made = httpx.post(f"{server.url}/_matrix/client/v3/register", headers={"Authorization": f"Bearer {token}"},
-                          json={"type": "m.login.application_service", "username": EXISTING[1:].split(":")[0]})
+        made = httpx.post(
+            f"{server.url}/_matrix/client/v3/register",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"type": "m.login.application_service", "username": EXISTING[1:].split(":")[0]},
+        )
         assert made.status_code == 200, made.text
         yield server
     finally:
         server.stop()
 
 
-def plan_for(tmp_path: Path, archive: Path, server: Homeserver, *, edit=None, name: str = "plan.toml") -> Path:
+def plan_for(
+    tmp_path: Path, archive: Path, server: Homeserver, *, edit=None, name: str = "plan.toml"
+) -> Path:
     """`plan init --to matrix` for the archive, pointed at the test homeserver and its registration."""
     path = tmp_path / name
     result = cli("plan", "init", archive, "--to", "matrix", "-o", path, "--force")
@@ -137,7 +186,9 @@ def plan_for(tmp_path: Path, archive: Path, server: Homeserver, *, edit=None, na
     return path
 
 
-def subprocess_cli(*args: object, crash: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def subprocess_cli(
+    *args: object, crash: str | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run rsemigrate as a real process (so it can be killed with -9)."""
     env = {k: v for k, v in os.environ.items() if k != "RSEMIGRATE_CRASH_AT"}
     if crash:

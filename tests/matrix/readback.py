@@ -42,9 +42,26 @@ def planned_content(archive_path: Path, plan_path: Path) -> Counter[Row]:
     for room in plan.rooms:
         for e in room_events(prep, drafts(prep, room)):
             att = e.attachment
-            file = (att.name, att.media_type or "application/octet-stream", att.size, att.sha256) if att else None
-            out[(room.name, e.key, e.sender, e.created_ms, e.event_type, _says(e.content), e.thread, e.reply_to,
-                 e.falling_back, e.annotates, file)] += 1
+            file = (
+                (att.name, att.media_type or "application/octet-stream", att.size, att.sha256)
+                if att
+                else None
+            )
+            out[
+                (
+                    room.name,
+                    e.key,
+                    e.sender,
+                    e.created_ms,
+                    e.event_type,
+                    _says(e.content),
+                    e.thread,
+                    e.reply_to,
+                    e.falling_back,
+                    e.annotates,
+                    file,
+                )
+            ] += 1
     return out
 
 
@@ -72,7 +89,9 @@ def _events(http: httpx.Client, room_id: str) -> list[dict[str, Any]]:
     while True:
         params = {"dir": "f", "limit": 1000} | ({"from": start} if start else {})
         page = http.get(f"/_matrix/client/v3/rooms/{quote(room_id)}/messages", params=params).json()
-        found += [e for e in page["chunk"] if e["type"] in ("m.room.message", "m.reaction") and e.get("content")]
+        found += [
+            e for e in page["chunk"] if e["type"] in ("m.room.message", "m.reaction") and e.get("content")
+        ]
         if not page["chunk"] or "end" not in page:
             return found
         start = page["end"]
@@ -89,5 +108,16 @@ def _row(http: httpx.Client, room: str, e: dict[str, Any], keys: dict[str, str])
         server, media = content["url"].removeprefix("mxc://").split("/", 1)
         data = http.get(f"/_matrix/client/v1/media/download/{server}/{media}").content
         file = (content["body"], content["info"]["mimetype"], len(data), hashlib.sha256(data).hexdigest())
-    return (room, content.get(SOURCE, {}).get("key"), e["sender"], e["origin_server_ts"], e["type"], _says(content),
-            thread, keys.get(reply) if reply else None, bool(relates.get("is_falling_back", False)), annotates, file)
+    return (
+        room,
+        content.get(SOURCE, {}).get("key"),
+        e["sender"],
+        e["origin_server_ts"],
+        e["type"],
+        _says(content),
+        thread,
+        keys.get(reply) if reply else None,
+        bool(relates.get("is_falling_back", False)),
+        annotates,
+        file,
+    )

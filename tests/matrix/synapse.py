@@ -84,10 +84,16 @@ def ensure_installed(build: Path = BUILD) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.is_file():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-            done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                   SYNAPSE], capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", SYNAPSE],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode:
-                raise RuntimeError(f"pip install {SYNAPSE} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+                raise RuntimeError(
+                    f"pip install {SYNAPSE} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+                )
             marker.touch()
     return python
 
@@ -125,8 +131,18 @@ class Homeserver:
         assert self.process is None, "already started"
         log = open(self.folder / "stdout.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [str(self.python), "-m", "synapse.app.homeserver", "--config-path", str(self.folder / "homeserver.yaml")],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.folder)
+            [
+                str(self.python),
+                "-m",
+                "synapse.app.homeserver",
+                "--config-path",
+                str(self.folder / "homeserver.yaml"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=self.folder,
+        )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -140,7 +156,9 @@ class Homeserver:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"Synapse did not answer within {START_TIMEOUT:.0f} s (see {self.folder}/homeserver.log)")
+        raise RuntimeError(
+            f"Synapse did not answer within {START_TIMEOUT:.0f} s (see {self.folder}/homeserver.log)"
+        )
 
     def stop(self) -> None:
         """SIGTERM by pid, SIGKILL if it lingers."""

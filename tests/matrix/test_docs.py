@@ -16,7 +16,10 @@ DOC = (ROOT / "docs" / "matrix.md").read_text(encoding="utf-8")
 def problem_kinds():
     pattern = re.compile(r'(?:Problem\(|scan\.problem\()\s*"([a-z-]+)"')
     # the target's own checks, and the ones every target shares
-    for path in [*(ROOT / "connectors" / "matrix").glob("*.py"), ROOT / "rsemigrate" / "migrate" / "drycheck.py"]:
+    for path in [
+        *(ROOT / "connectors" / "matrix").glob("*.py"),
+        ROOT / "rsemigrate" / "migrate" / "drycheck.py",
+    ]:
         yield from pattern.findall(path.read_text(encoding="utf-8"))
 
 

@@ -33,7 +33,11 @@ def test_a_second_import_or_a_changed_plan_is_refused(build, homeserver, tmp_pat
     plan.write_text(plan.read_text(encoding="utf-8").replace('room = "Engineering"', 'room = "Ingénierie"'),
                     encoding="utf-8")
     changed = cli("import", archive, "--plan", plan, "--resume")
-    assert changed.exit_code == 2 and "the plan changed" in changed.output and "destination.g1.room" in changed.output
+    assert (
+        changed.exit_code == 2
+        and "the plan changed" in changed.output
+        and "destination.g1.room" in changed.output
+    )
 
 
 def test_reconcile_sees_threaded_events_as_ours_and_reports_their_duplicates(build, homeserver, tmp_path):

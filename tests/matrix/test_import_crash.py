@@ -72,7 +72,9 @@ def test_kill_9_then_resume_leaves_exactly_the_planned_content(point, crash_arch
 @pytest.mark.slow
 def test_synapse_restart_between_runs_creates_no_duplicate(crash_archive, homeserver, tmp_path):
     plan = plan_for(tmp_path, crash_archive, homeserver)
-    killed = subprocess_cli("import", crash_archive, "--plan", plan, "--parallel", "1", crash="message-applied#5")
+    killed = subprocess_cli(
+        "import", crash_archive, "--plan", plan, "--parallel", "1", crash="message-applied#5"
+    )
     assert killed.returncode == -9, killed.stdout + killed.stderr
     homeserver.restart()  # forgets every transaction id
     resumed = subprocess_cli("import", crash_archive, "--plan", plan, "--resume")

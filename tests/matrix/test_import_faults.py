@@ -30,7 +30,9 @@ def test_lost_answers_are_settled_by_reading_the_room_back(build, homeserver, tm
     found = room_content(homeserver.url, homeserver.registration, room_ids(plan))
     planned = planned_content(archive, plan)
     assert found == planned and max(found.values()) == 1
-    lost, refused = sum(1 for n in range(1, len(sends) + 1) if n % 4 == 3), sum(1 for n in range(1, len(sends) + 1)
-                                                                              if n % 4 == 2)
+    lost, refused = (
+        sum(1 for n in range(1, len(sends) + 1) if n % 4 == 3),
+        sum(1 for n in range(1, len(sends) + 1) if n % 4 == 2),
+    )
     assert len(sends) == sum(planned.values()) + refused, "only the refused sends were repeated"
     assert lost > 0 and len(set(sends)) == sum(planned.values())

@@ -36,7 +36,9 @@ def test_the_starting_plan_checks_clean_with_rooms_in_a_space(build, tmp_path):
     assert [p["action"] for p in report["parents"]] == ["create space"]
     rooms = {c["name"]: c for c in report["containers"]}
     assert set(rooms) == {"Engineering", "Sécurité & Conformité", "Ann, Bob"}
-    assert rooms["Engineering"]["messages"] == 4 and rooms["Engineering"]["posts"] == 7  # + a file, 2 reactions
+    assert (
+        rooms["Engineering"]["messages"] == 4 and rooms["Engineering"]["posts"] == 7
+    )  # + a file, 2 reactions
     assert rooms["Sécurité & Conformité"]["posts"] == 4  # the long message is split in three
     kinds = {d["kind"] for d in report["degradations"]}
     assert "nested-reply" not in kinds and {"split", "placeholder-author", "missing-file"} <= kinds
@@ -93,10 +95,13 @@ def test_plan_check_to_matrix_runs_the_matrix_dry_run_and_refuses_another_plan(b
 
 
 def test_a_script_link_card_is_planned_as_text_never_a_link(build, tmp_path):
-    hostile = [Attachment("link:js", "link", "external", "og:js", name="Win a prize", url="javascript:alert(1)"),
-               Attachment("link:ok", "link", "external", "og:ok", name="Docs", url="https://example.com/docs"),
-               message("js", channel="g2", at="2020-02-05T10:00:00Z", text="see",
-                       attachment_ids=["link:js", "link:ok"])]
+    hostile = [
+        Attachment("link:js", "link", "external", "og:js", name="Win a prize", url="javascript:alert(1)"),
+        Attachment("link:ok", "link", "external", "og:ok", name="Docs", url="https://example.com/docs"),
+        message(
+            "js", channel="g2", at="2020-02-05T10:00:00Z", text="see", attachment_ids=["link:js", "link:ok"]
+        ),
+    ]
     archive_path = build(sample_records(hostile))
     plan_path = _plan(tmp_path, archive_path)
     archive = Archive(archive_path)

@@ -44,4 +44,6 @@ def test_digest_keeps_a_reactions_key():
 
 def test_transaction_ids_depend_on_room_and_key_only():
     assert transaction_id("#a:x", "m1") == transaction_id("#a:x", "m1")
-    assert len({transaction_id("#a:x", "m1"), transaction_id("#a:x", "m2"), transaction_id("#b:x", "m1")}) == 3
+    assert (
+        len({transaction_id("#a:x", "m1"), transaction_id("#a:x", "m2"), transaction_id("#b:x", "m1")}) == 3
+    )

@@ -168,8 +168,17 @@ def test_messages_are_numbered_in_time_order_across_channels(build, cli, monkeyp
         second = rng.randrange(150) if i % 5 else 75  # many messages in the same second
         stamp = Timestamp(f"2020-05-01T10:{second // 60:02d}:{second % 60:02d}Z", "raw")
         channel = channels[0].id if i % 3 == 0 else rng.choice(channels).id  # one busier channel
-        messages.append(Message(id=f"x{rng.randrange(10**6)}-{i}", channel_id=channel, thread_id=f"t{i}",
-                                author_id="u-ann", created_at=stamp, body=Body("plain", "texte"), text="texte"))
+        messages.append(
+            Message(
+                id=f"x{rng.randrange(10**6)}-{i}",
+                channel_id=channel,
+                thread_id=f"t{i}",
+                author_id="u-ann",
+                created_at=stamp,
+                body=Body("plain", "texte"),
+                text="texte",
+            )
+        )
 
     def records(files):
         yield from build.sample_records(files)
@@ -179,8 +188,12 @@ def test_messages_are_numbered_in_time_order_across_channels(build, cli, monkeyp
     archive = build.archive(records)
     cli.ok("index", archive)
     with sqlite3.connect(archive.parent / "archive.index.sqlite") as db:
-        ordered = db.execute("SELECT message_id, at_us FROM message WHERE channel_seq > 3 ORDER BY seq").fetchall()
-    assert [mid for mid, _ in ordered] == [m.id for m in sorted(messages, key=lambda m: (m.created_at.utc, m.id))]
+        ordered = db.execute(
+            "SELECT message_id, at_us FROM message WHERE channel_seq > 3 ORDER BY seq"
+        ).fetchall()
+    assert [mid for mid, _ in ordered] == [
+        m.id for m in sorted(messages, key=lambda m: (m.created_at.utc, m.id))
+    ]
     assert [at for _, at in ordered] == sorted(at for _, at in ordered)
 
 

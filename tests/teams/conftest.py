@@ -46,16 +46,29 @@ def sample_records(extra=()):
         Channel("g1", "feed", "Engineering", group_id="g1"),
         Channel("g2", "feed", "Sécurité & Conformité", group_id="g2"),
         Channel("dm-1", "direct", "Ann, Bob", private=True, member_ids=["u1", "u2"]),
-        (Attachment("file:1", "file", "present", "uploadedfile:1", name="plan.txt"),
-         lambda: io.BytesIO(b"the plan")),
+        (
+            Attachment("file:1", "file", "present", "uploadedfile:1", name="plan.txt"),
+            lambda: io.BytesIO(b"the plan"),
+        ),
         Attachment("file:2", "file", "missing", "uploadedfile:2", name="lost.pdf"),
         Attachment("link:1", "link", "external", "og:1", name="Example", url="https://example.com"),
-        message("m1", text="Kick-off [[user:u2]] and [[user:u3]]", attachment_ids=["file:1", "file:2", "link:1"],
-                mentions=[Mention("user", "[[user:u2]]", "u2", "Bob Durand")],
-                reactions=[Reaction("like", "u2"), Reaction("like", "u3")]),
+        message(
+            "m1",
+            text="Kick-off [[user:u2]] and [[user:u3]]",
+            attachment_ids=["file:1", "file:2", "link:1"],
+            mentions=[Mention("user", "[[user:u2]]", "u2", "Bob Durand")],
+            reactions=[Reaction("like", "u2"), Reaction("like", "u3")],
+        ),
         message("m2", thread="m1", reply_to="m1", author="u2", at="2020-01-01T11:00:00Z", text="Welcome"),
-        message("m3", thread="m1", reply_to="m2", author="u3", at="2020-01-01T11:00:00Z", text="Merci",
-                edited_at=parse_timestamp("2020-01-02T00:00:00Z")),
+        message(
+            "m3",
+            thread="m1",
+            reply_to="m2",
+            author="u3",
+            at="2020-01-01T11:00:00Z",
+            text="Merci",
+            edited_at=parse_timestamp("2020-01-02T00:00:00Z"),
+        ),
         message("s1", channel="g2", author="u1", at="2020-02-01T09:00:00Z", text="Policy **update**"),
         message("d1", channel="dm-1", at="2020-01-03T09:00:00+01:00", text="private"),
         *extra,
@@ -106,14 +119,23 @@ def clock():
 @pytest.fixture
 def emulator(clock):
     """A started emulator on 127.0.0.1 (ephemeral port), throttling off unless a test turns it on."""
-    emu = GraphEmulator(EmulatorConfig(users=list(TENANT_USERS), per_channel_rps=0, tenant_rps=0, clock=clock))
+    emu = GraphEmulator(
+        EmulatorConfig(users=list(TENANT_USERS), per_channel_rps=0, tenant_rps=0, clock=clock)
+    )
     with emu:
         yield emu
 
 
 def token_for(emu, client_id=DEFAULT_CLIENT_ID, secret=DEFAULT_SECRET):
-    r = httpx.post(emu.token_url, data={"grant_type": "client_credentials", "client_id": client_id,
-                                        "client_secret": secret, "scope": "https://graph.microsoft.com/.default"})
+    r = httpx.post(
+        emu.token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "https://graph.microsoft.com/.default",
+        },
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
 

@@ -49,7 +49,8 @@ def emulator_for(archive: Path, **config: object) -> GraphEmulator:
 
 def plan_for(tmp_path: Path, archive: Path, emulator: GraphEmulator, *, client_id: str = DEFAULT_CLIENT_ID,
              edit=None, name: str = "plan.toml") -> Path:
-    """`plan init` for the archive, pointed at the emulator, unthrottled on our side; `edit(doc)` may change it."""
+    """`plan init` for the archive, pointed at the emulator, unthrottled on our side; `edit(doc)`
+    may change it."""
     path = tmp_path / name
     result = CliRunner().invoke(main, ["plan", "init", str(archive), "--to", "teams", "-o", str(path),
                                        "--placeholder", "migration.placeholder@contoso.com", "--force"])
@@ -72,7 +73,9 @@ def cli(*args: object, env: dict[str, str] | None = None):
     return run_cli(*args, env=SECRET_ENV | (env or {}))
 
 
-def subprocess_cli(*args: object, crash: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def subprocess_cli(
+    *args: object, crash: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run rsemigrate as a real process (so it can be killed with -9), with the emulator's secret."""
     env = {k: v for k, v in os.environ.items() if k != "RSEMIGRATE_CRASH_AT"} | SECRET_ENV
     if crash:
@@ -81,7 +84,9 @@ def subprocess_cli(*args: object, crash: str | None = None, timeout: float = 120
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def planned_content(archive_path: Path, plan_path: Path, emulator: GraphEmulator) -> Counter[tuple[str, int, str, str]]:
+def planned_content(
+    archive_path: Path, plan_path: Path, emulator: GraphEmulator
+) -> Counter[tuple[str, int, str, str]]:
     """(conversation, createdDateTime ms, author object id, body digest) of every planned post."""
     archive = Archive(archive_path)
     plan = load_plan(plan_path, archive)
@@ -101,7 +106,9 @@ def target_content(emulator: GraphEmulator) -> Counter[tuple[str, int, str, str]
     """The same tuples for everything the emulated tenant holds (duplicates counted)."""
     state = emulator.tenant.snapshot()
     out: Counter[tuple[str, int, str, str]] = Counter()
-    conversations = [(f"{t['displayName']}/{c['displayName']}", c) for t in state["teams"] for c in t["channels"]]
+    conversations = [
+        (f"{t['displayName']}/{c['displayName']}", c) for t in state["teams"] for c in t["channels"]
+    ]
     conversations += [(c["topic"], c) for c in state["chats"]]
     for label, conv in conversations:
         for m in conv["messages"]:
@@ -114,9 +121,15 @@ def crash_records() -> list:
     """The sample archive plus enough to reach every crash point: more posts, a split post, a file
     large enough for an upload session."""
     big = Attachment("file:big", "file", "present", "uploadedfile:big", name="big report.bin")
-    extra = [(big, lambda: io.BytesIO(bytes(range(256)) * 20_000)),
-             message("big", channel="g2", at="2020-02-03T10:00:00Z", text="the big report", attachment_ids=["file:big"]),
-             message("long", channel="g2", at="2020-02-04T10:00:00Z", text="\n\n".join(["un mot de plus " * 200] * 12))]
+    extra = [
+        (big, lambda: io.BytesIO(bytes(range(256)) * 20_000)),
+        message(
+            "big", channel="g2", at="2020-02-03T10:00:00Z", text="the big report", attachment_ids=["file:big"]
+        ),
+        message(
+            "long", channel="g2", at="2020-02-04T10:00:00Z", text="\n\n".join(["un mot de plus " * 200] * 12)
+        ),
+    ]
     extra += [message(f"f{i}", channel="g1", thread="m1", reply_to="m1", author=("u1", "u2")[i % 2],
                       at=f"2020-01-0{2 + i // 10}T1{i % 10}:00:00Z", text=f"filler {i}") for i in range(20)]
     return sample_records(extra)

@@ -40,8 +40,15 @@ def test_the_default_plan_is_clean_and_reports_what_would_happen(build, init_pla
     assert degradations == {"placeholder-author": 1, "unmapped-mention": 1, "missing-file": 1, "link-card": 1,
                             "reaction-unmapped": 1, "edited": 1, "nested-reply": 1, "time-nudged": 1}
     assert all(d["fallback"] for d in report["degradations"])
-    assert report["unmapped_users"] == [{"source_id": "u3", "name": "Chloé Petit", "email": None, "messages": 1,
-                                         "fallback": "posted as migration.placeholder@contoso.com with the name shown"}]
+    assert report["unmapped_users"] == [
+        {
+            "source_id": "u3",
+            "name": "Chloé Petit",
+            "email": None,
+            "messages": 1,
+            "fallback": "posted as migration.placeholder@contoso.com with the name shown",
+        }
+    ]
     assert report["users"] == {"email": 2, "placeholder": 1}
     assert report["estimate"]["requests"] > 5 and report["estimate"]["seconds"] > 0
 
@@ -99,7 +106,13 @@ def test_an_unsplittable_oversize_message_is_refused(build, init_plan):
 def test_a_file_missing_from_the_bag_is_a_loss_and_a_corrupt_one_too(build, init_plan):
     archive = build()
     plan = init_plan(archive)
-    stored = archive / "data" / "files" / hashlib.sha256(b"the plan").hexdigest()[:2] / hashlib.sha256(b"the plan").hexdigest()
+    stored = (
+        archive
+        / "data"
+        / "files"
+        / hashlib.sha256(b"the plan").hexdigest()[:2]
+        / hashlib.sha256(b"the plan").hexdigest()
+    )
     stored.write_bytes(b"the plaN")
     code, report = check(archive, plan)
     assert code == 1 and kinds(report, "lost") == ["file-unavailable"]
@@ -118,10 +131,14 @@ def test_a_file_already_missing_at_export_is_a_visible_note_not_a_failure(build,
 def test_duplicate_channel_names_in_one_team_are_refused(build, init_plan):
     archive = build()
     plan = init_plan(archive)
-    edit(plan, 'team = "securite-conformite"\nchannel = "General"', 'team = "engineering"\nchannel = "general"')
+    edit(
+        plan, 'team = "securite-conformite"\nchannel = "General"', 'team = "engineering"\nchannel = "general"'
+    )
     code, report = check(archive, plan)
     assert code == 1 and kinds(report, "refused") == ["duplicate-channel-name"]
-    assert "line" in report["problems"][0]["where"] and "unique within a team" in report["problems"][0]["detail"]
+    assert (
+        "line" in report["problems"][0]["where"] and "unique within a team" in report["problems"][0]["detail"]
+    )
 
 
 def test_invalid_channel_names_are_refused(build, init_plan):
@@ -139,10 +156,17 @@ def test_general_of_an_existing_team_needs_existing_channel(build, init_plan):
     edit(plan, 'name = "Engineering"\nexisting = false', 'name = "Engineering"\nexisting = true')
     code, report = check(archive, plan)
     assert code == 1 and kinds(report, "refused") == ["duplicate-channel-name"]
-    edit(plan, 'team = "engineering"\nchannel = "General"', 'team = "engineering"\nchannel = "General"\nexisting_channel = true')
+    edit(
+        plan,
+        'team = "engineering"\nchannel = "General"',
+        'team = "engineering"\nchannel = "General"\nexisting_channel = true',
+    )
     code, report = check(archive, plan)
     assert code == 0
-    assert next(c for c in report["containers"] if c["key"] == "engineering/general")["kind"] == "existing-channel"
+    assert (
+        next(c for c in report["containers"] if c["key"] == "engineering/general")["kind"]
+        == "existing-channel"
+    )
 
 
 def test_a_community_without_destination_would_be_lost(build, init_plan):
@@ -168,8 +192,10 @@ def test_options_skip_private_conversations_and_apply_a_window(build, init_plan)
     edit(plan, "# since = 2018-01-01", "since = 2020-01-15")
     code, report = check(archive, plan)
     assert code == 0
-    assert report["skipped"] == {"outside the date window": 3,
-                                 'messages (private conversation (options.private_conversations = "skip"))': 1}
+    assert report["skipped"] == {
+        "outside the date window": 3,
+        'messages (private conversation (options.private_conversations = "skip"))': 1,
+    }
     assert [c["key"] for c in report["containers"]] == ["securite-conformite/general"]
 
 

@@ -22,7 +22,10 @@ def test_every_degradation_is_documented(kind):
 def problem_kinds():
     pattern = re.compile(r'(?:Problem\(|scan\.problem\()\s*"([a-z-]+)"')
     # the target's own checks, and the ones every target shares
-    for path in [*(ROOT / "connectors" / "teams").glob("*.py"), ROOT / "rsemigrate" / "migrate" / "drycheck.py"]:
+    for path in [
+        *(ROOT / "connectors" / "teams").glob("*.py"),
+        ROOT / "rsemigrate" / "migrate" / "drycheck.py",
+    ]:
         yield from pattern.findall(path.read_text(encoding="utf-8"))
 
 

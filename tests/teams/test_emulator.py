@@ -21,8 +21,16 @@ def post(graph, path, **body):
 
 
 def new_team(graph, name="Imported", created=PAST):
-    r = post(graph, "/teams", **{"@microsoft.graph.teamCreationMode": "migration", "template@odata.bind": STANDARD,
-                                 "displayName": name, "createdDateTime": created})
+    r = post(
+        graph,
+        "/teams",
+        **{
+            "@microsoft.graph.teamCreationMode": "migration",
+            "template@odata.bind": STANDARD,
+            "displayName": name,
+            "createdDateTime": created,
+        },
+    )
     assert r.status_code == 202, r.text
     team_id = r.headers["Content-Location"].split("'")[1]
     general = graph.get(f"/teams/{team_id}/channels").json()["value"][0]
@@ -30,7 +38,12 @@ def new_team(graph, name="Imported", created=PAST):
 
 
 def msg(at="2019-02-01T00:00:00.000Z", content="<p>hi</p>", user=ANN, **extra):
-    return {"createdDateTime": at, "from": author(user), "body": {"contentType": "html", "content": content}, **extra}
+    return {
+        "createdDateTime": at,
+        "from": author(user),
+        "body": {"contentType": "html", "content": content},
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -47,7 +60,9 @@ def test_client_credentials_token_and_its_refusals(emulator):
     assert httpx.post(emulator.token_url, data=good).json()["token_type"] == "Bearer"
     assert httpx.post(emulator.token_url, data=good | {"client_secret": "wrong"}).status_code == 401
     assert httpx.post(emulator.token_url, data=good | {"grant_type": "password"}).status_code == 400
-    assert httpx.post(emulator.token_url, data=good | {"scope": "User.Read"}).json()["error"] == "invalid_scope"
+    assert (
+        httpx.post(emulator.token_url, data=good | {"scope": "User.Read"}).json()["error"] == "invalid_scope"
+    )
     assert httpx.post(f"{emulator.url}/other-tenant/oauth2/v2.0/token", data=good).status_code == 400
 
 
@@ -64,17 +79,32 @@ def test_roles_are_enforced(clock):
         emu_token = httpx.post(f"{url}/{EmulatorConfig().tenant_id}/oauth2/v2.0/token", data={
             "grant_type": "client_credentials", "client_id": "weak-app", "client_secret": "s3cret",
             "scope": "https://graph.microsoft.com/.default"}).json()["access_token"]
-        r = httpx.post(url + "/v1.0/teams", headers={"Authorization": f"Bearer {emu_token}"},
-                       json={"@microsoft.graph.teamCreationMode": "migration", "template@odata.bind": STANDARD,
-                             "displayName": "x", "createdDateTime": PAST})
+        r = httpx.post(
+            url + "/v1.0/teams",
+            headers={"Authorization": f"Bearer {emu_token}"},
+            json={
+                "@microsoft.graph.teamCreationMode": "migration",
+                "template@odata.bind": STANDARD,
+                "displayName": "x",
+                "createdDateTime": PAST,
+            },
+        )
         assert r.status_code == 403 and "Teamwork.Migrate.All" in r.json()["error"]["message"]
 
 
 # ── teams and channels in migration mode ────────────────────────────────────────────────────────
 
 def test_create_team_in_migration_mode(graph):
-    r = post(graph, "/teams", **{"@microsoft.graph.teamCreationMode": "migration", "template@odata.bind": STANDARD,
-                                 "displayName": "Eng", "createdDateTime": PAST})
+    r = post(
+        graph,
+        "/teams",
+        **{
+            "@microsoft.graph.teamCreationMode": "migration",
+            "template@odata.bind": STANDARD,
+            "displayName": "Eng",
+            "createdDateTime": PAST,
+        },
+    )
     assert r.status_code == 202 and r.content == b""
     assert r.headers["Location"].startswith("/teams('") and "/operations('" in r.headers["Location"]
     op = graph.get(r.headers["Location"]).json()
@@ -88,7 +118,8 @@ def test_create_team_in_migration_mode(graph):
 @pytest.mark.parametrize("body,needle", [
     ({"createdDateTime": "2999-01-01T00:00:00Z"}, "future"),
     ({"@microsoft.graph.teamCreationMode": None}, "can only be set"),
-    ({"template@odata.bind": "https://graph.microsoft.com/v1.0/teamsTemplates('educationClass')"}, "standard"),
+    ({"template@odata.bind": "https://graph.microsoft.com/v1.0/teamsTemplates('educationClass')"},
+     "standard"),
     ({"@microsoft.graph.teamCreationMode": "fast"}, "must be 'migration'"),
 ])
 def test_create_team_refusals(graph, body, needle):
@@ -101,9 +132,16 @@ def test_create_team_refusals(graph, body, needle):
 
 def test_operation_reports_in_progress_first(clock):
     emu = GraphEmulator(EmulatorConfig(operation_polls=2, clock=clock))
-    with emu, httpx.Client(base_url=emu.graph_url, headers={"Authorization": f"Bearer {token_for(emu)}"}) as graph:
+    with (
+        emu,
+        httpx.Client(base_url=emu.graph_url, headers={"Authorization": f"Bearer {token_for(emu)}"}) as graph,
+    ):
         location = new_team_location(graph)
-        assert [graph.get(location).json()["status"] for _ in range(3)] == ["inProgress", "inProgress", "succeeded"]
+        assert [graph.get(location).json()["status"] for _ in range(3)] == [
+            "inProgress",
+            "inProgress",
+            "succeeded",
+        ]
 
 
 def new_team_location(graph):
@@ -140,7 +178,10 @@ def test_start_migration_on_an_existing_channel(graph):
     state = graph.get(path).json()
     assert state["migrationMode"] == "inProgress" and state["createdDateTime"] == "2019-01-01T00:00:00.000Z"
     assert post(graph, path + "/startMigration", conversationCreationDateTime=PAST).status_code == 400
-    assert post(graph, path + "/startMigration", conversationCreationDateTime="2018-01-01T00:00:00Z").status_code == 400
+    assert (
+        post(graph, path + "/startMigration", conversationCreationDateTime="2018-01-01T00:00:00Z").status_code
+        == 400
+    )
 
 
 # ── messages ────────────────────────────────────────────────────────────────────────────────────
@@ -190,7 +231,10 @@ def test_replies_go_under_a_root_and_read_back_with_paging(graph, channel):
         assert r.status_code == 201 and r.json()["replyToId"] == root
     assert post(graph, f"{channel}/messages/999/replies", **msg(at="2019-03-01T00:00:00Z")).status_code == 404
     reply = graph.get(f"{channel}/messages/{root}/replies").json()["value"][0]["id"]
-    assert post(graph, f"{channel}/messages/{reply}/replies", **msg(at="2019-03-01T00:00:00Z")).status_code == 404
+    assert (
+        post(graph, f"{channel}/messages/{reply}/replies", **msg(at="2019-03-01T00:00:00Z")).status_code
+        == 404
+    )
     page = graph.get(f"{channel}/messages/{root}/replies", params={"$top": 2}).json()
     assert len(page["value"]) == 2 and "@odata.nextLink" in page
     rest = httpx.get(page["@odata.nextLink"], headers=graph.headers).json()
@@ -207,7 +251,9 @@ def test_message_ids_follow_arrival_not_created_date_time(graph, channel):
 def test_only_the_app_that_started_the_migration_may_import(emulator, graph, channel):
     emulator.tenant.apps["other"] = App("other", "pw")
     other = token_for(emulator, "other", "pw")
-    r = httpx.post(emulator.graph_url + channel + "/messages", json=msg(), headers={"Authorization": f"Bearer {other}"})
+    r = httpx.post(
+        emulator.graph_url + channel + "/messages", json=msg(), headers={"Authorization": f"Bearer {other}"}
+    )
     assert r.status_code == 403
 
 
@@ -215,14 +261,23 @@ def test_only_the_app_that_started_the_migration_may_import(emulator, graph, cha
 
 def test_completion_order_and_members_after_completion(graph):
     team_id, general = new_team(graph)
-    design = post(graph, f"/teams/{team_id}/channels", **{"@microsoft.graph.channelCreationMode": "migration",
-                                                          "displayName": "Design", "createdDateTime": PAST}).json()["id"]
+    design = post(
+        graph,
+        f"/teams/{team_id}/channels",
+        **{
+            "@microsoft.graph.channelCreationMode": "migration",
+            "displayName": "Design",
+            "createdDateTime": PAST,
+        },
+    ).json()["id"]
     member = {"@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": ["owner"],
               "user@odata.bind": f"https://graph.microsoft.com/v1.0/users('{ANN.id}')"}
     assert post(graph, f"/teams/{team_id}/members", **member).status_code == 400
     assert post(graph, f"/teams/{team_id}/channels/{design}/completeMigration").status_code == 204
     r = post(graph, f"/teams/{team_id}/completeMigration")
-    assert r.status_code == 400 and r.json()["error"]["message"] == "All channels must be finalized before team."
+    assert (
+        r.status_code == 400 and r.json()["error"]["message"] == "All channels must be finalized before team."
+    )
     assert post(graph, f"/teams/{team_id}/channels/{general}/completeMigration").status_code == 204
     assert post(graph, f"/teams/{team_id}/channels/{general}/completeMigration").status_code == 400
     assert graph.get(f"/teams/{team_id}/channels/{general}").json()["migrationMode"] == "completed"

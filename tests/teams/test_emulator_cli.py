@@ -27,10 +27,26 @@ def test_the_emulator_runs_as_a_process_for_rehearsals(tmp_path):
     users = tmp_path / "users.csv"
     users.write_text("upn,displayName\nann@contoso.com,Ann\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rsemigrate", "teams", "emulator", "--port", "0", "--users", str(users), "--quiet",
-         "--fault", "GET /users$ 503"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={k: v for k, v in os.environ.items() if k != "RSEMIGRATE_TEAMS_CLIENT_SECRET"} | {"PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "rsemigrate",
+            "teams",
+            "emulator",
+            "--port",
+            "0",
+            "--users",
+            str(users),
+            "--quiet",
+            "--fault",
+            "GET /users$ 503",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "RSEMIGRATE_TEAMS_CLIENT_SECRET"}
+        | {"PYTHONUNBUFFERED": "1"},
+    )
     try:
         deadline = time.monotonic() + 20
         url = None
@@ -40,13 +56,21 @@ def test_the_emulator_runs_as_a_process_for_rehearsals(tmp_path):
                 break
             match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
             url = match[1] if match else None
-        assert url, f"the emulator did not start: {proc.stderr.read() if proc.poll() is not None else 'timeout'}"
+        assert url, (
+            f"the emulator did not start: {proc.stderr.read() if proc.poll() is not None else 'timeout'}"
+        )
         assert httpx.get(url + "/_emulator/health").json()["emulator"] is True
         state = httpx.get(url + "/_emulator/state").json()
         assert [u["userPrincipalName"] for u in state["users"]] == ["ann@contoso.com"]
-        token = httpx.post(f"{url}/{state['tenant']}/oauth2/v2.0/token", data={
-            "grant_type": "client_credentials", "client_id": "00000000-0000-0000-0000-0000000e0a11",
-            "client_secret": "emulator-secret", "scope": "https://graph.microsoft.com/.default"}).json()["access_token"]
+        token = httpx.post(
+            f"{url}/{state['tenant']}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "00000000-0000-0000-0000-0000000e0a11",
+                "client_secret": "emulator-secret",
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        ).json()["access_token"]
         r = httpx.get(url + "/v1.0/users", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 503
     finally:

@@ -11,8 +11,13 @@ from .test_emulator import msg, new_team, post
 
 @pytest.fixture
 def throttled(clock):
-    emu = GraphEmulator(EmulatorConfig(users=list(TENANT_USERS), per_channel_rps=5, tenant_rps=8, clock=clock))
-    with emu, httpx.Client(base_url=emu.graph_url, headers={"Authorization": f"Bearer {token_for(emu)}"}) as g:
+    emu = GraphEmulator(
+        EmulatorConfig(users=list(TENANT_USERS), per_channel_rps=5, tenant_rps=8, clock=clock)
+    )
+    with (
+        emu,
+        httpx.Client(base_url=emu.graph_url, headers={"Authorization": f"Bearer {token_for(emu)}"}) as g,
+    ):
         yield emu, g
 
 

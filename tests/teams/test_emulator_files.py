@@ -65,7 +65,9 @@ def test_upload_session_can_be_cancelled_and_refuses_existing_names(graph):
     r = post(graph, f"/drives/{drive}/items/{parent}:/x.bin:/createUploadSession",
              item={"@microsoft.graph.conflictBehavior": "fail"})
     assert r.status_code == 409
-    upload = post(graph, f"/drives/{drive}/items/{parent}:/y.bin:/createUploadSession", item={}).json()["uploadUrl"]
+    upload = post(graph, f"/drives/{drive}/items/{parent}:/y.bin:/createUploadSession", item={}).json()[
+        "uploadUrl"
+    ]
     assert httpx.delete(upload).status_code == 204 and httpx.get(upload).status_code == 404
 
 
@@ -75,7 +77,9 @@ def test_reference_attachment_with_matching_tag(graph):
     guid = item["eTag"].split("{")[1].split("}")[0].lower()
     att = {"id": guid, "contentType": "reference", "contentUrl": item["webUrl"], "name": "plan.txt"}
     path = f"/teams/{team_id}/channels/{general}/messages"
-    ok = post(graph, path, **msg(content=f'<p>see</p><attachment id="{guid}"></attachment>', attachments=[att]))
+    ok = post(
+        graph, path, **msg(content=f'<p>see</p><attachment id="{guid}"></attachment>', attachments=[att])
+    )
     assert ok.status_code == 201 and ok.json()["attachments"][0]["id"] == guid
     missing_tag = post(graph, path, **msg(at="2019-02-02T00:00:00Z", attachments=[att]))
     assert missing_tag.status_code == 400 and "attachment id" in missing_tag.json()["error"]["message"]

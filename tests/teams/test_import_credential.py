@@ -41,7 +41,9 @@ def test_a_client_secret_file_wins(monkeypatch, tmp_path):
 
 def test_a_missing_secret_names_where_to_put_it(monkeypatch, tmp_path):
     monkeypatch.delenv("RSEMIGRATE_TEAMS_CLIENT_SECRET", raising=False)
-    with pytest.raises(InputError, match="the import needs the app's client secret.*RSEMIGRATE_TEAMS_CLIENT_SECRET"):
+    with pytest.raises(
+        InputError, match="the import needs the app's client secret.*RSEMIGRATE_TEAMS_CLIENT_SECRET"
+    ):
         make_credential(connection(), tmp_path)
 
 

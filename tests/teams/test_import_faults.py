@@ -13,11 +13,28 @@ pytestmark = QUIET_SDK
 
 @pytest.mark.slow
 def test_429_503_and_lost_answers_end_with_exactly_the_planned_content(tmp_path):
-    extra = [message(f"r{i}", channel="g1", thread="m1", reply_to="m1", author=("u1", "u2")[i % 2],
-                     at=f"2020-01-0{2 + i // 60}T{10 + i % 60 // 6:02d}:{i % 6 * 10:02d}:00Z", text=f"reply {i}")
-             for i in range(150)]
-    extra += [message(f"p{i}", channel="g2", author="u2", at=f"2020-02-0{2 + i // 50}T{10 + i % 50 // 6:02d}:{i % 6}0:00Z",
-                      text=f"post {i}") for i in range(100)]
+    extra = [
+        message(
+            f"r{i}",
+            channel="g1",
+            thread="m1",
+            reply_to="m1",
+            author=("u1", "u2")[i % 2],
+            at=f"2020-01-0{2 + i // 60}T{10 + i % 60 // 6:02d}:{i % 6 * 10:02d}:00Z",
+            text=f"reply {i}",
+        )
+        for i in range(150)
+    ]
+    extra += [
+        message(
+            f"p{i}",
+            channel="g2",
+            author="u2",
+            at=f"2020-02-0{2 + i // 50}T{10 + i % 50 // 6:02d}:{i % 6}0:00Z",
+            text=f"post {i}",
+        )
+        for i in range(100)
+    ]
     archive = archive_from_records(tmp_path, sample_records(extra)).path
     emulator = emulator_for(archive)
     # Periods are coprime so the faults seldom fall on the same request (the first rule wins then).
@@ -38,4 +55,6 @@ def test_429_503_and_lost_answers_end_with_exactly_the_planned_content(tmp_path)
     with Ledger(default_url(plan)) as ledger:
         adopted = ledger.events("adopted")
         # A lost answer is adopted once its retry meets the 409 (a fault may also fire on that retry).
-        assert 0 < len(adopted) <= fired["lost"] and all("already on the target as" in e.detail for e in adopted)
+        assert 0 < len(adopted) <= fired["lost"] and all(
+            "already on the target as" in e.detail for e in adopted
+        )

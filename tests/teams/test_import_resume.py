@@ -64,8 +64,10 @@ def test_resume_refuses_another_archive(started, build):
 
 def test_resume_refuses_a_changed_plan_naming_the_key(started):
     archive, plan, _ = started
-    plan.write_text(plan.read_text(encoding="utf-8").replace('channel = "General"\n', 'channel = "Archives"\n', 1),
-                    encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace('channel = "General"\n', 'channel = "Archives"\n', 1),
+        encoding="utf-8",
+    )
     result = cli("import", archive, "--plan", plan, "--resume")
     assert result.exit_code == 2 and "the plan changed" in result.output and "destination." in result.output
 
@@ -92,9 +94,24 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(build, tmp_path):
     emulator = emulator_for(archive)
     with emulator:
         plan = plan_for(tmp_path, archive, emulator)
-        process = subprocess.Popen([sys.executable, "-m", "rsemigrate", "import", str(archive), "--plan", str(plan),
-                                    "--per-channel", "10"], cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rsemigrate",
+                "import",
+                str(archive),
+                "--plan",
+                str(plan),
+                "--per-channel",
+                "10",
+            ],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         while not any(c["messages"] for t in emulator.tenant.snapshot()["teams"] for c in t["channels"]):
             assert time.monotonic() < deadline and process.poll() is None

@@ -90,9 +90,13 @@ def test_oversize_message_arrives_as_its_parts_in_order(build, tmp_path):
     with emulator:
         plan = plan_for(tmp_path, archive, emulator)
         assert cli("import", archive, "--plan", plan).exit_code == 0
-        channel = next(t for t in emulator.tenant.snapshot()["teams"] if t["displayName"].startswith("Sécurité"))
+        channel = next(
+            t for t in emulator.tenant.snapshot()["teams"] if t["displayName"].startswith("Sécurité")
+        )
     messages = channel["channels"][0]["messages"]
-    root = next(m for m in messages if "un mot de plus" in m["payload"]["body"]["content"] and not m["replyTo"])
+    root = next(
+        m for m in messages if "un mot de plus" in m["payload"]["body"]["content"] and not m["replyTo"]
+    )
     parts = sorted((m for m in messages if m["replyTo"] == root["id"]), key=lambda m: m["createdMs"])
     assert len(parts) >= 2
     for n, part in enumerate(parts, 2):
@@ -108,7 +112,9 @@ def test_attachment_arrives_as_an_uploaded_file_with_a_reference(build, tmp_path
         assert cli("import", archive, "--plan", plan).exit_code == 0
         state = emulator.tenant.snapshot()
         item = next(i for i in emulator.tenant.items.values() if not i.folder)
-    stored = Archive(archive).file_path(next(a for a in Archive(archive).attachments() if a.id == "file:1").sha256)
+    stored = Archive(archive).file_path(
+        next(a for a in Archive(archive).attachments() if a.id == "file:1").sha256
+    )
     assert item.content == stored.read_bytes() == b"the plan"
     assert item.name == "file_1-plan.txt"
     [file] = state["files"]
@@ -186,8 +192,10 @@ def test_without_read_permission_a_lost_answer_is_still_never_posted_twice(build
 
 
 def test_a_script_link_card_never_reaches_teams_as_a_link(build, tmp_path):
-    hostile = [Attachment("link:js", "link", "external", "og:js", name="Win a prize", url="javascript:alert(1)"),
-               message("js", channel="g2", at="2020-02-05T10:00:00Z", text="see", attachment_ids=["link:js"])]
+    hostile = [
+        Attachment("link:js", "link", "external", "og:js", name="Win a prize", url="javascript:alert(1)"),
+        message("js", channel="g2", at="2020-02-05T10:00:00Z", text="see", attachment_ids=["link:js"]),
+    ]
     archive = build(sample_records(hostile))
     emulator = emulator_for(archive)
     with emulator:
@@ -195,7 +203,9 @@ def test_a_script_link_card_never_reaches_teams_as_a_link(build, tmp_path):
         result = cli("import", archive, "--plan", plan)
         assert result.exit_code == 0, result.output
         state = emulator.tenant.snapshot()
-    bodies = [m["payload"]["body"]["content"] for t in state["teams"] for c in t["channels"] for m in c["messages"]]
+    bodies = [
+        m["payload"]["body"]["content"] for t in state["teams"] for c in t["channels"] for m in c["messages"]
+    ]
     [posted] = [b for b in bodies if "Win a prize" in b]
     assert "javascript:" in posted  # shown as text, so nothing is hidden from the reader…
     assert "href" not in posted.lower()  # …but never a link

@@ -18,7 +18,9 @@ def edit(path, old, new):
 
 
 def line_of(path, needle):
-    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+    return next(
+        i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line
+    )
 
 
 def test_init_writes_a_commented_plan_with_a_destination_per_community(build, init_plan):
@@ -26,7 +28,9 @@ def test_init_writes_a_commented_plan_with_a_destination_per_community(build, in
     plan = init_plan(archive)
     text = plan.read_text(encoding="utf-8")
     data = tomllib.loads(text)
-    assert data["plan"]["target"] == "teams" and data["plan"]["archive_id"] == Archive(archive).header.archive_id
+    assert (
+        data["plan"]["target"] == "teams" and data["plan"]["archive_id"] == Archive(archive).header.archive_id
+    )
     assert data["users"]["placeholder"] == "migration.placeholder@contoso.com"
     assert data["options"]["private_conversations"] == "group-chats"
     assert set(data["destination"]) == {"g1", "g2"}
@@ -57,7 +61,8 @@ def test_init_for_an_unknown_target_is_a_usage_error(build, tmp_path):
     ('team = "engineering"', 'team = "nope"', 'destination.g1.team', "no [team.nope] table"),
     ("message_budget = 24000", "message_budget = 50000", "teams.message_budget", "between 2000"),
     ("# since = 2018-01-01", "since = 2018-01-01T00:00:00", "options.since", "time zone"),
-    ('attribution = "Originally posted by {name}"', 'attribution = "By someone"', "users.attribution", "{name}"),
+    ('attribution = "Originally posted by '
+     '{name}"', 'attribution = "By someone"', "users.attribution", "{name}"),
     ("version = 1", "version = 7", "plan.version", "not supported"),
     ("[options]", "[optons]", "optons", "unknown table"),
     ('name = "Engineering"', 'name = ""', "team.engineering.name", "1 to 256"),
@@ -85,7 +90,9 @@ def test_destination_for_an_unknown_source_and_existing_channel_on_a_new_team(bu
     archive = build()
     plan = init_plan(archive)
     edit(plan, "[destination.g2]", "[destination.g9]")
-    with pytest.raises(PlanError, match=rf"line {line_of(plan, '[destination.g9]')}: destination.g9: no group"):
+    with pytest.raises(
+        PlanError, match=rf"line {line_of(plan, '[destination.g9]')}: destination.g9: no group"
+    ):
         load_plan(plan, Archive(archive))
     plan = init_plan(archive, "--force", name="p2.toml")
     edit(plan, 'team = "engineering"\nchannel = "General"', 'team = "engineering"\nexisting_channel = true')
@@ -105,7 +112,11 @@ def test_channel_names_follow_teams_rules():
 def test_several_communities_as_channels_of_one_team(build, init_plan):
     archive = build()
     plan = init_plan(archive)
-    edit(plan, 'team = "securite-conformite"\nchannel = "General"', 'team = "engineering"\nchannel = "Security"')
+    edit(
+        plan,
+        'team = "securite-conformite"\nchannel = "General"',
+        'team = "engineering"\nchannel = "Security"',
+    )
     loaded = load_plan(plan, Archive(archive))
     engineering = [c for c in loaded.containers if c.team and c.team.key == "engineering"]
     assert [(c.name, c.kind) for c in engineering] == [("General", "general"), ("Security", "new-channel")]

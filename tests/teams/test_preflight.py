@@ -27,8 +27,16 @@ def online_plan(build, init_plan, emulator):
 
 
 def check_online(archive, plan, secret=SECRET):
-    result = cli("plan", "check", archive, "--plan", plan, "--online", "--json",
-                 env={"RSEMIGRATE_TEAMS_CLIENT_SECRET": secret} if secret else {"RSEMIGRATE_TEAMS_CLIENT_SECRET": ""})
+    result = cli(
+        "plan",
+        "check",
+        archive,
+        "--plan",
+        plan,
+        "--online",
+        "--json",
+        env={"RSEMIGRATE_TEAMS_CLIENT_SECRET": secret} if secret else {"RSEMIGRATE_TEAMS_CLIENT_SECRET": ""},
+    )
     return result
 
 
@@ -44,8 +52,12 @@ def refused(report):
 def test_a_clean_online_check_resolves_everyone(online_plan, emulator):
     code, report = report_of(check_online(*online_plan))
     assert code == 0, report["problems"]
-    assert {c["name"]: c["ok"] for c in report["preflight"]} == {"token": True, "roles": True, "authors": True,
-                                                                "names": True}
+    assert {c["name"]: c["ok"] for c in report["preflight"]} == {
+        "token": True,
+        "roles": True,
+        "authors": True,
+        "names": True,
+    }
     assert report["online"] is True
 
 
@@ -63,13 +75,17 @@ def test_the_secret_never_appears_and_a_missing_one_is_a_usage_error(online_plan
 def test_a_secret_file_works_too(online_plan, tmp_path):
     archive, plan = online_plan
     (tmp_path / "secret.txt").write_text(SECRET + "\n")
-    edit(plan, '# client_secret_file = "/run/secrets/teams-client-secret"', 'client_secret_file = "secret.txt"')
+    edit(
+        plan, '# client_secret_file = "/run/secrets/teams-client-secret"', 'client_secret_file = "secret.txt"'
+    )
     assert check_online(archive, plan, secret=None).exit_code == 0
 
 
 def test_missing_roles_are_refused(online_plan, emulator):
     app = emulator.tenant.apps[DEFAULT_CLIENT_ID]
-    emulator.tenant.apps[DEFAULT_CLIENT_ID] = App(app.client_id, app.secret, frozenset({"User.Read.All", "Group.Read.All"}))
+    emulator.tenant.apps[DEFAULT_CLIENT_ID] = App(
+        app.client_id, app.secret, frozenset({"User.Read.All", "Group.Read.All"})
+    )
     code, report = report_of(check_online(*online_plan))
     assert code == 1 and refused(report) == ["admin-consent", "missing-role"]
     missing = ["Teamwork.Migrate.All", "Chat.Create", "Chat.ReadBasic.All", "Files.ReadWrite.All",
@@ -112,7 +128,11 @@ def test_a_missing_placeholder_or_explicit_account_is_refused(online_plan, emula
     (tmp_path / "users.csv").write_text("source,target\nu3,chloe@contoso.com\n")
     edit(plan, '# mapping = "users.csv"', 'mapping = "users.csv"')
     code, report = report_of(check_online(archive, plan))
-    assert code == 1 and refused(report) == ["unknown-account"] and "chloe@contoso.com" in report["problems"][0]["where"]
+    assert (
+        code == 1
+        and refused(report) == ["unknown-account"]
+        and "chloe@contoso.com" in report["problems"][0]["where"]
+    )
     emulator.tenant.add_user(User.make("chloe@contoso.com"))
     assert report_of(check_online(archive, plan))[0] == 0
 
@@ -125,8 +145,17 @@ def test_team_name_collisions_are_refused(online_plan, graph):
 
 def test_existing_teams_and_channels_are_read(online_plan, graph):
     archive, plan = online_plan
-    team_id = graph.post("/teams", json={"template@odata.bind": "https://graph.microsoft.com/v1.0/teamsTemplates('standard')",
-                                         "displayName": "Corp"}).headers["Content-Location"].split("'")[1]
+    team_id = (
+        graph.post(
+            "/teams",
+            json={
+                "template@odata.bind": "https://graph.microsoft.com/v1.0/teamsTemplates('standard')",
+                "displayName": "Corp",
+            },
+        )
+        .headers["Content-Location"]
+        .split("'")[1]
+    )
     post(graph, f"/teams/{team_id}/channels", displayName="Security")
     edit(plan, 'name = "Sécurité & Conformité"\nexisting = false',
          f'name = "Sécurité & Conformité"\nexisting = true\nid = "{team_id}"')
@@ -137,7 +166,9 @@ def test_existing_teams_and_channels_are_read(online_plan, graph):
     edit(plan, 'channel = "Security"', 'channel = "Security"\nexisting_channel = true')
     code, report = report_of(check_online(archive, plan))
     assert code == 0
-    assert any(c["name"] == "channel Security" and "migrationMode none" in c["detail"] for c in report["preflight"])
+    assert any(
+        c["name"] == "channel Security" and "migrationMode none" in c["detail"] for c in report["preflight"]
+    )
     edit(plan, 'channel = "Security"', 'channel = "Nope"')
     code, report = report_of(check_online(archive, plan))
     assert code == 1 and refused(report) == ["channel-not-found"]

@@ -18,7 +18,9 @@ from .test_emulator import STANDARD, post
 
 def test_every_planned_draft_is_accepted_and_reads_back(build, init_plan, emulator, graph):
     long = "\n\n".join(["un mot de plus " * 200] * 20)
-    archive_path = build(sample_records([message("long", channel="g2", at="2020-02-02T00:00:00Z", text=long)]))
+    archive_path = build(
+        sample_records([message("long", channel="g2", at="2020-02-02T00:00:00Z", text=long)])
+    )
     archive = Archive(archive_path)
     plan = load_plan(init_plan(archive_path), archive)
     prep = prepare(archive, plan, user_mapping(plan.common))
@@ -32,12 +34,18 @@ def test_every_planned_draft_is_accepted_and_reads_back(build, init_plan, emulat
         planned = list(drafts(prep, container))
         created = iso_ms(planned[0].created_ms - margin)
         if container.kind == "chat":
-            members = [{"@odata.type": "#microsoft.graph.aadUserConversationMember",
-                        "user@odata.bind": f"https://graph.microsoft.com/v1.0/users('{object_id(prep.users.identity(m))}')"}
-                       for m in container.sources[0].member_ids]
+            members = [
+                {
+                    "@odata.type": "#microsoft.graph.aadUserConversationMember",
+                    "user@odata.bind": f"https://graph.microsoft.com/v1.0/users('{object_id(prep.users.identity(m))}')",
+                }
+                for m in container.sources[0].member_ids
+            ]
             chat = post(graph, "/chats", chatType="group", members=members).json()["id"]
             base = f"/chats/{chat}"
-            assert post(graph, base + "/startMigration", conversationCreationDateTime=created).status_code == 204
+            assert (
+                post(graph, base + "/startMigration", conversationCreationDateTime=created).status_code == 204
+            )
         else:
             r = post(graph, "/teams", **{"@microsoft.graph.teamCreationMode": "migration",
                                          "template@odata.bind": STANDARD, "displayName": container.team.name,
@@ -51,9 +59,12 @@ def test_every_planned_draft_is_accepted_and_reads_back(build, init_plan, emulat
             uploads = {}
             for ref in draft.files:
                 content = Path(archive.file_path(ref.attachment.sha256)).read_bytes()
-                item = graph.put(f"/drives/{folder['parentReference']['driveId']}/items/{folder['id']}:/"
-                                 f"Imported/{ref.attachment.id.replace(':', '-')}-{ref.attachment.name}:/content",
-                                 content=content, params={"@microsoft.graph.conflictBehavior": "fail"}).json()
+                item = graph.put(
+                    f"/drives/{folder['parentReference']['driveId']}/items/{folder['id']}:/"
+                    f"Imported/{ref.attachment.id.replace(':', '-')}-{ref.attachment.name}:/content",
+                    content=content,
+                    params={"@microsoft.graph.conflictBehavior": "fail"},
+                ).json()
                 guid = item["eTag"].split("{")[1].split("}")[0].lower()
                 uploads[ref.tag_id] = UploadedFile(guid, item["webUrl"], ref.attachment.name)
             payload = message_payload(draft, resolve=object_id, files=uploads)
@@ -71,6 +82,8 @@ def test_every_planned_draft_is_accepted_and_reads_back(build, init_plan, emulat
     imported = sum(len(c["messages"]) for t in state["teams"] for c in t["channels"]) + \
         sum(len(c["messages"]) for c in state["chats"])
     assert imported == posted >= 8 and len(state["files"]) == 1
-    contents = [m["payload"]["body"]["content"] for t in state["teams"] for c in t["channels"] for m in c["messages"]]
+    contents = [
+        m["payload"]["body"]["content"] for t in state["teams"] for c in t["channels"] for m in c["messages"]
+    ]
     assert any("(continued, part 2 of" in c for c in contents)
     assert any('<at id="0">Bob Durand</at>' in c for c in contents)

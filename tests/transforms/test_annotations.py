@@ -41,6 +41,10 @@ def test_flattened_and_orphan_replies_say_so():
 
 
 def test_kept_deleted_and_system_messages_are_marked():
-    assert run(draft(deleted_at=at("2020-02-01T00:00:00Z"))).html.endswith("<p><em>(deleted in the source)</em></p>")
+    assert run(draft(deleted_at=at("2020-02-01T00:00:00Z"))).html.endswith(
+        "<p><em>(deleted in the source)</em></p>"
+    )
     out = run(draft(kind="system"))
-    assert out.html.startswith("<p><em>System event</em></p>") and out.degradations[0].kind == "system-as-text"
+    assert (
+        out.html.startswith("<p><em>System event</em></p>") and out.degradations[0].kind == "system-as-text"
+    )

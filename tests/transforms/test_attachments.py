@@ -40,7 +40,12 @@ def test_links_and_cards_become_links_and_missing_files_notes():
     assert "📎 lost.docx (file not available in the archive)" in out.html
     assert "A page without URL (page not importable)" in out.html
     assert "attachment nope (file not available" in out.html
-    assert [d.kind for d in out.degradations] == ["link-card", "missing-file", "unsupported-attachment", "missing-file"]
+    assert [d.kind for d in out.degradations] == [
+        "link-card",
+        "missing-file",
+        "unsupported-attachment",
+        "missing-file",
+    ]
     assert out.files == []
 
 

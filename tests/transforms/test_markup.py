@@ -49,8 +49,10 @@ def test_no_script_survives_any_format(fmt, text):
 
 def test_plain_text_is_escaped_with_paragraphs_breaks_and_links():
     out = html_of("yammer-plain", "a < b & c\nnext line\n\nsee https://example.com/x?a=1&b=2.")
-    assert out == ('<p>a &lt; b &amp; c<br>next line</p>'
-                   '<p>see <a href="https://example.com/x?a=1&amp;b=2">https://example.com/x?a=1&amp;b=2</a>.</p>')
+    assert out == (
+        "<p>a &lt; b &amp; c<br>next line</p>"
+        '<p>see <a href="https://example.com/x?a=1&amp;b=2">https://example.com/x?a=1&amp;b=2</a>.</p>'
+    )
 
 
 def test_markdown_renders_and_its_raw_html_is_escaped():
@@ -60,7 +62,9 @@ def test_markdown_renders_and_its_raw_html_is_escaped():
 
 
 def test_slack_mrkdwn_styles_links_quotes_and_entities():
-    out = html_of("slack-mrkdwn", "*bold* _it_ ~gone~ `x<y` &lt;tag&gt; <https://a.example/?q=1|the site>\n&gt; quoted")
+    out = html_of(
+        "slack-mrkdwn", "*bold* _it_ ~gone~ `x<y` &lt;tag&gt; <https://a.example/?q=1|the site>\n&gt; quoted"
+    )
     assert "<b>bold</b>" in out and "<i>it</i>" in out and "<s>gone</s>" in out
     assert "<code>x&lt;y</code>" in out and "&lt;tag&gt;" in out
     assert '<a href="https://a.example/?q=1">the site</a>' in out

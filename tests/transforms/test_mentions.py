@@ -22,7 +22,10 @@ def test_yammer_user_tokens_become_mentions_with_a_mentions_array():
     assert out.html == ('<p>Hi <at id="0">Ann Martin</at> and <at id="1">Bob Durand</at>, '
                         'again <at id="2">Ann Martin</at></p>')
     assert [(m.id, m.text, m.user.target) for m in out.mentions] == [
-        (0, "Ann Martin", "ann@contoso.com"), (1, "Bob Durand", "bob@contoso.com"), (2, "Ann Martin", "ann@contoso.com")]
+        (0, "Ann Martin", "ann@contoso.com"),
+        (1, "Bob Durand", "bob@contoso.com"),
+        (2, "Ann Martin", "ann@contoso.com"),
+    ]
 
 
 def test_unmapped_and_placeholder_mentions_are_plain_text_with_the_name():

@@ -12,7 +12,9 @@ def run(reactions, **policy):
 
 
 def test_reactions_by_mapped_people_are_imported_once_each():
-    out = run([Reaction("like", "u1"), Reaction("like", "u1"), Reaction("love", "u2")], kinds={"love": "heart"})
+    out = run(
+        [Reaction("like", "u1"), Reaction("like", "u1"), Reaction("love", "u2")], kinds={"love": "heart"}
+    )
     assert [(r.kind, r.user.source_id) for r in out.reactions] == [("like", "u1"), ("heart", "u2")]
     assert out.html == "" and not out.degradations
 

@@ -31,7 +31,9 @@ def test_a_long_message_splits_into_ordered_parts_under_the_budget():
     d.html = "".join(paragraphs)
     parts = list(split_long([d], 4000, size))
     assert len(parts) > 3
-    assert [p.part for p in parts] == list(range(1, len(parts) + 1)) and {p.parts for p in parts} == {len(parts)}
+    assert [p.part for p in parts] == list(range(1, len(parts) + 1)) and {p.parts for p in parts} == {
+        len(parts)
+    }
     assert all(size(p) <= 4000 for p in parts)
     assert [p.root_id for p in parts] == [None] + ["m1"] * (len(parts) - 1)
     assert parts[1].html.startswith(f"<p><em>(continued, part 2 of {len(parts)})</em></p>")
@@ -48,7 +50,9 @@ def test_a_reply_continues_under_its_root():
 
 
 def test_elements_spanning_parts_are_reopened_and_stay_well_formed():
-    html = "<ul>" + "".join(f"<li><b>item {i}</b> " + "long words " * 40 + "</li>" for i in range(30)) + "</ul>"
+    html = (
+        "<ul>" + "".join(f"<li><b>item {i}</b> " + "long words " * 40 + "</li>" for i in range(30)) + "</ul>"
+    )
     chunks = split_html(html, 2000)
     assert len(chunks) > 2
     for chunk in chunks:
@@ -66,7 +70,9 @@ def test_a_giant_word_is_cut_without_breaking_entities():
 def test_mentions_and_files_travel_with_their_part():
     d = draft()
     mention = OutMention(0, "Ann", ANN, '<at id="0">Ann</at>')
-    ref = FileRef(Attachment("f1", "file", "present", "r", name="a.txt"), "g-1", '<attachment id="g-1"></attachment>')
+    ref = FileRef(
+        Attachment("f1", "file", "present", "r", name="a.txt"), "g-1", '<attachment id="g-1"></attachment>'
+    )
     d.mentions, d.files = [mention], [ref]
     d.html = "<p>" + mention.markup + " " + "word " * 3000 + "</p>" + ref.markup
     parts = list(split_long([d], 4000, size))

@@ -44,7 +44,10 @@ def test_a_reply_older_than_its_root_waits_for_it():
 
 
 def test_sources_merged_into_one_container_are_interleaved_by_time():
-    a = [draft(message=msg("a1", channel="A")), draft(message=msg("a2", channel="A", at="2020-01-01T10:00:02Z"))]
+    a = [
+        draft(message=msg("a1", channel="A")),
+        draft(message=msg("a2", channel="A", at="2020-01-01T10:00:02Z")),
+    ]
     b = [draft(message=msg("b1", channel="B", at="2020-01-01T10:00:01Z"))]
     assert [d.key for d in assign_times(merge([a, b]))] == ["a1", "b1", "a2"]
 

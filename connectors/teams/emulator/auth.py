@@ -48,10 +48,14 @@ class Tokens:
         if form.get("grant_type") != "client_credentials":
             raise TokenError(400, "unsupported_grant_type", "only client_credentials is supported")
         app = self.tenant.apps.get(form.get("client_id", ""))
-        if app is None or not hmac.compare_digest(app.secret.encode(), form.get("client_secret", "").encode()):
+        if app is None or not hmac.compare_digest(
+            app.secret.encode(), form.get("client_secret", "").encode()
+        ):
             raise TokenError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
         if not form.get("scope", "").endswith("/.default"):
-            raise TokenError(400, "invalid_scope", "app-only tokens need the scope https://graph.microsoft.com/.default")
+            raise TokenError(
+                400, "invalid_scope", "app-only tokens need the scope https://graph.microsoft.com/.default"
+            )
         claims = {
             "aud": GRAPH_AUDIENCE, "iss": f"https://sts.windows.net/{self.tenant.id}/", "tid": self.tenant.id,
             "appid": app.client_id, "idtyp": "app", "roles": sorted(app.roles),

@@ -47,7 +47,9 @@ def files_folder(call: Call) -> Reply:
         raise GraphError(404, "NotFound", "The channel's files folder is not provisioned yet.")
     if channel.folder_id is None:
         root = _folder(call.tenant, team.drive_id, None, "root", call.root_url)
-        channel.folder_id = _folder(call.tenant, team.drive_id, root.id, channel.display_name, call.root_url).id
+        channel.folder_id = _folder(
+            call.tenant, team.drive_id, root.id, channel.display_name, call.root_url
+        ).id
     return Reply(200, call.tenant.items[channel.folder_id].json())
 
 
@@ -96,7 +98,10 @@ def _store(call: Call, drive: str, folder_id: str, name: str, content: bytes, co
         raise GraphError(409, "nameAlreadyExists", f"An item named {name!r} already exists")
     if existing is not None and conflict == "rename":
         stem, suffix, n = PurePosixPath(name).stem, PurePosixPath(name).suffix, 1
-        while any(i.parent_id == folder_id and i.name.lower() == f"{stem} {n}{suffix}".lower() for i in t.items.values()):
+        while any(
+            i.parent_id == folder_id and i.name.lower() == f"{stem} {n}{suffix}".lower()
+            for i in t.items.values()
+        ):
             n += 1
         name, existing = f"{stem} {n}{suffix}", None
     if existing is not None:
@@ -118,7 +123,9 @@ def drive_item(call: Call) -> Reply:
         if item is None or item.drive_id != call.params["drive"]:
             raise GraphError(404, "itemNotFound", f"No item {target}")
         if action == "children":
-            return Reply(200, {"value": [i.json() for i in call.tenant.items.values() if i.parent_id == item.id]})
+            return Reply(
+                200, {"value": [i.json() for i in call.tenant.items.values() if i.parent_id == item.id]}
+            )
         return Reply(200, item.json())
     folder_id, name = _place(call, target, relpath) if method != "GET" else (target, relpath)
     if method == "GET":
@@ -134,8 +141,11 @@ def drive_item(call: Call) -> Reply:
     call.need(*FILES_WRITE)
     if action == "content" and method == "PUT":
         if len(call.body) > call.config.simple_upload_max:
-            raise GraphError(413, "requestBodyTooLarge",
-                             f"simple upload takes at most {call.config.simple_upload_max} bytes; use an upload session")
+            raise GraphError(
+                413,
+                "requestBodyTooLarge",
+                f"simple upload takes at most {call.config.simple_upload_max} bytes; use an upload session",
+            )
         conflict = call.args.get("@microsoft.graph.conflictBehavior", "replace")
         return _store(call, call.params["drive"], folder_id, name, call.body, conflict)
     if action == "createUploadSession" and method == "POST":
@@ -158,7 +168,10 @@ def upload_fragment(call: Call) -> Reply:
     if session is None or session.expires_ms < call.now_ms:
         raise GraphError(404, "itemNotFound", "The upload session does not exist or has expired")
     method = call.method
-    status = {"expirationDateTime": iso(session.expires_ms), "nextExpectedRanges": [f"{len(session.received)}-"]}
+    status = {
+        "expirationDateTime": iso(session.expires_ms),
+        "nextExpectedRanges": [f"{len(session.received)}-"],
+    }
     if method == "GET":
         return Reply(200, status)
     if method == "DELETE":
@@ -182,7 +195,9 @@ def upload_fragment(call: Call) -> Reply:
         return Reply(202, {"expirationDateTime": iso(session.expires_ms),
                            "nextExpectedRanges": [f"{len(session.received)}-"]})
     del call.tenant.sessions[session.id]
-    return _store(call, session.drive_id, session.parent_id, session.name, bytes(session.received), session.conflict)
+    return _store(
+        call, session.drive_id, session.parent_id, session.name, bytes(session.received), session.conflict
+    )
 
 
 def download(call: Call) -> Reply:

@@ -65,9 +65,12 @@ def get_user(call: Call) -> Reply:
     call.need("User.Read.All", "Directory.Read.All")
     user = call.tenant.find_user(call.params["user"])
     if user is None:
-        raise GraphError(404, "Request_ResourceNotFound",
-                         f"Resource '{call.params['user']}' does not exist or one of its queried reference-property "
-                         "objects are not present.")
+        raise GraphError(
+            404,
+            "Request_ResourceNotFound",
+            f"Resource '{call.params['user']}' does not exist or one of its queried reference-property "
+            "objects are not present.",
+        )
     return Reply(200, user.json())
 
 

@@ -190,8 +190,11 @@ def list_team_members(call: Call) -> Reply:
 def list_channel_members(call: Call) -> Reply:
     call.need(*CHANNEL_MEMBERS)
     team, channel = teams.team_of(call), teams.channel_of(call)
-    members = channel.members if isinstance(channel, SeededChannel) and channel.membership_type != "standard" \
+    members = (
+        channel.members
+        if isinstance(channel, SeededChannel) and channel.membership_type != "standard"
         else team.members
+    )
     return page(call, [_member(call, uid, roles, channel.id) for uid, roles in members.items()])
 
 
@@ -237,14 +240,17 @@ def _shared_item(call: Call) -> SeededItem:
     item = next((i for i in call.tenant.items.values()
                  if isinstance(i, SeededItem) and unquote(i.web_url) == wanted), None)
     if item is None:
-        raise GraphError(404, "itemNotFound", "The sharing link no longer exists, or you do not have permission")
+        raise GraphError(
+            404, "itemNotFound", "The sharing link no longer exists, or you do not have permission"
+        )
     if item.restricted:
         raise GraphError(403, "accessDenied", "The caller does not have permission to perform the action.")
     return item
 
 
 def _download_url(call: Call, item: SeededItem) -> str:
-    return f"{call.root_url}/_files/{item.drive_id}/{item.id}/{quote(item.name)}?tempauth={secrets.token_urlsafe(24)}"
+    token = secrets.token_urlsafe(24)
+    return f"{call.root_url}/_files/{item.drive_id}/{item.id}/{quote(item.name)}?tempauth={token}"
 
 
 def shared_drive_item(call: Call) -> Reply:

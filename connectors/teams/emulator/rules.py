@@ -100,14 +100,20 @@ def check_message(tenant: Tenant, conv: Conversation, payload: Any, app_id: str,
     _check_mentions(tenant, body["content"], payload.get("mentions") or [])
     _check_attachments(tenant, body["content"], payload.get("attachments") or [])
     for i, reaction in enumerate(reactions):
-        require_user(tenant, reaction.get("user") if isinstance(reaction, dict) else None, f"reactions[{i}].user")
+        require_user(
+            tenant, reaction.get("user") if isinstance(reaction, dict) else None, f"reactions[{i}].user"
+        )
         kind = str(reaction.get("reactionType") or "")
         if kind not in REACTION_TYPES and not emoji.is_emoji(kind):
             raise bad(f"reactions[{i}].reactionType {kind!r} is not supported: use "
                       f"{', '.join(sorted(REACTION_TYPES))} or a Unicode emoji")
     if created in conv.times:
-        raise GraphError(409, "Conflict", f"A message with createdDateTime {iso(created)} already exists in this "
-                                          "conversation; adjust the value and retry.")
+        raise GraphError(
+            409,
+            "Conflict",
+            f"A message with createdDateTime {iso(created)} already exists in this "
+            "conversation; adjust the value and retry.",
+        )
     return created
 
 

@@ -67,7 +67,9 @@ class _Seeding:
         found: dict[str, list[str]] = {}
         for saved in self.collection.items(folder):
             m = saved.item
-            if isinstance(m, dict) and (uid := self.user(m.get("userId"), m.get("displayName"), m.get("email"))):
+            if isinstance(m, dict) and (
+                uid := self.user(m.get("userId"), m.get("displayName"), m.get("email"))
+            ):
                 found[uid] = [str(r) for r in m.get("roles") or []]
         return found
 
@@ -88,12 +90,18 @@ class _Seeding:
                 continue
             conversation = wire.Conversation.channel(team_id, str(c["id"]))
             refused = self.collection.refused(conversation.messages)
-            channel = SeededChannel(conversation.id, _ms(c.get("createdDateTime")), team_id=team_id,
-                                    display_name=str(c.get("displayName") or ""), description=c.get("description"),
-                                    membership_type=str(c.get("membershipType") or "standard"),
-                                    general=c.get("displayName") == "General", graph=c,
-                                    members=self.members(f"{conversation.folder}/{wire.MEMBERS}"),
-                                    refused=int(refused.get("status") or 403) if refused else None)
+            channel = SeededChannel(
+                conversation.id,
+                _ms(c.get("createdDateTime")),
+                team_id=team_id,
+                display_name=str(c.get("displayName") or ""),
+                description=c.get("description"),
+                membership_type=str(c.get("membershipType") or "standard"),
+                general=c.get("displayName") == "General",
+                graph=c,
+                members=self.members(f"{conversation.folder}/{wire.MEMBERS}"),
+                refused=int(refused.get("status") or 403) if refused else None,
+            )
             team.channels[channel.id] = channel
             self.messages(channel, conversation)
 
@@ -107,11 +115,21 @@ class _Seeding:
             c = saved.item
             if not isinstance(c, dict) or not c.get("id") or str(c["id"]) in self.tenant.chats:
                 continue
-            roles = {uid: [str(r) for r in m.get("roles") or []] for m in c.get("members") or []
-                     if isinstance(m, dict) and (uid := self.user(m.get("userId"), m.get("displayName"), m.get("email")))}
-            chat = SeededChat(str(c["id"]), _ms(c.get("createdDateTime")), chat_type=str(c.get("chatType") or "group"),
-                              topic=c.get("topic"), members=list(roles),
-                              graph={k: v for k, v in c.items() if k != "members"}, roles=roles)
+            roles = {
+                uid: [str(r) for r in m.get("roles") or []]
+                for m in c.get("members") or []
+                if isinstance(m, dict)
+                and (uid := self.user(m.get("userId"), m.get("displayName"), m.get("email")))
+            }
+            chat = SeededChat(
+                str(c["id"]),
+                _ms(c.get("createdDateTime")),
+                chat_type=str(c.get("chatType") or "group"),
+                topic=c.get("topic"),
+                members=list(roles),
+                graph={k: v for k, v in c.items() if k != "members"},
+                roles=roles,
+            )
             self.tenant.chats[chat.id] = chat
             self.messages(chat, wire.Conversation.chat(chat.id))
 
@@ -131,7 +149,9 @@ class _Seeding:
             if saved.root_id is not None and saved.root_id in conv.messages:
                 conv.messages[saved.root_id].replies.append(mid)
 
-    def hosted(self, conversation: wire.Conversation, message_id: str, item: dict[str, Any]) -> dict[str, Hosted]:
+    def hosted(
+        self, conversation: wire.Conversation, message_id: str, item: dict[str, Any]
+    ) -> dict[str, Hosted]:
         content = wire.obj(item.get("body")).get("content")
         found: dict[str, Hosted] = {}
         for hosted in inline_images(content) if isinstance(content, str) else []:
@@ -158,11 +178,18 @@ class _Seeding:
                 with self.collection.open(name.removesuffix(".json") + ".bin") as fh:
                     content = fh.read()
             drive = str(wire.obj(node.get("parentReference")).get("driveId") or "b!seeded")
-            item = SeededItem(str(node.get("id") or self.tenant.new_guid()), drive, None,
-                              str(node.get("name") or url.rsplit("/", 1)[-1]), content=content,
-                              etag_guid=str(sidecar.get("id") or self.tenant.new_guid()), web_url=url,
-                              mime_type=str(wire.obj(node.get("file")).get("mimeType") or "application/octet-stream"),
-                              restricted=status == 403, graph=node)
+            item = SeededItem(
+                str(node.get("id") or self.tenant.new_guid()),
+                drive,
+                None,
+                str(node.get("name") or url.rsplit("/", 1)[-1]),
+                content=content,
+                etag_guid=str(sidecar.get("id") or self.tenant.new_guid()),
+                web_url=url,
+                mime_type=str(wire.obj(node.get("file")).get("mimeType") or "application/octet-stream"),
+                restricted=status == 403,
+                graph=node,
+            )
             self.tenant.items[item.id] = item
 
 

@@ -124,7 +124,9 @@ class _Handler(WSGIRequestHandler):
 class GraphEmulator:
     """A local Graph emulator on an ephemeral (or given) port; `with` starts and stops it."""
 
-    def __init__(self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.config = config or EmulatorConfig()
         c = self.config
         self.tenant = Tenant(c.tenant_id, c.domain, c.apps, c.users, c.seed)
@@ -218,7 +220,9 @@ class GraphEmulator:
         try:
             (handler, needs_token), params = self._map.bind("emulator").match(path, method=request.method)
         except NotFound:
-            return _error(404, "UnknownResource", f"{request.method} {path} is not part of the emulated Graph subset")
+            return _error(
+                404, "UnknownResource", f"{request.method} {path} is not part of the emulated Graph subset"
+            )
         except MethodNotAllowed:
             return _error(405, "MethodNotAllowed", f"{request.method} is not allowed on {path}")
         app = None

@@ -180,7 +180,9 @@ class UploadSession:
 class Tenant:
     """The emulated tenant. Mutate only while holding `lock`."""
 
-    def __init__(self, tenant_id: str, domain: str, apps: list[App], users: list[User], seed: int | None) -> None:
+    def __init__(
+        self, tenant_id: str, domain: str, apps: list[App], users: list[User], seed: int | None
+    ) -> None:
         self.id, self.domain = tenant_id, domain
         self.apps = {a.client_id: a for a in apps}
         self.users: dict[str, User] = {}
@@ -233,11 +235,20 @@ class Tenant:
             return {
                 "tenant": self.id,
                 "users": [u.json() for u in self.users.values()],
-                "teams": [{"id": t.id, "displayName": t.display_name, "createdMs": t.created_ms,
-                           "inMigration": t.in_migration, "members": t.members,
-                           "channels": [conv(c) | {"displayName": c.display_name} for c in t.channels.values()]}
-                          for t in self.teams.values()],
-                "chats": [conv(c) | {"members": c.members, "topic": c.topic, "visibleFrom": c.visible_from}
-                          for c in self.chats.values()],
+                "teams": [
+                    {
+                        "id": t.id,
+                        "displayName": t.display_name,
+                        "createdMs": t.created_ms,
+                        "inMigration": t.in_migration,
+                        "members": t.members,
+                        "channels": [conv(c) | {"displayName": c.display_name} for c in t.channels.values()],
+                    }
+                    for t in self.teams.values()
+                ],
+                "chats": [
+                    conv(c) | {"members": c.members, "topic": c.topic, "visibleFrom": c.visible_from}
+                    for c in self.chats.values()
+                ],
                 "files": [i.json() for i in self.items.values() if not i.folder],
             }

@@ -81,7 +81,11 @@ def _past(call: Call, body: dict[str, Any], mode_key: str, kind: str) -> tuple[b
         raise bad(f"createdDateTime can only be set on a {kind} created with {mode_key} = migration")
     if mode is None:
         return False, call.now_ms
-    created = parse_time(body.get("createdDateTime"), "createdDateTime") if "createdDateTime" in body else call.now_ms
+    created = (
+        parse_time(body.get("createdDateTime"), "createdDateTime")
+        if "createdDateTime" in body
+        else call.now_ms
+    )
     if created > call.now_ms:
         raise bad("createdDateTime is in the future")
     return True, created
@@ -92,7 +96,9 @@ def create_team(call: Call) -> Reply:
     migration, created = _past(call, body, "@microsoft.graph.teamCreationMode", "team")
     call.need(MIGRATE) if migration else call.need("Team.Create", MIGRATE)
     if not str(body.get("template@odata.bind", "")).endswith("teamsTemplates('standard')"):
-        raise bad("template@odata.bind must be the standard template (the only one allowed in migration mode)")
+        raise bad(
+            "template@odata.bind must be the standard template (the only one allowed in migration mode)"
+        )
     name = body.get("displayName")
     if not isinstance(name, str) or not name.strip():
         raise bad("displayName is required")

@@ -1,10 +1,11 @@
 """A message's inline images, files and cards into Attachment records, binaries into the file store.
 
-| source                                   | kind          | status                                         |
-|------------------------------------------|---------------|------------------------------------------------|
-| inline image (`hostedContents`)          | image         | `present` when saved; else `missing`, reported (it lives only inside Teams) |
-| `reference` attachment (a drive file)    | file or image | `present` when downloaded; else `external` (its SharePoint/OneDrive URL), reported when Graph refused it |
-| card (`application/vnd.microsoft.card.*`) | module       | `external`; the card's JSON in `source.content` |
+- inline image (`hostedContents`): an image, `present` when saved; else `missing`, reported (it
+  lives only inside Teams);
+- `reference` attachment (a drive file): a file or an image, `present` when downloaded; else
+  `external` (its SharePoint/OneDrive URL), reported when Graph refused it;
+- card (`application/vnd.microsoft.card.*`): a module, `external`; the card's JSON in
+  `source.content`.
 
 Other attachment types (quoted replies `messageReference`, forwarded messages…) are no files: they
 stay in the message's `source.attachments`. A file shared in several messages is announced once,
@@ -75,8 +76,15 @@ class Attachments:
             attachment.name = f"{stem}{_extension(media_type)}"
         else:
             why = _refusal(sidecar) if sidecar else "not collected"
-            out.records.append(ReportEntry("degraded", "attachment", aid, f"inline image not saved ({why}); it "
-                                           "exists only inside Teams", location=location))
+            out.records.append(
+                ReportEntry(
+                    "degraded",
+                    "attachment",
+                    aid,
+                    f"inline image not saved ({why}); it exists only inside Teams",
+                    location=location,
+                )
+            )
         out.records.append(attachment)
 
     def _file(self, out: Announced, aid: str, node: dict[str, Any], location: str) -> None:
@@ -96,8 +104,15 @@ class Attachments:
         if sidecar is not None and sidecar.get("status") == 200 and self._collection.has(f"{saved}.bin"):
             self._store(attachment, f"{saved}.bin")
         elif sidecar is not None:
-            out.records.append(ReportEntry("degraded", "attachment", aid, f"file not downloaded ({_refusal(sidecar)}); "
-                                           "kept as a link to its drive", location=location))
+            out.records.append(
+                ReportEntry(
+                    "degraded",
+                    "attachment",
+                    aid,
+                    f"file not downloaded ({_refusal(sidecar)}); kept as a link to its drive",
+                    location=location,
+                )
+            )
         out.records.append(attachment)
 
     def _store(self, attachment: Attachment, relpath: str) -> None:
@@ -115,13 +130,21 @@ def _card(aid: str, node: dict[str, Any]) -> Attachment:
         except orjson.JSONDecodeError:
             pass
     kind = str(node["contentType"]).removeprefix(wire.CARD_PREFIX)
-    return Attachment(aid, "module", "external", str(node["contentType"]), name=node.get("name") or f"{kind} card",
-                      url=node.get("contentUrl") or None, source={"contentType": node["contentType"], "content": content})
+    return Attachment(
+        aid,
+        "module",
+        "external",
+        str(node["contentType"]),
+        name=node.get("name") or f"{kind} card",
+        url=node.get("contentUrl") or None,
+        source={"contentType": node["contentType"], "content": content},
+    )
 
 
 def _refusal(sidecar: dict[str, Any]) -> str:
     error = sidecar.get("error") or {}
-    return f"Graph answered {sidecar.get('status')} {error.get('code') or ''}: {error.get('message') or ''}".strip()
+    code, message = error.get("code") or "", error.get("message") or ""
+    return f"Graph answered {sidecar.get('status')} {code}: {message}".strip()
 
 
 def _extension(media_type: str | None) -> str:

@@ -49,7 +49,9 @@ def now() -> str:
     return format_utc(datetime.now(UTC))
 
 
-async def run_collect(target: Path, connect: Connect, request: Request, secrets: tuple[str, ...] = ()) -> dict[str, int]:
+async def run_collect(
+    target: Path, connect: Connect, request: Request, secrets: tuple[str, ...] = ()
+) -> dict[str, int]:
     """Collect `request` into `target` (new, or an interrupted collection of the same request)."""
     folder = CollectionFolder(target, secrets)
     folder.open()
@@ -97,7 +99,9 @@ def _begin(folder: CollectionFolder, request: Request, saved: dict[str, Any] | N
 
 
 def _describe(request: Request) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in asdict(request).items() if k not in ("started_at", "finished_at"))
+    return ", ".join(
+        f"{k}={v!r}" for k, v in asdict(request).items() if k not in ("started_at", "finished_at")
+    )
 
 
 class _Walk:
@@ -126,14 +130,18 @@ class _Walk:
         self.counts["teams"] += 1
         async for _ in self._listing(f"{base}/{wire.MEMBERS}", f"{path}/members", team_id):
             pass
-        channels = {str(c["id"]): c async for c in self._listing(f"{base}/{wire.CHANNELS}", f"{path}/channels", team_id)
-                    if isinstance(c, dict) and c.get("id")}
+        channels = {
+            str(c["id"]): c
+            async for c in self._listing(f"{base}/{wire.CHANNELS}", f"{path}/channels", team_id)
+            if isinstance(c, dict) and c.get("id")
+        }
         for channel in channels.values():
             self.counts["channels"] += 1
             conversation = wire.Conversation.channel(team_id, str(channel["id"]))
             if channel.get("membershipType") in wire.OWN_MEMBERS:
-                async for _ in self._listing(f"{conversation.folder}/{wire.MEMBERS}", f"{conversation.graph}/members",
-                                             conversation.id):
+                async for _ in self._listing(
+                    f"{conversation.folder}/{wire.MEMBERS}", f"{conversation.graph}/members", conversation.id
+                ):
                     pass
             await self._conversation(conversation)
 
@@ -143,8 +151,15 @@ class _Walk:
         if user is None or not user.get("id"):
             return []
         listing = f"/users/{quote(str(user['id']), safe='')}/chats?$expand=members&$top={wire.TOP}"
-        return list(dict.fromkeys([str(c["id"]) async for c in self._listing(f"{base}/{wire.CHATS}", listing, "users")
-                                   if isinstance(c, dict) and c.get("id")]))
+        return list(
+            dict.fromkeys(
+                [
+                    str(c["id"])
+                    async for c in self._listing(f"{base}/{wire.CHATS}", listing, "users")
+                    if isinstance(c, dict) and c.get("id")
+                ]
+            )
+        )
 
     async def _conversation(self, conversation: wire.Conversation) -> None:
         channel = conversation.team_id is not None
@@ -221,5 +236,7 @@ class _Walk:
             link = following if isinstance(following, str) and following else None
 
 
-def collect_sync(target: Path, connect: Connect, request: Request, secrets: tuple[str, ...] = ()) -> dict[str, int]:
+def collect_sync(
+    target: Path, connect: Connect, request: Request, secrets: tuple[str, ...] = ()
+) -> dict[str, int]:
     return asyncio.run(run_collect(target, connect, request, secrets))

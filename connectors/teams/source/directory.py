@@ -98,14 +98,24 @@ class Directory:
             sender = detail.get("initiator") if isinstance(detail, dict) else None
         uid = identity_id(sender)
         if uid is None:
-            return self._rebuilt(SYSTEM_AUTHOR, User(SYSTEM_AUTHOR, "Microsoft Teams", bot=True, origin="message"))
+            return self._rebuilt(
+                SYSTEM_AUTHOR, User(SYSTEM_AUTHOR, "Microsoft Teams", bot=True, origin="message")
+            )
         if uid in self.announced:
             return uid, []
         assert isinstance(sender, dict)
         if isinstance(sender.get("application"), dict) and not isinstance(sender.get("user"), dict):
             app = sender["application"]
-            return self._rebuilt(uid, User(uid, app.get("displayName") or f"app {uid}", bot=True, origin="message",
-                                           source={"applicationIdentityType": app.get("applicationIdentityType")}))
+            return self._rebuilt(
+                uid,
+                User(
+                    uid,
+                    app.get("displayName") or f"app {uid}",
+                    bot=True,
+                    origin="message",
+                    source={"applicationIdentityType": app.get("applicationIdentityType")},
+                ),
+            )
         node = next((n for n in sender.values() if isinstance(n, dict)), {})
         guest = node.get("userIdentityType") in _GUEST_IDENTITIES
         user = User(uid, node.get("displayName") or f"user {uid}", guest=guest, origin="message",
@@ -160,15 +170,22 @@ def _members(collection: Collection, directory: Directory, folder: str) -> Itera
             directory.learn_member(saved.item)
 
 
-def _valid(collection: Collection, folder: str, record_type: str, key: str = "id") -> Iterator[Saved | ReportEntry]:
+def _valid(
+    collection: Collection, folder: str, record_type: str, key: str = "id"
+) -> Iterator[Saved | ReportEntry]:
     """The items of a listing that are objects with an id (`key`); the others quarantined."""
     for saved in collection.items(folder):
         if isinstance(saved.item, dict) and saved.item.get(key):
             yield saved
         else:
-            yield ReportEntry("quarantined", record_type, None, f"unreadable {record_type}: not an object with "
-                              f"{'an id' if key == 'id' else key}", location=saved.location,
-                              raw=dump_record(saved.item, saved.location))
+            yield ReportEntry(
+                "quarantined",
+                record_type,
+                None,
+                f"unreadable {record_type}: not an object with {'an id' if key == 'id' else key}",
+                location=saved.location,
+                raw=dump_record(saved.item, saved.location),
+            )
 
 
 def _member_ids(collection: Collection, folder: str) -> list[str]:
@@ -186,9 +203,14 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
     where = collection.entry(f"{base}/{wire.TEAM}")
     census.see("team", node, team_id, where)
     # no displayName: "" here, named by the reader from what else was collected
-    yield Group(team_id, str(node.get("displayName") or ""), node.get("description") or None,
-                private=node.get("visibility") == "private", created_at=timestamp(node.get("createdDateTime"), where),
-                source=_rest(node, ("id", "displayName", "description", "createdDateTime")))
+    yield Group(
+        team_id,
+        str(node.get("displayName") or ""),
+        node.get("description") or None,
+        private=node.get("visibility") == "private",
+        created_at=timestamp(node.get("createdDateTime"), where),
+        source=_rest(node, ("id", "displayName", "description", "createdDateTime")),
+    )
     team_members = _member_ids(collection, f"{base}/{wire.MEMBERS}")
     for saved in collection.items(f"{base}/{wire.CHANNELS}"):
         channel = saved.item
@@ -197,12 +219,19 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
         conversation = wire.Conversation.channel(team_id, str(channel["id"]))
         census.see("channel", channel, conversation.id, saved.location)
         own = channel.get("membershipType") in wire.OWN_MEMBERS
-        yield Channel(conversation.id, "channel", str(channel.get("displayName") or channel["id"]), group_id=team_id,
-                      private=own,
-                      member_ids=_member_ids(collection, f"{conversation.folder}/{wire.MEMBERS}") if own else team_members,
-                      description=channel.get("description") or None,
-                      created_at=timestamp(channel.get("createdDateTime"), saved.location),
-                      source=_rest(channel, ("id", "displayName", "description", "createdDateTime")))
+        yield Channel(
+            conversation.id,
+            "channel",
+            str(channel.get("displayName") or channel["id"]),
+            group_id=team_id,
+            private=own,
+            member_ids=_member_ids(collection, f"{conversation.folder}/{wire.MEMBERS}")
+            if own
+            else team_members,
+            description=channel.get("description") or None,
+            created_at=timestamp(channel.get("createdDateTime"), saved.location),
+            source=_rest(channel, ("id", "displayName", "description", "createdDateTime")),
+        )
 
 
 def chat_records(collection: Collection, directory: Directory, census: Census) -> Iterator[Channel]:
@@ -231,8 +260,13 @@ def not_collected(collection: Collection, folder: str, record_type: str, ident: 
         return ReportEntry("skipped", record_type, ident, f"{what}: the collection holds nothing of it",
                            location=collection.entry(folder))
     error = refused.get("error") or {}
-    return ReportEntry("skipped", record_type, ident, f"{what}: Graph refused it ({refused.get('status')} "
-                       f"{error.get('code')}: {error.get('message')})", location=collection.entry(f"{folder}/{wire.REFUSED}"))
+    return ReportEntry(
+        "skipped",
+        record_type,
+        ident,
+        f"{what}: Graph refused it ({refused.get('status')} {error.get('code')}: {error.get('message')})",
+        location=collection.entry(f"{folder}/{wire.REFUSED}"),
+    )
 
 
 def timestamp(value: object, where: str) -> Timestamp | None:

@@ -38,7 +38,9 @@ class Downloads:
         self._fetch_files = files == "download"
         self._counts = counts
 
-    async def message(self, conversation: wire.Conversation, item: dict[str, Any], root_id: str | None) -> None:
+    async def message(
+        self, conversation: wire.Conversation, item: dict[str, Any], root_id: str | None
+    ) -> None:
         """Everything one message needs downloaded: its inline images, then its reference files."""
         content = wire.obj(item.get("body")).get("content")
         if isinstance(content, str):
@@ -54,7 +56,8 @@ class Downloads:
         saved = conversation.hosted(message_id, hosted)
         if self._folder.exists(f"{saved}.json"):
             return
-        path = f"{conversation.graph_message(message_id, root_id)}/hostedContents/{quote(hosted, safe='')}/$value"
+        message = conversation.graph_message(message_id, root_id)
+        path = f"{message}/hostedContents/{quote(hosted, safe='')}/$value"
         try:
             data, content_type = await get_bytes(self._g, conversation.id, path)
         except Refused as refused:

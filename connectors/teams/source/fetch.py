@@ -64,7 +64,9 @@ async def get_bytes(g: GraphClient, key: str, path: str) -> tuple[bytes, str | N
     info.url = rebase(path, g.graph_url) if path.startswith("http") else g.url(path)
     info.add_request_options([option])
     try:
-        raw = await g.call(key, lambda: g.adapter.send_primitive_async(info, "bytes", ERRORS), idempotent=True)
+        raw = await g.call(
+            key, lambda: g.adapter.send_primitive_async(info, "bytes", ERRORS), idempotent=True
+        )
     except (GraphFailure, GraphUnavailable) as exc:
         raise _verdict(exc, path) from None
     return raw or b"", response_header(option, "Content-Type")
@@ -112,4 +114,6 @@ async def download(http: httpx.AsyncClient, url: str, target: Path, policy: Retr
                                   "run the same command again and the collection resumes") from None
         if attempt < policy.attempts:
             await asyncio.sleep(retry_wait(policy, attempt, wait))
-    raise RemoteError("a drive file kept failing to download; run the same command again and the collection resumes")
+    raise RemoteError(
+        "a drive file kept failing to download; run the same command again and the collection resumes"
+    )

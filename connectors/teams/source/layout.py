@@ -40,9 +40,15 @@ class Request:
         if not isinstance(asked, dict):
             raise InputError("no \"request\" object: not a collection saved by `rsemigrate collect teams`",
                              file=where, line=1)
-        return cls(tuple(str(t) for t in asked.get("teams") or []), tuple(str(u) for u in asked.get("users") or []),
-                   str(asked.get("files") or "download"), str(data.get("graph_url") or wire.GRAPH_URL),
-                   asked.get("tenant_id") or None, data.get("started_at"), data.get("finished_at"))
+        return cls(
+            tuple(str(t) for t in asked.get("teams") or []),
+            tuple(str(u) for u in asked.get("users") or []),
+            str(asked.get("files") or "download"),
+            str(data.get("graph_url") or wire.GRAPH_URL),
+            asked.get("tenant_id") or None,
+            data.get("started_at"),
+            data.get("finished_at"),
+        )
 
     def same_as(self, other: Request) -> bool:
         return (self.teams, self.users, self.files, self.graph_url, self.tenant_id) == \
@@ -103,7 +109,9 @@ class Collection:
             return None
         data = read_json(self.tree, self.entry(relpath))
         if not isinstance(data, dict):
-            raise InputError(f"expected a JSON object, found {type(data).__name__}", file=self.entry(relpath), line=1)
+            raise InputError(
+                f"expected a JSON object, found {type(data).__name__}", file=self.entry(relpath), line=1
+            )
         return data
 
     def refused(self, folder: str) -> dict[str, Any] | None:
@@ -119,7 +127,9 @@ class Collection:
             entry = self.entry(name)
             page = read_json(self.tree, entry)
             if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-                raise InputError('expected a Graph page {"value": [...], "@odata.nextLink": ...}', file=entry, line=1)
+                raise InputError(
+                    'expected a Graph page {"value": [...], "@odata.nextLink": ...}', file=entry, line=1
+                )
             for n, item in enumerate(page["value"], 1):
                 yield Saved(f"{entry} record {n}", item)
 

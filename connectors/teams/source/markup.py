@@ -22,7 +22,9 @@ BODY_FORMAT = "teams-html"
 _AT = re.compile(r"<at\b[^>]*?\bid=[\"']?(\d+)[\"']?[^>]*>(.*?)</at\s*>", re.IGNORECASE | re.DOTALL)
 _IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc=[\"']([^\"']+)[\"']", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
-_BLOCKS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table"})
+_BLOCKS = frozenset(
+    {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table"}
+)
 _SILENT = frozenset({"attachment", "systemeventmessage", "script", "style"})
 
 

@@ -51,13 +51,23 @@ def mentions(content: str, spans: list[AtSpan], entries: Any, message_id: str,
         if entry is None:
             close_run()
             found.setdefault(span.raw, Mention("user", span.raw, None, span.text or None))
-            problems.append(ReportEntry("degraded", "message", message_id, f"mention {span.raw!r} has no entry in "
-                                        "mentions[]: kept as text, its target is unknown", location=location))
+            problems.append(
+                ReportEntry(
+                    "degraded",
+                    "message",
+                    message_id,
+                    f"mention {span.raw!r} has no entry in mentions[]: kept as text, its target is unknown",
+                    location=location,
+                )
+            )
             continue
         used.add(span.index)
         mention = _mention(entry, span.raw, span.text)
-        if run and not (mention.target_id and (run[-1][1].kind, run[-1][1].target_id) == (mention.kind, mention.target_id)
-                        and only_space(content[run[-1][0].end:span.start])):
+        if run and not (
+            mention.target_id
+            and (run[-1][1].kind, run[-1][1].target_id) == (mention.kind, mention.target_id)
+            and only_space(content[run[-1][0].end : span.start])
+        ):
             close_run()
         run.append((span, mention))
     close_run()
@@ -78,7 +88,9 @@ def _mention(entry: dict[str, Any], raw: str, text: str) -> Mention:
     conversation = mentioned.get("conversation")
     if isinstance(conversation, dict):
         kind = _CONVERSATION_KINDS.get(str(conversation.get("conversationIdentityType")), "channel")
-        return Mention(kind, raw, None if kind == "all" else _id(conversation), conversation.get("displayName") or name)
+        return Mention(
+            kind, raw, None if kind == "all" else _id(conversation), conversation.get("displayName") or name
+        )
     tag = mentioned.get("tag")
     if isinstance(tag, dict):
         return Mention("tag", raw, _id(tag), tag.get("displayName") or name)

@@ -37,8 +37,20 @@ from .layout import Collection, SavedMessage
 from .markup import BODY_FORMAT, is_emptied, parse
 from .mentions import mentions
 
-_CONSUMED = frozenset({"body", "mentions", "reactions", "createdDateTime", "lastEditedDateTime", "deletedDateTime",
-                       "subject", "attachments", "replies", "replies@odata.nextLink"})
+_CONSUMED = frozenset(
+    {
+        "body",
+        "mentions",
+        "reactions",
+        "createdDateTime",
+        "lastEditedDateTime",
+        "deletedDateTime",
+        "subject",
+        "attachments",
+        "replies",
+        "replies@odata.nextLink",
+    }
+)
 _TEAM_NAMING = frozenset({"teamRenamed", "teamCreated"})
 
 
@@ -104,12 +116,21 @@ class MessageReader:
         created = timestamp(item["createdDateTime"], location)
         assert created is not None
         yield Message(
-            id=key, channel_id=conversation.id, thread_id=root or key, author_id=author_id, created_at=created,
+            id=key,
+            channel_id=conversation.id,
+            thread_id=root or key,
+            author_id=author_id,
+            created_at=created,
             body=Body(BODY_FORMAT if html else "text", content),
             text=describe(item.get("eventDetail"), self._directory.name) if system else parsed.text,
-            kind=kind, reply_to_id=root, title=item.get("subject") or None,
-            edited_at=timestamp(item.get("lastEditedDateTime"), location), deleted_at=deleted_at,
-            mentions=found, attachment_ids=announced.ids, reactions=_reactions(item.get("reactions"), location),
+            kind=kind,
+            reply_to_id=root,
+            title=item.get("subject") or None,
+            edited_at=timestamp(item.get("lastEditedDateTime"), location),
+            deleted_at=deleted_at,
+            mentions=found,
+            attachment_ids=announced.ids,
+            reactions=_reactions(item.get("reactions"), location),
             source=source,
         )
 

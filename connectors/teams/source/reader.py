@@ -30,8 +30,11 @@ def read(tree: SourceTree, files: FileStore, /) -> Iterator[Record]:
     collection = Collection(tree)
     request = collection.request
     if not request.finished_at:
-        raise InputError("the collection is not finished (collect.json has no finished_at): run the same "
-                         "`rsemigrate collect teams` again to complete it, then export", file=collection.entry(wire.COLLECT))
+        raise InputError(
+            "the collection is not finished (collect.json has no finished_at): run the same "
+            "`rsemigrate collect teams` again to complete it, then export",
+            file=collection.entry(wire.COLLECT),
+        )
     yield _source(collection)
     directory = Directory()
     census = Census(COVERAGE)
@@ -72,14 +75,21 @@ def _named(team: Group, from_events: str | None, collection: Collection) -> Iter
 
 
 def _source(collection: Collection) -> SourceInfo:
-    names = [str(node.get("displayName")) for team in collection.request.teams
-             if (node := collection.document(f"{wire.team_folder(team)}/{wire.TEAM}")) and node.get("displayName")]
+    names = [
+        str(node.get("displayName"))
+        for team in collection.request.teams
+        if (node := collection.document(f"{wire.team_folder(team)}/{wire.TEAM}")) and node.get("displayName")
+    ]
     tenant = collection.request.tenant_id
     return SourceInfo("teams", tenant, names[0] if len(names) == 1 else None)
 
 
-def _conversation(collection: Collection, messages: MessageReader, conversation: wire.Conversation) -> Iterator[Record]:
+def _conversation(
+    collection: Collection, messages: MessageReader, conversation: wire.Conversation
+) -> Iterator[Record]:
     if collection.refused(conversation.messages) is not None:
-        yield not_collected(collection, conversation.messages, "channel", conversation.id, "messages not collected")
+        yield not_collected(
+            collection, conversation.messages, "channel", conversation.id, "messages not collected"
+        )
         return
     yield from messages.conversation(conversation)

@@ -31,10 +31,21 @@ def collect(folder: Path, /, **options: str | None) -> dict[str, int]:
     return collect_with(folder, READ_POLICY, **options)
 
 
-def collect_with(folder: Path, policy: RetryPolicy, /, team: str | None = None, user: str | None = None,
-                 tenant_id: str | None = None, client_id: str | None = None, client_secret: str | None = None,
-                 client_certificate_file: str | None = None, graph_url: str | None = None,
-                 login_url: str | None = None, files: str | None = None, rate: str | None = None) -> dict[str, int]:
+def collect_with(
+    folder: Path,
+    policy: RetryPolicy,
+    /,
+    team: str | None = None,
+    user: str | None = None,
+    tenant_id: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    client_certificate_file: str | None = None,
+    graph_url: str | None = None,
+    login_url: str | None = None,
+    files: str | None = None,
+    rate: str | None = None,
+) -> dict[str, int]:
     """`collect` with a retry policy of one's own (tests make it fast)."""
     teams, users = _ids(team), _ids(user)
     if not teams and not users:

@@ -13,7 +13,8 @@ only within their channel or chat.
       teams/<team>/team.json                         GET /teams/{team}
       teams/<team>/members/page-0001.json …          GET /teams/{team}/members
       teams/<team>/channels/page-0001.json …         GET /teams/{team}/channels (standard, private, shared)
-      teams/<team>/channels/<channel>/members/…      GET …/channels/{channel}/members (private and shared only)
+      teams/<team>/channels/<channel>/members/…      GET …/channels/{channel}/members (private and
+                                                     shared channels only)
       teams/<team>/channels/<channel>/messages/…     GET …/messages?$top=50&$expand=replies (roots)
       teams/<team>/channels/<channel>/replies/<message>/…   GET …/messages/{message}/replies, when the
                                                      expansion held only some replies (replies@odata.nextLink)

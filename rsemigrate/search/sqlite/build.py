@@ -60,15 +60,17 @@ _MESSAGE_VALUES = {
     "files": (
         f"CASE WHEN {_NO_ATTACHMENT} THEN '' ELSE"
         " (SELECT group_concat(replace(coalesce(a.name, a.url, j.value), char(10), ' '), char(10))"
-        f" FROM json_each({_ARG['attachment_ids']}) j LEFT JOIN attachment a ON a.attachment_id = j.value) END"
+        f" FROM json_each({_ARG['attachment_ids']}) j LEFT JOIN attachment a ON a.attachment_id = j.value) "
+        "END"
     ),
 }
 _INSERTS = {
     "person": "INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)",
     "channel": "INSERT INTO channel VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "attachment": "INSERT INTO attachment (attachment_id, kind, status, name, sha256, url)"
-                  " VALUES (?, ?, ?, ?, ?, ?)",
-    "message": f"INSERT INTO message ({', '.join(_MESSAGE_VALUES)}) VALUES ({', '.join(_MESSAGE_VALUES.values())})",
+    " VALUES (?, ?, ?, ?, ?, ?)",
+    "message": f"INSERT INTO message ({', '.join(_MESSAGE_VALUES)}) VALUES "
+               f"({', '.join(_MESSAGE_VALUES.values())})",
 }
 _TO_FTS = (f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)})"
            f" SELECT seq, {', '.join(FTS_COLUMNS)} FROM message WHERE seq > ?")
