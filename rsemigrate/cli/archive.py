@@ -167,9 +167,8 @@ def _export_command(connector: Connector) -> click.Command:
                 click.echo(
                     "Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items())
                 )
-            if quarantined := c.report.get("quarantined"):
-                _echo_quarantined(info.path, quarantined)
-            _echo_census(info.path)
+            for line in _report_lines(info.path, quarantined=True):
+                click.echo(line)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
     return command
@@ -179,33 +178,32 @@ def _export_command(connector: Connector) -> click.Command:
 _QUARANTINE_SHOWN = 5
 
 
-def _echo_quarantined(archive: Path, total: int) -> None:
-    """Name the first quarantined records: unreadable content, kept raw, must not pass unseen
-    behind exit code 0 (a quote left open can make one entry of hundreds of rows)."""
-    from itertools import islice
-
+def _report_lines(archive: Path, *, quarantined: bool, limit: int = 20) -> list[str]:
+    """What the report says that must not pass unseen, read in one pass before anything is
+    printed: the first quarantined records (unreadable content kept raw, behind exit code 0; a
+    quote left open can make one entry of hundreds of rows), and the field census (source fields
+    the connector did not map)."""
     from ..archive import Archive
 
-    entries = (e for e in Archive(archive).report() if e.action == "quarantined")
-    click.echo(f"Quarantined, unreadable ({total}; each kept raw in the report):")
-    for entry in islice(entries, _QUARANTINE_SHOWN):
-        click.echo(f"  {entry.location}: {entry.reason}")
-    if total > _QUARANTINE_SHOWN:
-        click.echo(f"  … and {total - _QUARANTINE_SHOWN} more")
-
-
-def _echo_census(path: Path, limit: int = 20) -> None:
-    """The field census of an archive's report: source fields the connector did not map."""
-    from ..archive import Archive
-
-    fields = [entry for entry in Archive(path).report() if entry.action == "unmapped"]
-    if not fields:
-        return
-    click.echo(f"Unmapped source fields ({len(fields)}; data/report.jsonl, action unmapped):")
-    for entry in fields[:limit]:
-        click.echo(f"  {entry.reason}")
-    if len(fields) > limit:
-        click.echo(f"  … and {len(fields) - limit} more")
+    shown, unmapped, total = [], [], 0
+    for entry in Archive(archive).report():
+        if entry.action == "quarantined" and quarantined:
+            total += 1
+            if len(shown) < _QUARANTINE_SHOWN:
+                shown.append(f"  {entry.location}: {entry.reason}")
+        elif entry.action == "unmapped":
+            unmapped.append(f"  {entry.reason}")
+    lines = []
+    if total:
+        lines += [f"Quarantined, unreadable ({total}; each kept raw in the report):", *shown]
+        if total > _QUARANTINE_SHOWN:
+            lines.append(f"  … and {total - _QUARANTINE_SHOWN} more")
+    if unmapped:
+        lines += [f"Unmapped source fields ({len(unmapped)}; data/report.jsonl, action unmapped):",
+                  *unmapped[:limit]]
+        if len(unmapped) > limit:
+            lines.append(f"  … and {len(unmapped) - limit} more")
+    return lines
 
 
 def _given(options: tuple[Option, ...], values: dict[str, Any]) -> bool:
@@ -353,6 +351,7 @@ def stats(archive: Path, as_json: bool) -> None:
     if as_json:
         _json(counts)
         return
+    census = _report_lines(archive, quarantined=False)  # read before printing: a bad report is one error
     click.echo(f"{archive} — {header.source.platform} export {header.source.input_name}")
     click.echo(f"window: {header.window.first} … {header.window.last}")
     for key, value in counts.items():
@@ -361,7 +360,8 @@ def stats(archive: Path, as_json: bool) -> None:
     click.echo(f"  {'unmapped fields':<18} {report.get('unmapped', 0):>10}")
     for action, n in report.items():
         click.echo(f"  report: {action:<10} {n:>10}")
-    _echo_census(archive)
+    for line in census:
+        click.echo(line)
 
 
 @main.command(name="connectors")
