@@ -19,7 +19,7 @@ from typing import Any
 
 from rsemigrate.archive import Channel, Group, ReportEntry, Timestamp, User, UserState, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.export import dump_record
+from rsemigrate.export import container_time, dump_record
 
 from . import wire
 from .layout import Collection
@@ -93,7 +93,9 @@ def read_groups(collection: Collection) -> Iterator[tuple[Group, Channel] | Repo
     for group_id, item in listed.items():
         where = f"{wire.GROUPS}/{group_id}/{wire.GROUP}"
         node = {**item, **collection.document(where)}
-        group = build_group(node, parents.get(group_id), where)
+        group, unread = build_group(node, parents.get(group_id), where)
+        if unread:
+            yield unread
         if "name" not in node:
             yield ReportEntry("degraded", "group", group_id, "a folder of content, but neither the group "
                               "listing nor a group.json: name, privacy and description are unknown",
@@ -103,14 +105,16 @@ def read_groups(collection: Collection) -> Iterator[tuple[Group, Channel] | Repo
                              member_ids=members, description=group.description)
 
 
-def build_group(node: dict[str, Any], parent: str | None, where: str) -> Group:
+def build_group(node: dict[str, Any], parent: str | None, where: str) -> tuple[Group, ReportEntry | None]:
+    """The group, and a report entry when its time could not be read (the group is kept)."""
     source = {k: v for k, v in node.items() if k not in _GROUP_CONSUMED}
     if parent:
         source["parent_group_id"] = parent
+    updated, unread = container_time(node.get("updated_time"), where, "group", str(node["id"]))
     return Group(id=str(node["id"]), name=node.get("name") or f"group {node['id']}",
                  description=node.get("description") or None, private=node.get("privacy") in _PRIVATE,
                  external=node.get("purpose") == "WORK_MULTI_COMPANY",
-                 updated_at=timestamp(node.get("updated_time"), where), source=source)
+                 updated_at=updated, source=source), unread
 
 
 def timestamp(value: object, where: str) -> Timestamp | None:

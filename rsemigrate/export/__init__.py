@@ -14,7 +14,7 @@ from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, k
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, leftover_partials, run_export
 from .jsonfile import dump_record, read_json
-from .quarantine import RECORD_ERRORS, failure, guarded
+from .quarantine import RECORD_ERRORS, container_time, failure, guarded
 from .sources import SourceLimits, SourceTree, open_source
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "SourceLimits",
     "SourceTree",
     "collection_beside",
+    "container_time",
     "coverage_markdown",
     "dump_record",
     "leftover_partials",

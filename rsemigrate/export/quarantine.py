@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import orjson
 
-from ..archive import Record, ReportEntry
+from ..archive import Record, ReportEntry, Timestamp, parse_timestamp
 from ..errors import InputError, UnsafeInputError
 from .jsonfile import dump_record
 
@@ -33,6 +33,21 @@ def guarded(records: Iterator[Record], record_type: str, raw: object, location: 
         yield from records
     except RECORD_ERRORS as exc:
         yield quarantined(record_type, raw, location, failure(exc))
+
+
+def container_time(value: object, where: str, record_type: str,
+                   record_id: str) -> tuple[Timestamp | None, ReportEntry | None]:
+    """A container's optional time (a team's, a channel's, a chat's, a group's), and the report
+    entry when it cannot be read. Unlike a message's, an unreadable time costs only itself: the
+    container and all it holds are kept without it, and the raw value is reported (`degraded`),
+    since quarantining the container would cut every message in it from its conversation."""
+    if value is None or value == "":
+        return None, None
+    try:
+        return parse_timestamp(str(value)), None
+    except (ValueError, OverflowError) as exc:
+        return None, ReportEntry("degraded", record_type, record_id, f"time {str(value)!r} not read ({exc}): "
+                                 f"the {record_type} is kept without it", location=where)
 
 
 def failure(exc: BaseException) -> str:

@@ -298,3 +298,39 @@ def test_validate_warns_about_silent_messages_without_failing(tmp_path):
     assert "1 message(s) are neither system events nor deleted" in result.output and "C1:1.2" in result.output
     found = json.loads(cli("validate", tmp_path / "archive", "--json").output)
     assert [f["warning"] for f in found] == [True]
+
+
+def test_a_container_time_that_cannot_be_read_costs_only_that_time(tmp_path):
+    """Finding 12 for containers: a team, channel or chat whose time is unreadable is kept with
+    everything in it (quarantining it would cut its messages from their conversation)."""
+    from connectors.teams import connector as teams
+    from rsemigrate import run_export
+
+    export = write_collection(tmp_path / "teams", [graph_message("1")])
+    write_json(export, {
+        "teams/t1/team.json": {"id": "t1", "displayName": "T", "createdDateTime": "the day we started"},
+        "teams/t1/channels/page-0001.json": {"value": [{"id": "c1", "displayName": "General",
+                                                        "membershipType": "standard",
+                                                        "createdDateTime": "2024-13-45T99:00:00Z"}]},
+    })
+    for strict in (False, True):  # not a quarantine: --strict goes on too
+        info = run_export(teams, export, tmp_path / f"archive-{strict}", strict=strict)
+        archive = Archive(info.path)
+        assert [g.name for g in archive.groups()] == ["T"] and info.counts.messages == 1
+        degraded = [e for e in archive.report() if e.action == "degraded" and "not read" in e.reason]
+        assert sorted((e.record_type, e.record_id) for e in degraded) == [
+            ("channel", teams_wire.Conversation.channel("t1", "c1").id), ("group", "t1")]
+        assert "'the day we started'" in next(e.reason for e in degraded if e.record_type == "group")
+
+    from connectors.workplace import connector as workplace
+
+    export = workplace_collection(tmp_path / "workplace")
+    write_json(export, {"groups/page-0001.json": {"data": [{"id": "1", "name": "G",
+                                                           "updated_time": "yesterday"}], "paging": {}},
+                        "groups/1/feed/page-0001.json": {"data": [
+                            {"id": "1_2", "created_time": "2024-01-01T10:00:00+0000", "message": "hi"}]}})
+    info = run_export(workplace, export, tmp_path / "wp-archive")
+    archive = Archive(info.path)
+    assert [g.name for g in archive.groups()] == ["G"] and info.counts.messages == 1
+    [entry] = [e for e in archive.report() if e.action == "degraded" and "not read" in e.reason]
+    assert (entry.record_type, entry.record_id) == ("group", "1") and "'yesterday'" in entry.reason

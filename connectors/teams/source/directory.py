@@ -22,7 +22,7 @@ from typing import Any
 
 from rsemigrate.archive import Channel, Group, Record, ReportEntry, Timestamp, User, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.export import Census, dump_record
+from rsemigrate.export import Census, container_time, dump_record
 
 from . import wire
 from .events import identity_id
@@ -202,13 +202,16 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
         return
     where = collection.entry(f"{base}/{wire.TEAM}")
     census.see("team", node, team_id, where)
+    created, unread = container_time(node.get("createdDateTime"), where, "group", team_id)
+    if unread:
+        yield unread
     # no displayName: "" here, named by the reader from what else was collected
     yield Group(
         team_id,
         str(node.get("displayName") or ""),
         node.get("description") or None,
         private=node.get("visibility") == "private",
-        created_at=timestamp(node.get("createdDateTime"), where),
+        created_at=created,
         source=_rest(node, ("id", "displayName", "description", "createdDateTime")),
     )
     team_members = _member_ids(collection, f"{base}/{wire.MEMBERS}")
@@ -219,6 +222,10 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
         conversation = wire.Conversation.channel(team_id, str(channel["id"]))
         census.see("channel", channel, conversation.id, saved.location)
         own = channel.get("membershipType") in wire.OWN_MEMBERS
+        created, unread = container_time(channel.get("createdDateTime"), saved.location, "channel",
+                                         conversation.id)
+        if unread:
+            yield unread
         yield Channel(
             conversation.id,
             "channel",
@@ -229,12 +236,13 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
             if own
             else team_members,
             description=channel.get("description") or None,
-            created_at=timestamp(channel.get("createdDateTime"), saved.location),
+            created_at=created,
             source=_rest(channel, ("id", "displayName", "description", "createdDateTime")),
         )
 
 
-def chat_records(collection: Collection, directory: Directory, census: Census) -> Iterator[Channel]:
+def chat_records(collection: Collection, directory: Directory,
+                 census: Census) -> Iterator[Channel | ReportEntry]:
     """Each chat of the chosen users once (the first listing that names it wins)."""
     seen: set[str] = set()
     for ref in collection.request.users:
@@ -246,9 +254,13 @@ def chat_records(collection: Collection, directory: Directory, census: Census) -
             census.see("chat", chat, str(chat["id"]), saved.location)
             members = list(dict.fromkeys(uid for m in chat.get("members") or [] if (uid := member_id(m))))
             named = ", ".join(directory.name(uid) or uid for uid in members)
+            created, unread = container_time(chat.get("createdDateTime"), saved.location, "channel",
+                                             str(chat["id"]))
+            if unread:
+                yield unread
             yield Channel(str(chat["id"]), "direct" if chat.get("chatType") == "oneOnOne" else "group_direct",
                           str(chat.get("topic") or named or chat["id"]), private=True, member_ids=members,
-                          created_at=timestamp(chat.get("createdDateTime"), saved.location),
+                          created_at=created,
                           source=_rest(chat, ("id", "topic", "createdDateTime", "members")))
 
 

@@ -57,7 +57,8 @@ def read(tree: SourceTree, files: FileStore, /) -> Iterator[Record]:
             yield not_collected(collection, wire.user_folder(ref), "user", ref)
     for chat in chat_records(collection, directory, census):
         yield chat
-        yield from _conversation(collection, messages, wire.Conversation.chat(chat.id))
+        if isinstance(chat, Channel):
+            yield from _conversation(collection, messages, wire.Conversation.chat(chat.id))
     yield from census.entries()
 
 
