@@ -167,7 +167,7 @@ def _export_command(connector: Connector) -> click.Command:
                 click.echo(
                     "Report (data/report.jsonl): " + ", ".join(f"{n} {a}" for a, n in c.report.items())
                 )
-            for line in _report_lines(info.path, quarantined=True):
+            for line in _report_lines(info.path, c.report, quarantined=True):
                 click.echo(line)
             click.echo(f"Seal (sha256 of the tag manifest): {info.seal}")
 
@@ -178,13 +178,15 @@ def _export_command(connector: Connector) -> click.Command:
 _QUARANTINE_SHOWN = 5
 
 
-def _report_lines(archive: Path, *, quarantined: bool, limit: int = 20) -> list[str]:
+def _report_lines(archive: Path, counts: dict[str, int], *, quarantined: bool, limit: int = 20) -> list[str]:
     """What the report says that must not pass unseen, read in one pass before anything is
     printed: the first quarantined records (unreadable content kept raw, behind exit code 0; a
     quote left open can make one entry of hundreds of rows), and the field census (source fields
-    the connector did not map)."""
+    the connector did not map). The header's report `counts` say whether there is any to read."""
     from ..archive import Archive
 
+    if not counts.get("unmapped") and not (quarantined and counts.get("quarantined")):
+        return []
     shown, unmapped, total = [], [], 0
     for entry in Archive(archive).report():
         if entry.action == "quarantined" and quarantined:
@@ -351,7 +353,7 @@ def stats(archive: Path, as_json: bool) -> None:
     if as_json:
         _json(counts)
         return
-    census = _report_lines(archive, quarantined=False)  # read before printing: a bad report is one error
+    census = _report_lines(archive, report, quarantined=False)  # before printing: a bad report is one error
     click.echo(f"{archive} — {header.source.platform} export {header.source.input_name}")
     click.echo(f"window: {header.window.first} … {header.window.last}")
     for key, value in counts.items():
