@@ -128,7 +128,9 @@ def first_answer(url: str, started: float) -> float:
 
 def sample_targets(archive: Path, rng: random.Random, count: int) -> dict[str, list]:
     """Threads, channel pages and queries drawn from the index (read-only, outside the viewer)."""
-    index_file = archive.with_name(f"{archive.name}.index.sqlite")
+    from rsemigrate.search import index_location
+
+    index_file = index_location(archive, None)
     db = sqlite3.connect(f"file:{index_file}?mode=ro", uri=True)
     last = db.execute("SELECT max(seq) FROM message").fetchone()[0]
     pick = "SELECT message_id FROM message WHERE seq = ?"

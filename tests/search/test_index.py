@@ -237,6 +237,7 @@ def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monke
     conversations of one message each, their times interleaved, many of them equal."""
     from rsemigrate.archive.records import Body, Channel, Message, Timestamp
     from rsemigrate.search.sqlite import read
+    from rsemigrate.search.sqlite.backend import CHANNEL_LOOKUP
     from rsemigrate.search.sqlite.build import build_index
 
     monkeypatch.setattr(read, "_ROW_BUDGET", budget)
@@ -265,6 +266,9 @@ def test_thousands_of_one_message_channels_are_merged_in_time_order(build, monke
                              " ON channel.seq = message.channel_seq WHERE channel.channel_id LIKE 'feed%'"
                              " OR channel.channel_id LIKE 'dm%' ORDER BY message.seq").fetchall()
         at = [at for (at,) in db.execute("SELECT at_us FROM message ORDER BY seq")]
+        # `in:` on a channel page: found by index among the thousands, never by a scan of them
+        lookup = [row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {CHANNEL_LOOKUP}", ("dm7",) * 4)]
+    assert not [step for step in lookup if "SCAN" in step], lookup
     expected = sorted(messages, key=lambda m: (m.created_at.utc, m.id))
     assert ordered == [(m.id, m.channel_id) for m in expected]
     assert len(ordered) == 4_200 and report.messages == archive.header.counts.messages == 4_200 + 10

@@ -149,15 +149,17 @@ def test_both_query_plans_agree(sample, monkeypatch, query: str) -> None:
     index = open_backend(index_location(sample, None))
     parsed = parse(query)
 
-    def page() -> list[tuple[str, str]]:
+    def page() -> tuple[list[tuple[str, str]], object]:
         hits = index.search(parsed, sort="newest", limit=20, offset=0)
-        return [(hit.message_id, hit.snippet.raw) for hit in hits]
+        return [(hit.message_id, hit.snippet.raw) for hit in hits], index.facets(parsed, cap=1000, top=10)
 
     try:
-        by_text = page()
+        by_text, text_facets = page()
         monkeypatch.setattr(sqlite_backend, "_FEW_MATCHES", 0)  # always probe from the filters
-        by_filters = page()
+        index.close()  # forgets the plan it chose for this query
+        by_filters, filter_facets = page()
         assert by_text == by_filters
+        assert text_facets == filter_facets and text_facets.counted == len(by_text)
         assert index.count(parsed) == len(by_text)
     finally:
         index.close()

@@ -49,6 +49,13 @@ if TYPE_CHECKING:
 _FEW_MATCHES = 2_000
 _FEW_ROWS = 1_000
 _EXCERPT = 160
+#: how many planning answers a connection keeps (a dict cleared when full: they are cheap to redo).
+_REMEMBERED = 256
+#: the channels `in:` names; each OR term has an index (tables.MESSAGE_INDEXES).
+CHANNEL_LOOKUP = ("SELECT seq FROM channel"
+                  " WHERE channel_id = ? OR group_id = ? OR name_key = ? OR group_key = ?")
+#: what `facets` counts, per matching message.
+_FACET_COLUMNS = "m.channel_seq, m.author_seq, substr(m.created_at, 1, 4), m.has_attachment"
 #: the best-matching passage of any column (16 tokens), matches between MARK_OPEN and MARK_CLOSE.
 _SNIPPET = (f"snippet({FTS_TABLE}, -1, char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)}), '…', 16)")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
@@ -59,6 +66,9 @@ class SqliteBackend:
         self.location = location
         self._db: sqlite3.Connection | None = None
         self._last_seq: int | None = None
+        #: answers that depend only on the (immutable) index, asked again by every page.
+        self._decisions: dict[Plan, bool] = {}
+        self._first_seqs: dict[int, int] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -96,6 +106,8 @@ class SqliteBackend:
         if self._db is not None:
             self._db.close()
         self._db = self._last_seq = None
+        self._decisions.clear()  # a build may follow: nothing known of the old index stays
+        self._first_seqs.clear()
 
     def _meta(self) -> dict[str, str]:
         try:
@@ -140,9 +152,7 @@ class SqliteBackend:
 
     def channels(self, where: str) -> list[int]:
         key = fold(where.removeprefix("#"))
-        return [seq for (seq,) in self._rows(
-            "SELECT seq FROM channel WHERE channel_id = ? OR group_id = ? OR name_key = ? OR group_key = ?",
-            (where, where, key, key))]
+        return [seq for (seq,) in self._rows(CHANNEL_LOOKUP, (where, where, key, key))]
 
     def unmatched(self, query: Query) -> list[From | In]:
         return [name for name in query.names()
@@ -150,8 +160,13 @@ class SqliteBackend:
 
     def first_seq_at(self, micros: int) -> int:
         # Rowids are chronological, so a point in time is found by bisection on rowids.
-        seqs = range(1, self.last_seq + 1)
-        return bisect_left(seqs, micros, key=self._created_micros) + 1
+        found = self._first_seqs.get(micros)
+        if found is None:
+            found = bisect_left(range(1, self.last_seq + 1), micros, key=self._created_micros) + 1
+            if len(self._first_seqs) >= _REMEMBERED:
+                self._first_seqs.clear()
+            self._first_seqs[micros] = found
+        return found
 
     def _created_micros(self, seq: int) -> int:
         return self._rows("SELECT at_us FROM message WHERE seq = ?", (seq,))[0][0]
@@ -179,20 +194,22 @@ class SqliteBackend:
                                  " JOIN message m ON m.seq = s.seq ORDER BY m.seq", params)
         yield from ((message_id, thread_id) for message_id, thread_id in rows)
 
-    def _selection(self, compiled: Plan, sort: Sort | None, *,
-                   snippets: bool = False) -> tuple[str, list[object]]:
+    def _selection(self, compiled: Plan, sort: Sort | None, *, snippets: bool = False,
+                   facets: bool = False) -> tuple[str, list[object]]:
         """SQL selecting the matching `seq`s in `sort` order (any order for None).
 
         With `snippets`, a second column holds the snippet when FTS5 drives the query (computed
-        for the returned page only), or NULL.
+        for the returned page only), or NULL. With `facets`, the columns are instead what facets
+        count, read from the message row the selection already joins (not looked up again).
         """
         match, where = compiled.match, compiled.where
         bounds = [compiled.first_seq, compiled.last_seq]
         direction = "ASC" if sort == "oldest" else "DESC"
         if match is not None and (sort == "relevance" or not where or not self._drive_by_filters(compiled)):
-            join = f" CROSS JOIN message m ON m.seq = {FTS_TABLE}.rowid" if where else ""
-            snippet = f", {_SNIPPET}" if snippets else ""
-            sql = (f"SELECT {FTS_TABLE}.rowid AS seq{snippet} FROM {FTS_TABLE}{join}"
+            join = f" CROSS JOIN message m ON m.seq = {FTS_TABLE}.rowid" if where or facets else ""
+            columns = _FACET_COLUMNS if facets else f"{FTS_TABLE}.rowid AS seq" + (
+                f", {_SNIPPET}" if snippets else "")
+            sql = (f"SELECT {columns} FROM {FTS_TABLE}{join}"
                    f" WHERE {FTS_TABLE} MATCH ? AND {FTS_TABLE}.rowid BETWEEN ? AND ?"
                    + (f" AND {where}" if where else ""))
             order = f"{FTS_TABLE}.rank" if sort == "relevance" else f"{FTS_TABLE}.rowid {direction}"
@@ -200,8 +217,8 @@ class SqliteBackend:
         else:
             probe = (f" AND EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
                      f" AND {FTS_TABLE}.rowid = m.seq)") if match is not None else ""
-            sql = (f"SELECT m.seq AS seq{', NULL' if snippets else ''} FROM message m"
-                   " WHERE m.seq BETWEEN ? AND ?"
+            columns = _FACET_COLUMNS if facets else f"m.seq AS seq{', NULL' if snippets else ''}"
+            sql = (f"SELECT {columns} FROM message m WHERE m.seq BETWEEN ? AND ?"
                    + (f" AND {where}" if where else "") + probe)
             order = f"m.seq {direction}"
             params = [*bounds, *compiled.params, *([match] if match is not None else [])]
@@ -212,18 +229,23 @@ class SqliteBackend:
 
         Walking FTS5's matches newest first stops after one page when the filters keep many rows,
         but reads every match when they keep few: then probing those few rows is cheaper, unless
-        the text itself is rare. Both sides are counted only up to a small cap.
+        the text itself is rare. Both sides are counted only up to a small cap; the answer is
+        kept, since a page of hits and its facets ask it twice and the index never changes.
         """
+        known = self._decisions.get(compiled)
+        if known is not None:
+            return known
         bounds = (compiled.first_seq, compiled.last_seq)
         matches = self._rows(
             f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid BETWEEN ?"
             f" AND ? LIMIT {_FEW_MATCHES})", (compiled.match, *bounds))[0][0]
-        if matches < _FEW_MATCHES:
-            return False
-        rows = self._rows(
+        decision = matches >= _FEW_MATCHES and self._rows(
             f"SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.seq BETWEEN ? AND ? AND {compiled.where}"
-            f" LIMIT {_FEW_ROWS})", (*bounds, *compiled.params))[0][0]
-        return rows < _FEW_ROWS
+            f" LIMIT {_FEW_ROWS})", (*bounds, *compiled.params))[0][0] < _FEW_ROWS
+        if len(self._decisions) >= _REMEMBERED:
+            self._decisions.clear()
+        self._decisions[compiled] = decision
+        return decision
 
     def _hits(self, page: list[tuple[int, str | None]], match: str | None) -> list[Hit]:
         if not page:
@@ -284,11 +306,9 @@ class SqliteBackend:
 
     def facets(self, query: Query, *, cap: int, top: int) -> Facets:
         with _engine_errors(query):
-            sql, params = self._selection(plan(query, self), "newest")
+            sql, params = self._selection(plan(query, self), "newest", facets=True)
             # One more than the cap tells whether there are more; the few columns are counted here.
-            rows = self._rows(
-                "SELECT m.channel_seq, m.author_seq, substr(m.created_at, 1, 4), m.has_attachment"
-                f" FROM ({sql} LIMIT ?) h JOIN message m ON m.seq = h.seq", (*params, cap + 1))
+            rows = self._rows(f"{sql} LIMIT ?", (*params, cap + 1))
         capped = len(rows) > cap
         rows = rows[:cap]
         channels = Counter(row[0] for row in rows).most_common(top)
