@@ -175,56 +175,74 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
     # every other channel into message files of its own while this one packs the rest: hashing
     # and writing use both cores. The files are numbered alternately, so the names never clash.
     # The worker sends its list once, at the end, so it never waits on this process to read.
-    data = writer.data
+    data, scratch = writer.data, spool.folder
     shares = 2 if spool.records >= _PARALLEL_FROM else 1
-    worker = in_child(lambda: iter([list(_message_files(data, spool.messages(1, 2), count(2, 2)))])) \
-        if shares == 2 else nullcontext(iter(()))
+    def theirs() -> Iterator[list[tuple[str, str, int, Path]]]:
+        return iter([list(_message_files(data, scratch, spool.messages(1, 2), count(2, 2)))])
+
+    worker = in_child(theirs) if shares == 2 else nullcontext(iter(()))
     files, done = [], 0
-    with worker as theirs:
-        for file in _message_files(data, spool.messages(0, shares), count(1, shares)):
+    with worker as from_worker:
+        for file in _message_files(data, scratch, spool.messages(0, shares), count(1, shares)):
             files.append(file)
             done += file[2]
             progress("write", done)
-        for their_files in theirs:
+        for their_files in from_worker:
             files += their_files
     # Renumbered 1, 2, 3… in order: a gap in the names (one process wrote more files than the
     # other) would look like a lost file to whoever lists the folder.
-    spans: list[MessageSpan] = []
-    ordered = sorted(files, key=lambda file: (len(file[0]), file[0]))
-    for number, (relpath, digest, size, file_spans) in enumerate(ordered, 1):
+    finals = []
+    files.sort(key=lambda file: (len(file[0]), file[0]))
+    for number, (relpath, digest, size, spans) in enumerate(files, 1):
         if relpath != (final := message_file(number)):
             os.rename(data / relpath, data / final)
-            for span in file_spans:
-                span.file = final
         writer.record(final, digest, size)
-        spans += file_spans
-    writer.write_payload(RECORD_FILES[MessageSpan], _lines(map(orjson.dumps, spans)))
+        finals.append((final, spans))
+    writer.write_payload(RECORD_FILES[MessageSpan], _span_lines(finals))
 
 
-def _message_files(data: Path, rows: Iterator[tuple[str, bytes]],
-                   numbers: Iterator[int]) -> Iterator[tuple[str, str, int, list[MessageSpan]]]:
+def _message_files(data: Path, scratch: Path, rows: Iterator[tuple[str, bytes]],
+                   numbers: Iterator[int]) -> Iterator[tuple[str, str, int, Path]]:
     """Pack whole channels, in order, into message files of about MESSAGE_FILE_SIZE, numbered
-    from `numbers`; yields (payload path, sha256, size, the channels' spans) per file."""
+    from `numbers`; yields (payload path, sha256, size, where its spans are) per file.
+
+    The spans (one per channel) go to a scratch file in `scratch`, not into memory: a network of
+    100,000 private conversations has as many spans, and memory must not grow with them.
+    """
     out: HashingWriter | None = None
-    relpath, spans, next_line = "", [], 1
+    relpath, next_line = "", 1
     for channel_id, group in groupby(rows, key=itemgetter(0)):
         if out is None:
-            relpath, spans, next_line = message_file(next(numbers)), [], 1
+            number = next(numbers)
+            relpath, next_line = message_file(number), 1
             (data / relpath).parent.mkdir(exist_ok=True)
             out = HashingWriter(data / relpath)
+            spans_path = scratch / f"spans-{number}.jsonl"
+            spans = open(spans_path, "wb")  # closed with its message file
         offset, n = out.position, 0
         for _, line in group:
             out.write(line)
             n += 1
-        spans.append(MessageSpan(channel_id, relpath, offset, out.position - offset, next_line, n))
+        spans.write(orjson.dumps((channel_id, offset, out.position - offset, next_line, n)) + b"\n")
         next_line += n
         if out.position >= MESSAGE_FILE_SIZE:
             out.close()
-            yield relpath, out.hexdigest(), out.size, spans
+            spans.close()
+            yield relpath, out.hexdigest(), out.size, spans_path
             out = None
     if out is not None:
         out.close()
-        yield relpath, out.hexdigest(), out.size, spans
+        spans.close()
+        yield relpath, out.hexdigest(), out.size, spans_path
+
+
+def _span_lines(files: list[tuple[str, Path]]) -> Iterator[bytes]:
+    """message_index.jsonl: each file's spans, in file order, under the file's final name."""
+    for final, spans_path in files:
+        with open(spans_path, "rb") as spans:
+            for line in spans:
+                channel_id, offset, length, first_line, n = orjson.loads(line)
+                yield orjson.dumps(MessageSpan(channel_id, final, offset, length, first_line, n)) + b"\n"
 
 
 def _lines(bodies: Iterator[bytes]) -> Iterator[bytes]:
