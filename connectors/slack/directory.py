@@ -98,16 +98,24 @@ class Directory:
         yield ReportEntry("degraded", "user", user_id, "not in the export's user list; rebuilt from a "
                           "message (name only)", location=location)
 
-    def read_integrations(self, layout: Layout) -> None:
+    def read_integrations(self, layout: Layout, census: Census) -> dict[str, list[Any]]:
         """Which service each integration was (integration_logs.json), by channel and second: what
-        names a bot that its messages and bot_add do not name better."""
+        names a bot that its messages and bot_add do not name better. Returns each root's log as
+        it is, for its workspace Group to keep."""
+        logs = {}
         for root in layout.roots:
-            path = layout.beside(root, wire.INTEGRATION_LOGS)
-            for entry in _array(layout, path) if path else []:
-                if isinstance(entry, dict) and entry.get("channel") and entry.get("date"):
-                    service = entry.get("service_type") or entry.get("app_type")
-                    if isinstance(service, str) and service:
-                        self._services[str(entry["channel"]), str(entry["date"])] = service
+            if (path := layout.beside(root, wire.INTEGRATION_LOGS)) is None:
+                continue
+            logs[root.folder] = _array(layout, path)
+            for n, entry in enumerate(logs[root.folder], 1):
+                if not isinstance(entry, dict):
+                    continue
+                ident = entry.get("service_id") or entry.get("app_id")
+                census.see("integration", entry, str(ident) if ident else None, f"{path} record {n}")
+                service = entry.get("service_type") or entry.get("app_type")
+                if entry.get("channel") and entry.get("date") and isinstance(service, str) and service:
+                    self._services[str(entry["channel"]), str(entry["date"])] = service
+        return logs
 
     def bot_added(self, bot_id: str, channel_id: str, ts: str, text: str) -> None:
         """A `bot_add` message: its link names the bot (`<…/services/B…|github>`) and its time
@@ -150,16 +158,19 @@ def build_user(item: wire.UserObject) -> User:
     )
 
 
-def workspace(layout: Layout, root: Root) -> Group:
-    """The Group standing for one workspace root of the export."""
+def workspace(layout: Layout, root: Root, integration_logs: list[Any] | None = None) -> Group:
+    """The Group standing for one workspace root of the export; it keeps the root's integration log."""
+    source: dict[str, Any] = {"folder": root.folder}
+    if integration_logs:
+        source["integration_logs"] = integration_logs
     if not root.folder:
         name = layout.tree.name.removesuffix(".zip")
-        return Group(TOP_WORKSPACE, name, description="Slack workspace export", source={"folder": ""})
+        return Group(TOP_WORKSPACE, name, description="Slack workspace export", source=source)
     return Group(
         f"{TOP_WORKSPACE}:{root.label}",
         root.label.rpartition("/")[2],
         description="Slack workspace (Enterprise Grid per-workspace folder)",
-        source={"folder": root.folder},
+        source=source,
     )
 
 

@@ -31,7 +31,8 @@ _WINDOW = re.compile(r"(?<![A-Za-z_])(since|until)\s*[=:]\s*([^&\r\n]+)", re.IGN
 def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
     """Every record of the export; see the package docstring for what is fatal and what is reported."""
     export = _Export(tree)
-    network = export.network()
+    census = Census(COVERAGE)
+    network = export.network(census)
     since, until = export.window()
     yield SourceInfo("yammer", network.get("id") or None, network.get("name") or None, since, until)
     yield from export.skipped_networks()
@@ -41,7 +42,6 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
 
     users_path = export.path(wire.USERS)
     directory = Directory(home_domain(network.get("url", ""), tree, users_path))
-    census = Census(COVERAGE)
     for name, record_type, required, reader in (
         (wire.TOPICS, "topic", ("id", "name"), read_topics),
         (wire.USERS, "user", wire.USER_REQUIRED, read_users),
@@ -56,7 +56,7 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
                                  (wire.PAGES, "page", wire.PAGE_REQUIRED)):
         if path := export.path(name):
             with Table(tree, path, "attachment", required) as table:
-                yield from attachments.read_index(table, kind)
+                yield from attachments.read_index(table, kind, census)
 
     with Table(tree, export.messages, "message", wire.MESSAGE_REQUIRED) as table:
         yield from MessageReader(table, directory, attachments, census)
@@ -82,13 +82,14 @@ class _Export:
         """The entry of a file beside Messages.csv (any case), if the export has it."""
         return self.entries.get(f"{self.root}{filename}".lower())
 
-    def network(self) -> wire.NetworkRow:
+    def network(self, census: Census) -> wire.NetworkRow:
         """The home network: the first row of Networks.csv, or {} without one."""
         if (path := self.path(wire.NETWORKS)) is None:
             return {}
         with Table(self._tree, path, "network", ("id",)) as table:
             for item in table.dicts("id"):
                 if not isinstance(item, ReportEntry):
+                    census.see("network", item[1], item[1]["id"], table.where(item[0]))
                     return item[1]  # type: ignore[return-value]
         return {}
 
