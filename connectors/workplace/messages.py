@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rsemigrate.archive import Body, Mention, MentionKind, Message, Reaction, Record, ReportEntry
+from rsemigrate.archive import Body, Mention, MentionKind, Message, Reaction, Record, ReportEntry, User
 from rsemigrate.export import Census, dump_record, guarded
 
 from . import wire
@@ -111,13 +111,17 @@ class FeedReader:
                 yield f"{location} {edge} record {n}", child
 
     def _reactions(self, group_id: str, object_id: str, item: dict[str, Any],
-                   location: str) -> tuple[list[Reaction], list[ReportEntry]]:
+                   location: str) -> tuple[list[Reaction], list[User | ReportEntry]]:
         """One Reaction per person of the saved `/reactions` pages, else of the inline `reactions`
         or (older answers) `likes` lists; a count larger than the list (a cut list, a `summary`,
-        a comment's `like_count`) adds reactions by unknown people, so the total stays right."""
-        reactions, problems = [], []
+        a comment's `like_count`) adds reactions by unknown people, so the total stays right. With
+        them, the Users of people who reacted and are no member, and what could not be read."""
+        reactions: list[Reaction] = []
+        problems: list[User | ReportEntry] = []
         for where, reaction in self._children(group_id, wire.REACTIONS, object_id, item, location):
             if isinstance(reaction, dict) and reaction.get("id") and reaction.get("type"):
+                self._census.see("reaction", reaction, str(reaction["id"]), where)
+                problems += self._directory.reactor(reaction, where)
                 reactions.append(Reaction(str(reaction["type"]), str(reaction["id"])))
             else:
                 problems.append(
@@ -134,6 +138,8 @@ class FeedReader:
         if not saved and not item.get("reactions"):
             for where, like in self._children(group_id, "likes", object_id, item, location):
                 if isinstance(like, dict) and like.get("id"):
+                    self._census.see("reaction", like, str(like["id"]), where)
+                    problems += self._directory.reactor(like, where)
                     reactions.append(Reaction(LIKE, str(like["id"])))
                 else:
                     problems.append(ReportEntry("quarantined", "reaction", object_id,
