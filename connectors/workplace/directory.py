@@ -108,12 +108,14 @@ def read_groups(collection: Collection, directory: Directory,
     parents: dict[str, str] = {}
     for path, n, item in collection.items(("", wire.GROUPS, "")):
         if _has_id(item):
+            census.see("group", item, str(item["id"]), f"{path} record {n}")
             listed.setdefault(str(item["id"]), item)
         else:
             yield _quarantine("group", item, path, n)
     for parent in list(listed) + list(collection.group_folders):
         for path, n, item in collection.items((parent, wire.GROUPS, "")):
             if _has_id(item):
+                census.see("group", item, str(item["id"]), f"{path} record {n}")
                 listed.setdefault(str(item["id"]), item)
                 parents.setdefault(str(item["id"]), parent)
             else:
@@ -122,8 +124,9 @@ def read_groups(collection: Collection, directory: Directory,
         listed.setdefault(group_id, {"id": group_id})
     for group_id, item in listed.items():
         where = f"{wire.GROUPS}/{group_id}/{wire.GROUP}"
-        node = {**item, **collection.document(where)}
-        census.see("group", node, group_id, where)
+        if document := collection.document(where):
+            census.see("group", document, group_id, where)
+        node = {**item, **document}
         group, unread = build_group(node, parents.get(group_id), where)
         if unread:
             yield unread
