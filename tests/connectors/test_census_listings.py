@@ -7,12 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connectors.slack import read as read_slack
 from connectors.teams.source import wire as teams_wire
 from connectors.workplace import read as read_workplace
 from rsemigrate.archive import Attachment, Channel, Group, Record, ReportEntry, User
+from rsemigrate.export import Census
+from rsemigrate.registry import connectors
 
-from .conftest import YammerExport, slack_export, workplace_collection, write_json
+from .conftest import MESSAGE_HEADER, YammerExport, slack_export, workplace_collection, write_json
 from .test_fidelity import read_with
 from .test_teams_reader import graph_message, read_teams, write_collection
 
@@ -169,10 +173,39 @@ def test_yammer_unknown_columns_of_every_csv_read_are_unmapped(yammer: YammerExp
     yammer.csv("Files.csv", [{"id": "901", "file_id": "77", "name": "a.pdf", "sensitivity": "secret"}])
     yammer.csv("Pages.csv", [{"id": "801", "page_id": "66", "name": "Guide", "layout": "wide"}])
     yammer.messages({"id": "1", "thread_id": "1", "group_id": "10", "sender_id": "1", "body": "[[tag:55]]",
-                     "attachments": "uploadedfile:77, page:66", "created_at": "2019-03-04T10:00:00Z"})
+                     "attachments": "uploadedfile:77, page:66", "created_at": "2019-03-04T10:00:00Z",
+                     "mood": "sunny"}, header=[*MESSAGE_HEADER, "mood"])
     found = unmapped(yammer.read())
     assert set(found) == {("network", "brand_color"), ("user", "pronouns"), ("group", "banner"),
-                          ("topic", "followers"), ("file", "sensitivity"), ("page", "layout")}
+                          ("topic", "followers"), ("file", "sensitivity"), ("page", "layout"),
+                          ("message", "mood")}
     assert (found["file", "sensitivity"].record_id, found["file", "sensitivity"].location) == (
         "uploadedfile:77", "Files.csv line 2")
     assert found["topic", "followers"].location == "Topics.csv line 2"
+
+
+# ── the audit: every record type read is declared, and every declaration is met ────────────────
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SAMPLES = {"slack": ["workspace", "grid"], "teams": [""], "workplace": [""], "yammer": [""]}
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_every_record_type_a_connector_declares_is_seen_on_its_sample_exports(name, monkeypatch, tmp_path):
+    """The census refuses a record type no coverage declares (KeyError); this checks the other way:
+    a declaration that no sample export exercises would be a listing read without the census."""
+    seen: set[str] = set()
+    see = Census.see
+
+    def spy(census: Census, record_type: str, *args: Any) -> None:
+        seen.add(record_type)
+        see(census, record_type, *args)
+
+    monkeypatch.setattr(Census, "see", spy)
+    connector = connectors()[name]
+    for sample in SAMPLES[name]:
+        read_with(connector.read, FIXTURES / name / sample, tmp_path / sample)
+    declared = {c.record_type for c in connector.coverage}
+    if name == "yammer":  # the hot path: a Messages.csv row is shown only when the header has undeclared
+        declared.remove("message")  # columns (messages.py); test_yammer_unknown_columns… shows that
+    assert seen == declared
