@@ -65,6 +65,9 @@ def _read(layout: Layout, files: FileStore, downloader: Downloader | None) -> It
     for channel_id, folder in folders:
         yield from _read_folder(layout, messages, channel_id, folder)
     yield from directory.rebuilt_bots()
+    for path in layout.unread():
+        yield ReportEntry("skipped", "file", None, f"{path} is not read by the Slack connector: its content "
+                          "is not in the archive", location=path)
     yield from census.entries()
 
 

@@ -61,6 +61,7 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
     with Table(tree, export.messages, "message", wire.MESSAGE_REQUIRED) as table:
         yield from MessageReader(table, directory, attachments, census)
     yield from attachments.unreferenced()
+    yield from export.unread()
     yield from census.entries()
 
 
@@ -114,6 +115,18 @@ class _Export:
                 except ValueError as exc:
                     raise InputError(str(exc), file=path, line=number, column=key) from None
         return found.get("since"), found.get("until")
+
+    def unread(self) -> Iterator[ReportEntry]:
+        """The CSV files beside Messages.csv that no reader reads (MessageVersions.csv, Admins.csv,
+        the newer Viva Engage ones…): their rows are not in the archive, which must say so."""
+        root = self.root.lower()
+        for lowered, name in sorted(self.entries.items()):
+            base = lowered[len(root):]
+            if not lowered.startswith(root) or "/" in base:
+                continue
+            if base.endswith(".csv") and base not in wire.READ_CSV:
+                yield ReportEntry("skipped", "file", None, f"{name} is not read by the Yammer connector: "
+                                  "its rows are not in the archive", location=name)
 
     def skipped_networks(self) -> Iterator[ReportEntry]:
         """External networks come as sub-folders with their own Messages.csv. Only the home network

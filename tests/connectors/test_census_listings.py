@@ -209,3 +209,18 @@ def test_every_record_type_a_connector_declares_is_seen_on_its_sample_exports(na
     if name == "yammer":  # the hot path: a Messages.csv row is shown only when the header has undeclared
         declared.remove("message")  # columns (messages.py); test_yammer_unknown_columns… shows that
     assert seen == declared
+
+
+def test_files_beside_the_ones_a_connector_reads_are_reported_not_silently_passed_over(tmp_path, yammer):
+    yammer.csv("MessageVersions.csv", [{"id": "1", "message_id": "1"}])
+    yammer.messages({"id": "1", "thread_id": "1", "sender_id": "1", "body": "hi",
+                     "created_at": "2019-03-04T10:00:00Z"})
+    (yammer.folder / "notes.txt").write_text("not an export file")
+    skipped = [(e.location, e.reason) for e in yammer.read() if isinstance(e, ReportEntry)
+               and e.action == "skipped"]
+    assert skipped == [("MessageVersions.csv", "MessageVersions.csv is not read by the Yammer connector: "
+                        "its rows are not in the archive")]
+    folder = write_json(slack_export(tmp_path / "slack"), {"canvases.json": [{"id": "F1"}]})
+    skipped = [e.location for e in read_with(read_slack, folder, tmp_path) if isinstance(e, ReportEntry)
+               and e.action == "skipped"]
+    assert skipped == ["canvases.json"]
