@@ -63,10 +63,11 @@ _USER_FIELDS = (
 
 USER = Coverage("user", "member of the community (`members` pages: GET /community/members)", _USER_FIELDS)
 
-MEMBER = Coverage("member", "member of a group (`groups/<id>/members` pages: GET /<group>/members)", (
+#: a group's members list the people of other companies too, whom the community's listing lacks.
+MEMBER = Coverage("member", "member of a group (`groups/<id>/members` pages: GET /<group>/members); "
+                  "the User of a person the community's members listing lacks (another company)", (
     mapped("id", "the feed channel's `member_ids`"),
-    *(Field(f.path, f.handling, f"{f.note}, of a person the community's members listing lacks (another "
-            "company in a multi-company group); else that listing's entry is read")
+    *(Field(f.path, f.handling, f"{f.note} (only of a person the community's listing lacks)")
       for f in _USER_FIELDS if f.path != "id"),
     mapped("administrator", "the group's `source.admins`"),
 ))

@@ -57,8 +57,8 @@ class Directory:
             if not _has_id(item):
                 continue
             census.see("member", item, str(item["id"]), f"{path} record {n}")
-            if str(item["id"]) not in self.names:
-                user = build_user(item)
+            if str(item["id"]) not in self.names:  # `administrator` is of this group, not of the person
+                user = build_user({k: v for k, v in item.items() if k != "administrator"})
                 self.names[user.id] = user.name
                 yield user
             yield str(item["id"]), item.get("administrator") is True
