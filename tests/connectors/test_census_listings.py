@@ -40,7 +40,7 @@ def test_slack_unknown_fields_of_users_channels_and_integration_logs_are_unmappe
     write_json(folder, {
         "users.json": [{"id": "U1", "name": "ann", "profile": {"real_name": "Ann"}, "pronouns": "she"}],
         "channels.json": [{"id": "C1", "name": "general", "members": ["U1"], "canvas": {"id": "F9"}}],
-        "integration_logs.json": log,
+        "integration_logs.json": [*log, "not an entry"],
     })
     records = read_with(read_slack, folder, tmp_path)
     found = unmapped(records)
@@ -48,8 +48,10 @@ def test_slack_unknown_fields_of_users_channels_and_integration_logs_are_unmappe
     assert (found["integration", "sparkle"].record_id, found["integration", "sparkle"].location) == (
         "77", "integration_logs.json record 1")
     assert found["user", "pronouns"].location == "users.json record 1"
-    # the log itself is kept, whole, by the workspace it belongs to
+    # the log itself is kept by the workspace it belongs to; what is no entry is quarantined
     assert of(records, Group)["workspace"].source["integration_logs"] == log
+    [bad] = [e for e in records if isinstance(e, ReportEntry) and e.action == "quarantined"]
+    assert (bad.location, bad.raw) == ("integration_logs.json record 2", '"not an entry"')
 
 
 # ── Teams ─────────────────────────────────────────────────────────────────────────────────────
