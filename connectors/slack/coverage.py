@@ -91,4 +91,16 @@ CHANNEL = Coverage("channel", "entry of channels.json, groups.json, dms.json or 
            "pending_shared", "pending_connected_team_ids", "parent_conversation", "previous_names"),
 ))
 
-COVERAGE = (MESSAGE, USER, CHANNEL)
+INTEGRATION = Coverage("integration", "entry of integration_logs.json (an app or integration added, "
+                       "changed or removed)", (
+    mapped("service_type", "the name of a bot no user list names (matched by `channel` and `date` to its "
+           "bot_add message)"),
+    mapped("app_type", "as `service_type`, for apps"),
+    mapped("channel", "matches the entry to a bot_add message"),
+    mapped("date", "matches the entry to a bot_add message"),
+    *kept_all("user_id", "user_name", "change_type", "service_id", "app_id", "scope", "reason", "rss_feed",
+              "rss_feed_change_type", "rss_feed_title", "rss_feed_url",
+              note="kept: the whole log is in the workspace group's `source.integration_logs`"),
+))
+
+COVERAGE = (MESSAGE, USER, CHANNEL, INTEGRATION)

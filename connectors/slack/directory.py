@@ -54,6 +54,8 @@ class Directory:
     _services: dict[tuple[str, str], str] = field(default_factory=dict)
     #: bot id → (service, bot_add label).
     _integrations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: workspace root folder → its integration_logs.json entries, for its Group's `source`.
+    integration_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def read_users(self, layout: Layout, census: Census) -> Iterator[User | ReportEntry]:
         """Every user of every user list, once; on Grid org_users.json comes first and wins."""
@@ -98,16 +100,27 @@ class Directory:
         yield ReportEntry("degraded", "user", user_id, "not in the export's user list; rebuilt from a "
                           "message (name only)", location=location)
 
-    def read_integrations(self, layout: Layout) -> None:
+    def read_integrations(self, layout: Layout, census: Census) -> Iterator[ReportEntry]:
         """Which service each integration was (integration_logs.json), by channel and second: what
-        names a bot that its messages and bot_add do not name better."""
+        names a bot that its messages and bot_add do not name better. Each root's log is kept in
+        `integration_logs` for its workspace Group; an entry that is no object is quarantined."""
         for root in layout.roots:
-            path = layout.beside(root, wire.INTEGRATION_LOGS)
-            for entry in _array(layout, path) if path else []:
-                if isinstance(entry, dict) and entry.get("channel") and entry.get("date"):
-                    service = entry.get("service_type") or entry.get("app_type")
-                    if isinstance(service, str) and service:
-                        self._services[str(entry["channel"]), str(entry["date"])] = service
+            if (path := layout.beside(root, wire.INTEGRATION_LOGS)) is None:
+                continue
+            kept = self.integration_logs[root.folder] = []
+            for n, entry in enumerate(_array(layout, path), 1):
+                where = f"{path} record {n}"
+                raw = dump_record(entry, where)  # kept as it is: one nested too deep to write stops here
+                if not isinstance(entry, dict):
+                    yield ReportEntry("quarantined", "integration", None, "unreadable integration log entry: "
+                                      "not an object", location=where, raw=raw)
+                    continue
+                kept.append(entry)
+                ident = entry.get("service_id") or entry.get("app_id")
+                census.see("integration", entry, str(ident) if ident else None, where)
+                service = entry.get("service_type") or entry.get("app_type")
+                if entry.get("channel") and entry.get("date") and isinstance(service, str) and service:
+                    self._services[str(entry["channel"]), str(entry["date"])] = service
 
     def bot_added(self, bot_id: str, channel_id: str, ts: str, text: str) -> None:
         """A `bot_add` message: its link names the bot (`<…/services/B…|github>`) and its time
@@ -150,16 +163,19 @@ def build_user(item: wire.UserObject) -> User:
     )
 
 
-def workspace(layout: Layout, root: Root) -> Group:
-    """The Group standing for one workspace root of the export."""
+def workspace(layout: Layout, root: Root, integration_logs: list[Any] | None = None) -> Group:
+    """The Group standing for one workspace root of the export; it keeps the root's integration log."""
+    source: dict[str, Any] = {"folder": root.folder}
+    if integration_logs:
+        source["integration_logs"] = integration_logs
     if not root.folder:
         name = layout.tree.name.removesuffix(".zip")
-        return Group(TOP_WORKSPACE, name, description="Slack workspace export", source={"folder": ""})
+        return Group(TOP_WORKSPACE, name, description="Slack workspace export", source=source)
     return Group(
         f"{TOP_WORKSPACE}:{root.label}",
         root.label.rpartition("/")[2],
         description="Slack workspace (Enterprise Grid per-workspace folder)",
-        source={"folder": root.folder},
+        source=source,
     )
 
 

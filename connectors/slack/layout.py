@@ -97,6 +97,13 @@ class Layout:
                     found.append((root, folder))
         return sorted(found, key=lambda rf: rf[1])
 
+    def unread(self) -> list[str]:
+        """The JSON files of the top folder and of each workspace root that no reader reads
+        (canvases.json, content_flags.json…): their content is not in the archive."""
+        folders = dict.fromkeys(["", *(root.folder for root in self.roots)])
+        return [f"{folder}{base}" for folder in folders for base in sorted(self._files.get(folder, []))
+                if base.endswith(".json") and base not in wire.READ_JSON]
+
     def binaries(self) -> dict[str, dict[str, str]]:
         """{file id: {file name: entry}} of binaries the export carries (`__uploads/F…/name`,
         `<channel>/attachments/F…-name`); normally one per file id."""

@@ -41,13 +41,13 @@ def _read(layout: Layout, files: FileStore, downloader: Downloader | None) -> It
     yield SourceInfo("slack", None, tree.name.removesuffix(".zip"))
     census = Census(COVERAGE)
     yield from directory.read_users(layout, census)
-    directory.read_integrations(layout)
+    yield from directory.read_integrations(layout, census)
     messages = MessageReader(tree, directory, SlackFiles(tree, layout.binaries(), files, downloader), census)
     groups = {}
     folders: list[tuple[str, str]] = []
     # Every index first, so that `<#C…>` reads as `#name` whichever channel's day file mentions it.
     for root in layout.roots:
-        group = groups[root.folder] = workspace(layout, root)
+        group = groups[root.folder] = workspace(layout, root, directory.integration_logs.get(root.folder))
         yield group
         for item in read_channels(layout, root, group, directory, census):
             if isinstance(item, ReportEntry):
@@ -65,6 +65,9 @@ def _read(layout: Layout, files: FileStore, downloader: Downloader | None) -> It
     for channel_id, folder in folders:
         yield from _read_folder(layout, messages, channel_id, folder)
     yield from directory.rebuilt_bots()
+    for path in layout.unread():
+        yield ReportEntry("skipped", "file", None, f"{path} is not read by the Slack connector: its content "
+                          "is not in the archive", location=path)
     yield from census.entries()
 
 

@@ -53,6 +53,8 @@ FILE_COMMENT = "file_comment"
 THREAD_BROADCAST = "thread_broadcast"
 #: Slack's record of integrations added and removed (who, when, in which channel, which service).
 INTEGRATION_LOGS = "integration_logs.json"
+#: the files of a workspace root the reader reads; any other JSON file there is reported.
+READ_JSON = frozenset({USERS, ORG_USERS, INTEGRATION_LOGS, *CHANNEL_INDEXES})
 
 
 class Profile(TypedDict, total=False):

@@ -8,7 +8,7 @@ same family of API, and the only public real feed these were tested on.
 
 from __future__ import annotations
 
-from rsemigrate.export import Coverage, ignored, kept, kept_all, mapped
+from rsemigrate.export import Coverage, Field, ignored, kept, kept_all, mapped
 
 _COMMON = (
     mapped("id", "`id`"),
@@ -47,4 +47,53 @@ COMMENT = Coverage("comment", "comment or reply (inline `comments`, or `groups/<
     ignored("user_likes", "whether the collecting token's user liked it"),
 ))
 
-COVERAGE = (POST, COMMENT)
+_USER_FIELDS = (
+    mapped("id", "`id`"),
+    mapped("name", "`name`"),
+    mapped("email", "`email`"),
+    mapped("title", "`title`"),
+    mapped("department", "`department`"),
+    mapped("active", "`state` (suspended when false)"),
+    mapped("account_invite_time", "`state` (pending: invited, never claimed); kept in `source`"),
+    mapped("account_claim_time", "`state` (claimed: not pending); kept in `source`"),
+    *kept_all("locale", "first_name", "last_name", "picture", "link", "primary_phone", "primary_address",
+              "organization", "division", "cost_center", "employee_number", "start_date", "manager",
+              "updated_time"),
+)
+
+USER = Coverage("user", "member of the community (`members` pages: GET /community/members)", _USER_FIELDS)
+
+#: a group's members list the people of other companies too, whom the community's listing lacks.
+MEMBER = Coverage("member", "member of a group (`groups/<id>/members` pages: GET /<group>/members); "
+                  "the User of a person the community's members listing lacks (another company)", (
+    mapped("id", "the feed channel's `member_ids`"),
+    *(Field(f.path, f.handling, f"{f.note} (only of a person the community's listing lacks)")
+      for f in _USER_FIELDS if f.path != "id"),
+    mapped("administrator", "the group's `source.admins`"),
+))
+
+GROUP = Coverage("group", "group (`groups` listing and nested `groups/<id>/groups` pages, merged with "
+                 "`groups/<id>/group.json`: GET /<group>)", (
+    mapped("id", "`id`"),
+    mapped("name", "`name`"),
+    mapped("description", "`description`"),
+    mapped("privacy", "`private` (CLOSED or SECRET); kept in `source`"),
+    mapped("purpose", "`external` (WORK_MULTI_COMPANY); kept in `source`"),
+    mapped("updated_time", "`updated_at`"),
+    *kept_all("archived", "owner", "icon", "cover", "post_requires_admin_approval", "email",
+              "is_workplace_default"),
+))
+
+REACTION = Coverage("reaction", "reaction (`groups/<id>/reactions/<id>` pages, or a post's or comment's "
+                    "inline `reactions` or `likes`)", (
+    mapped("id", "the Reaction's `user_id`"),
+    mapped("type", "the Reaction's `kind` (a `likes` entry has none: LIKE)"),
+    mapped("name", "the `name` of a person no members listing names (a User rebuilt from it, reported)"),
+))
+
+COMMUNITY = Coverage("community", "the community (community.json: GET /community)", (
+    mapped("id", "the archive's source `id`"),
+    mapped("name", "the archive's source `name`"),
+))
+
+COVERAGE = (POST, COMMENT, USER, MEMBER, GROUP, REACTION, COMMUNITY)

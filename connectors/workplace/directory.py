@@ -8,7 +8,9 @@
 - Each group is a Group plus one `feed` Channel with the group's id, as for Yammer. Private means
   `privacy` CLOSED or SECRET; a multi-company group (`purpose` WORK_MULTI_COMPANY) is `external`.
   Nested groups come from `groups/<parent>/groups/` pages and keep `source.parent_group_id`.
-  `group.json` (the group node itself) wins over the community listing's shorter entry.
+  `group.json` (the group node itself) wins over the community listing's shorter entry. The
+  group's members are its feed's `member_ids`; its administrators are kept in `source.admins`, and
+  a member the community's listing lacks (of another company) is a User from the group's listing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from rsemigrate.archive import Channel, Group, ReportEntry, Timestamp, User, UserState, parse_timestamp
 from rsemigrate.errors import InputError
-from rsemigrate.export import container_time, dump_record
+from rsemigrate.export import Census, container_time, dump_record
 
 from . import wire
 from .layout import Collection
@@ -27,6 +29,8 @@ from .layout import Collection
 #: author of content whose `from` the API did not return.
 UNKNOWN_AUTHOR = "unknown"
 _PRIVATE = frozenset({"CLOSED", "SECRET"})
+_NO_MEMBER = ("not a member of this community (another company in a multi-company group, or an account "
+              "removed since)")
 _USER_CONSUMED = frozenset({"id", "name", "email", "title", "department", "active"})
 _GROUP_CONSUMED = frozenset({"id", "name", "description", "privacy", "updated_time"})
 
@@ -35,14 +39,29 @@ _GROUP_CONSUMED = frozenset({"id", "name", "description", "privacy", "updated_ti
 class Directory:
     names: dict[str, str] = field(default_factory=dict)
 
-    def read_members(self, collection: Collection) -> Iterator[User | ReportEntry]:
+    def read_members(self, collection: Collection, census: Census) -> Iterator[User | ReportEntry]:
         for path, n, item in collection.items(("", wire.MEMBERS, "")):
             if not _has_id(item):
                 yield _quarantine("user", item, path, n)
                 continue
+            census.see("user", item, str(item["id"]), f"{path} record {n}")
             user = build_user(item)
             self.names[user.id] = user.name
             yield user
+
+    def group_members(self, collection: Collection, group_id: str,
+                      census: Census) -> Iterator[tuple[str, bool] | User]:
+        """(id, whether an administrator) of a group's members, each preceded by its User when the
+        community's members listing lacks it (a person of another company in a multi-company group)."""
+        for path, n, item in collection.items((group_id, wire.MEMBERS, "")):
+            if not _has_id(item):
+                continue
+            census.see("member", item, str(item["id"]), f"{path} record {n}")
+            if str(item["id"]) not in self.names:  # `administrator` is of this group, not of the person
+                user = build_user({k: v for k, v in item.items() if k != "administrator"})
+                self.names[user.id] = user.name
+                yield user
+            yield str(item["id"]), item.get("administrator") is True
 
     def author(self, item: dict[str, Any], location: str) -> tuple[str, list[User | ReportEntry]]:
         """The id of the item's author, and the records a first sighting of an unknown one makes."""
@@ -55,10 +74,19 @@ class Directory:
         )
         self.names[author_id] = name
         why = ("the API returned no author (`from`) for this content" if author_id == UNKNOWN_AUTHOR else
-               "not a member of this community (another company in a multi-company group, or an account "
-               "removed since); rebuilt from the content's `from` (name only)")
+               f"{_NO_MEMBER}; rebuilt from the content's `from` (name only)")
         return author_id, [User(author_id, name, (author or {}).get("email") or None, origin="message"),
                            ReportEntry("degraded", "user", author_id, why, location=location)]
+
+    def reactor(self, reaction: dict[str, Any], location: str) -> list[User | ReportEntry]:
+        """The records a first sighting of a person who reacted and is no member makes."""
+        uid = str(reaction["id"])
+        if uid in self.names:
+            return []
+        self.names[uid] = str(reaction.get("name") or f"user {uid}")
+        return [User(uid, self.names[uid], origin="message"),
+                ReportEntry("degraded", "user", uid, f"{_NO_MEMBER}; rebuilt from a reaction (name only)",
+                            location=location)]
 
 
 def build_user(item: dict[str, Any]) -> User:
@@ -72,18 +100,22 @@ def build_user(item: dict[str, Any]) -> User:
                 source={k: v for k, v in item.items() if k not in _USER_CONSUMED})
 
 
-def read_groups(collection: Collection) -> Iterator[tuple[Group, Channel] | ReportEntry]:
-    """Every group the listing, a nested-group page or a folder names, each once, with its feed."""
+def read_groups(collection: Collection, directory: Directory,
+                census: Census) -> Iterator[tuple[Group, Channel] | User | ReportEntry]:
+    """Every group the listing, a nested-group page or a folder names, each once, with its feed
+    (after the Users of its members no community listing named)."""
     listed: dict[str, dict[str, Any]] = {}
     parents: dict[str, str] = {}
     for path, n, item in collection.items(("", wire.GROUPS, "")):
         if _has_id(item):
+            census.see("group", item, str(item["id"]), f"{path} record {n}")
             listed.setdefault(str(item["id"]), item)
         else:
             yield _quarantine("group", item, path, n)
     for parent in list(listed) + list(collection.group_folders):
         for path, n, item in collection.items((parent, wire.GROUPS, "")):
             if _has_id(item):
+                census.see("group", item, str(item["id"]), f"{path} record {n}")
                 listed.setdefault(str(item["id"]), item)
                 parents.setdefault(str(item["id"]), parent)
             else:
@@ -92,7 +124,9 @@ def read_groups(collection: Collection) -> Iterator[tuple[Group, Channel] | Repo
         listed.setdefault(group_id, {"id": group_id})
     for group_id, item in listed.items():
         where = f"{wire.GROUPS}/{group_id}/{wire.GROUP}"
-        node = {**item, **collection.document(where)}
+        if document := collection.document(where):
+            census.see("group", document, group_id, where)
+        node = {**item, **document}
         group, unread = build_group(node, parents.get(group_id), where)
         if unread:
             yield unread
@@ -100,7 +134,16 @@ def read_groups(collection: Collection) -> Iterator[tuple[Group, Channel] | Repo
             yield ReportEntry("degraded", "group", group_id, "a folder of content, but neither the group "
                               "listing nor a group.json: name, privacy and description are unknown",
                               location=f"{wire.GROUPS}/{group_id}/")
-        members = [str(m["id"]) for _, _, m in collection.items((group_id, wire.MEMBERS, "")) if _has_id(m)]
+        members, admins = [], []
+        for member in directory.group_members(collection, group_id, census):
+            if isinstance(member, User):
+                yield member
+                continue
+            members.append(member[0])
+            if member[1]:
+                admins.append(member[0])
+        if admins:
+            group.source["admins"] = admins
         yield group, Channel(group.id, "feed", group.name, group_id=group.id, private=group.private,
                              member_ids=members, description=group.description)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rsemigrate.archive import Body, Mention, MentionKind, Message, Reaction, Record, ReportEntry
+from rsemigrate.archive import Body, Mention, MentionKind, Message, Reaction, Record, ReportEntry, User
 from rsemigrate.export import Census, dump_record, guarded
 
 from . import wire
@@ -77,8 +77,8 @@ class FeedReader:
         yield from revealed
         attachment_ids, attachments = self._attachments.announce(group_id, mid, item, location)
         yield from attachments
-        reactions, problems = self._reactions(group_id, mid, item, location)
-        yield from problems
+        reactions, records = self._reactions(group_id, mid, item, location)
+        yield from records
         message = item.get("message") or ""
         story = item.get("story") or ""
         yield Message(
@@ -111,16 +111,20 @@ class FeedReader:
                 yield f"{location} {edge} record {n}", child
 
     def _reactions(self, group_id: str, object_id: str, item: dict[str, Any],
-                   location: str) -> tuple[list[Reaction], list[ReportEntry]]:
+                   location: str) -> tuple[list[Reaction], list[User | ReportEntry]]:
         """One Reaction per person of the saved `/reactions` pages, else of the inline `reactions`
         or (older answers) `likes` lists; a count larger than the list (a cut list, a `summary`,
-        a comment's `like_count`) adds reactions by unknown people, so the total stays right."""
-        reactions, problems = [], []
+        a comment's `like_count`) adds reactions by unknown people, so the total stays right. With
+        them, the Users of people who reacted and are no member, and what could not be read."""
+        reactions: list[Reaction] = []
+        records: list[User | ReportEntry] = []
         for where, reaction in self._children(group_id, wire.REACTIONS, object_id, item, location):
             if isinstance(reaction, dict) and reaction.get("id") and reaction.get("type"):
+                self._census.see("reaction", reaction, str(reaction["id"]), where)
+                records += self._directory.reactor(reaction, where)
                 reactions.append(Reaction(str(reaction["type"]), str(reaction["id"])))
             else:
-                problems.append(
+                records.append(
                     ReportEntry(
                         "quarantined",
                         "reaction",
@@ -134,13 +138,15 @@ class FeedReader:
         if not saved and not item.get("reactions"):
             for where, like in self._children(group_id, "likes", object_id, item, location):
                 if isinstance(like, dict) and like.get("id"):
+                    self._census.see("reaction", like, str(like["id"]), where)
+                    records += self._directory.reactor(like, where)
                     reactions.append(Reaction(LIKE, str(like["id"])))
                 else:
-                    problems.append(ReportEntry("quarantined", "reaction", object_id,
+                    records.append(ReportEntry("quarantined", "reaction", object_id,
                                                 "unreadable like: no id", location=where,
                                                 raw=dump_record(like, where)))
         if saved:
-            return reactions, problems
+            return reactions, records
         listed, total = len(reactions), _reaction_total(item)
         edge = "reactions" if item.get("reactions") else "likes"
         if total > listed:
@@ -148,9 +154,9 @@ class FeedReader:
         if _cut(item, edge) is not None:
             said = (f"{total - listed} more are kept without who reacted" if total > listed else
                     "how many more there were, and who, is not in the archive")
-            problems.append(ReportEntry("degraded", "reaction", object_id, f"`{edge}` list cut at {listed} "
+            records.append(ReportEntry("degraded", "reaction", object_id, f"`{edge}` list cut at {listed} "
                                         f"(its `paging.next` was not followed): {said}", location=location))
-        return reactions, problems
+        return reactions, records
 
 
 def _mentions(tags: object, message: str) -> list[Mention]:

@@ -23,21 +23,21 @@ from .messages import FeedReader
 
 def read(tree: SourceTree, files: FileStore, /) -> Iterator[Record]:
     collection = Collection(tree)
+    census = Census(COVERAGE)
     community = collection.document(wire.COMMUNITY)
-    yield SourceInfo(
-        "workplace", str(community["id"]) if community.get("id") else None, community.get("name")
-    )
+    community_id = str(community["id"]) if community.get("id") else None
+    census.see("community", community, community_id, collection.path(wire.COMMUNITY))
+    yield SourceInfo("workplace", community_id, community.get("name"))
     yield from _not_collected(collection)
     directory = Directory()
-    yield from directory.read_members(collection)
+    yield from directory.read_members(collection, census)
     group_ids = []
-    for item in read_groups(collection):
-        if isinstance(item, ReportEntry):
-            yield item
-        else:
+    for item in read_groups(collection, directory, census):
+        if isinstance(item, tuple):
             yield from item
             group_ids.append(item[0].id)
-    census = Census(COVERAGE)
+        else:
+            yield item
     feeds = FeedReader(collection, directory, Attachments(collection, files), census)
     for group_id in group_ids:
         yield from feeds.read_group(group_id)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from rsemigrate.archive import Attachment, FileStore, ReportEntry
-from rsemigrate.export import SourceTree
+from rsemigrate.export import Census, SourceTree
 
 from . import wire
 from .markup import Token
@@ -59,15 +59,17 @@ class Attachments:
         self._binaries = {kind: _binaries(tree, f"{root}{folder}/") for kind, (_, folder) in _STORED.items()}
         self._root = root
 
-    def read_index(self, table: Table, kind: str) -> Iterator[ReportEntry]:
+    def read_index(self, table: Table, kind: str, census: Census) -> Iterator[ReportEntry]:
         """Files.csv (kind `uploadedfile`) or Pages.csv (`page`); a later version row wins."""
         key = _STORED[kind][0]
+        record_type = "file" if kind == "uploadedfile" else "page"
         rows = self._rows[kind]
         for item in table.dicts(key):
             if isinstance(item, ReportEntry):
                 yield item
             else:
-                row = item[1]
+                line, row = item
+                census.see(record_type, row, f"{kind}:{row[key].strip()}", table.where(line))
                 rows[row[key].strip()] = {k: v for k, v in row.items() if v}  # type: ignore[assignment]
 
     def announce(self, token: Token, location: str | None = None) -> Iterator[Attachment | ReportEntry]:

@@ -41,7 +41,8 @@ USER = Coverage("user", "row of Users.csv", (
                                     "deleted_at", "suspended_at")),
     mapped("job_title", "`title`"),
     mapped("state", "`state` (with the dates); kept in `source`"),
-    *kept_all("api_url", "deleted_by_id", "deleted_by_type", "suspended_by_id", "suspended_by_type", "guid"),
+    *kept_all("api_url", "deleted_by_id", "deleted_by_type", "suspended_by_id", "suspended_by_type", "guid",
+              "user_cover_image_url"),
 ))
 
 GROUP = Coverage("group", "row of Groups.csv", (
@@ -50,6 +51,47 @@ GROUP = Coverage("group", "row of Groups.csv", (
     *kept_all("creator_id", "web_url"),
 ))
 
-COVERAGE = (MESSAGE, USER, GROUP)
+_STORED = ("kept in the attachment's `source` (the file's row; a later version row of the same file "
+           "replaces an earlier one)")
+
+FILE = Coverage("file", "row of Files.csv (one per file version)", (
+    mapped("file_id", "the attachment's id (`uploadedfile:<file_id>`), as messages name it"),
+    mapped("name", "`name`; its extension gives `media_type` and `kind` (image or file)"),
+    mapped("download_url", "`url`"),
+    mapped("path", "the export entry of the binary, stored in the bag; kept in `source`"),
+    *kept_all("id", "description", "uploader_id", "uploader_type", "group_id", "group_name", "reverted_to_id",
+              "deleted_by_user_id", "in_private_group", "in_private_conversation", "file_api_url",
+              "uploaded_at", "deleted_at", "original_network", "storage_path", note=_STORED),
+))
+
+PAGE = Coverage("page", "row of Pages.csv (a Yammer note)", (
+    mapped("page_id", "the attachment's id (`page:<page_id>`), as messages name it"),
+    mapped("name", "`name`"),
+    mapped("download_url", "`url`"),
+    mapped("path", "the export entry of the binary, stored in the bag; kept in `source`"),
+    *kept_all("id", "creator_user_id", "published_by_user_id", "collaborator_user_ids", "group_id",
+              "group_name", "reverted_to_id", "deleted_by_id", "deleted_by_type", "in_private_group",
+              "page_api_url", "published_at", "deleted_at", note=_STORED),
+))
+
+TOPIC = Coverage("topic", "row of Topics.csv", (
+    mapped("id", "the `target_id` of `[[tag:<id>]]` mentions"),
+    mapped("name", "the `name` of those mentions (`#name` in `text`)"),
+    ignored("created_by", "who created the topic: topics are no records of their own, only mention names"),
+    ignored("created_at", "when the topic was created: topics are no records of their own"),
+    ignored("api_url", "an API address of the topic, no content"),
+))
+
+NETWORK = Coverage("network", "first row of Networks.csv (the home network)", (
+    mapped("id", "the archive's source `id`"),
+    mapped("name", "the archive's source `name`"),
+    mapped("url", "the home email domain (which tells guests); kept in the All Company group's "
+           "`source.network`"),
+    # the docs name these facts without their columns; the names are those of fixtures/yammer
+    *kept_all("created_at", "moderated", "usage_policy_url", "user_count",
+              note="kept in the All Company group's `source.network`"),
+))
+
+COVERAGE = (MESSAGE, USER, GROUP, FILE, PAGE, TOPIC, NETWORK)
 #: the Messages.csv columns the coverage declares.
 MESSAGE_COLUMNS = frozenset(f.path for f in MESSAGE.fields)

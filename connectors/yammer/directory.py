@@ -158,12 +158,13 @@ def all_company(network: wire.NetworkRow) -> Group:
 def read_topics(table: Table, directory: Directory, census: Census) -> Iterator[ReportEntry]:
     """Topic names, so `[[tag:ID]]` mentions read as `#name`. Topics are not records of their own."""
     names = directory.names["tag"]
-    id_at, name_at = table.index("id"), table.index("name")
-    for item in table.rows("id"):
+    for item in table.dicts("id"):
         if isinstance(item, ReportEntry):
             yield item
         else:
-            names[item[1][id_at].strip()] = item[1][name_at]
+            line, row = item
+            census.see("topic", row, row["id"].strip(), table.where(line))
+            names[row["id"].strip()] = row["name"]
 
 
 def _unconsumed(row: dict[str, str], consumed: frozenset[str]) -> dict[str, str]:

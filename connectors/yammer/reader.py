@@ -31,7 +31,8 @@ _WINDOW = re.compile(r"(?<![A-Za-z_])(since|until)\s*[=:]\s*([^&\r\n]+)", re.IGN
 def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
     """Every record of the export; see the package docstring for what is fatal and what is reported."""
     export = _Export(tree)
-    network = export.network()
+    census = Census(COVERAGE)
+    network = export.network(census)
     since, until = export.window()
     yield SourceInfo("yammer", network.get("id") or None, network.get("name") or None, since, until)
     yield from export.skipped_networks()
@@ -41,7 +42,6 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
 
     users_path = export.path(wire.USERS)
     directory = Directory(home_domain(network.get("url", ""), tree, users_path))
-    census = Census(COVERAGE)
     for name, record_type, required, reader in (
         (wire.TOPICS, "topic", ("id", "name"), read_topics),
         (wire.USERS, "user", wire.USER_REQUIRED, read_users),
@@ -56,11 +56,12 @@ def read(tree: SourceTree, files: FileStore) -> Iterator[Record]:
                                  (wire.PAGES, "page", wire.PAGE_REQUIRED)):
         if path := export.path(name):
             with Table(tree, path, "attachment", required) as table:
-                yield from attachments.read_index(table, kind)
+                yield from attachments.read_index(table, kind, census)
 
     with Table(tree, export.messages, "message", wire.MESSAGE_REQUIRED) as table:
         yield from MessageReader(table, directory, attachments, census)
     yield from attachments.unreferenced()
+    yield from export.unread()
     yield from census.entries()
 
 
@@ -82,13 +83,14 @@ class _Export:
         """The entry of a file beside Messages.csv (any case), if the export has it."""
         return self.entries.get(f"{self.root}{filename}".lower())
 
-    def network(self) -> wire.NetworkRow:
+    def network(self, census: Census) -> wire.NetworkRow:
         """The home network: the first row of Networks.csv, or {} without one."""
         if (path := self.path(wire.NETWORKS)) is None:
             return {}
         with Table(self._tree, path, "network", ("id",)) as table:
             for item in table.dicts("id"):
                 if not isinstance(item, ReportEntry):
+                    census.see("network", item[1], item[1]["id"], table.where(item[0]))
                     return item[1]  # type: ignore[return-value]
         return {}
 
@@ -113,6 +115,18 @@ class _Export:
                 except ValueError as exc:
                     raise InputError(str(exc), file=path, line=number, column=key) from None
         return found.get("since"), found.get("until")
+
+    def unread(self) -> Iterator[ReportEntry]:
+        """The CSV files beside Messages.csv that no reader reads (MessageVersions.csv, Admins.csv,
+        the newer Viva Engage ones…): their rows are not in the archive, which must say so."""
+        root = self.root.lower()
+        for lowered, name in sorted(self.entries.items()):
+            base = lowered[len(root):]
+            if not lowered.startswith(root) or "/" in base:
+                continue
+            if base.endswith(".csv") and base not in wire.READ_CSV:
+                yield ReportEntry("skipped", "file", None, f"{name} is not read by the Yammer connector: "
+                                  "its rows are not in the archive", location=name)
 
     def skipped_networks(self) -> Iterator[ReportEntry]:
         """External networks come as sub-folders with their own Messages.csv. Only the home network

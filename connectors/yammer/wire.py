@@ -17,6 +17,8 @@ PAGES = "Pages.csv"
 TOPICS = "Topics.csv"
 NETWORKS = "Networks.csv"
 REQUEST = "request.txt"
+#: the CSV files the reader reads (lower case); any other one beside Messages.csv is reported.
+READ_CSV = frozenset(n.lower() for n in (MESSAGES, USERS, GROUPS, FILES, PAGES, TOPICS, NETWORKS))
 #: folders holding natively stored binaries named `<id>.<ext>`.
 FILES_DIR = "Files"
 PAGES_DIR = "Pages"

@@ -8,7 +8,7 @@ While reading, `Census.see` counts every *other* non-empty field: its path, how 
 had it, and one example record. `Census.entries` turns each into an `unmapped` report entry,
 and the same declarations generate the field-coverage table of each connector's doc.
 
-Paths name object keys joined by `.` (an OData annotation such as `@odata.type` is one key);
+Paths name object keys joined by `.` (an annotation such as `@odata.type` is one key);
 `[]` marks a list of objects (`attachments[].fields`). A
 declared path without declared children covers everything below it; one with declared children
 is walked into, so a new key inside it is still seen.
@@ -24,8 +24,9 @@ from typing import Any, Literal
 from ..archive import ReportEntry
 
 Handling = Literal["mapped", "source", "ignored"]
-#: one key of a path: OData annotations (`@odata.type`, `replies@odata.nextLink`) hold a dot.
-_PART = re.compile(r"[^.@]*@odata\.[^.]+|[^.]+")
+#: one key of a path: an annotation (`@odata.type`, `replies@odata.nextLink`,
+#: `@microsoft.graph.downloadUrl`) holds dots, and is always the last key.
+_PART = re.compile(r"[^.@]*@.+|[^.]+")
 
 
 @dataclass(frozen=True)

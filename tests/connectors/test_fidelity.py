@@ -5,12 +5,14 @@ goes on, and the field census counting what no connector declares."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connectors.slack import read as read_slack
+from connectors.slack.emulator import FilesEmulator
 from connectors.teams.source import wire as teams_wire
 from connectors.workplace import read as read_workplace
 from rsemigrate.archive import Archive, Attachment, Group, Message, Record, ReportEntry, User
@@ -70,18 +72,39 @@ def test_slack_integration_cards_and_blocks_are_the_text_and_the_body_keeps_the_
     assert both.text == "said"
 
 
-def test_slack_single_file_objects_and_the_file_commenter(tmp_path):
-    file = {"id": "F0FILE0001", "name": "a.js", "mimetype": "text/plain", "size": 3,
+OLD_FILE = {"id": "F0FILE0001", "name": "a.js", "mimetype": "text/plain", "size": 3,
             "url_private": "https://files.slack.com/files-pri/T-F0FILE0001/a.js"}
-    records = slack_day(
-        tmp_path,
-        slack_message("1.1", subtype="file_share", user="U1", text="<@U1> uploaded a file", file=file),
-        slack_message("1.2", subtype="file_comment", text="<@U1> commented: nice", file=file,
-                      comment={"id": "Fc1", "user": "U1", "comment": "nice"}))
+
+
+def old_file_day(tmp_path: Path, **read_options: Any) -> list[Record]:
+    """A file shared, then commented on, the way exports before 2019 wrote it: one `file` object."""
+    folder = slack_export(tmp_path / "export")
+    write_json(folder, {"general/2024-03-01.json": [
+        slack_message("1.1", subtype="file_share", user="U1", text="<@U1> uploaded a file", file=OLD_FILE),
+        slack_message("1.2", subtype="file_comment", text="<@U2> commented on <@U1>'s file: nice",
+                      file=OLD_FILE, comment={"id": "Fc1", "user": "U2", "comment": "nice"})],
+        "users.json": [{"id": "U1", "name": "ann"}, {"id": "U2", "name": "bo"}]})
+    return read_with(partial(read_slack, **read_options), folder, tmp_path)
+
+
+def test_slack_single_file_objects_are_attachments_and_downloaded_with_a_token(tmp_path):
+    records = old_file_day(tmp_path)
     share, comment = of(records, Message)
     assert share.attachment_ids == comment.attachment_ids == ["F0FILE0001"]
-    assert [a.url for a in of(records, Attachment)] == [file["url_private"]]
-    assert comment.author_id == "U1" and not of(records, ReportEntry)
+    [attachment] = of(records, Attachment)
+    assert (attachment.url, attachment.status) == (OLD_FILE["url_private"], "external")
+    assert not of(records, ReportEntry)
+    token = "xoxp-test-1"
+    with FilesEmulator(token, {"F0FILE0001": b"js;"}) as base:
+        [downloaded] = of(old_file_day(tmp_path / "token", token=token, files_url=base), Attachment)
+    assert (downloaded.status, downloaded.size) == ("present", 3)
+
+
+def test_slack_a_file_comment_is_by_its_commenter_not_unknown(tmp_path):
+    records = old_file_day(tmp_path)
+    share, comment = of(records, Message)
+    assert (share.author_id, comment.author_id) == ("U1", "U2")
+    assert [u.id for u in of(records, User)] == ["U1", "U2"] and not of(records, ReportEntry)
 
 
 def test_slack_bots_no_user_list_knows_get_the_best_name_the_export_gives(tmp_path):

@@ -204,3 +204,55 @@ def test_a_tag_naming_a_page_is_a_page_mention(archives, real_data):
     tags += [t for p in feed(real_data) for c in p["comments"]["data"] for t in c.get("message_tags") or []]
     found = Counter(m.kind for message in archives["fb-graph-feed-2014"].messages() for m in message.mentions)
     assert found == Counter("page" if t["type"] == "page" else "user" for t in tags) == {"page": 7, "user": 1}
+
+
+# ── every connector: one broken record of a real export is quarantined, the rest exported ───────
+
+def _break_slack(real_data: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    day = "enrique/2016-01-14.json"
+    source = tmp_path / "testarchive.zip"
+    real = real_data / "slack-export-viewer-testarchive" / "testarchive.zip"
+    with zipfile.ZipFile(real) as zin, zipfile.ZipFile(source, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == day:
+                found = json.loads(data)
+                found[0]["text"] = {"not": "text"}
+                data = json.dumps(found).encode()
+            zout.writestr(info, data)
+    return source, f"{day} record 1", '"not"'
+
+
+def _break_workplace(real_data: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    collection = shutil.copytree(real_data / "fb-graph-feed-2014" / "collection", tmp_path / "collection")
+    page = collection.parent / FEED
+    found = json.loads(page.read_text())
+    found["data"][0]["created_time"] = "the day before yesterday"
+    page.write_text(json.dumps(found))
+    return collection, "feed/page-0001.json record 1", "the day before yesterday"
+
+
+def _break_yammer(real_data: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    export = shutil.copytree(real_data / "yammer-attachment-cells" / "export", tmp_path / "export")
+    rows = (export / "Messages.csv").read_text(encoding="utf-8")
+    (export / "Messages.csv").write_text(rows.replace('"2020-01-01T10:00:00Z"', '"01/13/2020 25:00"', 1),
+                                         encoding="utf-8")
+    return export, "Messages.csv line 2", "01/13/2020 25:00"
+
+
+@pytest.mark.parametrize(("name", "breaking"), [("slack-export-viewer-testarchive", _break_slack),
+                                                ("fb-graph-feed-2014", _break_workplace),
+                                                ("yammer-attachment-cells", _break_yammer)])
+def test_one_broken_record_is_quarantined_and_the_rest_of_the_real_export_kept(archives, real_data, tmp_path,
+                                                                              name, breaking):
+    """Finding 12 on each real export (the Graph docs' own typo is the Teams case above)."""
+    source, where, bad = breaking(real_data, tmp_path)
+    connector = DATASETS[name][0]
+    result = cli("export", connector, source, "-o", tmp_path / "archive")
+    assert result.exit_code == 0 and "1 unreadable record(s) quarantined" in result.output.splitlines()[0]
+    archive = Archive(tmp_path / "archive")
+    assert archive.header.counts.messages == archives[name].header.counts.messages - 1
+    [entry] = [e for e in archive.report() if e.action == "quarantined"]
+    assert entry.location.endswith(where) and bad in (entry.raw or "")
+    strict = cli("export", connector, source, "-o", tmp_path / "strict", "--strict")
+    assert strict.exit_code == 2 and where in strict.output and not (tmp_path / "strict").exists()

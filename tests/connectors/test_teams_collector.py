@@ -92,6 +92,11 @@ def test_collecting_the_seeded_collection_exports_to_the_same_archive(tmp_path):
              for m in json.loads(page.read_text())["value"]]
     assert sum(m["messageType"] == "systemEventMessage" for m in saved) == 7
     assert not any(m["messageType"] == "unknownFutureValue" for m in saved)
+    # each user is asked for what tells a guest or a suspended account: Graph's default answer lacks it
+    user_reads = [r for r in emulator.seen if re.match(r"GET /v1\.0/users/[^/?]+\?", r)]
+    assert len(user_reads) == 2
+    assert all({"accountEnabled", "userType", "department"} <= set(r.split("$select=")[1].split(","))
+               for r in user_reads)
 
 
 def test_pages_follow_odata_next_link_and_replies_beyond_the_expansion(tmp_path, monkeypatch):

@@ -21,11 +21,14 @@ from typing import Any
 import orjson
 
 from rsemigrate.archive import Attachment, AttachmentKind, FileStore, Record, ReportEntry
+from rsemigrate.export import Census
 
 from . import wire
 from .layout import Collection
 
 _CONSUMED = frozenset({"id", "name", "contentUrl", "content"})
+#: the driveItem fields Attachment fields hold; its others (but annotations) are kept in `source.driveItem`.
+_DRIVE_ITEM_MAPPED = frozenset({"name", "size"})
 
 
 @dataclass
@@ -37,9 +40,10 @@ class Announced:
 
 
 class Attachments:
-    def __init__(self, collection: Collection, files: FileStore) -> None:
+    def __init__(self, collection: Collection, files: FileStore, census: Census) -> None:
         self._collection = collection
         self._files = files
+        self._census = census
         self._seen: set[str] = set()
 
     def announce(self, conversation: wire.Conversation, key: str, message_id: str, item: dict[str, Any],
@@ -97,8 +101,9 @@ class Attachments:
         kind: AttachmentKind = "image" if media_type and media_type.startswith("image/") else "file"
         source = {k: v for k, v in node.items() if k not in _CONSUMED and v is not None}
         if item:
-            source["driveItem"] = {k: item[k] for k in ("id", "webUrl", "parentReference", "createdDateTime",
-                                                        "lastModifiedDateTime", "eTag") if k in item}
+            self._census.see("file", item, aid, self._collection.entry(f"{saved}.json"))
+            source["driveItem"] = {k: v for k, v in item.items()
+                                   if k not in _DRIVE_ITEM_MAPPED and not k.startswith("@")}
         attachment = Attachment(aid, kind, "external", url, name=name, media_type=media_type,
                                 size=item.get("size"), url=url, source=source)
         if sidecar is not None and sidecar.get("status") == 200 and self._collection.has(f"{saved}.bin"):

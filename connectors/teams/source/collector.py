@@ -147,7 +147,8 @@ class _Walk:
 
     async def _user_chats(self, ref: str) -> list[str]:
         base = wire.user_folder(ref)
-        user = await self._document(f"{base}/{wire.USER}", f"/users/{quote(ref, safe='@')}", "users")
+        user = await self._document(f"{base}/{wire.USER}",
+                                    f"/users/{quote(ref, safe='@')}?$select={wire.USER_SELECT}", "users")
         if user is None or not user.get("id"):
             return []
         listing = f"/users/{quote(str(user['id']), safe='')}/chats?$expand=members&$top={wire.TOP}"

@@ -74,4 +74,45 @@ CHAT = Coverage("chat", "chat (a chats page: GET /users/{id}/chats?$expand=membe
     *_odata(),
 ))
 
-COVERAGE = (MESSAGE, TEAM, CHANNEL, CHAT)
+MEMBER = Coverage("member", "conversationMember of a member listing (GET /teams/{id}/members, "
+                  "…/channels/{id}/members) or of a chat's `members`", (
+    mapped("userId", "the person's User `id`; the container's `member_ids`"),
+    mapped("displayName", "the User's `name` (a `/users/{id}` answer's wins)"),
+    mapped("email", "the User's `email` (a `/users/{id}` answer's `mail` wins)"),
+    mapped("roles", "the User's `guest` (role `guest`); the container's `source.owners` (role `owner`)"),
+    mapped("tenantId", "the User's `source.tenantId` (a person of another tenant in a shared channel)"),
+    ignored("id", "the membership's id, not the person's (`userId`)"),
+    ignored("visibleHistoryStartDateTime", "from when the member may read the history: a permission, "
+            "not content (every message collected is in the archive)"),
+    *_odata(),
+))
+
+USER = Coverage("user", "user (user.json: GET /users/{id}, a user whose chats were collected)", (
+    mapped("id", "`id`"),
+    mapped("displayName", "`name`"),
+    mapped("mail", "`email`"),
+    mapped("jobTitle", "`title`"),
+    mapped("department", "`department`"),
+    mapped("officeLocation", "`location`"),
+    mapped("accountEnabled", "`state` (suspended when false)"),
+    mapped("userPrincipalName", "`guest` (a `#EXT#` name); kept in `source`"),
+    mapped("userType", "`guest` (Guest); kept in `source`"),
+    *kept_all("businessPhones", "givenName", "surname", "mobilePhone", "preferredLanguage", "employeeId",
+              "companyName", "country", "city", "usageLocation", "onPremisesSamAccountName"),
+    *_odata(),
+))
+
+FILE = Coverage("file", "driveItem of a `reference` attachment's file (files/<file>.json: GET "
+                "/shares/{id}/driveItem)", (
+    mapped("name", "the attachment's `name` when the message gives none"),
+    mapped("size", "`size` (the stored binary's own size wins)"),
+    mapped("file", "`media_type` (`file.mimeType`); kept in `source.driveItem`"),
+    *kept_all("id", "webUrl", "webDavUrl", "eTag", "cTag", "parentReference", "createdDateTime",
+              "lastModifiedDateTime", "createdBy", "lastModifiedBy", "fileSystemInfo", "shared",
+              "sharepointIds", "description", note="kept in `source.driveItem`"),
+    ignored("@microsoft.graph.downloadUrl", "a pre-authenticated link (a bearer credential for an hour): "
+            "never saved by the collector, never kept"),
+    *_odata(),
+))
+
+COVERAGE = (MESSAGE, TEAM, CHANNEL, CHAT, MEMBER, USER, FILE)

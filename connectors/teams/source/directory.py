@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ from .events import identity_id
 from .layout import Collection, Saved
 
 SYSTEM_AUTHOR = "teams:system"
+#: the `/users/{id}` fields User fields hold; the others are kept in its `source`.
+_USER_MAPPED = ("id", "displayName", "mail", "jobTitle", "department", "officeLocation", "accountEnabled")
 _GUEST_IDENTITIES = frozenset({"anonymousGuest", "federatedUser", "personalMicrosoftAccountUser", "skypeUser",
                                "phoneUser", "emailUser"})
 
@@ -57,18 +59,22 @@ class Directory:
     #: ids of users announced (listed ones, then the rebuilt ones as they are met).
     announced: set[str] = field(default_factory=set)
 
-    def learn_member(self, member: dict[str, Any]) -> None:
+    def learn_member(self, member: dict[str, Any], census: Census, location: str) -> None:
         """A conversationMember (of a team, channel or chat), merged in."""
         uid = member_id(member)
         if uid is None:
             return
+        census.see("member", member, uid, location)
         person = self.people.setdefault(uid, _Person(uid))
         person.name = person.name or member.get("displayName") or None
         person.email = person.email or member.get("email") or None
         person.guest = person.guest or "guest" in (member.get("roles") or [])
+        if member.get("tenantId"):
+            person.source.setdefault("tenantId", member["tenantId"])
 
-    def learn_user(self, node: dict[str, Any]) -> None:
-        """A `/users/{id}` answer."""
+    def learn_user(self, node: dict[str, Any], census: Census, location: str) -> None:
+        """A `/users/{id}` answer; what no User field holds is kept in its `source`."""
+        census.see("user", node, str(node["id"]), location)
         person = self.people.setdefault(str(node["id"]), _Person(str(node["id"])))
         person.name = node.get("displayName") or person.name
         person.email = node.get("mail") or person.email
@@ -77,8 +83,7 @@ class Directory:
         person.title, person.department = node.get("jobTitle") or None, node.get("department") or None
         person.location = node.get("officeLocation") or None
         person.suspended = node.get("accountEnabled") is False
-        if upn:
-            person.source["userPrincipalName"] = upn
+        person.source.update((k, v) for k, v in _rest(node, _USER_MAPPED).items() if v not in (None, "", []))
 
     def users(self) -> Iterator[User]:
         for person in self.people.values():
@@ -138,36 +143,38 @@ def member_id(member: Any) -> str | None:
     return str(member["userId"]) if isinstance(member, dict) and member.get("userId") else None
 
 
-def read_people(collection: Collection, directory: Directory) -> Iterator[ReportEntry]:
+def read_people(collection: Collection, directory: Directory, census: Census) -> Iterator[ReportEntry]:
     """Learn everyone every listing names (before any User is announced)."""
     for team_id in collection.request.teams:
         base = wire.team_folder(team_id)
-        yield from _members(collection, directory, f"{base}/{wire.MEMBERS}")
+        yield from _members(collection, directory, f"{base}/{wire.MEMBERS}", census)
         for saved in _valid(collection, f"{base}/{wire.CHANNELS}", "channel"):
             if isinstance(saved, ReportEntry):
                 yield saved
                 continue
             folder = wire.Conversation.channel(team_id, str(saved.item["id"])).folder
-            yield from _members(collection, directory, f"{folder}/{wire.MEMBERS}")
+            yield from _members(collection, directory, f"{folder}/{wire.MEMBERS}", census)
     for ref in collection.request.users:
-        node = collection.document(f"{wire.user_folder(ref)}/{wire.USER}")
+        path = f"{wire.user_folder(ref)}/{wire.USER}"
+        node = collection.document(path)
         if node and node.get("id"):
-            directory.learn_user(node)
+            directory.learn_user(node, census, collection.entry(path))
         for saved in _valid(collection, f"{wire.user_folder(ref)}/{wire.CHATS}", "chat"):
             if isinstance(saved, ReportEntry):
                 yield saved
                 continue
-            for member in saved.item.get("members") or []:
+            for n, member in enumerate(saved.item.get("members") or [], 1):
                 if isinstance(member, dict):
-                    directory.learn_member(member)
+                    directory.learn_member(member, census, f"{saved.location} member {n}")
 
 
-def _members(collection: Collection, directory: Directory, folder: str) -> Iterator[ReportEntry]:
+def _members(collection: Collection, directory: Directory, folder: str,
+             census: Census) -> Iterator[ReportEntry]:
     for saved in _valid(collection, folder, "user", "userId"):
         if isinstance(saved, ReportEntry):
             yield saved
         else:
-            directory.learn_member(saved.item)
+            directory.learn_member(saved.item, census, saved.location)
 
 
 def _valid(
@@ -188,8 +195,32 @@ def _valid(
             )
 
 
-def _member_ids(collection: Collection, folder: str) -> list[str]:
-    return list(dict.fromkeys(uid for saved in collection.items(folder) if (uid := member_id(saved.item))))
+@dataclass
+class _Roster:
+    """The people of one member listing: who they are, and which of them own it."""
+
+    ids: list[str]
+    owners: list[str]
+
+    @classmethod
+    def of(cls, members: Iterable[Any]) -> _Roster:
+        ids, owners = {}, {}
+        for member in members:
+            if uid := member_id(member):
+                ids[uid] = None
+                if "owner" in (member.get("roles") or []):
+                    owners[uid] = None
+        return cls(list(ids), list(owners))
+
+    def keep(self, source: dict[str, Any]) -> dict[str, Any]:
+        """`source` with the owners (the `owner` role of the listing's members), when there are any."""
+        if self.owners:
+            source["owners"] = self.owners
+        return source
+
+
+def _roster(collection: Collection, folder: str) -> _Roster:
+    return _Roster.of(saved.item for saved in collection.items(folder))
 
 
 def team_records(collection: Collection, team_id: str, census: Census) -> Iterator[Record]:
@@ -205,6 +236,7 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
     created, unread = container_time(node.get("createdDateTime"), where, "group", team_id)
     if unread:
         yield unread
+    team = _roster(collection, f"{base}/{wire.MEMBERS}")
     # no displayName: "" here, named by the reader from what else was collected
     yield Group(
         team_id,
@@ -212,9 +244,8 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
         node.get("description") or None,
         private=node.get("visibility") == "private",
         created_at=created,
-        source=_rest(node, ("id", "displayName", "description", "createdDateTime")),
+        source=team.keep(_rest(node, ("id", "displayName", "description", "createdDateTime"))),
     )
-    team_members = _member_ids(collection, f"{base}/{wire.MEMBERS}")
     for saved in collection.items(f"{base}/{wire.CHANNELS}"):
         channel = saved.item
         if not isinstance(channel, dict) or not channel.get("id"):
@@ -226,18 +257,18 @@ def team_records(collection: Collection, team_id: str, census: Census) -> Iterat
                                          conversation.id)
         if unread:
             yield unread
+        source = _rest(channel, ("id", "displayName", "description", "createdDateTime"))
+        members = _roster(collection, f"{conversation.folder}/{wire.MEMBERS}") if own else team
         yield Channel(
             conversation.id,
             "channel",
             str(channel.get("displayName") or channel["id"]),
             group_id=team_id,
             private=own,
-            member_ids=_member_ids(collection, f"{conversation.folder}/{wire.MEMBERS}")
-            if own
-            else team_members,
+            member_ids=members.ids,
             description=channel.get("description") or None,
             created_at=created,
-            source=_rest(channel, ("id", "displayName", "description", "createdDateTime")),
+            source=members.keep(source) if own else source,  # a standard channel's owners are the team's
         )
 
 
@@ -252,7 +283,8 @@ def chat_records(collection: Collection, directory: Directory,
                 continue
             seen.add(str(chat["id"]))
             census.see("chat", chat, str(chat["id"]), saved.location)
-            members = list(dict.fromkeys(uid for m in chat.get("members") or [] if (uid := member_id(m))))
+            roster = _Roster.of(chat.get("members") or [])
+            members = roster.ids
             named = ", ".join(directory.name(uid) or uid for uid in members)
             created, unread = container_time(chat.get("createdDateTime"), saved.location, "channel",
                                              str(chat["id"]))
@@ -261,7 +293,7 @@ def chat_records(collection: Collection, directory: Directory,
             yield Channel(str(chat["id"]), "direct" if chat.get("chatType") == "oneOnOne" else "group_direct",
                           str(chat.get("topic") or named or chat["id"]), private=True, member_ids=members,
                           created_at=created,
-                          source=_rest(chat, ("id", "topic", "createdDateTime", "members")))
+                          source=roster.keep(_rest(chat, ("id", "topic", "createdDateTime", "members"))))
 
 
 def not_collected(collection: Collection, folder: str, record_type: str, ident: str,

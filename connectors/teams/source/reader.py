@@ -38,9 +38,9 @@ def read(tree: SourceTree, files: FileStore, /) -> Iterator[Record]:
     yield _source(collection)
     directory = Directory()
     census = Census(COVERAGE)
-    yield from read_people(collection, directory)
+    yield from read_people(collection, directory, census)
     yield from directory.users()
-    messages = MessageReader(collection, directory, Attachments(collection, files), census)
+    messages = MessageReader(collection, directory, Attachments(collection, files, census), census)
     for team_id in request.teams:
         team: Group | None = None
         for record in team_records(collection, team_id, census):

@@ -19,7 +19,8 @@ only within their channel or chat.
       teams/<team>/channels/<channel>/replies/<message>/…   GET …/messages/{message}/replies, when the
                                                      expansion held only some replies (replies@odata.nextLink)
       teams/<team>/channels/<channel>/hosted/<message>/<hosted>.bin|.json   inline images ($value)
-      users/<user>/user.json                         GET /users/{user} (a user whose chats were asked for)
+      users/<user>/user.json                         GET /users/{user}?$select=USER_SELECT (a user whose
+                                                     chats were asked for)
       users/<user>/chats/page-0001.json …            GET /users/{user}/chats?$expand=members
       chats/<chat>/messages/page-0001.json …         GET /chats/{chat}/messages?$top=50
       chats/<chat>/hosted/<message>/<hosted>.bin|.json
@@ -60,6 +61,12 @@ PAGE = re.compile(r"page-(\d{4,})\.json")
 
 #: Graph's maximum page for channel and chat messages (and for chats).
 TOP = 50
+#: what `GET /users/{id}` is asked for: by default it answers only businessPhones, displayName,
+#: givenName, id, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname and
+#: userPrincipalName (user-get, "Optional query parameters"), not what tells a suspended account
+#: (`accountEnabled`), a guest (`userType`) or a department.
+USER_SELECT = ("id,displayName,mail,userPrincipalName,userType,accountEnabled,jobTitle,department,"
+               "officeLocation,givenName,surname,businessPhones,mobilePhone,preferredLanguage")
 #: `$expand=replies` holds up to this many replies; more come through /replies.
 EXPANDED_REPLIES = 1000
 REFERENCE = "reference"
