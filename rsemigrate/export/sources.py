@@ -134,6 +134,9 @@ class ZipSource(SourceTree):
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise UnsafeInputError(f"{path}: corrupt or truncated zip ({exc})") from exc
+        except NotImplementedError as exc:  # an entry made by a newer zip version than Python reads
+            raise UnsafeInputError(f"{path}: uses a zip feature this tool cannot read ({exc}); unpack it "
+                                   "with another tool and export the folder") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}
         total = packed = 0
         for info in infos:
@@ -166,6 +169,9 @@ class ZipSource(SourceTree):
             raw = self._zip.open(self._infos[name])
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
             raise UnsafeInputError(f"{self.path}: entry {name!r} is corrupt ({exc})") from exc
+        except (NotImplementedError, RuntimeError) as exc:  # a newer zip version, a method, encryption
+            raise UnsafeInputError(f"{self.path}: entry {name!r} uses a zip feature this tool cannot read "
+                                   f"({exc}); unpack it with another tool and export the folder") from exc
         return io.BufferedReader(_GuardedStream(raw, f"{self.path}: entry {name!r}"), _CHUNK)
 
     def size(self, name: str) -> int:

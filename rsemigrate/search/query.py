@@ -381,7 +381,9 @@ class _Parser:
             return Not(self.unary())
         if token.kind == "(":
             following = self.peek()
-            if following is not None and following.kind == ")":
+            if following is None:  # nothing after it: an and_() below would find no term at all
+                raise self.fail("this '(' is never closed", token.at)
+            if following.kind == ")":
                 raise self.fail("empty parentheses", token.at)
             node = self.or_()
             close = self.peek()

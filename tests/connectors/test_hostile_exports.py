@@ -166,3 +166,17 @@ def test_the_zip_bomb_caps_are_named_and_can_be_raised_on_the_command_line(tmp_p
     assert small.exit_code == 2 and "more than 10.2 MiB (zip bomb cap --max-unpacked" in small.output
     trusted = cli("export", "slack", source, "-o", tmp_path / "trusted", "--max-ratio", "5000")
     assert trusted.exit_code == 0, trusted.output
+
+
+def test_a_zip_needing_a_newer_zip_version_is_one_line_exit_2(tmp_path):
+    """An entry claiming 'version needed to extract' 6.4 made zipfile raise NotImplementedError:
+    a traceback (found by the input fuzz)."""
+    source = zipped(slack_export(tmp_path / "export"), tmp_path / "export.zip", [])
+    data = bytearray(source.read_bytes())
+    central = data.rindex(b"PK\x01\x02")  # the last entry's central directory header
+    data[central + 6:central + 8] = (64).to_bytes(2, "little")
+    source.write_bytes(bytes(data))
+    result = cli("export", "slack", source, "-o", tmp_path / "archive")
+    assert result.exit_code == 2, result.output
+    assert "export.zip: uses a zip feature this tool cannot read (zip file version 6.4)" in result.output
+    assert result.output.count("\n") == 1 and not (tmp_path / "archive").exists()

@@ -43,7 +43,8 @@ def test_declared_fields_are_not_counted_and_others_are_with_their_first_example
     declared = {"text": "a", "meta": {"any": "thing"}, "@odata.type": "#x", "replies@odata.nextLink": "u",
                 "@microsoft.graph.downloadUrl": "https://x"}
     assert counted(declared) == {}
-    assert counted({"@microsoft.graph.other": 1}) == {"@microsoft.graph.other": (1, "m1", "day.json record 1")}
+    assert counted({"@microsoft.graph.other": 1}) == {
+        "@microsoft.graph.other": (1, "m1", "day.json record 1")}
     assert counted({"text": "a", "blocks": [1]}, {"blocks": [2]}, {"text": "b"}) == {
         "blocks": (2, "m1", "day.json record 1")}
 

@@ -70,6 +70,8 @@ def test_filters_with_quoted_values_and_dates() -> None:
     ("co*nf", 2, "'*' can only end a word"),
     ("budget &", 7, "no letters or digits"),
     ("()", 0, "empty parentheses"),
+    ("(", 0, "never closed"),
+    ("budget (", 7, "never closed"),
     ("budget -", 7, "no letters or digits"),
     ("NOT", 0, "must be followed by a term"),
 ])
