@@ -192,7 +192,8 @@ def _report_lines(archive: Path, counts: dict[str, int], *, quarantined: bool, l
         if entry.action == "quarantined" and quarantined:
             total += 1
             if len(shown) < _QUARANTINE_SHOWN:
-                shown.append(f"  {entry.location}: {entry.reason}")
+                where = entry.location or f"{entry.record_type} {entry.record_id or '(no id)'}"
+                shown.append(f"  {where}: {entry.reason}")
         elif entry.action == "unmapped":
             unmapped.append(f"  {entry.reason}")
     lines = []

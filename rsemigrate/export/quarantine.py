@@ -14,6 +14,8 @@ old rule, abort on the first bad record: the exporter stops at the first `quaran
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 
 import orjson
@@ -66,6 +68,20 @@ def quarantined(record_type: str, raw: object, location: str, reason: str) -> Re
     record_id = raw.get("id") if isinstance(raw, dict) else None
     return ReportEntry("quarantined", record_type, None if record_id is None else str(record_id),
                        f"unreadable {record_type}: {reason}", location=location, raw=_raw(raw))
+
+
+def unwritable(record: Record, exc: orjson.JSONEncodeError) -> ReportEntry:
+    """A record the connector read but the archive cannot hold as JSON Lines (orjson writes 254
+    levels of nesting at most, so a source field nested deeper stops it): quarantined, with the
+    record as the standard library's JSON writes it, which goes deeper."""
+    record_type = type(record).__name__.lower()
+    try:
+        raw = json.dumps(dataclasses.asdict(record), ensure_ascii=False)  # type: ignore[call-overload]
+    except (TypeError, ValueError, RecursionError):
+        raw = repr(record)
+    return ReportEntry("quarantined", record_type, getattr(record, "id", None),
+                       f"unwritable {record_type}: {exc} (a field nested too deeply to write as JSON)",
+                       raw=raw)
 
 
 def strict_error(entry_json: bytes) -> InputError:

@@ -32,8 +32,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TypeVar
 
+import orjson
+
 from ..archive import FileStore, Record, SourceInfo
 from ..errors import RsemigrateError
+from .quarantine import unwritable
 from .spool import BodyLog, Prepared, prepare
 
 _BATCH = 1000
@@ -61,7 +64,10 @@ def prepared_batches(records: Iterator[Record], files: FileStore, log_path: Path
             if isinstance(record, SourceInfo):
                 info = record
                 continue
-            items.append(prepare(record, log))
+            try:
+                items.append(prepare(record, log))
+            except orjson.JSONEncodeError as exc:  # read, but not writable as JSON (nested too deep)
+                items.append(prepare(unwritable(record, exc), log))
             if len(items) >= _BATCH:
                 yield Batch(items, files.drain())
                 items = []

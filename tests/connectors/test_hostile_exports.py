@@ -180,3 +180,23 @@ def test_a_zip_needing_a_newer_zip_version_is_one_line_exit_2(tmp_path):
     assert result.exit_code == 2, result.output
     assert "export.zip: uses a zip feature this tool cannot read (zip file version 6.4)" in result.output
     assert result.output.count("\n") == 1 and not (tmp_path / "archive").exists()
+
+
+def test_a_field_nested_too_deep_to_write_quarantines_its_message_alone(tmp_path):
+    """300 levels read fine but orjson writes 254 at most: that crashed the export (traceback).
+    Now the message is quarantined, whole, as the standard library writes it; the rest is kept."""
+    export = slack_export(tmp_path / "export")
+    deep = "[" * 300 + '"bottom"' + "]" * 300
+    day = '[{"type": "message", "user": "U1", "text": "kept raw", "ts": "1709370000.000100", "x_new": DEEP}]'
+    (export / "general" / "2024-03-02.json").write_text(day.replace("DEEP", deep))
+    result = cli("export", "slack", export, "-o", tmp_path / "archive")
+    assert result.exit_code == 0, result.output
+    assert ("  message C1:1709370000.000100: unwritable message: Recursion limit reached (a field nested too "
+            "deeply to write as JSON)") in result.output
+    archive = Archive(tmp_path / "archive")
+    [entry] = [e for e in archive.report() if e.action == "quarantined"]
+    raw = json.loads(entry.raw)
+    assert raw["text"] == "kept raw" and json.dumps(raw["source"]["x_new"]).count("[") == 300
+    assert [m.text for m in archive.messages()] == ["hello"]
+    strict = cli("export", "slack", export, "-o", tmp_path / "strict", "--strict")
+    assert strict.exit_code == 2 and "unwritable message" in strict.output
