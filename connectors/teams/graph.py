@@ -25,6 +25,10 @@ from .plan import ConnectionSection
 SCOPE = "https://graph.microsoft.com/.default"
 RETRY_STATUSES = (429, 503, 504)
 
+#: a user's fields the checks read. accountEnabled and userType are not among the properties Graph
+#: returns by default, only when selected (https://learn.microsoft.com/graph/api/user-get).
+_USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType"
+
 
 class GraphReadError(Exception):
     """A Graph read that failed for a reason other than 'not found'."""
@@ -128,11 +132,12 @@ class GraphReader:
         return response.json()
 
     def user(self, ref: str) -> dict[str, Any] | None:
-        return self.get(f"/users/{quote(ref, safe='@')}")
+        return self.get(f"/users/{quote(ref, safe='@')}", {"$select": _USER_FIELDS})
 
     def users_with_mail(self, email: str) -> list[dict[str, Any]]:
         """Accounts whose `mail` is this address (a guest's UPN is not its email)."""
-        found = self.get("/users", {"$filter": f"mail eq '{email.replace(chr(39), chr(39) * 2)}'"})
+        found = self.get("/users", {"$filter": f"mail eq '{email.replace(chr(39), chr(39) * 2)}'",
+                                    "$select": _USER_FIELDS})
         return list((found or {}).get("value", []))
 
     def groups_named(self, name: str) -> list[dict[str, Any]]:

@@ -310,6 +310,26 @@ def test_group_chat_migration(graph):
 
 # ── users ───────────────────────────────────────────────────────────────────────────────────────
 
+def test_a_user_s_account_state_comes_only_when_selected(graph):
+    """Graph returns a default subset of a user's properties; accountEnabled and userType only
+    with $select (https://learn.microsoft.com/graph/api/user-get). Both readings, both ways."""
+    plain = graph.get(f"/users/{ANN.id}").json()
+    assert plain == {"id": ANN.id, "userPrincipalName": ANN.upn, "displayName": ANN.display_name,
+                     "mail": ANN.mail}
+    chosen = graph.get(f"/users/{ANN.id}", params={"$select": "accountEnabled,userType"}).json()
+    assert chosen == {"id": ANN.id, "accountEnabled": True, "userType": "Member"}
+    listed = graph.get("/users", params={"$filter": f"mail eq '{BOB.mail}'",
+                                         "$select": "id,accountEnabled"}).json()["value"]
+    assert listed == [{"id": BOB.id, "accountEnabled": True}]
+    assert "accountEnabled" not in graph.get("/users").json()["value"][0]
+
+
+def test_the_import_check_selects_the_account_state_it_reads():
+    from connectors.teams import graph as graph_client
+
+    assert {"accountEnabled", "userType"} <= set(graph_client._USER_FIELDS.split(","))
+
+
 def test_user_lookup_by_upn_or_id_and_filters(graph):
     assert graph.get(f"/users/{ANN.upn.upper()}").json()["id"] == ANN.id
     assert graph.get(f"/users/{ANN.id}").json()["userPrincipalName"] == ANN.upn

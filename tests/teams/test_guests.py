@@ -52,7 +52,8 @@ def test_skip_leaves_their_messages_out_and_counts_them(partner_archive, init_pl
 def test_the_emulator_finds_a_guest_by_mail_never_by_email_as_upn(graph, emulator):
     emulator.tenant.add_user(User.guest("pat@partner.org", "Pat Partner", emulator.config.domain))
     assert graph.get("/users/pat@partner.org").status_code == 404
-    [guest] = graph.get("/users", params={"$filter": "mail eq 'pat@partner.org'"}).json()["value"]
+    [guest] = graph.get("/users", params={"$filter": "mail eq 'pat@partner.org'",
+                                          "$select": "userPrincipalName,userType"}).json()["value"]
     assert guest["userPrincipalName"] == "pat_partner.org#EXT#@contoso.onmicrosoft.com"
     assert guest["userType"] == "Guest"
 

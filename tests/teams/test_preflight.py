@@ -178,3 +178,13 @@ def test_throttled_reads_are_retried(online_plan, emulator):
     emulator.faults.add("GET /users/ 503 times=2 retry_after=0")
     code, _ = report_of(check_online(*online_plan))
     assert code == 0 and emulator.faults.rules[0].fired == 2
+
+
+def test_a_disabled_author_account_is_warned_about(online_plan, emulator):
+    """accountEnabled comes only when selected (https://learn.microsoft.com/graph/api/user-get):
+    read from the default answer, a disabled account passed unnoticed."""
+    ann = emulator.tenant.find_user("ann@contoso.com")
+    ann.enabled = False
+    code, report = report_of(check_online(*online_plan))
+    warned = [p for p in report["problems"] if p["kind"] == "disabled-account"]
+    assert code == 0 and len(warned) == 1 and "ann@contoso.com" in warned[0]["where"]

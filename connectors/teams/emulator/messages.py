@@ -71,7 +71,19 @@ def get_user(call: Call) -> Reply:
             f"Resource '{call.params['user']}' does not exist or one of its queried reference-property "
             "objects are not present.",
         )
-    return Reply(200, user.json())
+    return Reply(200, _selected(call, user.json()))
+
+
+#: what GET /users returns without $select: "by default only a subset of the more commonly used
+#: properties" (https://learn.microsoft.com/graph/api/user-get, Properties); of those the
+#: emulator's users have these. accountEnabled and userType come only when selected.
+_USER_DEFAULT = ("id", "userPrincipalName", "displayName", "mail")
+
+
+def _selected(call: Call, user: dict[str, Any]) -> dict[str, Any]:
+    wanted = call.args.get("$select")
+    keys = [key.strip() for key in wanted.split(",")] if wanted else _USER_DEFAULT
+    return {key: user[key] for key in ("id", *keys) if key in user}
 
 
 def _equals(call: Call) -> tuple[str, str] | None:
@@ -89,7 +101,7 @@ def list_users(call: Call) -> Reply:
     users = [u.json() for u in call.tenant.users.values()]
     if cond := _equals(call):
         users = [u for u in users if str(u.get(cond[0]) or "").lower() == cond[1].lower()]
-    return page(call, users)
+    return page(call, [_selected(call, user) for user in users])
 
 
 def list_groups(call: Call) -> Reply:
