@@ -6,7 +6,7 @@ import pytest
 from werkzeug.test import Client
 
 from rsemigrate.errors import InputError
-from rsemigrate.viewer import Sessions, add_user, read_users
+from rsemigrate.viewer import add_user, read_users
 
 from .conftest import make_viewer
 
@@ -37,7 +37,7 @@ def test_a_malformed_users_file_names_the_line(tmp_path):
 
 
 def test_pages_need_a_session_and_cookies_are_locked_down(archives, users_file, tmp_path):
-    viewer = make_viewer([archives[0]], tmp_path / "log.jsonl", Sessions(read_users(users_file)))
+    viewer = make_viewer([archives[0]], tmp_path / "log.jsonl", read_users(users_file))
     client = Client(viewer)
     for url in ("/", "/t/m1", "/a/hostile/file/a-pdf", "/search.json?q=budget"):
         response = client.get(url)
@@ -57,7 +57,7 @@ def test_pages_need_a_session_and_cookies_are_locked_down(archives, users_file, 
 
 
 def test_behind_tls_the_cookie_is_secure_and_redirects_stay_on_site(archives, users_file, tmp_path):
-    client = Client(make_viewer([archives[0]], tmp_path / "log.jsonl", Sessions(read_users(users_file))))
+    client = Client(make_viewer([archives[0]], tmp_path / "log.jsonl", read_users(users_file)))
     response = client.post("/login", data={"user": "auditor", "password": "correct horse",
                                            "next": "//evil.example/"},
                            headers={"X-Forwarded-Proto": "https"})
