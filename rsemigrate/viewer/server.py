@@ -71,7 +71,7 @@ def serve(app: Viewer, host: str, port: int, ready: Callable[[str], None], worke
     app.close_connections()
     gc.freeze()  # what the parent read stays shared: the collector would otherwise write to (copy) it
     try:
-        _supervise(server, workers, lambda: _verify(app))
+        _supervise(server, workers, lambda: _work(server, app), lambda: _verify(app))
     finally:
         server.server_close()
         app.access_log.close()
@@ -85,20 +85,20 @@ def _raise_stop(signum: int, frame: object) -> NoReturn:
     raise _Stop
 
 
-def _supervise(server: BaseWSGIServer, workers: int, background: Callable[[], None]) -> None:
-    parent = os.getpid()
+def _supervise(server: BaseWSGIServer, workers: int, work: Callable[[], None],
+               background: Callable[[], None]) -> None:
     running: dict[int, bool] = {}  # pid → a worker (True), or the background task
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
         for _ in range(workers):
-            _start(running, True, lambda: _work(server, parent))
+            _start(running, True, work)
         _start(running, False, background)
         while True:
             pid, status = os.wait()
             if running.pop(pid, False):
                 print(f"rsemigrate serve: worker {pid} {_ended(status)}; starting another", file=sys.stderr)
                 time.sleep(RESTART_SECONDS)  # a worker that cannot start must not spin the machine
-                _start(running, True, lambda: _work(server, parent))
+                _start(running, True, work)
     except (KeyboardInterrupt, _Stop):
         pass
     finally:
@@ -137,13 +137,17 @@ def _child(run: Callable[[], None], mask: set[signal.Signals]) -> NoReturn:
         os._exit(code)
 
 
-def _work(server: BaseWSGIServer, parent: int) -> None:
+def _work(server: BaseWSGIServer, app: Viewer) -> None:
     def stop(*_: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()  # shutdown waits for the loop
 
+    parent = os.getppid()
     signal.signal(signal.SIGTERM, stop)
     threading.Thread(target=_watch, args=(parent, stop), name="watch-parent", daemon=True).start()
     server.serve_forever()
+    if os.getppid() != parent:  # the server was killed: nobody else will remove the shared state
+        for shelved in app.shelf:
+            shelved.state.remove()
 
 
 def _watch(parent: int, stop: Callable[[], None]) -> None:
