@@ -88,7 +88,9 @@ def main() -> None:
                   f"{p95 / floor:12.1f}x {cpu[kind]:11.1f}  {verdict}")
         peaks = [peak_rss_mb(p) for p in workers(pid)]
         print(f"peak RSS: server {peak_rss_mb(pid):.0f} MB; each worker {min(peaks):.0f} to "
-              f"{max(peaks):.0f} MB (pages shared with the server and the index's mapping counted in each)")
+              f"{max(peaks):.0f} MB (pages shared with the server and the index's mapping counted in each); "
+              f"all together now (PSS: each shared page counted once): "
+              f"{sum(pss_mb(p) for p in (pid, *workers(pid))):.0f} MB")
     if not args.no_sev:
         compare_with_sev(args.slack_messages, args.sev_pages)
 
@@ -205,6 +207,12 @@ def _cpu_ticks(pid: int) -> int:
 def workers(pid: int) -> list[int]:
     """The server's live child processes (its workers once the background verify has ended)."""
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the process's private pages plus its share of the pages it shares."""
+    status = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"Pss:\s+(\d+)", status)[1]) / 1024  # type: ignore[index]
 
 
 def peak_rss_mb(pid: int) -> float:
