@@ -16,6 +16,7 @@ import gc
 import ipaddress
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ import traceback
 from collections.abc import Callable
 from typing import NoReturn
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, make_server, select_address_family
 
 from ..errors import InputError
 from .app import Viewer
@@ -63,18 +64,28 @@ def serve(app: Viewer, host: str, port: int, ready: Callable[[str], None], worke
     """Serve with `workers` processes until Ctrl-C or SIGTERM; `ready(url)` is called once the
     socket listens. The verify of each archive runs once, in the background."""
     check_exposure(host, app.sessions is not None)
-    server = make_server(host, port, app, threaded=True)
+    with _listen(host, port) as listening:  # werkzeug serves a duplicate of it
+        server = make_server(host, listening.getsockname()[1], app, threaded=True, fd=listening.fileno())
     # every worker wakes for a new connection and one accepts it: the others must not block in accept
     server.socket.setblocking(False)
     shown = f"[{host}]" if ":" in host else host
-    ready(f"http://{shown}:{server.server_port}/")
+    ready(f"http://{shown}:{server.port}/")
     app.close_connections()
     gc.freeze()  # what the parent read stays shared: the collector would otherwise write to (copy) it
+    parent = os.getpid()
     try:
-        _supervise(server, workers, lambda: _work(server, app), lambda: _verify(app))
+        _supervise(server, workers, lambda: _work(server, app, parent), lambda: _verify(server, app, parent))
     finally:
         server.server_close()
         app.access_log.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or an InputError saying why not (werkzeug would print and exit)."""
+    try:
+        return socket.create_server((host, port), family=select_address_family(host, port), backlog=128)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
 
 
 class _Stop(Exception):
@@ -137,11 +148,10 @@ def _child(run: Callable[[], None], mask: set[signal.Signals]) -> NoReturn:
         os._exit(code)
 
 
-def _work(server: BaseWSGIServer, app: Viewer) -> None:
+def _work(server: BaseWSGIServer, app: Viewer, parent: int) -> None:
     def stop(*_: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()  # shutdown waits for the loop
 
-    parent = os.getppid()
     signal.signal(signal.SIGTERM, stop)
     threading.Thread(target=_watch, args=(parent, stop), name="watch-parent", daemon=True).start()
     server.serve_forever()
@@ -157,7 +167,10 @@ def _watch(parent: int, stop: Callable[[], None]) -> None:
     stop()
 
 
-def _verify(app: Viewer) -> None:
+def _verify(server: BaseWSGIServer, app: Viewer, parent: int) -> None:
+    server.socket.close()  # this child serves nothing: a verify outliving the server must not hold the port
+    threading.Thread(target=_watch, args=(parent, lambda: os._exit(1)), name="watch-parent",
+                     daemon=True).start()
     os.nice(10)  # readers come first
     verify_shelf(app.shelf)
 

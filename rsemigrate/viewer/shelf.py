@@ -156,6 +156,8 @@ def verify_shelf(shelf: list[Shelved]) -> None:
             findings = [f"{f.kind}: {f.path}: {f.detail}" for f in verify(shelved.archive.path)]
         except ArchiveError as exc:
             findings = [str(exc)]
+        except OSError as exc:  # a file that cannot be read fails the check, it does not leave it running
+            findings = [f"{exc.filename or shelved.archive.path}: cannot be read ({exc.strerror})"]
         shelved.state.record_verification(shelved.name, Verification("failed" if findings else "passed",
                                                                      findings))
 
