@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sqlite3
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +40,8 @@ class Verification:
 
 
 class SharedState:
+    """The state file, and this process's connection to it."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
@@ -73,9 +74,12 @@ class SharedState:
                 self._db = None
 
     def remove(self) -> None:
-        """Delete the private directory and everything in it (at the server's exit)."""
+        """Delete the state file (at the server's exit), and its directory once that is empty."""
         self.close()
-        shutil.rmtree(self.path.parent, ignore_errors=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        with suppress(OSError):  # not empty: the directory was not made for the state alone
+            self.path.parent.rmdir()
 
     # -- sessions -------------------------------------------------------------------------------
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from werkzeug.test import Client
 
 from rsemigrate.errors import InputError
-from rsemigrate.viewer import add_user, read_users
+from rsemigrate.viewer import Sessions, add_user, read_users
 
 from .conftest import make_viewer
 
@@ -62,3 +64,20 @@ def test_behind_tls_the_cookie_is_secure_and_redirects_stay_on_site(archives, us
                                            "next": "//evil.example/"},
                            headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in response.headers["Set-Cookie"] and response.headers["Location"] == "/"
+
+
+def test_sessions_keep_only_token_hashes_and_expire(users_file, tmp_path):
+    from rsemigrate.viewer import SharedState
+
+    state = SharedState(tmp_path / "state.sqlite")
+    sessions = Sessions(read_users(users_file), state)
+    token = sessions.login("auditor", "correct horse")
+    assert token and sessions.user(token) == "auditor" and sessions.user(token + "x") is None
+    state.close()
+    assert token.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*"))
+    state.open_session("stale", "auditor", time.time() - 1)
+    assert sessions.user("stale") is None
+    other = SharedState(tmp_path / "state.sqlite")  # another connection, as another worker has
+    assert other.session_user(token, time.time()) == "auditor"
+    sessions.logout(token)
+    assert sessions.user(token) is None

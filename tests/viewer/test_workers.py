@@ -61,11 +61,16 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def alive(pid: int) -> bool:
+def state(pid: int) -> str:
+    """The process's state letter (R, S, T stopped, Z zombie...), or "" when it is gone."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
-        return False
+        return ""
+
+
+def alive(pid: int) -> bool:
+    return state(pid) not in ("", "Z")
 
 
 @contextmanager
@@ -94,6 +99,8 @@ def only(worker: int, others: list[int]) -> Iterator[None]:
     stopped = [pid for pid in others if pid != worker]
     for pid in stopped:
         os.kill(pid, signal.SIGSTOP)
+        while state(pid) != "T":  # stopped for sure before any connection is made
+            time.sleep(0.01)
     try:
         yield
     finally:
