@@ -18,7 +18,7 @@ import click
 @click.option("--access-log", type=click.Path(path_type=Path, dir_okay=False),
               help="Append-only JSONL of who viewed, searched and downloaded what. "
                    "Default: FIRST-ARCHIVE.access.jsonl beside its index.")
-@click.option("--workers", type=click.IntRange(1, 256),
+@click.option("--workers", type=click.IntRange(1, 256), metavar="N",
               help="Server processes, each answering many requests at once.  "
                    "[default: the number of CPUs this process may use]")
 @click.option("--add-user", metavar="NAME",
