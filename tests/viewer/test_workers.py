@@ -78,7 +78,8 @@ def serving(archive: Path, tmp: Path, *options: str,
             command: list[str | Path] | None = None) -> Iterator[Served]:
     env = {**os.environ, "TMPDIR": str(tmp)}
     process = subprocess.Popen([*(command or [RSEMIGRATE]), "serve", archive, "--port", "0", *options],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                               start_new_session=True)  # a process group of its own, as in a terminal
     try:
         line = process.stdout.readline()  # type: ignore[union-attr]
         url = re.search(r"http://127\.0\.0\.1:\d+", line)
@@ -163,6 +164,15 @@ def test_sigterm_stops_every_worker_and_a_dead_worker_is_replaced(archives, tmp_
         s.process.send_signal(signal.SIGTERM)
         assert s.process.wait(15) == 0
         assert not any(alive(pid) for pid in replaced | set(workers))
+        assert not private_dirs(tmp_path)
+
+
+def test_ctrl_c_stops_the_server_and_every_worker(archives, tmp_path):
+    with serving(archives[1], tmp_path, "--workers", "2") as s:
+        workers = s.workers(2)
+        os.killpg(s.process.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole process group
+        assert s.process.wait(15) == 0
+        assert not any(alive(pid) for pid in workers)
         assert not private_dirs(tmp_path)
 
 
