@@ -52,16 +52,19 @@ def main() -> None:
     parser.add_argument("--slack-messages", type=int, default=100_000)
     parser.add_argument("--sev-pages", type=int, default=5, help="channel pages asked of each tool")
     parser.add_argument("--no-sev", action="store_true", help="skip part 2 (slack-export-viewer)")
+    parser.add_argument("--workers", type=int, help="server processes (default: serve's, the CPUs usable)")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}; results depend on the machine's load: compare the ratios")
     archive = realistic_archive(args.messages)
     index(archive)
-    with served([archive]) as (url, ready_s, pid):
+    with served([archive], args.workers) as (url, ready_s, pid):
         print(f"\n== rsemigrate serve, realistic archive of {args.messages:,} messages ==")
         print(f"time to first page (index built): {ready_s:.2f} s wall, {cpu_seconds(pid):.2f} s of the "
               "server's CPU  (goal <= 2 s; on a loaded machine the CPU time is the figure that holds)")
         while httpx.get(f"{url}a/{archive.name}/verify.json", timeout=60).json()["state"] == "running":
             time.sleep(0.5)  # the background verify would take its share of the CPU measured below
+        time.sleep(1)  # and its process has ended: the server's children are now its workers
+        print(f"{len(workers(pid))} worker process(es), {args.clients} clients over HTTP")
         targets = sample_targets(archive, random.Random(1), args.requests)
         base = f"{url}a/{archive.name}/"
         kinds = {
@@ -83,7 +86,11 @@ def main() -> None:
             verdict = "" if kind.startswith("baseline") else ("met" if p95 <= 100 else "NOT MET")
             print(f"{kind:24} {statistics.median(values):8.1f} {p95:8.1f} {max(values):8.1f} "
                   f"{p95 / floor:12.1f}x {cpu[kind]:11.1f}  {verdict}")
-        print(f"server peak RSS: {peak_rss_mb(pid):.0f} MB")
+        peaks = [peak_rss_mb(p) for p in workers(pid)]
+        print(f"peak RSS: server {peak_rss_mb(pid):.0f} MB; each worker {min(peaks):.0f} to "
+              f"{max(peaks):.0f} MB (pages shared with the server and the index's mapping counted in each); "
+              f"all together now (PSS: each shared page counted once): "
+              f"{sum(pss_mb(p) for p in (pid, *workers(pid))):.0f} MB")
     if not args.no_sev:
         compare_with_sev(args.slack_messages, args.sev_pages)
 
@@ -97,12 +104,15 @@ def index(archive: Path) -> None:
 class served:
     """`rsemigrate serve` in a child process on a free port: (url, seconds to the first page, pid)."""
 
-    def __init__(self, archives: list[Path]) -> None:
+    def __init__(self, archives: list[Path], workers: int | None = None) -> None:
         self.archives = archives
+        # the log goes to bench/out, never beside the archive (which may be a shared read-only cache)
+        self.options = ["--access-log", str(OUT / "viewer-access.jsonl")]
+        self.options += ["--workers", str(workers)] if workers else []
 
     def __enter__(self) -> tuple[str, float, int]:
         started = time.monotonic()
-        self.child = subprocess.Popen([RSEMIGRATE, "serve", *self.archives, "--port", "0"],
+        self.child = subprocess.Popen([RSEMIGRATE, "serve", *self.archives, "--port", "0", *self.options],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.child.stdout.readline()  # type: ignore[union-attr]
         found = re.search(r"http://\S+", line)
@@ -185,9 +195,24 @@ def load(urls: list[str], clients: int) -> list[float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the process and its waited-for children so far."""
+    """User + system CPU time of the server, its live workers and its waited-for children so far."""
+    return sum(_cpu_ticks(p) for p in (pid, *workers(pid))) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return sum(int(v) for v in fields[11:15])
+
+
+def workers(pid: int) -> list[int]:
+    """The server's live child processes (its workers once the background verify has ended)."""
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the process's private pages plus its share of the pages it shares."""
+    status = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"Pss:\s+(\d+)", status)[1]) / 1024  # type: ignore[index]
 
 
 def peak_rss_mb(pid: int) -> float:

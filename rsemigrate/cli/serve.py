@@ -18,15 +18,28 @@ import click
 @click.option("--access-log", type=click.Path(path_type=Path, dir_okay=False),
               help="Append-only JSONL of who viewed, searched and downloaded what. "
                    "Default: FIRST-ARCHIVE.access.jsonl beside its index.")
+@click.option("--workers", type=click.IntRange(1, 256), metavar="N",
+              help="Server processes, each answering many requests at once.  "
+                   "[default: the number of CPUs this process may use]")
 @click.option("--add-user", metavar="NAME",
               help="Add a user to the --auth file (the password is asked for), then exit.")
 def serve(archives: tuple[Path, ...], host: str, port: int, auth_file: Path | None, access_log: Path | None,
-          add_user: str | None) -> None:
+          workers: int | None, add_user: str | None) -> None:
     """Serve ARCHIVES read-only in a browser: search, threads, people and verified files.
 
     Builds or reuses each archive's search index, prints the URL, and opens nothing by itself.
     """
-    from ..viewer import AccessLog, Sessions, Viewer, check_exposure, default_location, open_shelf, read_users
+    from ..viewer import (
+        AccessLog,
+        Sessions,
+        SharedState,
+        Viewer,
+        check_exposure,
+        default_location,
+        default_workers,
+        open_shelf,
+        read_users,
+    )
     from ..viewer import add_user as add
     from ..viewer import serve as run
     from .search import _progress
@@ -39,17 +52,19 @@ def serve(archives: tuple[Path, ...], host: str, port: int, auth_file: Path | No
         click.echo(f"Added {add_user} to {auth_file}", err=True)
         return
     check_exposure(host, auth_file is not None)  # before any indexing
-    sessions = Sessions(read_users(auth_file)) if auth_file else None
-    with _progress() as progress:
-        shelf = open_shelf(list(archives), progress)
-    log = AccessLog(access_log or default_location(shelf[0].index))
-    viewer = Viewer(shelf, log, sessions)
-
-    def ready(url: str) -> None:
-        click.echo(f"Serving {len(shelf)} archive(s) read-only at {url}")
-        click.echo(f"Access log: {log.path}. Ctrl-C stops.", err=True)
-
+    users = read_users(auth_file) if auth_file else None
+    state = SharedState.private()
     try:
-        run(viewer, host, port, ready)
-    except KeyboardInterrupt:
-        pass
+        with _progress() as progress:
+            shelf = open_shelf(list(archives), progress, state)
+        log = AccessLog(access_log or default_location(shelf[0].index))
+        viewer = Viewer(shelf, log, Sessions(users, state) if users else None)
+        workers = workers or default_workers()
+
+        def ready(url: str) -> None:
+            click.echo(f"Serving {len(shelf)} archive(s) read-only at {url}")
+            click.echo(f"{workers} worker process(es). Access log: {log.path}. Ctrl-C stops.", err=True)
+
+        run(viewer, host, port, ready, workers)
+    finally:
+        state.remove()

@@ -101,6 +101,13 @@ class Viewer:
                                      trim_blocks=True, lstrip_blocks=True)
         self.templates.globals["archive_count"] = len(shelf)
 
+    def close_connections(self) -> None:
+        """Close every SQLite connection this process holds (each reopens on use): the server calls
+        it before forking its workers, since a connection must never cross a fork."""
+        for shelved in self.shelf:
+            shelved.close()
+            shelved.state.close()
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         try:

@@ -2,20 +2,21 @@
 
 Hashing is werkzeug.security's (scrypt, salted), never ours. The file has one `name:hash` a
 line (`rsemigrate serve --auth FILE --add-user NAME` writes them); blank lines and `#` comments
-are ignored. Sessions live in memory only: restarting the server logs everyone out.
+are ignored. Sessions live in the server's shared state (state.py), which goes when it stops:
+restarting the server signs everyone out.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import InputError
+from .state import SharedState
 
 COOKIE = "rsemigrate_session"
 #: seconds a session lasts without a new login.
@@ -58,9 +59,11 @@ def add_user(path: Path, name: str, password: str) -> None:
 
 @dataclass
 class Sessions:
+    """Sign-in and the sessions it opens, kept in the shared state so every worker process sees a
+    login, and a logout, at once."""
+
     users: dict[str, str]
-    _open: dict[str, tuple[str, float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    state: SharedState
 
     def login(self, name: str, password: str) -> str | None:
         """A new session token, or None when the name or password is wrong."""
@@ -69,20 +72,12 @@ class Sessions:
         if not ok:
             return None
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._open[token] = (name, time.monotonic() + SESSION_SECONDS)
+        self.state.open_session(token, name, time.time() + SESSION_SECONDS)
         return token
 
     def user(self, token: str | None) -> str | None:
-        if not token:
-            return None
-        with self._lock:
-            name, expires = self._open.get(token, ("", 0.0))
-            if name and expires < time.monotonic():
-                del self._open[token]
-                return None
-            return name or None
+        return self.state.session_user(token, time.time()) if token else None
 
     def logout(self, token: str | None) -> None:
-        with self._lock:
-            self._open.pop(token or "", None)
+        if token:
+            self.state.end_session(token)

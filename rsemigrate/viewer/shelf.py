@@ -3,11 +3,12 @@
 SQLite connections are not shared between concurrent requests: a request borrows a back end
 from the archive's pool on first use and gives it back when it ends (the server runs each
 request on a thread of its own, so a connection per thread would be a connection per request).
+The server opens the shelf once and forks its workers after: what `warm` reads is shared by
+them, and `close` empties the pool first, since a connection must never cross a fork.
 """
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import threading
@@ -21,6 +22,7 @@ import orjson
 from ..archive import Archive, Message, decode, verify
 from ..errors import ArchiveError
 from ..search import ChannelSummary, SearchBackend, ensure_current, index_location, open_backend
+from .state import SharedState, Verification
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -35,25 +37,6 @@ class Person:
     state: str
 
 
-@dataclass(slots=True)
-class Verification:
-    """A fresh `verify` of the bag, run in the background: pages show it when it is done."""
-
-    state: str = "running"
-    findings: list[str] = field(default_factory=list)
-
-    def run(self, path: Path) -> None:
-        try:  # a lower priority for this thread alone (Linux): readers come first
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (AttributeError, OSError):
-            pass
-        try:
-            self.findings = [f"{f.kind}: {f.path}: {f.detail}" for f in verify(path)]
-            self.state = "failed" if self.findings else "passed"
-        except ArchiveError as exc:
-            self.findings, self.state = [str(exc)], "failed"
-
-
 @dataclass(eq=False)
 class Shelved:
     """One served archive; `name` is its address in URLs (the folder's name, made unique)."""
@@ -61,7 +44,7 @@ class Shelved:
     name: str
     archive: Archive
     index: Path
-    verification: Verification = field(default_factory=Verification)
+    state: SharedState
     _local: threading.local = field(default_factory=threading.local)
     _pool: queue.SimpleQueue[SearchBackend] = field(default_factory=queue.SimpleQueue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -77,6 +60,10 @@ class Shelved:
                 backend = open_backend(self.index)
             self._local.backend = backend
         return backend
+
+    @property
+    def verification(self) -> Verification:
+        return self.state.verification(self.name)
 
     def release(self) -> None:
         """Give the request's back end back to the pool (at the end of every request)."""
@@ -110,12 +97,21 @@ class Shelved:
         return {channel.channel_id: channel for channel in self.channels}
 
     def warm(self) -> None:
-        """Read what the first pages need (people, channels), so the first visitor does not wait."""
+        """Read what the first pages need (people, channels), so the first visitor does not wait;
+        done before the server forks, every worker shares them."""
         try:
             for lookup in ("files", "people", "channels_by_id"):
                 getattr(self, lookup)
         finally:
             self.release()
+
+    def close(self) -> None:
+        """Close the pooled back ends (they reopen on use): no SQLite connection may cross a fork."""
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
 
     def messages(self, channel_id: str, located: list[tuple[str, int]]) -> list[Message]:
         """The whole records of (message id, byte offset) pairs in the channel's message file, as
@@ -135,8 +131,8 @@ class Shelved:
         return found
 
 
-def open_shelf(paths: list[Path], progress: Progress) -> list[Shelved]:
-    """Open each archive, build or reuse its index, and start a fresh verify of each bag."""
+def open_shelf(paths: list[Path], progress: Progress, state: SharedState) -> list[Shelved]:
+    """Open each archive, build or reuse its index, and read what the first pages need."""
     shelf: list[Shelved] = []
     for path in paths:
         archive = Archive(path)
@@ -146,12 +142,24 @@ def open_shelf(paths: list[Path], progress: Progress) -> list[Shelved]:
             ensure_current(backend, archive, progress)
         finally:
             backend.close()
-        shelf.append(Shelved(_unique(path.resolve().name, {s.name for s in shelf}), archive, index))
+        shelf.append(Shelved(_unique(path.resolve().name, {s.name for s in shelf}), archive, index, state))
     for shelved in shelf:
-        threading.Thread(target=shelved.warm, name=f"warm-{shelved.name}", daemon=True).start()
-        threading.Thread(target=shelved.verification.run, args=(shelved.archive.path,),
-                         name=f"verify-{shelved.name}", daemon=True).start()
+        shelved.warm()
     return shelf
+
+
+def verify_shelf(shelf: list[Shelved]) -> None:
+    """A fresh `verify` of each bag, its result recorded for every worker to show (run once, in the
+    background: see server.py)."""
+    for shelved in shelf:
+        try:
+            findings = [f"{f.kind}: {f.path}: {f.detail}" for f in verify(shelved.archive.path)]
+        except ArchiveError as exc:
+            findings = [str(exc)]
+        except OSError as exc:  # a file that cannot be read fails the check, it does not leave it running
+            findings = [f"{exc.filename or shelved.archive.path}: cannot be read ({exc.strerror})"]
+        shelved.state.record_verification(shelved.name, Verification("failed" if findings else "passed",
+                                                                     findings))
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from rsemigrate.archive.records import Attachment, Body, Channel, Group, Mention, Reaction, User
-from rsemigrate.viewer import AccessLog, Sessions, Viewer, open_shelf
+from rsemigrate.viewer import AccessLog, Sessions, SharedState, Viewer, open_shelf, verify_shelf
 from tests.search.conftest import at, export
 from tests.search.conftest import message as plain_message
 
@@ -84,12 +84,12 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return export(root, hostile_records, "hostile"), export(root, second_records, "second")
 
 
-def make_viewer(paths: list[Path], log: Path, sessions: Sessions | None = None) -> Viewer:
-    shelf = open_shelf(paths, lambda *_: None)
-    for shelved in shelf:  # the tests look at the verify result: wait for the background check
-        while shelved.verification.state == "running":
-            threading.Event().wait(0.02)
-    return Viewer(shelf, AccessLog(log), sessions)
+def make_viewer(paths: list[Path], log: Path, users: dict[str, str] | None = None) -> Viewer:
+    """The viewer in this process, its shared state beside the log, each bag verified already."""
+    state = SharedState(log.with_name(log.name + ".state.sqlite"))
+    shelf = open_shelf(paths, lambda *_: None, state)
+    verify_shelf(shelf)
+    return Viewer(shelf, AccessLog(log), Sessions(users, state) if users else None)
 
 
 @pytest.fixture(scope="session")

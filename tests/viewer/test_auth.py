@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from werkzeug.test import Client
 
@@ -37,7 +39,7 @@ def test_a_malformed_users_file_names_the_line(tmp_path):
 
 
 def test_pages_need_a_session_and_cookies_are_locked_down(archives, users_file, tmp_path):
-    viewer = make_viewer([archives[0]], tmp_path / "log.jsonl", Sessions(read_users(users_file)))
+    viewer = make_viewer([archives[0]], tmp_path / "log.jsonl", read_users(users_file))
     client = Client(viewer)
     for url in ("/", "/t/m1", "/a/hostile/file/a-pdf", "/search.json?q=budget"):
         response = client.get(url)
@@ -57,8 +59,25 @@ def test_pages_need_a_session_and_cookies_are_locked_down(archives, users_file, 
 
 
 def test_behind_tls_the_cookie_is_secure_and_redirects_stay_on_site(archives, users_file, tmp_path):
-    client = Client(make_viewer([archives[0]], tmp_path / "log.jsonl", Sessions(read_users(users_file))))
+    client = Client(make_viewer([archives[0]], tmp_path / "log.jsonl", read_users(users_file)))
     response = client.post("/login", data={"user": "auditor", "password": "correct horse",
                                            "next": "//evil.example/"},
                            headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in response.headers["Set-Cookie"] and response.headers["Location"] == "/"
+
+
+def test_sessions_keep_only_token_hashes_and_expire(users_file, tmp_path):
+    from rsemigrate.viewer import SharedState
+
+    state = SharedState(tmp_path / "state.sqlite")
+    sessions = Sessions(read_users(users_file), state)
+    token = sessions.login("auditor", "correct horse")
+    assert token and sessions.user(token) == "auditor" and sessions.user(token + "x") is None
+    state.close()
+    assert token.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*"))
+    state.open_session("stale", "auditor", time.time() - 1)
+    assert sessions.user("stale") is None
+    other = SharedState(tmp_path / "state.sqlite")  # another connection, as another worker has
+    assert other.session_user(token, time.time()) == "auditor"
+    sessions.logout(token)
+    assert sessions.user(token) is None

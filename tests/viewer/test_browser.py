@@ -110,17 +110,20 @@ def test_the_overview_shows_the_background_verify_when_it_ends(web, archives, tm
 
     from werkzeug.serving import make_server
 
+    from rsemigrate.viewer import Verification
+
     from .conftest import make_viewer
 
     app = make_viewer([archives[1]], tmp_path / "log.jsonl")
-    verification = app.shelf[0].verification
-    verification.state = "running"
+    shelved = app.shelf[0]
+    shelved.state.record_verification(shelved.name, Verification("running"))
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         web.page.goto(f"http://127.0.0.1:{httpd.server_port}/a/second/")
         assert "is running" in web.page.inner_text("#verify")
-        verification.findings, verification.state = ["changed: data/users.jsonl: sha256 differs"], "failed"
+        shelved.state.record_verification(
+            shelved.name, Verification("failed", ["changed: data/users.jsonl: sha256 differs"]))
         web.page.wait_for_selector("#verify.failed", timeout=10_000)
         assert "data/users.jsonl" in web.page.inner_text("#verify li")
     finally:

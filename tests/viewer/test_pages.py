@@ -248,6 +248,19 @@ def test_loopback_only_unless_sign_in_is_required(viewer):
         serve(viewer, "0.0.0.0", 0, lambda url: None)
 
 
+def test_a_port_in_use_is_one_clear_error(viewer):
+    import socket
+
+    from rsemigrate.errors import InputError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError, match=f"listen on 127.0.0.1 port {port}: Address already in use"):
+            serve(viewer, "127.0.0.1", port, lambda url: None)
+
+
 def test_broad_queries_are_counted_up_to_a_limit(client, monkeypatch):
     from rsemigrate.viewer import pages
 
