@@ -127,6 +127,17 @@ def test_search_highlights_counts_and_facets(client):
     assert page.select_one("li.hit a.open")["href"].startswith("/m/")
 
 
+def test_search_results_come_twenty_a_page_with_their_range(client):
+    first = soup(client.get("/search?q=standup&archive=hostile"))
+    assert first.find(class_="count").get_text().startswith("56 message(s), 1–20 shown")
+    assert len(first.select("li.hit")) == 20
+    assert [a.get_text() for a in first.select("nav.pager a")] == ["Next"]
+    last = soup(client.get("/search?q=standup&archive=hostile&page=2"))
+    assert last.find(class_="count").get_text().startswith("56 message(s), 41–56 shown")
+    assert len(last.select("li.hit")) == 16
+    assert [a.get_text() for a in last.select("nav.pager a")] == ["Previous"]
+
+
 def test_query_errors_are_shown_at_the_caret(client):
     response = client.get("/search?q=budget+from:")
     text = response.get_data(as_text=True)
