@@ -47,6 +47,7 @@ _QP_UTF8.body_encoding = charset.QP
 #: control characters would end a header early (header injection) or break the layout.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SPACES = re.compile("( +)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +132,65 @@ def fields(headers: Headers) -> dict[str, str | None]:
 
 
 def header_line(name: str, value: str) -> str:
-    """`Name: value` CRLF, folded and RFC 2047-encoded by the stdlib's `Header` when needed."""
+    """`Name: value` CRLF, folded and RFC 2047-encoded as the stdlib's `Header` does."""
     if value.isascii() and len(name) + 2 + len(value) <= LINE:
         return f"{name}: {value}{CRLF}"
+    if value.isascii() and value.isprintable():
+        return f"{name}: {fold_ascii(name, value)}{CRLF}"
     folded = Header(value, "utf-8" if not value.isascii() else None, header_name=name)
     return f"{name}: {folded.encode(linesep=CRLF, maxlinelen=LINE)}{CRLF}"
+
+
+def fold_ascii(name: str, value: str) -> str:
+    """What `Header(value, header_name=name).encode(linesep=CRLF, maxlinelen=LINE)` returns for a
+    printable ASCII value, two to three times faster: the `To` and `X-RSMF-Participants` of most files are
+    folded, and the stdlib's formatter re-measures its whole line at every word (a test compares
+    the two on generated values).
+
+    The stdlib's rule: words are added to the line with the spaces before them; when the line
+    passes LINE, it is broken before the last word that follows a `;`, else a `,`, else a space
+    (the first word of a line never counts); if there is none, the word goes on a line of its own
+    when the line holds the header's name, else the line stays long.
+    """
+    words = _SPACES.split(value)
+    pairs = list(zip(["", *words[1::2]], words[0::2], strict=True))
+    if not words[0]:
+        pairs.pop(0)  # a leading space run belongs to the word after it
+    lines: list[str] = []
+    line: list[tuple[str, str]] = []
+    start = size = len(name) + 2  # the header's name and ": " are on the first line only
+    for space, word in pairs:
+        line.append((space, word))
+        size += len(space) + len(word)
+        if size <= LINE:
+            continue
+        cut = _cut(line)
+        if cut:
+            lines.append("".join(s + w for s, w in line[:cut]))
+            line = line[cut:]
+            start, size = 0, sum(len(s) + len(w) for s, w in line)
+        elif start:
+            line.pop()
+            lines.append("".join(s + w for s, w in line))
+            line, start = [(space or " ", word)], 0
+            size = len(line[0][0]) + len(word)
+    tail = "".join(s + w for s, w in line)
+    if start or tail:
+        if not start and tail.isspace() and lines:
+            lines[-1] += tail
+        else:
+            lines.append(tail)
+    return CRLF.join(lines)
+
+
+def _cut(line: list[tuple[str, str]]) -> int:
+    """Where the stdlib breaks an overlong line: before the last word after a `;`, else a `,`,
+    else a space; 0 if nowhere (only the first word of a value has no space before it)."""
+    for mark in ";,":
+        for i in range(len(line) - 1, 0, -1):
+            if line[i - 1][1].endswith(mark):
+                return i
+    return len(line) - 1 if len(line) > 1 and line[-1][0] else 0
 
 
 @lru_cache(maxsize=8192)  # the same people recur in file after file

@@ -11,6 +11,8 @@ from pathlib import Path
 import bagit
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rsemigrate.archive import Archive, verify
 from rsemigrate.errors import ArchiveError
@@ -304,3 +306,16 @@ def test_a_slice_is_split_below_the_size_budget_and_the_defaults_stay_under_2_gb
             assert sum(len(data) for data in read.zip_files.values()) <= budget
     selected = [e["id"] for r in files for e in r.manifest["events"] if not context_ids(e)]
     assert sorted(selected) == sorted(m.id for m in Archive(rich_archive).messages())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(name=st.sampled_from(["To", "X-RSMF-Participants", "Subject"]),
+       value=st.lists(st.sampled_from(["Ann", "Lee", "<ann.lee@example.com>", ",", ";", " ", "   ", ", ",
+                                       "; ", "ab,", "cd;", "x" * 40, "y" * 90]), max_size=40).map("".join))
+def test_ascii_folding_is_the_stdlib_header_folding(name, value):
+    """The fast folding of long ASCII headers writes what `email.header.Header` writes."""
+    from email.header import Header
+
+    from rsemigrate.produce.eml import CRLF, LINE, fold_ascii
+
+    assert fold_ascii(name, value) == Header(value, header_name=name).encode(linesep=CRLF, maxlinelen=LINE)
