@@ -36,6 +36,7 @@ ZIP_NAME = "rsmf.zip"
 MANIFEST_NAME = "rsmf_manifest.json"
 #: zip entries carry this time, not the production's, so re-runs give the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+MANIFEST_LEVEL = 1
 CRLF = "\r\n"
 #: RFC 5322's recommended line length, where headers are folded.
 LINE = 78
@@ -67,11 +68,14 @@ class Headers:
 
 
 def write_zip(manifest: dict, files: Iterable[tuple[str, Path]], out: BinaryIO) -> None:
-    """`rsmf_manifest.json` then every attachment, flat, deflated, streamed into `out`."""
+    """`rsmf_manifest.json` then every attachment, flat, deflated, streamed into `out`.
+
+    The manifest is deflated at level 1: half the time of the default level 6 for a tenth more
+    bytes (measured on day slices, where deflating it was a tenth of the production's time)."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         info = zipfile.ZipInfo(MANIFEST_NAME, ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, orjson.dumps(manifest))
+        archive.writestr(info, orjson.dumps(manifest), compresslevel=MANIFEST_LEVEL)
         for name, path in files:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -141,6 +145,7 @@ def header_line(name: str, value: str) -> str:
     return f"{name}: {folded.encode(linesep=CRLF, maxlinelen=LINE)}{CRLF}"
 
 
+@lru_cache(maxsize=16384)  # a conversation's people recur day after day
 def fold_ascii(name: str, value: str) -> str:
     """What `Header(value, header_name=name).encode(linesep=CRLF, maxlinelen=LINE)` returns for a
     printable ASCII value, two to three times faster: the `To` and `X-RSMF-Participants` of most files are
