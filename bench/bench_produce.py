@@ -14,9 +14,11 @@ synthetic Yammer export's flat shape: 200 groups, 5% private threads; exported o
     process, alternated --runs times; the median and range of the ratios are reported, of wall
     time and of CPU time (user + system: steadier when the machine is shared). Goal: <= 3x
     against the JSONL files of the same slices.
-  - publish: one run in a fresh process; wall time, edition size and file count, and the peak
-    RSS of the Python process and of Pagefind (a child process), to show memory stays bounded
-    as the archive grows (run it at two sizes to compare).
+  - publish: one run in a fresh process; wall time, edition size and file count, the number of
+    Pagefind indexes, and the peak RSS of the Python process and of the largest Pagefind run (its
+    child processes), to show memory stays bounded as the archive grows (run it at two sizes to
+    compare). While it runs, the RSS of both is sampled from /proc and printed every minute, so a
+    run stopped early still shows its memory so far.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def child_publish(archive: Path, target: Path, search: bool) -> dict:
             files += 1
             size += os.path.getsize(os.path.join(dirpath, name))
     return {"seconds": seconds, "messages": done.messages, "threads": done.threads,
-            "channels": done.channels, "files": files, "bytes": size,
+            "channels": done.channels, "files": files, "bytes": size, "indexes": done.indexes,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "pagefind_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
@@ -180,12 +182,47 @@ def _spread_of(values: list[float]) -> str:
 
 
 def bench_publish(archive: Path, search: bool) -> None:
-    result = in_child("publish", str(archive), str(fresh(OUT / f"bench-edition-{archive.name}")), str(search))
+    target = fresh(OUT / f"bench-edition-{archive.name}")
+    child = subprocess.Popen([sys.executable, __file__, "publish", str(archive), str(target), str(search)],
+                             stdout=subprocess.PIPE, text=True)
+    started, peaks, shown = time.monotonic(), [0, 0], 0.0
+    while child.poll() is None:
+        time.sleep(2)
+        python, pagefind = _rss_mb(child.pid), sum(map(_rss_mb, _descendants(child.pid)))
+        peaks = [max(peaks[0], python), max(peaks[1], pagefind)]
+        if time.monotonic() - shown >= 60:
+            shown = time.monotonic()
+            print(f"  … {shown - started:6.0f} s: RSS python {python:,.0f} MB, pagefind {pagefind:,.0f} MB "
+                  f"(peaks so far {peaks[0]:,.0f}, {peaks[1]:,.0f})", flush=True)
+    out = child.stdout.read() if child.stdout else ""
+    if child.returncode:
+        raise SystemExit(f"publish failed ({child.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
     print(f"publish of {archive.name}: {result['messages']:,} messages, {result['channels']:,} channels, "
-          f"{result['threads']:,} thread pages{' + Pagefind index' if search else ''}")
+          f"{result['threads']:,} thread pages, {result['indexes']} Pagefind index(es)")
     print(f"  time {result['seconds']:.1f} s ({result['messages'] / result['seconds']:,.0f} msg/s); "
           f"edition {result['bytes'] / 1e6:,.0f} MB in {result['files']:,} files")
-    print(f"  peak RSS: python {result['rss_mb']:,.0f} MB, pagefind {result['pagefind_rss_mb']:,.0f} MB")
+    print(f"  peak RSS: python {result['rss_mb']:,.0f} MB, largest pagefind run "
+          f"{result['pagefind_rss_mb']:,.0f} MB")
+    fresh(target)
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a live process (Linux /proc), 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")),
+                0.0)
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
 
 
 def main() -> None:
