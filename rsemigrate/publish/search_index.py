@@ -10,7 +10,7 @@ option, `mergeIndex` (https://pagefind.app/docs/multisite/), so a query searches
 A shard is a set of thread-page buckets: a page lives at `threads/ab/abc….html` (its name a
 digest), and a bucket is the pages whose name starts with the same three hex digits. Buckets are
 evenly filled, so a shard's size is bounded as long as one bucket (1/4096 of the pages) fits in
-a shard: up to 4096 × SHARD_BYTES (256 GB) of thread pages.
+a shard: up to 4096 × SHARD_BYTES (64 GB) of thread pages.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import ArchiveError
 
 #: thread-page HTML per Pagefind run; its peak memory grows with what one run indexes.
-SHARD_BYTES = 48 << 20
+SHARD_BYTES = 16 << 20
 PRIMARY = "pagefind"
 
 
