@@ -319,3 +319,20 @@ def test_ascii_folding_is_the_stdlib_header_folding(name, value):
     from rsemigrate.produce.eml import CRLF, LINE, fold_ascii
 
     assert fold_ascii(name, value) == Header(value, header_name=name).encode(linesep=CRLF, maxlinelen=LINE)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "  ", "\t", "=", ".", "\r", "\n", "\r\n", "ë", "€", "😀", "x" * 30,
+                                 "y" * 74, "z" * 76, "\x0b", "\x85", "\x00", "=2E", ".\x00"]),
+                max_size=30).map("".join))
+def test_quoted_printable_is_the_stdlib_body_encoding(text):
+    """The body's quoted-printable is byte for byte the `email` package's (UTF-8, QP), CRLF lines."""
+    import re
+    from email import charset
+
+    from rsemigrate.produce.eml import CRLF, quoted_printable
+
+    utf8 = charset.Charset("utf-8")
+    utf8.body_encoding = charset.QP
+    expected = re.sub(r"\r\n|\r|\n", CRLF, utf8.body_encode(text.encode())) if text else ""
+    assert quoted_printable(text) == expected
