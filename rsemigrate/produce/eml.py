@@ -4,10 +4,12 @@ Relativity requires exactly one attachment, `rsmf.zip`, base64, and reads `X-RSM
 must agree with the manifest. The message is 7-bit: non-ASCII names go into headers as RFC 2047
 encoded words, the text body as quoted-printable, lines end in CRLF and long headers are folded.
 
-The encoding is the stdlib `email` package's own (`Header`, `formataddr`, the charset's
-quoted-printable, `format_datetime`); only the fixed multipart layout around it is written here,
-byte for byte what the package's generator writes (a test checks it), because the generator
-costs 2 ms a file and a production can hold a hundred thousand files. The zip is base64-encoded
+The encoding is the stdlib `email` package's own (`Header`, `formataddr`, `format_datetime`);
+only the fixed multipart layout around it is written here, byte for byte what the package's
+generator writes (a test checks it), because the generator costs 2 ms a file and a production
+can hold a hundred thousand files. For the same reason the two costliest steps left, folding long
+ASCII headers and quoting the body, are done here by the package's rules, faster, and compared
+with the package by property tests. The zip is base64-encoded
 as it is read, so a file near 2 GB is never held in memory. Bytes are deterministic (fixed zip
 times, a boundary derived from the zip), so producing the same selection twice gives identical
 files that dedupe.
