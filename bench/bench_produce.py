@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_produce.py                       # RSMF on 100k, publish 1M (cached)
     .venv/bin/python bench/bench_produce.py --publish 100000      # a quicker publish
+    .venv/bin/python bench/bench_produce.py --shapes realistic --publish 0   # RSMF, one shape only
     .venv/bin/python bench/bench_produce.py --archive PATH --publish-archive PATH
 
 Archives of two shapes: `realistic` (`realistic_archive(n)`, bench/realistic.py: power-law
@@ -12,8 +13,8 @@ synthetic Yammer export's flat shape: 200 groups, 5% private threads; exported o
     BagIt bag: one JSONL file per slice (what RSMF itself adds: manifest, zip, MIME) and one JSONL
     file for everything (what one file per conversation-day adds on top). Each runs in a fresh
     process, alternated --runs times; the median and range of the ratios are reported, of wall
-    time and of CPU time (user + system: steadier when the machine is shared). Goal: <= 3x
-    against the JSONL files of the same slices.
+    time and of CPU time (user + system; a second view when the machine is shared). Goal:
+    <= 3x against the JSONL files of the same slices.
   - publish: one run in a fresh process; wall time, edition size and file count, the number of
     Pagefind indexes, and the peak RSS of the Python process and of the largest Pagefind run (its
     child processes), to show memory stays bounded as the archive grows (run it at two sizes to
