@@ -133,6 +133,13 @@ class _Out:
     def page(self, relpath: str, html: str) -> None:
         self.writer.write_payload(relpath, iter([html.encode()]))
 
+    def render(self, relpath: str, template: str, **context: Any) -> None:
+        """A page written as its template renders it, piece by piece."""
+        page = self.stream(relpath)
+        for piece in pages.template(template).generate(**context):
+            page.write(piece)
+        page.close()
+
     def stream(self, relpath: str) -> _Stream:
         return _Stream(self.writer, relpath)
 
@@ -256,17 +263,16 @@ def _files(archive: Archive, attachments: list[Attachment], out: _Out) -> int:
 def _index_pages(listed: list[Listed], users: dict, authored: dict[str, int],
                  edition: dict[str, Any], out: _Out, threads: int, files: int, merged: list[str]) -> None:
     """The channel index (its search box merging the `merged` Pagefind bundles), people, about."""
-    by_group: dict[str, list[dict[str, Any]]] = {}
+    by_group: dict[str, list[Listed]] = {}
     for channel in listed:
-        by_group.setdefault(channel.group, []).append({
-            "name": channel.name, "kind": channel.kind, "messages": channel.messages,
-            "href": f"{channel.folder}/index.html"})
+        by_group.setdefault(channel.group, []).append(channel)
     groups = [{"name": name, "channels": channels} for name, channels in by_group.items()]
     counts = {"channels": len(listed), "threads": threads, "messages": sum(c.messages for c in listed),
               "files": files}
     edition = {**edition, **counts}
-    out.page("index.html", pages.template("index.html").render(
-        title="Channels", groups=groups, root="", edition=edition, merged=merged))
+    # streamed: with a hundred thousand conversations the page is tens of megabytes
+    out.render("index.html", "index.html", title="Channels", groups=groups, root="", edition=edition,
+               merged=merged)
     people = [{"user": u, "messages": authored.get(u.id, 0), "anchor": pages.key(u.id)}
               for u in sorted(users.values(), key=lambda u: u.name.casefold())]
     out.page("people.html", pages.template("people.html").render(
