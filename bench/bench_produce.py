@@ -2,19 +2,25 @@
 
     .venv/bin/python bench/bench_produce.py                       # RSMF on 100k, publish 1M (cached)
     .venv/bin/python bench/bench_produce.py --publish 100000      # a quicker publish
+    .venv/bin/python bench/bench_produce.py --shapes realistic --publish 0   # RSMF, one shape only
     .venv/bin/python bench/bench_produce.py --archive PATH --publish-archive PATH
 
-Both start from `realistic_archive(n)` (bench/realistic.py): power-law communities beside tens of
-thousands of 2-5 message private conversations.
+Archives of two shapes: `realistic` (`realistic_archive(n)`, bench/realistic.py: power-law
+communities beside tens of thousands of 2-5 message private conversations) and `flat` (the
+synthetic Yammer export's flat shape: 200 groups, 5% private threads; exported once, cached).
   - RSMF: `produce` of the whole archive (day slices), against two baselines measured in the
     same run, both the same events sliced the same way and written as plain JSONL (orjson) into a
     BagIt bag: one JSONL file per slice (what RSMF itself adds: manifest, zip, MIME) and one JSONL
     file for everything (what one file per conversation-day adds on top). Each runs in a fresh
-    process, alternated --runs times; medians and the median of the ratios are reported, since
-    the machine may be shared. Goal: <= 3x.
-  - publish: one run in a fresh process; wall time, edition size and file count, and the peak
-    RSS of the Python process and of Pagefind (a child process), to show memory stays bounded
-    as the archive grows (run it at two sizes to compare).
+    process, alternated --runs times; the median and range of the ratios are reported, of wall
+    time and of CPU time (user + system; a second view when the machine is shared). Goal:
+    <= 3x against the JSONL files of the same slices.
+  - publish: one run in a fresh process; wall time, edition size and file count, the number of
+    Pagefind indexes, and the peak RSS of the Python process (getrusage) and of the largest
+    Pagefind run (sampled from /proc every 2 s: a child's own ru_maxrss starts from its parent's
+    memory at the fork), to show memory stays bounded as the archive grows (run it at two sizes
+    to compare). Both are printed every minute while it runs, so a run stopped early still shows
+    its memory so far.
 """
 
 from __future__ import annotations
@@ -36,14 +42,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 OUT = Path(__file__).resolve().parent / "out"
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_produce(archive: Path, target: Path) -> dict:
     from rsemigrate.archive import Archive
     from rsemigrate.produce import produce
     from rsemigrate.search import Chosen, Selection
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     done = produce(Archive(archive), target, Selection(), Chosen(None))
-    return {"seconds": time.perf_counter() - started, "files": done.counts.files,
+    return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "files": done.counts.files,
             "events": done.counts.events, "messages": done.counts.messages, "bytes": done.counts.bytes}
 
 
@@ -60,7 +71,7 @@ def child_baseline(archive: Path, target: Path, per_slice: bool) -> dict:
     from rsemigrate.produce.slicing import slices
     from rsemigrate.search import Chosen
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     opened = Archive(archive)
     attachments = {a.id: a for a in opened.attachments()}
     writer = BagWriter(target)
@@ -90,7 +101,8 @@ def child_baseline(archive: Path, target: Path, per_slice: bool) -> dict:
         size = writer.write_payload("events.jsonl", lines(everything))
         files = 1
     writer.seal({}, {})
-    return {"seconds": time.perf_counter() - started, "events": events, "bytes": size, "files": files}
+    return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "events": events,
+            "bytes": size, "files": files}
 
 
 def child_publish(archive: Path, target: Path, search: bool) -> dict:
@@ -106,9 +118,8 @@ def child_publish(archive: Path, target: Path, search: bool) -> dict:
             files += 1
             size += os.path.getsize(os.path.join(dirpath, name))
     return {"seconds": seconds, "messages": done.messages, "threads": done.threads,
-            "channels": done.channels, "files": files, "bytes": size,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "pagefind_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+            "channels": done.channels, "files": files, "bytes": size, "indexes": done.indexes,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def in_child(*args: str) -> dict:
@@ -122,40 +133,98 @@ def fresh(path: Path) -> Path:
     return path
 
 
+def archive_of(shape: str, messages: int) -> Path:
+    """The cached archive of one shape: `realistic` (realistic.py) or `flat`."""
+    from realistic import realistic_archive
+
+    if shape == "realistic":
+        return realistic_archive(messages)
+    from bench_export_yammer import export_folder
+
+    from rsemigrate import run_export
+    from rsemigrate.registry import source_connector
+
+    archive = OUT / f"archive-flat-{messages}"
+    if not (archive / "bagit.txt").exists():
+        run_export(source_connector("yammer"), export_folder(messages, "flat"), archive)
+    return archive
+
+
 def bench_rsmf(archive: Path, runs: int) -> None:
     produced, per_slice, single = [], [], []
     for _ in range(runs):
         produced.append(in_child("produce", str(archive), str(fresh(OUT / "bench-production"))))
         per_slice.append(in_child("baseline-slices", str(archive), str(fresh(OUT / "bench-jsonl"))))
         single.append(in_child("baseline-single", str(archive), str(fresh(OUT / "bench-jsonl"))))
+    fresh(OUT / "bench-production")
+    fresh(OUT / "bench-jsonl")
     last = produced[-1]
     print(f"RSMF production of {archive.name}: {last['messages']:,} messages -> {last['files']:,} .rsmf "
           f"files, {last['events']:,} events, {last['bytes'] / 1e6:.1f} MB")
-    print(f"  produce (median of {runs})                   {_median(produced):8.1f} s   runs: "
-          f"{_seconds(produced)}")
+    print(f"  produce                                 wall {_spread(produced, 'seconds')} s; "
+          f"cpu {_spread(produced, 'cpu')} s")
     for name, baseline in (("same slices as JSONL files", per_slice), ("one JSONL file", single)):
-        ratios = sorted(p["seconds"] / b["seconds"] for p, b in zip(produced, baseline, strict=True))
-        print(f"  baseline: {name:<27} {_median(baseline):8.1f} s   runs: {_seconds(baseline)}; "
-              f"{baseline[-1]['files']:,} file(s)")
-        print(f"    produce / baseline (goal <= 3x)         {statistics.median(ratios):8.2f}x  runs, sorted: "
-              + ", ".join(f"{r:.2f}" for r in ratios))
+        print(f"  baseline: {name:<29} wall {_spread(baseline, 'seconds')} s; "
+              f"cpu {_spread(baseline, 'cpu')} s; {baseline[-1]['files']:,} file(s)")
+        for measure in ("seconds", "cpu"):
+            ratios = [p[measure] / b[measure] for p, b in zip(produced, baseline, strict=True)]
+            goal = " (goal <= 3x)" if baseline is per_slice else ""
+            print(f"    produce / baseline, {'wall' if measure == 'seconds' else 'cpu '}{goal:<13}"
+                  f"       {_spread_of(ratios)} x")
 
 
-def _median(results: list[dict]) -> float:
-    return statistics.median(r["seconds"] for r in results)
+def _spread(results: list[dict], measure: str) -> str:
+    return _spread_of([r[measure] for r in results])
 
 
-def _seconds(results: list[dict]) -> str:
-    return ", ".join(f"{r['seconds']:.1f}" for r in results)
+def _spread_of(values: list[float]) -> str:
+    """median (min-max) of the runs"""
+    return f"{statistics.median(values):6.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def bench_publish(archive: Path, search: bool) -> None:
-    result = in_child("publish", str(archive), str(fresh(OUT / f"bench-edition-{archive.name}")), str(search))
+    target = fresh(OUT / f"bench-edition-{archive.name}")
+    child = subprocess.Popen([sys.executable, __file__, "publish", str(archive), str(target), str(search)],
+                             stdout=subprocess.PIPE, text=True)
+    started, peaks, shown = time.monotonic(), [0, 0], 0.0
+    while child.poll() is None:
+        time.sleep(2)
+        python, pagefind = _rss_mb(child.pid), sum(map(_rss_mb, _descendants(child.pid)))
+        peaks = [max(peaks[0], python), max(peaks[1], pagefind)]
+        if time.monotonic() - shown >= 60:
+            shown = time.monotonic()
+            print(f"  … {shown - started:6.0f} s: RSS python {python:,.0f} MB, pagefind {pagefind:,.0f} MB "
+                  f"(peaks so far {peaks[0]:,.0f}, {peaks[1]:,.0f})", flush=True)
+    out = child.stdout.read() if child.stdout else ""
+    if child.returncode:
+        raise SystemExit(f"publish failed ({child.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
     print(f"publish of {archive.name}: {result['messages']:,} messages, {result['channels']:,} channels, "
-          f"{result['threads']:,} thread pages{' + Pagefind index' if search else ''}")
+          f"{result['threads']:,} thread pages, {result['indexes']} Pagefind index(es)")
     print(f"  time {result['seconds']:.1f} s ({result['messages'] / result['seconds']:,.0f} msg/s); "
           f"edition {result['bytes'] / 1e6:,.0f} MB in {result['files']:,} files")
-    print(f"  peak RSS: python {result['rss_mb']:,.0f} MB, pagefind {result['pagefind_rss_mb']:,.0f} MB")
+    # Pagefind's peak is sampled: a child's ru_maxrss counts the parent's memory it starts from
+    print(f"  peak RSS: python {result['rss_mb']:,.0f} MB, largest pagefind run {peaks[1]:,.0f} MB "
+          "(sampled every 2 s)")
+    fresh(target)
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a live process (Linux /proc), 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")),
+                0.0)
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
 
 
 def main() -> None:
@@ -172,6 +241,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=100_000, help="RSMF archive size")
+    parser.add_argument("--shapes", default="flat,realistic", help="RSMF archives: flat, realistic or both")
     parser.add_argument("--publish", type=int, default=1_000_000, help="publish archive size (0: skip)")
     parser.add_argument("--archive", type=Path, help="use this archive for RSMF instead of the cached one")
     parser.add_argument("--publish-archive", type=Path, help="use this archive for publish")
@@ -183,7 +253,9 @@ def main() -> None:
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared: read ratios)")
     if not args.skip_rsmf:
-        bench_rsmf(args.archive or realistic_archive(args.messages), args.runs)
+        for archive in [args.archive] if args.archive else [archive_of(shape, args.messages)
+                                                            for shape in args.shapes.split(",")]:
+            bench_rsmf(archive, args.runs)
     if args.publish or args.publish_archive:
         bench_publish(args.publish_archive or realistic_archive(args.publish), not args.no_search)
 

@@ -38,6 +38,6 @@ def publish(archive: Path, output: Path, search: bool, query: str | None, channe
     opened = Archive(archive)
     done = run(opened, output, search=search, selection=selection,
                chosen=resolved(opened, selection, index_path))
+    search = f", {done.indexes} Pagefind index(es)" if done.search else ""
     click.echo(f"{done.path}: {done.channels} channel(s), {done.threads} thread page(s), {done.messages} "
-               f"message(s), {done.files} file(s){', Pagefind index' if done.search else ''}; "
-               f"seal {done.seal}")
+               f"message(s), {done.files} file(s){search}; seal {done.seal}")

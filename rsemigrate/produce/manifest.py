@@ -41,6 +41,8 @@ class Source:
     #: --custodian as given (a name, e-mail or user id); it also becomes a conversation's custodian
     #: when it names one of its participants.
     custodian: str | None = None
+    #: each person's manifest entry, built the first time a file names them.
+    participants: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -93,7 +95,7 @@ def build(piece: Slice, source: Source) -> Built:
         events.append(event)
         files.update((f.name, f) for f in stored)
     ids = list(dict.fromkeys(_people_of(piece)))
-    participants = [_participant(uid, source.users.get(uid)) for uid in ids]
+    participants = [_participant(uid, source) for uid in ids]
     custodian = _custodian(source, ids)
     conversation = _strip({
         "id": piece.channel.id,
@@ -128,44 +130,40 @@ def event_type(message: Message) -> str:
 
 
 def _event(message: Message, piece: Slice, source: Source) -> tuple[dict[str, Any], list[ZipFile]]:
-    custom: Custom = []
-    add = _adder(custom)
-    add("source_id", message.id)
-    add("kind", message.kind)
-    add("title", message.title)
-    add("thread_id", message.thread_id)
-    add("reply_to_id", message.reply_to_id)
-    add("body_format", message.body.format)
+    fields: list[tuple[str, object]] = [
+        ("source_id", message.id), ("kind", message.kind), ("title", message.title),
+        ("thread_id", message.thread_id), ("reply_to_id", message.reply_to_id),
+        ("body_format", message.body.format)]
     parent = None
     if message.id != message.thread_id:
         if message.thread_id in piece.ids:
             parent = message.thread_id
         else:
-            add("thread_root_not_in_file", message.thread_id)
+            fields.append(("thread_root_not_in_file", message.thread_id))
     if message.id in piece.context:
-        add("context", "thread root included for context; not selected itself")
-    for mention in message.mentions:
-        add("mention", " ".join(x for x in (mention.kind, mention.target_id or "", mention.name or "") if x))
+        fields.append(("context", "thread root included for context; not selected itself"))
+    fields += [("mention", " ".join(x for x in (m.kind, m.target_id or "", m.name or "") if x))
+               for m in message.mentions]
     if message.deleted_at:
-        add("deleted_at", message.deleted_at.utc)
-    add("deleted_by_id", message.deleted_by_id)
+        fields.append(("deleted_at", message.deleted_at.utc))
+    fields.append(("deleted_by_id", message.deleted_by_id))
     attachments, stored = [], []
     for attachment_id in message.attachment_ids:
         attachment = source.attachments.get(attachment_id)
         if attachment is None:
-            add("attachment_not_in_archive", attachment_id)
+            fields.append(("attachment_not_in_archive", attachment_id))
         elif attachment.status == "present" and attachment.sha256:
             name = zip_name(attachment)
             stored.append(ZipFile(name, attachment.sha256))
             attachments.append(_strip({"id": name, "display": attachment.name or name,
                                        "size": attachment.size}))
-            add("attachment_sha256", f"{name} {attachment.sha256}")
+            fields.append(("attachment_sha256", f"{name} {attachment.sha256}"))
         else:
-            add(f"attachment_{attachment.status}", " ".join(
-                x for x in (attachment.id, attachment.name, attachment.url) if x))
-    for key, value in message.source.items():
-        add(f"source.{key}", value if isinstance(value, str) else orjson.dumps(value).decode())
-    reactions = list(_reactions(message, add))
+            fields.append((f"attachment_{attachment.status}", " ".join(
+                x for x in (attachment.id, attachment.name, attachment.url) if x)))
+    fields += _source_fields(message.source)
+    custom = _custom(fields)
+    reactions = list(_reactions(message, custom))
     event = {
         "id": message.id,
         "type": event_type(message),
@@ -184,13 +182,13 @@ def _event(message: Message, piece: Slice, source: Source) -> tuple[dict[str, An
     return _strip(event), stored
 
 
-def _reactions(message: Message, add: Any) -> Iterator[dict[str, Any]]:
+def _reactions(message: Message, custom: Custom) -> Iterator[dict[str, Any]]:
     by_kind: dict[str, list[str | None]] = {}
     for reaction in message.reactions:
         by_kind.setdefault(reaction.kind, []).append(reaction.user_id)
     for kind, users in by_kind.items():
         if len(kind) > REACTION_LENGTH:
-            add("reaction", kind)
+            custom.append({"name": "reaction", "value": kind})
         who = list(dict.fromkeys(u for u in users if u))
         yield _strip({"value": kind[:REACTION_LENGTH] or "?", "count": len(users), "participants": who})
 
@@ -206,19 +204,22 @@ def _people_of(piece: Slice) -> Iterator[str]:
             yield message.deleted_by_id
 
 
-def _participant(uid: str, user: User | None) -> dict[str, Any]:
-    custom: Custom = []
-    add = _adder(custom)
+def _participant(uid: str, source: Source) -> dict[str, Any]:
+    """The same for every file that names this person: built once per production."""
+    if (known := source.participants.get(uid)) is None:
+        known = source.participants[uid] = _new_participant(uid, source.users.get(uid))
+    return known
+
+
+def _new_participant(uid: str, user: User | None) -> dict[str, Any]:
     if user is None:
-        add("directory", "not in the archive's user directory")
-        return {"id": uid, "display": uid, "custom": custom}
+        return {"id": uid, "display": uid,
+                "custom": _custom([("directory", "not in the archive's user directory")])}
     email = user.email if user.email and _EMAIL.match(user.email) else None
-    if user.email and not email:
-        add("email", user.email)
-    for name in ("state", "title", "department", "location", "origin"):
-        add(name, getattr(user, name))
-    add("guest", "true" if user.guest else None)
-    add("bot", "true" if user.bot else None)
+    custom = _custom([
+        ("email", user.email if not email else None), ("state", user.state), ("title", user.title),
+        ("department", user.department), ("location", user.location), ("origin", user.origin),
+        ("guest", "true" if user.guest else None), ("bot", "true" if user.bot else None)])
     return _strip({"id": uid, "display": user.name, "email": email, "account_id": uid, "custom": custom})
 
 
@@ -235,28 +236,26 @@ def _custodian(source: Source, ids: list[str]) -> str | None:
 
 
 def _conversation_custom(piece: Slice) -> Custom:
-    custom: Custom = []
-    add = _adder(custom)
     channel = piece.channel
-    add("channel_kind", channel.kind)
-    add("group", piece.group.name if piece.group else None)
-    add("group_id", channel.group_id)
-    add("private", "true" if channel.private else None)
-    add("description", channel.description)
-    add("slice", piece.period if piece.part == 1 else f"{piece.period} part {piece.part}")
-    if channel.kind not in ("direct", "group_direct") and channel.member_ids:
-        add("member_ids", ",".join(channel.member_ids))
-    for key, value in channel.source.items():
-        add(f"source.{key}", value if isinstance(value, str) else orjson.dumps(value).decode())
-    return custom
+    return _custom([
+        ("channel_kind", channel.kind), ("group", piece.group.name if piece.group else None),
+        ("group_id", channel.group_id), ("private", "true" if channel.private else None),
+        ("description", channel.description),
+        ("slice", piece.period if piece.part == 1 else f"{piece.period} part {piece.part}"),
+        ("member_ids", ",".join(channel.member_ids)
+         if channel.kind not in ("direct", "group_direct") else None),
+        *_source_fields(channel.source)])
 
 
-def _adder(custom: Custom) -> Any:
-    """`add(name, value)`: RSMF wants both non-empty strings, so empty and None values are skipped."""
-    def add(name: str, value: object) -> None:
-        if value is not None and value != "":
-            custom.append({"name": name, "value": str(value)})
-    return add
+def _source_fields(source: dict[str, Any]) -> list[tuple[str, object]]:
+    return [(f"source.{key}", value if isinstance(value, str) else orjson.dumps(value).decode())
+            for key, value in source.items()]
+
+
+def _custom(fields: list[tuple[str, object]]) -> Custom:
+    """RSMF wants names and values as non-empty strings, so empty and None values are skipped."""
+    return [{"name": name, "value": str(value)} for name, value in fields
+            if value is not None and value != ""]
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:

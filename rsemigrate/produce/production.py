@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ..archive import Archive, BagWriter, Channel, Tool, format_utc, tool
+from ..archive import Archive, BagWriter, Channel, HashingWriter, Tool, format_utc, tool
 from ..errors import ArchiveError
 from ..search import Chosen, Selection
 from . import eml, loadfile
@@ -81,6 +81,7 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
     counts, rows = Counts(), []
     writer = BagWriter(target)
     try:
+        (writer.data / RSMF_DIR).mkdir()
         for channel in archive.channels():
             collection_id = _collection_id(header.archive_id, channel)
             group = groups.get(channel.group_id) if channel.group_id else None
@@ -92,8 +93,7 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
                 with tempfile.SpooledTemporaryFile(_IN_MEMORY, dir=writer.root) as zipped:
                     chunks = _rsmf(piece, built, archive, source, options,
                                    f"{generator.name} {generator.version}", zipped)
-                    digests = _Digests(chunks)
-                    writer.write_payload(relpath, iter(digests))
+                    digests = _write(writer, relpath, chunks)
                 rows.append(_row(number, relpath, piece, built, source, options, digests))
                 _count(counts, piece, built, digests.size)
         writer.write_payload(LOADFILE, iter([loadfile.csv_bytes(rows)]))
@@ -110,18 +110,26 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
     return Produced(target, seal, counts)
 
 
+@dataclass(frozen=True, slots=True)
 class _Digests:
-    """Passes chunks through, taking the MD5 and SHA-256 the load file lists on the way."""
+    md5: str
+    sha256: str
+    size: int
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks, self.md5, self.sha256, self.size = chunks, hashlib.md5(), hashlib.sha256(), 0
 
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.chunks:
-            self.md5.update(chunk)
-            self.sha256.update(chunk)
-            self.size += len(chunk)
-            yield chunk
+def _write(writer: BagWriter, relpath: str, chunks: Iterator[bytes]) -> _Digests:
+    """Write a payload file, taking on the way the MD5 the load file lists beside the SHA-256 the
+    bag's manifest and the load file share (hashed once)."""
+    md5 = hashlib.md5(usedforsecurity=False)
+    out = HashingWriter(writer.data / relpath)
+    try:
+        for chunk in chunks:
+            md5.update(chunk)
+            out.write(chunk)
+    finally:
+        out.close()
+    writer.record(relpath, out.hexdigest(), out.size)
+    return _Digests(md5.hexdigest(), out.hexdigest(), out.size)
 
 
 def _rsmf(piece: Slice, built: Built, archive: Archive, source: Source, options: Options,
@@ -154,8 +162,8 @@ def _row(number: str, relpath: str, piece: Slice, built: Built, source: Source, 
         event_collection_id=piece.collection_id, begin_date=built.begin, end_date=built.end,
         custodian=options.custodian or "", participants="; ".join(name for name, _ in built.people),
         participant_count=len(built.people), event_count=len(built.manifest["events"]),
-        attachment_count=built.attachments, md5=digests.md5.hexdigest(),
-        sha256=digests.sha256.hexdigest(), size=digests.size, path=f"data/{relpath}")
+        attachment_count=built.attachments, md5=digests.md5, sha256=digests.sha256, size=digests.size,
+        path=f"data/{relpath}")
 
 
 def _count(counts: Counts, piece: Slice, built: Built, size: int) -> None:

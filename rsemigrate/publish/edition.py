@@ -9,18 +9,18 @@
       data/channels/<slug>/<YYYY-MM>.html  its messages that month, oldest first
       data/threads/<ab>/<digest>.html      one page per thread: what Pagefind indexes
       data/files/<sha256>/<name>           the attachments themselves
-      data/pagefind/                       Pagefind's search index and UI
+      data/pagefind/, pagefind-2/, ...     Pagefind's search indexes (search_index.py) and UI
 
 Memory stays bounded: channels stream month by month; each rendered message also goes to a
 scratch SQLite file in the staging folder (outside the payload, deleted before sealing), from
-which thread pages are written one at a time. Nothing is written outside the output folder.
+which thread pages are written one at a time; Pagefind indexes them in shards of bounded size.
+Nothing is written outside the output folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import closing
@@ -35,7 +35,7 @@ import orjson
 from ..archive import Archive, Attachment, BagWriter, Channel, HashingWriter, Message, format_utc, tool
 from ..errors import ArchiveError
 from ..search import Chosen, Selection
-from . import pages
+from . import pages, search_index
 
 PROVENANCE_FILE = "edition.json"
 STATIC = ("edition.css", "search.js")
@@ -63,11 +63,14 @@ class Published:
     messages: int
     files: int
     search: bool
+    #: Pagefind indexes (bundles) the search box merges; 0 without search.
+    indexes: int = 0
 
 
 def publish(archive: Archive, target: Path, *, search: bool = True, selection: Selection | None = None,
-            chosen: Chosen | None = None) -> Published:
-    """The edition of the whole archive, or of a selection (resolved into `chosen`)."""
+            chosen: Chosen | None = None, shard_bytes: int = search_index.SHARD_BYTES) -> Published:
+    """The edition of the whole archive, or of a selection (resolved into `chosen`); Pagefind
+    indexes the thread pages in shards of about `shard_bytes` (search_index.py)."""
     chosen = chosen or Chosen(None)
     header = archive.header
     users = {u.id: u for u in archive.users()}
@@ -94,15 +97,18 @@ def publish(archive: Archive, target: Path, *, search: bool = True, selection: S
                                     authored, linked)
                     if done.messages:
                         listed.append(done)
-                threads = _threads(db, edition, out, listed)
+                threads, sizes = _threads(db, edition, out, listed)
         messages = sum(c.messages for c in listed)
         # a selection publishes only the files its messages link to; the whole archive, every file
         stored = _files(archive, [a for a in attachments.values() if chosen.message_ids is None
                                   or a.id in linked], out)
-        _index_pages(listed, users, authored, edition, out, threads, stored)
-        if search:
-            _pagefind(writer)
+        shards = search_index.plan(sizes, shard_bytes) if search else []
+        _index_pages(listed, users, authored, edition, out, threads, stored, [s.bundle for s in shards[1:]])
+        if shards:
+            search_index.build(writer.data, shards)
+            _record_bundles(writer, shards)
         info = {**edition, "format": "rsemigrate-edition", "format_version": "1.0", "search": search,
+                "search_indexes": [s.bundle for s in shards],
                 "selection": selection.describe() if selection else None,
                 "counts": {"channels": len(listed), "threads": threads, "messages": messages,
                            "files": stored}}
@@ -115,7 +121,7 @@ def publish(archive: Archive, target: Path, *, search: bool = True, selection: S
     except BaseException:
         writer.abort()
         raise
-    return Published(target, seal, len(listed), threads, messages, stored, search)
+    return Published(target, seal, len(listed), threads, messages, stored, search, len(shards))
 
 
 class _Out:
@@ -126,6 +132,13 @@ class _Out:
 
     def page(self, relpath: str, html: str) -> None:
         self.writer.write_payload(relpath, iter([html.encode()]))
+
+    def render(self, relpath: str, template: str, **context: Any) -> None:
+        """A page written as its template renders it, piece by piece."""
+        page = self.stream(relpath)
+        for piece in pages.template(template).generate(**context):
+            page.write(piece)
+        page.close()
 
     def stream(self, relpath: str) -> _Stream:
         return _Stream(self.writer, relpath)
@@ -204,10 +217,13 @@ def _end(page: _Stream, edition: dict[str, Any]) -> None:
     page.close()
 
 
-def _threads(db: sqlite3.Connection, edition: dict[str, Any], out: _Out, listed: list[Listed]) -> int:
-    """Every thread page, one at a time, from the scratch database."""
+def _threads(db: sqlite3.Connection, edition: dict[str, Any], out: _Out,
+             listed: list[Listed]) -> tuple[int, dict[str, int]]:
+    """Every thread page, one at a time, from the scratch database; the count of pages and their
+    bytes per search bucket."""
     db.execute("CREATE INDEX m_page ON m (page, seq)")
     count = 0
+    sizes: dict[str, int] = {}
     for path, number in db.execute("SELECT DISTINCT page, channel FROM m ORDER BY page"):
         channel = listed[number]
         fragments = db.execute("SELECT title, html FROM m WHERE page = ? ORDER BY seq", (path,)).fetchall()
@@ -221,7 +237,9 @@ def _threads(db: sqlite3.Connection, edition: dict[str, Any], out: _Out, listed:
         page.write("</article>\n")
         _end(page, edition)
         count += 1
-    return count
+        name = search_index.bucket(path)
+        sizes[name] = sizes.get(name, 0) + page.out.size
+    return count, sizes
 
 
 def _files(archive: Archive, attachments: list[Attachment], out: _Out) -> int:
@@ -243,18 +261,18 @@ def _files(archive: Archive, attachments: list[Attachment], out: _Out) -> int:
 
 
 def _index_pages(listed: list[Listed], users: dict, authored: dict[str, int],
-                 edition: dict[str, Any], out: _Out, threads: int, files: int) -> None:
-    by_group: dict[str, list[dict[str, Any]]] = {}
+                 edition: dict[str, Any], out: _Out, threads: int, files: int, merged: list[str]) -> None:
+    """The channel index (its search box merging the `merged` Pagefind bundles), people, about."""
+    by_group: dict[str, list[Listed]] = {}
     for channel in listed:
-        by_group.setdefault(channel.group, []).append({
-            "name": channel.name, "kind": channel.kind, "messages": channel.messages,
-            "href": f"{channel.folder}/index.html"})
+        by_group.setdefault(channel.group, []).append(channel)
     groups = [{"name": name, "channels": channels} for name, channels in by_group.items()]
     counts = {"channels": len(listed), "threads": threads, "messages": sum(c.messages for c in listed),
               "files": files}
     edition = {**edition, **counts}
-    out.page("index.html", pages.template("index.html").render(
-        title="Channels", groups=groups, root="", edition=edition))
+    # streamed: with a hundred thousand conversations the page is tens of megabytes
+    out.render("index.html", "index.html", title="Channels", groups=groups, root="", edition=edition,
+               merged=merged)
     people = [{"user": u, "messages": authored.get(u.id, 0), "anchor": pages.key(u.id)}
               for u in sorted(users.values(), key=lambda u: u.name.casefold())]
     out.page("people.html", pages.template("people.html").render(
@@ -269,19 +287,14 @@ def _kind_group(channel: Channel) -> str:
     return "Private conversations" if channel.kind in ("direct", "group_direct") else "Channels"
 
 
-def _pagefind(writer: BagWriter) -> None:
-    """Index the thread pages with Pagefind's binary (shipped in the `pagefind[bin]` wheel)."""
-    from pagefind_bin import get_executable
-
-    command = [str(get_executable()), "--site", str(writer.data), "--glob", "threads/**/*.html", "--silent"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise ArchiveError(f"pagefind failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    for path in sorted(_walk(writer.data / "pagefind")):
-        relpath = path.relative_to(writer.data).as_posix()
-        with open(path, "rb") as fh:
-            digest, size = _digest(fh)
-        writer.record(relpath, digest, size)
+def _record_bundles(writer: BagWriter, shards: list[search_index.Shard]) -> None:
+    """Enter the files Pagefind wrote into the bag's manifest."""
+    for shard in shards:
+        for path in sorted(_walk(writer.data / shard.bundle)):
+            relpath = path.relative_to(writer.data).as_posix()
+            with open(path, "rb") as fh:
+                digest, size = _digest(fh)
+            writer.record(relpath, digest, size)
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -90,6 +90,7 @@ def test_read_from_file_open_the_thread_and_download_an_attachment(edition, web)
     page.goto((edition / "index.html").as_uri())
     page.wait_for_url("**/data/index.html")
     assert page.is_visible("#search-note")  # says how to search instead of failing silently
+    assert "python3 -m http.server" in page.inner_text("#search-note")
     page.set_default_timeout(10_000)
     page.click("a:text-is('Finance')")
     page.click("a:text-is('2019-01')")
@@ -121,6 +122,47 @@ def test_search_a_word_with_pagefind_then_open_the_thread(edition, served, web):
     page.wait_for_selector("h1:has-text('Kickoff')")
     assert page.locator(".message").count() == 3
     assert web.outside(served) == []
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory) -> Path:
+    """An edition whose every search bucket is a shard of its own: one Pagefind index each."""
+    from tests.produce.conftest import rich_records
+
+    tmp = tmp_path_factory.mktemp("sharded")
+    return publish(Archive(export(tmp, rich_records)), tmp / "edition", shard_bytes=1).path
+
+
+def test_a_sharded_search_index_finds_pages_of_every_shard(sharded, web):
+    """Pagefind indexes the thread pages in bounded shards; the search box merges them."""
+    from rsemigrate.publish.search_index import bucket
+
+    info = orjson.loads((sharded / "edition.json").read_bytes())
+    bundles = info["search_indexes"]
+    data = sharded / "data"
+    pages = sorted(p.relative_to(data).as_posix() for p in (data / "threads").rglob("*.html"))
+    assert len(bundles) == len({bucket(p) for p in pages}) > 2
+    assert all((data / b / "pagefind-entry.json").is_file() for b in bundles)
+    assert verify(sharded) == []
+    # "budget" is in two threads (Finance's kickoff and the private conversation), in two shards
+    holding = [p for p in pages if "budget" in (data / p).read_text()]
+    assert len(holding) == 2 and bucket(holding[0]) != bucket(holding[1])
+    handler = functools.partial(_Quiet, directory=str(sharded))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = f"http://127.0.0.1:{server.server_address[1]}/"
+        page = web.page
+        page.goto(host + "data/index.html")
+        page.fill(".pagefind-ui__search-input", "budget")
+        page.locator(".pagefind-ui__result-link").nth(1).wait_for()
+        found = sorted(page.eval_on_selector_all(".pagefind-ui__result-link",
+                                                 "links => links.map(a => new URL(a.href).pathname)"))
+        assert found == sorted(f"/data/{p}" for p in holding)
+        assert web.outside(host) == []
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_pages_read_without_javascript(edition, web_nojs):
@@ -222,3 +264,15 @@ def test_publish_a_selection_only(tmp_path):
     assert "reply to the reply" in pages and "private: budget numbers" not in pages
     info = orjson.loads((tmp_path / "ed" / "edition.json").read_bytes())
     assert info["selection"]["search_query"] == "(needs)" and info["selection"]["threads"] == "whole"
+
+
+def test_search_shards_pack_buckets_in_order_within_the_limit():
+    from rsemigrate.publish.search_index import plan
+
+    sizes = {"00a": 40, "00b": 30, "01c": 50, "fff": 500, "a00": 10}
+    shards = plan(sizes, limit=80)
+    assert [s.buckets for s in shards] == [("00a", "00b"), ("01c", "a00"), ("fff",)]
+    assert [s.bundle for s in shards] == ["pagefind", "pagefind-2", "pagefind-3"]
+    assert shards[0].glob == "{threads/00/00a*.html,threads/00/00b*.html}"
+    assert shards[2].glob == "threads/ff/fff*.html"
+    assert plan({}) and plan({})[0].glob == "threads/*/*.html"  # the search box always has its index

@@ -11,6 +11,8 @@ from pathlib import Path
 import bagit
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rsemigrate.archive import Archive, verify
 from rsemigrate.errors import ArchiveError
@@ -304,3 +306,33 @@ def test_a_slice_is_split_below_the_size_budget_and_the_defaults_stay_under_2_gb
             assert sum(len(data) for data in read.zip_files.values()) <= budget
     selected = [e["id"] for r in files for e in r.manifest["events"] if not context_ids(e)]
     assert sorted(selected) == sorted(m.id for m in Archive(rich_archive).messages())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(name=st.sampled_from(["To", "X-RSMF-Participants", "Subject"]),
+       value=st.lists(st.sampled_from(["Ann", "Lee", "<ann.lee@example.com>", ",", ";", " ", "   ", ", ",
+                                       "; ", "ab,", "cd;", "x" * 40, "y" * 90]), max_size=40).map("".join))
+def test_ascii_folding_is_the_stdlib_header_folding(name, value):
+    """The fast folding of long ASCII headers writes what `email.header.Header` writes."""
+    from email.header import Header
+
+    from rsemigrate.produce.eml import CRLF, LINE, fold_ascii
+
+    assert fold_ascii(name, value) == Header(value, header_name=name).encode(linesep=CRLF, maxlinelen=LINE)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "  ", "\t", "=", ".", "\r", "\n", "\r\n", "ë", "€", "😀", "x" * 30,
+                                 "y" * 74, "z" * 76, "\x0b", "\x85", "\x00", "=2E", ".\x00"]),
+                max_size=30).map("".join))
+def test_quoted_printable_is_the_stdlib_body_encoding(text):
+    """The body's quoted-printable is byte for byte the `email` package's (UTF-8, QP), CRLF lines."""
+    import re
+    from email import charset
+
+    from rsemigrate.produce.eml import CRLF, quoted_printable
+
+    utf8 = charset.Charset("utf-8")
+    utf8.body_encoding = charset.QP
+    expected = re.sub(r"\r\n|\r|\n", CRLF, utf8.body_encode(text.encode())) if text else ""
+    assert quoted_printable(text) == expected
