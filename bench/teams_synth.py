@@ -497,7 +497,9 @@ class _Writer:
         the root says so (`replies@odata.nextLink`) and all its replies are saved as /replies pages."""
         rng = self.rng
         root = self.message(conversation, members, _unique(clock, used), None)
-        later = sorted(_unique(clock + rng.randint(60_000, 7_200_000) * (n + 1), used) for n in range(replies))
+        # minutes to hours apart, so a long thread runs on for weeks
+        later = sorted(_unique(clock + rng.randint(60_000, 7_200_000) * n, used)
+                       for n in range(1, replies + 1))
         thread = [self.message(conversation, members, ms, root["id"]) for ms in later]
         graph = f"{GRAPH}{conversation.graph_message(root['id'])}/replies"
         root["replies@odata.context"] = f"{context}('{root['id']}')/replies"
