@@ -152,11 +152,12 @@ def write_synthetic_collection(
         private_share = 0.0
     people = _people(users)
     internal = [i for i, p in enumerate(people) if not p.guest and not _departed(i)]
-    chats = _chats(rng, people, internal, round(messages * private_share))
+    pairs: set[tuple[int, int]] = set()
+    chats = _chats(rng, people, internal, round(messages * private_share), pairs)
     # the flat shape's few chats share the channels' Zipf activity; the realistic ones keep their sizes
-    busy_chats = (
-        [] if chats else [_chat(rng, people, internal, 0, set()) for _ in range(max(1, channels // 10))]
-    )
+    busy_chats = [] if chats else [
+        _chat(rng, people, internal, 0, pairs) for _ in range(max(1, channels // 10))
+    ]
     teams = _teams(rng, people, channels - len(busy_chats))
     activity = _activity(
         rng, messages - sum(c.messages for c in chats), len(teams.channels) + len(busy_chats)
@@ -180,30 +181,23 @@ def _people(count: int) -> list[Person]:
         uid = str(uuid.UUID(int=(0x5EED << 112) | i, version=4))
         first, last = f"Person{i}", f"Nom{i % 97}é"
         if i % 50 == 49:
-            mail = f"person{i}@fabrikam.example"
-            found.append(
-                Person(
-                    uid,
-                    f"{first} {last} (Fabrikam)",
-                    f"person{i}_fabrikam.example#EXT#@{DOMAIN}",
-                    mail,
-                    guest=True,
-                )
-            )
+            upn, mail = f"person{i}_fabrikam.example#EXT#@{DOMAIN}", f"person{i}@fabrikam.example"
+            found.append(Person(uid, f"{first} {last} (Fabrikam)", upn, mail, guest=True))
         else:
             found.append(Person(uid, f"{first} {last}", f"person{i}@{DOMAIN}", f"person{i}@{DOMAIN}"))
     return found
 
 
 def _departed(i: int) -> bool:
-    """Every 101st person left before the collection: in no member listing, still an author."""
-    return i % 101 == 100
+    """Every 101st person but the guests left before the collection: in no member listing,
+    still an author."""
+    return i % 101 == 100 and i % 50 != 49
 
 
-def _chats(rng: random.Random, people: list[Person], internal: list[int], total: int) -> list[Chat]:
+def _chats(rng: random.Random, people: list[Person], internal: list[int], total: int,
+           pairs: set[tuple[int, int]]) -> list[Chat]:
     """Chats of 2-5 messages holding `total` messages: four in five 1:1, the rest group chats."""
     found: list[Chat] = []
-    pairs: set[tuple[int, int]] = set()
     while total > 0:
         size = min(rng.randint(2, 5), total)
         found.append(_chat(rng, people, internal, size, pairs))
@@ -223,7 +217,7 @@ def _chat(
                 break
         return Chat(f"19:{people[a].id}_{people[b].id}@unq.gbl.spaces", "oneOnOne", (a, b), size, created)
     members = rng.sample(internal, rng.randint(3, 5))
-    guests = [i for i in range(49, len(people), 50) if not _departed(i)]
+    guests = range(49, len(people), 50)
     if guests and rng.random() < 0.2:  # a guest invited in
         members[-1] = rng.choice(guests)
     return Chat(f"19:{rng.getrandbits(128):032x}@thread.v2", "group", tuple(members), size, created)
