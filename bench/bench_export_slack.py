@@ -180,17 +180,20 @@ def compare(platform: str, shape: str, sizes: list[int], runs: int, folder_for: 
               f"tree PSS {last.tree_pss_mb / first.tree_pss_mb:.2f}x")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
+def command_line(platform: str, description: str | None, folder_for: Callable[..., Path], baseline: str,
+                 runs: int = 1) -> None:
+    """Parse --sizes, --shapes and --runs and `compare` each shape; `folder_for(size, shape=…)`
+    gives the (cached) export."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated message counts")
     parser.add_argument("--shapes", default="flat,realistic", help="flat, realistic or both")
-    parser.add_argument("--runs", type=int, default=1, help="alternated baseline/export pairs per size")
+    parser.add_argument("--runs", type=int, default=runs, help="alternated baseline/export pairs per size")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     for shape in args.shapes.split(","):
-        compare("slack", shape, sizes, args.runs, partial(export_folder, shape=shape), BASELINE)
+        compare(platform, shape, sizes, args.runs, partial(folder_for, shape=shape), baseline)
 
 
 if __name__ == "__main__":
-    main()
+    command_line("slack", __doc__, export_folder, BASELINE)

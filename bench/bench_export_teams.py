@@ -19,15 +19,13 @@ smallest size to the largest.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_export_slack import compare  # noqa: E402
+from bench.bench_export_slack import command_line  # noqa: E402
 from bench.teams_synth import Shape, write_synthetic_collection  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -69,17 +67,5 @@ def collection_folder(size: int, shape: Shape) -> Path:
     return folder
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated message counts")
-    parser.add_argument("--shapes", default="flat,realistic", help="flat, realistic or both")
-    parser.add_argument("--runs", type=int, default=3, help="alternated baseline/export pairs per size")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    for shape in args.shapes.split(","):
-        compare("teams", shape, sizes, args.runs, partial(collection_folder, shape=shape), BASELINE)
-
-
 if __name__ == "__main__":
-    main()
+    command_line("teams", __doc__, collection_folder, BASELINE, runs=3)
