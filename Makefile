@@ -49,6 +49,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_export_yammer.py
 	$(BIN)/python bench/bench_export_slack.py
+	$(BIN)/python bench/bench_export_teams.py
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_search.py --shape realistic
 	$(BIN)/python bench/bench_cli.py

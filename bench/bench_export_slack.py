@@ -29,7 +29,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -136,49 +138,62 @@ def measure(command: list[str]) -> Run:
     return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, peak[0] / 1024, peak[1] / 1024, stdout)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
+def compare(platform: str, shape: str, sizes: list[int], runs: int, folder_for: Callable[[int], Path],
+            baseline: str) -> None:
+    """Alternate `runs` baseline/export pairs at each size (the baseline script gets the folder and
+    a JSONL path), check the archive holds every message, print the ratios and the peak growth."""
+    results: list[tuple[int, Run, Run]] = []
+    for size in sizes:
+        folder = folder_for(size)
+        pairs = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory(dir=OUT) as scratch:
+                jsonl = str(Path(scratch, "baseline.jsonl"))
+                base = measure([sys.executable, "-c", baseline, str(folder), jsonl])
+                export = measure([str(BIN / "rsemigrate"), "export", platform, str(folder),
+                                  "-o", str(Path(scratch, "archive")), "--json"])
+            written = json.loads(export.stdout)["counts"]["messages"]
+            read = int(base.stdout) if base.stdout.strip() else size  # a baseline may count what it read
+            if written != size or read != size:
+                raise SystemExit(f"the archive holds {written:,} messages and the baseline read {read:,}, "
+                                 f"not {size:,}")
+            pairs.append((base, export))
+        ratios = sorted(export.seconds / base.seconds for base, export in pairs)
+        base_s = statistics.median(base.seconds for base, _ in pairs)
+        export_s = statistics.median(export.seconds for _, export in pairs)
+        base, export = max(pairs, key=lambda pair: pair[1].tree_pss_mb)
+        results.append((size, base, export))
+        seconds = ", ".join(f"{b.seconds:.1f}/{e.seconds:.1f}" for b, e in pairs)
+        print(f"{shape:>9} {size:>10,} messages\n"
+              f"  baseline {base_s:7.1f} s {size / base_s:9,.0f} msg/s   max {base.max_mb:5.0f} MB\n"
+              f"  export   {export_s:7.1f} s {size / export_s:9,.0f} msg/s   "
+              f"max {export.max_mb:5.0f} MB   tree RSS {export.tree_rss_mb:5.0f} MB   "
+              f"tree PSS {export.tree_pss_mb:5.0f} MB\n"
+              f"  ratio {statistics.median(ratios):4.2f}x "
+              f"(runs {', '.join(f'{r:.2f}' for r in ratios)}; baseline/export s {seconds}), "
+              f"{(export_s - base_s) / size * 1e6:5.1f} µs/message over baseline", flush=True)
+    if len(results) > 1:
+        (small, _, first), (large, _, last) = results[0], results[-1]
+        print(f"{shape:>9} export peak growth {small:,} → {large:,}: "
+              f"max {last.max_mb / first.max_mb:.2f}x, "
+              f"tree RSS {last.tree_rss_mb / first.tree_rss_mb:.2f}x, "
+              f"tree PSS {last.tree_pss_mb / first.tree_pss_mb:.2f}x")
+
+
+def command_line(platform: str, description: str | None, folder_for: Callable[..., Path], baseline: str,
+                 runs: int = 1) -> None:
+    """Parse --sizes, --shapes and --runs and `compare` each shape; `folder_for(size, shape=…)`
+    gives the (cached) export."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated message counts")
     parser.add_argument("--shapes", default="flat,realistic", help="flat, realistic or both")
-    parser.add_argument("--runs", type=int, default=1, help="alternated baseline/export pairs per size")
+    parser.add_argument("--runs", type=int, default=runs, help="alternated baseline/export pairs per size")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     for shape in args.shapes.split(","):
-        results: list[tuple[int, Run, Run]] = []
-        for size in sizes:
-            folder = export_folder(size, shape)  # type: ignore[arg-type]
-            pairs = []
-            for _ in range(args.runs):
-                with tempfile.TemporaryDirectory(dir=OUT) as scratch:
-                    base = measure([sys.executable, "-c", BASELINE, str(folder),
-                                    str(Path(scratch, "baseline.jsonl"))])
-                    export = measure([str(BIN / "rsemigrate"), "export", "slack", str(folder),
-                                      "-o", str(Path(scratch, "archive")), "--json"])
-                written = json.loads(export.stdout)["counts"]["messages"]
-                if written != size:
-                    raise SystemExit(f"the archive holds {written:,} messages, not {size:,}")
-                pairs.append((base, export))
-            ratios = sorted(export.seconds / base.seconds for base, export in pairs)
-            base_s = statistics.median(base.seconds for base, _ in pairs)
-            export_s = statistics.median(export.seconds for _, export in pairs)
-            base, export = max(pairs, key=lambda pair: pair[1].tree_pss_mb)
-            results.append((size, base, export))
-            print(f"{shape:>9} {size:>10,} messages\n"
-                  f"  baseline {base_s:7.1f} s {size / base_s:9,.0f} msg/s   max {base.max_mb:5.0f} MB\n"
-                  f"  export   {export_s:7.1f} s {size / export_s:9,.0f} msg/s   "
-                  f"max {export.max_mb:5.0f} MB   tree RSS {export.tree_rss_mb:5.0f} MB   "
-                  f"tree PSS {export.tree_pss_mb:5.0f} MB\n"
-                  f"  ratio {statistics.median(ratios):4.2f}x "
-                  f"(runs {', '.join(f'{r:.2f}' for r in ratios)}), "
-                  f"{(export_s - base_s) / size * 1e6:5.1f} µs/message over baseline", flush=True)
-        if len(results) > 1:
-            (small, _, first), (large, _, last) = results[0], results[-1]
-            print(f"{shape:>9} export peak growth {small:,} → {large:,}: "
-                  f"max {last.max_mb / first.max_mb:.2f}x, "
-                  f"tree RSS {last.tree_rss_mb / first.tree_rss_mb:.2f}x, "
-                  f"tree PSS {last.tree_pss_mb / first.tree_pss_mb:.2f}x")
+        compare(platform, shape, sizes, args.runs, partial(folder_for, shape=shape), baseline)
 
 
 if __name__ == "__main__":
-    main()
+    command_line("slack", __doc__, export_folder, BASELINE)

@@ -37,6 +37,16 @@ def parse_timestamp(raw: str) -> Timestamp:
                 raise ValueError(f"impossible timestamp {raw!r}: {exc}") from None
         else:
             return Timestamp(text, raw)
+    # The same with milliseconds, as Microsoft Graph writes every time (`…T09:00:00.123Z`): kept as
+    # `format_utc` would write it, the fraction dropped when it is `.000`.
+    if len(text) == 24 and text[4:20:3] == "--T::." and text[23] == "Z" and text[20:23].isascii() \
+            and text[20:23].isdigit():
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            pass  # the regexes below say what is wrong
+        else:
+            return Timestamp(text if text[20:23] != "000" else text[:19] + "Z", raw)
     if _ISO.fullmatch(text):
         iso = text.replace(",", ".").replace(" Z", "Z")
         # Python < 3.12 rejects more than 6 fractional digits; nanoseconds are kept in `raw`.

@@ -9,6 +9,8 @@ from rsemigrate.archive.timestamps import parse_timestamp, sort_key, utc_micros,
     ("2019-03-04 10:00:00 +0000", "2019-03-04T10:00:00Z"),
     ("2019/03/04 12:00:00 +0200", "2019-03-04T10:00:00Z"),
     ("2019-03-04T10:00:00.120Z", "2019-03-04T10:00:00.120Z"),
+    ("2019-03-04T10:00:00.000Z", "2019-03-04T10:00:00Z"),
+    ("2019-03-04T10:00:00.5Z", "2019-03-04T10:00:00.500Z"),
     ("2019-03-04T10:00:00.123456789Z", "2019-03-04T10:00:00.123456Z"),
     ("2019-03-04T10:00Z", "2019-03-04T10:00:00Z"),
 ])
@@ -26,6 +28,8 @@ def test_anything_else_is_a_clear_error(raw):
 
 @pytest.mark.parametrize("raw, error", [
     ("2019-02-30T10:00:00Z", "impossible timestamp"),
+    ("2019-02-30T10:00:00.123Z", "impossible timestamp"),
+    ("2019-03-04T10:00:00.1²3Z", "unrecognised timestamp"),
     ("٢٠١٩-03-04T10:00:00Z", "impossible timestamp"),  # Unicode digits: the regexes take them, Python not
     ("2019-0x-04T10:00:00Z", "unrecognised timestamp"),
 ])
