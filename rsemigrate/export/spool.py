@@ -115,11 +115,9 @@ class Spool:
         self.folder = folder
         #: where `prepare` appends message bodies (see BodyLog).
         self.log_path = folder / "bodies"
-        #: channel ids as small integers: a cheaper sort key than the id strings.
+        #: channel ids as small integers, numbered in insertion order: a cheaper sort key than
+        #: the id strings, and `list()` of it maps a number back to its id.
         self._channel_numbers: dict[str, int] = {}
-        #: and back: the id of each number (a list, not a second dict: a network may hold
-        #: 100,000 channels, and every payload writer process needs this).
-        self._channel_ids: list[str] = []
         #: every author met: the candidates for the missing-author check, which this makes a set
         #: difference instead of a lookup per message (memory grows with people, not messages).
         self._authors: set[str] = set()
@@ -149,7 +147,6 @@ class Spool:
             channel = numbers.get(channel_id)
             if channel is None:
                 channel = numbers[channel_id] = len(numbers)
-                self._channel_ids.append(channel_id)
             self._authors.add(author_id)
             # The sort key is made here, not in `prepare`: this process has time to spare while
             # the reader process, which runs `prepare`, is the one the export waits for.
@@ -281,7 +278,7 @@ class Spool:
         payload at once; each reads through its own read-only connection, which is what makes
         this safe in a forked process.
         """
-        names = self._channel_ids
+        names = list(self._channel_numbers)  # number -> id (not a second dict: 100,000 channels)
         db = sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
         # The sorter keeps this much in memory before it spills to disk: 8 MB sorts as fast as 32 MB
         # (measured at 1M messages) and keeps the peak of each writing process 36 MB lower.

@@ -11,10 +11,10 @@ import re
 import sqlite3
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -51,7 +51,7 @@ _FEW_ROWS = 1_000
 _EXCERPT = 160
 #: how many planning answers a connection keeps (a dict cleared when full: they are cheap to redo).
 _REMEMBERED = 256
-#: the channels `in:` names; each OR term has an index (tables.MESSAGE_INDEXES).
+#: the channels `in:` names; each OR term has an index (tables.CHANNEL_INDEXES).
 CHANNEL_LOOKUP = ("SELECT seq FROM channel"
                   " WHERE channel_id = ? OR group_id = ? OR name_key = ? OR group_key = ?")
 #: what `facets` counts, per matching message.
@@ -59,6 +59,8 @@ _FACET_COLUMNS = "m.channel_seq, m.author_seq, substr(m.created_at, 1, 4), m.has
 #: the best-matching passage of any column (16 tokens), matches between MARK_OPEN and MARK_CLOSE.
 _SNIPPET = (f"snippet({FTS_TABLE}, -1, char({ord(MARK_OPEN)}), char({ord(MARK_CLOSE)}), '…', 16)")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class SqliteBackend:
@@ -160,13 +162,8 @@ class SqliteBackend:
 
     def first_seq_at(self, micros: int) -> int:
         # Rowids are chronological, so a point in time is found by bisection on rowids.
-        found = self._first_seqs.get(micros)
-        if found is None:
-            found = bisect_left(range(1, self.last_seq + 1), micros, key=self._created_micros) + 1
-            if len(self._first_seqs) >= _REMEMBERED:
-                self._first_seqs.clear()
-            self._first_seqs[micros] = found
-        return found
+        return _remembered(self._first_seqs, micros, lambda: bisect_left(
+            range(1, self.last_seq + 1), micros, key=self._created_micros) + 1)
 
     def _created_micros(self, seq: int) -> int:
         return self._rows("SELECT at_us FROM message WHERE seq = ?", (seq,))[0][0]
@@ -232,20 +229,19 @@ class SqliteBackend:
         the text itself is rare. Both sides are counted only up to a small cap; the answer is
         kept, since a page of hits and its facets ask it twice and the index never changes.
         """
-        known = self._decisions.get(compiled)
-        if known is not None:
-            return known
+        return _remembered(self._decisions, compiled, lambda: self._few_rows_for_many_matches(compiled))
+
+    def _few_rows_for_many_matches(self, compiled: Plan) -> bool:
         bounds = (compiled.first_seq, compiled.last_seq)
         matches = self._rows(
             f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid BETWEEN ?"
             f" AND ? LIMIT {_FEW_MATCHES})", (compiled.match, *bounds))[0][0]
-        decision = matches >= _FEW_MATCHES and self._rows(
+        if matches < _FEW_MATCHES:
+            return False
+        rows = self._rows(
             f"SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.seq BETWEEN ? AND ? AND {compiled.where}"
-            f" LIMIT {_FEW_ROWS})", (*bounds, *compiled.params))[0][0] < _FEW_ROWS
-        if len(self._decisions) >= _REMEMBERED:
-            self._decisions.clear()
-        self._decisions[compiled] = decision
-        return decision
+            f" LIMIT {_FEW_ROWS})", (*bounds, *compiled.params))[0][0]
+        return rows < _FEW_ROWS
 
     def _hits(self, page: list[tuple[int, str | None]], match: str | None) -> list[Hit]:
         if not page:
@@ -359,6 +355,16 @@ class SqliteBackend:
             "SELECT DISTINCT m.thread_id FROM temp.term_hit h JOIN message m ON m.seq = h.seq"
             " WHERE h.term_no = ? ORDER BY 1", (term_no,))) if with_thread_ids else None
         return TermHits(query, hits, unique, threads, thread_ids)
+
+
+def _remembered(cache: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
+    """`cache[key]`, computed on first use; the cache is emptied when full (_REMEMBERED)."""
+    if key in cache:
+        return cache[key]
+    if len(cache) >= _REMEMBERED:
+        cache.clear()
+    cache[key] = found = compute()
+    return found
 
 
 def _marks(values: Sequence[object]) -> str:

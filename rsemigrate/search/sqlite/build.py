@@ -22,7 +22,15 @@ from ...archive import Archive, format_utc, tool
 from ...errors import DiskFullError, is_disk_full
 from ..backend import BuildProgress, BuildReport
 from .read import MESSAGE_COLUMNS, NULL_AS_ZERO, read_batches
-from .tables import FTS_COLUMNS, FTS_TABLE, LOOKUP_INDEXES, MESSAGE_INDEXES, SCHEMA_VERSION, TABLES
+from .tables import (
+    CHANNEL_INDEXES,
+    FTS_COLUMNS,
+    FTS_TABLE,
+    LOOKUP_INDEXES,
+    MESSAGE_INDEXES,
+    SCHEMA_VERSION,
+    TABLES,
+)
 
 #: FTS5 is fed from the message table every this many rows, while they are still in the page cache.
 _FTS_CHUNK = 100_000
@@ -129,7 +137,7 @@ def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) ->
                 progress("indexing messages", len(rows), expected)
     db.execute(_TO_FTS, (indexed,))
     progress("secondary indexes", 0, None)
-    for ddl in (*_INDEX_PRAGMAS, *MESSAGE_INDEXES):
+    for ddl in (*_INDEX_PRAGMAS, *CHANNEL_INDEXES, *MESSAGE_INDEXES):
         db.execute(ddl)
     db.execute("ANALYZE")
     db.executemany("INSERT INTO meta VALUES (?, ?)", _meta(archive, messages).items())

@@ -90,16 +90,19 @@ LOOKUP_INDEXES = (
     "CREATE INDEX person_user ON person (user_id)",
     "CREATE INDEX attachment_id ON attachment (attachment_id)",
 )
-#: the message table's indexes (and the channel lookups), created once it is loaded. Only the
-#: rarest flag pays for an index: for is:edited, is:private or has:attachment (a few percent of
-#: the messages each) the planner prefers a range scan of the table anyway.
-MESSAGE_INDEXES = (
-    # `in:` names a channel by id, group id or folded name: each OR term needs its own index,
-    # or a network with 100,000 private conversations scans them all on every channel page.
+#: what `in:` looks a channel up by (id, group id, folded names), created with the message
+#: indexes: each OR term needs its own index, or a network of 100,000 private conversations
+#: scans them all on every channel page.
+CHANNEL_INDEXES = (
     "CREATE INDEX channel_id ON channel (channel_id)",
     "CREATE INDEX channel_group ON channel (group_id)",
     "CREATE INDEX channel_name ON channel (name_key)",
     "CREATE INDEX channel_group_name ON channel (group_key)",
+)
+#: the message table's indexes, created once it is loaded. Only the rarest flag pays for an
+#: index: for is:edited, is:private or has:attachment (a few percent of the messages each) the
+#: planner prefers a range scan of the table anyway.
+MESSAGE_INDEXES = (
     "CREATE INDEX message_author ON message (author_seq)",
     "CREATE INDEX message_channel ON message (channel_seq)",
     "CREATE INDEX message_deleted ON message (deleted) WHERE deleted",
