@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import RsemigrateError
+
+#: looks, 10 ms apart, for the holder's PID in a lock file found still empty.
+_HOLDER_LOOKS = 100
 
 
 class LockedError(RsemigrateError):
@@ -57,13 +61,24 @@ def is_held(path: Path) -> bool:
     return False
 
 
+def _holder(fd: int) -> list[str]:
+    """The PID and start time in a lock file held by another run. The holder writes them just
+    after it locks: a run that comes in between finds the file empty, so it looks again for a
+    moment rather than name nobody."""
+    for _ in range(_HOLDER_LOOKS):
+        if text := os.pread(fd, 200, 0).decode(errors="replace").split():
+            return text
+        time.sleep(0.01)
+    return []
+
+
 def _acquire(path: Path, what: str) -> int:
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").split()
+            holder = _holder(fd)
             os.close(fd)
             pid, started = (holder + ["?", "?"])[:2]
             raise LockedError(f"{what} is in use by another run (PID {pid}, started {started}); "

@@ -61,6 +61,25 @@ def test_a_lock_is_refused_in_the_same_process_too(tmp_path):
     assert not lock_path(tmp_path / "a").exists()
 
 
+def test_a_holder_not_yet_named_in_its_lock_file_is_still_named(tmp_path):
+    """A run locks, then writes its PID: one arriving in between found the file empty and said
+    "PID ?" (seen in CI with two imports started together). It now looks again for a moment."""
+    import fcntl
+
+    path = lock_path(tmp_path / "a")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # held, still empty
+    later = threading.Timer(0.05, lambda: os.write(fd, b"4242 2026-12-05T19:00:00+00:00\n"))
+    later.start()
+    try:
+        with pytest.raises(Exception, match=r"in use by another run \(PID 4242, started 2026-12-05T19:00"):
+            with exclusive(path, "output a"):
+                pass
+    finally:
+        later.join()
+        os.close(fd)
+
+
 @pytest.mark.slow
 def test_two_exports_started_together_give_one_archive_and_one_clear_refusal(tmp_path):
     write_synthetic_export(tmp_path / "export", 5000, users=50, groups=5, seed=2)
