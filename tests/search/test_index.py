@@ -6,6 +6,7 @@ import random
 import sqlite3
 from pathlib import Path
 
+import orjson
 import pytest
 
 from rsemigrate.archive import bag
@@ -129,6 +130,18 @@ def test_an_unreadable_message_line_is_named(build, cli) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: {where}: ")
     assert not (archive.parent / "archive.index.sqlite").exists()
+
+
+@pytest.mark.parametrize("field", ["text", "created_at"])
+def test_a_message_line_with_a_field_of_the_wrong_type_is_named(build, cli, field) -> None:
+    """The fast decoder reads only some fields, typed: a wrong type gets the validator's error."""
+    archive = build.archive()
+    [span] = [s for s in Archive(archive).spans() if s.channel_id == "c-fin"]
+    line = (archive / "data" / span.file).read_bytes().splitlines()[span.first_line - 1]
+    where = replace_line(archive, "c-fin", 0, orjson.dumps({**orjson.loads(line), field: 5}))
+    result = cli.run("index", archive)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {where}: ") and field in result.output
 
 
 def test_unknown_authors_keep_their_id(build, cli) -> None:
