@@ -2,7 +2,8 @@
 
 Messages arrive in time order, so rowids are chronological as rows are appended. FTS5 is fed
 large chunks of the message table (it writes one segment per statement, and fewer segments mean
-less merging); secondary indexes come last, as bulk loading is faster without them. The index is
+less merging); the message table's secondary indexes come last, as bulk loading is faster
+without them. The index is
 written to a temporary file renamed into place when complete: a crash never leaves a half-built
 index that looks finished.
 """
@@ -118,16 +119,15 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) -> int:
     db.executescript(_BUILD_PRAGMAS)
     db.execute("BEGIN")
-    for ddl in TABLES:
+    # The small tables' indexes from the start: they cost little to keep up while those tables
+    # load, which happens while the reader process starts on the messages.
+    for ddl in (*TABLES, *LOOKUP_INDEXES, *CHANNEL_INDEXES):
         db.execute(ddl)
     _configure_fts(db)
     expected = archive.header.counts.messages
     messages = indexed = 0
     with closing(read_batches(archive)) as batches:  # closing stops the reader on an error
         for table, rows in batches:
-            if table == "message" and not messages:  # lookups the message rows need
-                for ddl in LOOKUP_INDEXES:
-                    db.execute(ddl)
             db.executemany(_INSERTS[table], rows)
             if table == "message":
                 messages += len(rows)
@@ -137,7 +137,7 @@ def _write(db: sqlite3.Connection, archive: Archive, progress: BuildProgress) ->
                 progress("indexing messages", len(rows), expected)
     db.execute(_TO_FTS, (indexed,))
     progress("secondary indexes", 0, None)
-    for ddl in (*_INDEX_PRAGMAS, *CHANNEL_INDEXES, *MESSAGE_INDEXES):
+    for ddl in (*_INDEX_PRAGMAS, *MESSAGE_INDEXES):
         db.execute(ddl)
     db.execute("ANALYZE")
     db.executemany("INSERT INTO meta VALUES (?, ?)", _meta(archive, messages).items())

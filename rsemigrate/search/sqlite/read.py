@@ -27,8 +27,10 @@ import sys
 import threading
 from bisect import bisect_left
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar
 
@@ -53,8 +55,9 @@ from .folding import fold
 Table = Literal["person", "channel", "attachment", "message"]
 Batch = tuple[Table, list[tuple]]
 BATCH = 5_000
-#: message rows held at most in a slice of the merge (about 500 bytes each).
-_ROW_BUDGET = 100_000
+#: message rows held at most in a slice of the merge (about 800 bytes each, parsed). At a million
+#: messages the reader process peaks at 200 MB with 50,000 and 245 MB with 100,000, at one speed.
+_ROW_BUDGET = 50_000
 #: bytes read from a channel's span at a time: a private conversation at once, a community in
 #: a few dozen messages. Every channel reached and unfinished keeps up to this much read, so it
 #: bounds memory with the number of busy channels (2,000 communities: 32 MB).
@@ -104,8 +107,15 @@ _decode_message = msgspec.json.Decoder(_Indexed).decode
 def read_batches(archive: Archive) -> Generator[Batch, None, None]:
     """(table, rows) for every table, in an order the writer can follow as it goes."""
     if archive.header.counts.messages < _CHILD_FROM or not sys.executable:
-        return _ArchiveRows(archive).batches()
-    return _from_child(archive.path)
+        rows = _ArchiveRows(archive)
+        yield from rows.tables()
+        yield from rows.messages()
+        return
+    # The child reads the messages while this process reads (and the writer loads) the other
+    # tables: they would otherwise wait for each other at the start.
+    with _reader_process(archive.path) as child:
+        yield from _ArchiveRows(archive).tables()
+        yield from _from_child(child)
 
 
 #: what the child writes on its stdout: frames of a tag and a length, then the payload: a batch
@@ -118,8 +128,9 @@ _AHEAD = 8
 _CHILD_CODE = "from rsemigrate.search.sqlite.read import _serve; _serve()"
 
 
-def _from_child(path: Path) -> Generator[Batch, None, None]:
-    """The batches, read by a child process: a plain interpreter running `_serve`, which starts
+@contextmanager
+def _reader_process(path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process reading the messages: a plain interpreter running `_serve`, which starts
     in a fraction of a second (multiprocessing's spawn would re-import the parent's main module)."""
     root = str(Path(__file__).resolve().parents[3])  # where this rsemigrate package is
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
@@ -128,26 +139,32 @@ def _from_child(path: Path) -> Generator[Batch, None, None]:
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env)
     assert child.stdout is not None
     try:
-        while True:
-            header = child.stdout.read(_FRAME.size)
-            tag, size = _FRAME.unpack(header) if len(header) == _FRAME.size else (b"", 0)
-            payload = child.stdout.read(size)
-            if len(payload) < size or tag not in (_BATCH, _ERROR, _END):
-                raise ArchiveError(f"the index reader stopped unexpectedly (exit code {child.wait()})")
-            if tag == _BATCH:
-                yield marshal.loads(payload)
-            elif tag == _ERROR:
-                raise pickle.loads(payload)
-            else:
-                return
+        yield child
     finally:
         child.kill()  # when the writer stops early
         child.wait()
         child.stdout.close()
 
 
+def _from_child(child: subprocess.Popen[bytes]) -> Generator[Batch, None, None]:
+    """The message batches the child sends, then its end or its error."""
+    assert child.stdout is not None
+    while True:
+        header = child.stdout.read(_FRAME.size)
+        tag, size = _FRAME.unpack(header) if len(header) == _FRAME.size else (b"", 0)
+        payload = child.stdout.read(size)
+        if len(payload) < size or tag not in (_BATCH, _ERROR, _END):
+            raise ArchiveError(f"the index reader stopped unexpectedly (exit code {child.wait()})")
+        if tag == _BATCH:
+            yield marshal.loads(payload)
+        elif tag == _ERROR:
+            raise pickle.loads(payload)
+        else:
+            return
+
+
 def _serve() -> None:
-    """The child process: the archive's batches as frames on stdout.
+    """The child process: the archive's message batches (and unknown authors) as frames on stdout.
 
     A thread writes the frames, so reading goes on while the pipe is full (the thread waits on
     the pipe without holding the GIL). Stdout is kept for the frames alone: anything else
@@ -174,7 +191,9 @@ def _serve() -> None:
     sender = threading.Thread(target=send, name="rsemigrate-index-sender", daemon=True)
     sender.start()
     try:
-        for batch in _ArchiveRows(Archive(Path(sys.argv[1]))).batches():
+        rows = _ArchiveRows(Archive(Path(sys.argv[1])))
+        rows.lookups()
+        for batch in rows.messages():
             ready.put((_BATCH, marshal.dumps(batch)))
         ready.put((_END, b""))
     except Exception as exc:  # noqa: BLE001 (re-raised by the parent)
@@ -213,12 +232,23 @@ class _ArchiveRows:
         #: (channel id, private) in channels.jsonl order: channel seq n is channels[n - 1].
         self.channels: list[tuple[str, bool]] = []
 
-    def batches(self) -> Generator[Batch, None, None]:
+    def tables(self) -> Iterator[Batch]:
+        """The person, channel and attachment rows; fills the lookups message rows need."""
         yield from _batched("person", (self._person(*user) for user in self._records(
             User, lambda r: (r["id"], r["name"], r.get("email")))))
         yield from _batched("channel", self._channels())
         yield from _batched("attachment", self._records(Attachment, lambda r: (
             r["id"], r["kind"], r["status"], r.get("name"), r.get("sha256"), r.get("url"))))
+
+    def lookups(self) -> None:
+        """The lookups alone, as `tables` fills them, for a reader process whose parent sends
+        the tables: the same seqs, none of the folding."""
+        for user_id in self._records(User, itemgetter("id")):
+            self.people[user_id] = len(self.people) + 1
+        self.channels = list(self._records(Channel, lambda r: (r["id"], r["kind"] in _PRIVATE_KINDS)))
+
+    def messages(self) -> Iterator[Batch]:
+        """The message rows in time order, preceded by the people first met as their authors."""
         for slice_ in self._in_time_order():
             if self.unknown_authors:  # the people a batch refers to always come before it
                 yield "person", self.unknown_authors

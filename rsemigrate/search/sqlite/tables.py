@@ -17,7 +17,7 @@ FTS_TABLE = "message_fts"
 FTS_COLUMNS = ("title", "text", "files")
 TOKENIZER = "unicode61 remove_diacritics 2"
 
-#: CREATE TABLE statements, without secondary indexes (faster bulk loading).
+#: CREATE TABLE statements, without secondary indexes (faster bulk loading of messages).
 TABLES = (
     # What the index was built from: the archive's seal and format version, and when.
     """CREATE TABLE meta (
@@ -90,9 +90,8 @@ LOOKUP_INDEXES = (
     "CREATE INDEX person_user ON person (user_id)",
     "CREATE INDEX attachment_id ON attachment (attachment_id)",
 )
-#: what `in:` looks a channel up by (id, group id, folded names), created with the message
-#: indexes: each OR term needs its own index, or a network of 100,000 private conversations
-#: scans them all on every channel page.
+#: what `in:` looks a channel up by (id, group id, folded names): each OR term needs its own
+#: index, or a network of 100,000 private conversations scans them all on every channel page.
 CHANNEL_INDEXES = (
     "CREATE INDEX channel_id ON channel (channel_id)",
     "CREATE INDEX channel_group ON channel (group_id)",
