@@ -144,15 +144,25 @@ def test_a_message_line_with_a_field_of_the_wrong_type_is_named(build, cli, fiel
     assert result.output.startswith(f"Error: {where}: ") and field in result.output
 
 
-def test_unknown_authors_keep_their_id(build, cli) -> None:
+@pytest.mark.parametrize("child_from", [0, 100_000], ids=["reader process", "in process"])
+def test_unknown_authors_keep_their_id(build, cli, monkeypatch, child_from) -> None:
+    """In a reader process too, which numbers people from users.jsonl as its parent does."""
+    from rsemigrate.search.sqlite import read
+
+    monkeypatch.setattr(read, "_CHILD_FROM", child_from)
+
     def records(files):
         yield from build.sample_records(files)
         yield build.message("g1", "c-fin", "u-ghost", "message from a departed user", "2019-05-01")
+        yield build.message("g2", "c-gen", "u-ann", "message from a known user", "2019-05-02")
 
     archive = build.archive(records)
     [hit] = cli.hits(archive, "departed")
     assert (hit["author_name"], hit["author_email"]) == ("u-ghost", None)
     assert cli.ids(archive, "from:u-ghost") == ["g1"]
+    [hit] = cli.hits(archive, "known")
+    assert (hit["author_name"], hit["author_email"]) == ("Ann Smith", "ann@example.com")
+    assert cli.ids(archive, "from:u-ann known") == ["g2"]
 
 
 def test_large_archives_are_read_in_a_child_process(build, cli, monkeypatch) -> None:
