@@ -12,6 +12,7 @@ regex, and state (known channels, senders, conversations) is plain dicts and set
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -59,9 +60,13 @@ class _Conversation:
 
 
 def _joined(known: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
-    """`known`, then the ids of `more` it lacks, in order of first appearance (most rows add none)."""
-    new = [one for one in dict.fromkeys(more) if one not in known]
-    return (*known, *new) if new else known
+    """`known`, then the ids of `more` it lacks, in order of first appearance (most rows add none).
+
+    The ids are interned: a network's conversations are among its few thousand people, and each
+    row's cells are new strings, which tens of thousands of conversations would otherwise keep.
+    """
+    new = [one for one in more if one not in known]
+    return (*known, *map(sys.intern, dict.fromkeys(new))) if new else known
 
 
 class MessageReader:
@@ -166,8 +171,10 @@ class MessageReader:
         if conversation is None:
             conversation = self._conversations[thread_id] = _Conversation()
         users, others = participants(row.participants)
-        conversation.members = _joined(conversation.members, (*users, row.sender_id))
-        conversation.others = _joined(conversation.others, others)
+        users.append(row.sender_id)
+        conversation.members = _joined(conversation.members, users)
+        if others:
+            conversation.others = _joined(conversation.others, others)
         if root_created:
             conversation.created = root_created
         return PRIVATE_PREFIX + thread_id

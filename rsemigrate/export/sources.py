@@ -37,7 +37,7 @@ _CHUNK = 1 << 20
 #: entries at least this large are inflated ahead by a thread (a thread per small file would cost more).
 _READ_AHEAD_FROM = 16 << 20
 #: blocks of `_CHUNK` bytes inflated ahead of the reader at most.
-_READ_AHEAD_DEPTH = 4
+_READ_AHEAD_DEPTH = 2
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from ..archive import Attachment, Channel, Counts, Group, Message, ReportEntry, 
 _BATCH = 5000
 _LOG_BLOCK = 1 << 20
 #: blocks of the body log waiting for its writer thread at most.
-_LOG_DEPTH = 4
+_LOG_DEPTH = 2
 _ENTITY_KINDS = {User: "user", Group: "group", Channel: "channel", Attachment: "attachment"}
 
 _SCHEMA = """
