@@ -13,7 +13,7 @@ regex, and state (known channels, senders, conversations) is plain dicts and set
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -59,6 +59,19 @@ class _Conversation:
     created: str = ""
 
 
+#: a row's cells as a MessageRow without `_make`'s length check: `_pick` gives every field.
+_new_row = tuple.__new__
+#: whether a (column, cell) pair holds anything.
+_filled = itemgetter(1)
+
+
+def _getter(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at `indexes`, always as a tuple (an itemgetter of one index gives the cell alone)."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    return lambda cells: tuple(cells[i] for i in indexes)
+
+
 def _joined(known: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
     """`known`, then the ids of `more` it lacks, in order of first appearance (most rows add none).
 
@@ -77,7 +90,10 @@ class MessageReader:
         self._directory = directory
         self._attachments = attachments
         self._pick = itemgetter(*(table.index(column) for column in wire.MessageRow._fields))
-        self._extras = [(c, i) for i, c in enumerate(table.header) if c not in wire.MESSAGE_CONSUMED]
+        extras = [(c, i) for i, c in enumerate(table.header) if c not in wire.MESSAGE_CONSUMED]
+        #: the columns kept in `source` when not empty, and a getter of their cells.
+        self._extra_names = tuple(c for c, _ in extras)
+        self._extra_cells = _getter([i for _, i in extras])
         self._census = census
         #: the columns the census counts: those the coverage does not declare (usually none).
         self._undeclared = [(c, i) for i, c in enumerate(table.header) if c not in MESSAGE_COLUMNS]
@@ -107,7 +123,7 @@ class MessageReader:
         yield from self._conversation_channels()
 
     def _build(self, line: int, cells: list[str]) -> Message | None:
-        row = wire.MessageRow._make(self._pick(cells))
+        row: wire.MessageRow = _new_row(wire.MessageRow, self._pick(cells))
         table = self._table
         if not row.created_at or not row.sender_id.strip():
             missing = "created_at" if not row.created_at else "sender_id"
@@ -118,7 +134,7 @@ class MessageReader:
             self._census.see("message", cells_met, mid, table.where(line))
         thread_id = row.thread_id or mid
         created_at = table.timestamp(row.created_at, line, "created_at")
-        source = {name: cells[i] for name, i in self._extras if cells[i]}
+        source = dict(filter(_filled, zip(self._extra_names, self._extra_cells(cells), strict=True)))
         if not row.thread_id:
             self._pending.append(ReportEntry("degraded", "message", mid, "empty thread_id: taken as "
                                              "the root of its own thread", location=table.where(line)))
@@ -139,7 +155,7 @@ class MessageReader:
             kind=_KINDS.get(row.message_type.lower()) or ("post" if mid == thread_id else "reply"),
             reply_to_id=row.replied_to_id or None,
             title=row.title or None,
-            deleted_at=table.timestamp(row.deleted_at, line, "deleted_at"),
+            deleted_at=table.timestamp(row.deleted_at, line, "deleted_at") if row.deleted_at else None,
             deleted_by_id=row.deleted_by_id or None,
             mentions=mentions,
             attachment_ids=attachment_ids,
