@@ -167,14 +167,13 @@ _PARALLEL_FROM = 50_000
 
 
 def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
-    for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
-        writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
-    writer.write_payload(RECORD_FILES[ReportEntry], _lines(spool.report()))
-
     # Messages arrive grouped by channel, oldest first. On a large export, a worker process packs
     # every other channel into message files of its own while this one packs the rest: hashing
     # and writing use both cores. The files are numbered alternately, so the names never clash.
     # The worker sends its list once, at the end, so it never waits on this process to read.
+    # The spool's checks (dangling references, counts) run meanwhile, in a thread started after
+    # the fork; the report they complete is written after the message files, and recorded in
+    # the manifest before them, as ever.
     data, scratch = writer.data, spool.folder
     shares = 2 if spool.records >= _PARALLEL_FROM else 1
     def theirs() -> Iterator[list[tuple[str, str, int, Path]]]:
@@ -183,12 +182,16 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
     worker = in_child(theirs) if shares == 2 else nullcontext(iter(()))
     files, done = [], 0
     with worker as from_worker:
+        spool.check()
+        for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
+            writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
         for file in _message_files(data, scratch, spool.messages(0, shares), count(1, shares)):
             files.append(file)
             done += file[2]
             progress("write", done)
         for their_files in from_worker:
             files += their_files
+    writer.write_payload(RECORD_FILES[ReportEntry], _lines(spool.report()))
     # Renumbered 1, 2, 3… in order: a gap in the names (one process wrote more files than the
     # other) would look like a lost file to whoever lists the folder.
     finals = []
