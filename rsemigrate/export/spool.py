@@ -256,6 +256,8 @@ class Spool:
 
     def _dangling_and_totals(self) -> tuple[_Totals, list[ReportEntry]]:
         db = self._read_only()
+        # Its memory adds to the message writers': a smaller cache than SQLite's 2 MB default.
+        db.execute("PRAGMA cache_size=-1000")
         try:
             channels = self._channel_kinds(db)
             entries = self._dangling_messages(db)
