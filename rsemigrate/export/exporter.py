@@ -200,7 +200,7 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
         if relpath != (final := message_file(number)):
             os.rename(data / relpath, data / final)
         writer.record(final, digest, size)
-        finals.append((final, spans))
+        finals.append((relpath, final, spans))
     writer.write_payload(RECORD_FILES[MessageSpan], _span_lines(finals))
 
 
@@ -226,7 +226,8 @@ def _message_files(data: Path, scratch: Path, rows: Iterator[tuple[str, bytes]],
         for _, line in group:
             out.write(line)
             n += 1
-        spans.write(orjson.dumps((channel_id, offset, out.position - offset, next_line, n)) + b"\n")
+        span = MessageSpan(channel_id, relpath, offset, out.position - offset, next_line, n)
+        spans.write(orjson.dumps(span) + b"\n")
         next_line += n
         if out.position >= MESSAGE_FILE_SIZE:
             out.close()
@@ -239,13 +240,20 @@ def _message_files(data: Path, scratch: Path, rows: Iterator[tuple[str, bytes]],
         yield relpath, out.hexdigest(), out.size, spans_path
 
 
-def _span_lines(files: list[tuple[str, Path]]) -> Iterator[bytes]:
-    """message_index.jsonl: each file's spans, in file order, under the file's final name."""
-    for final, spans_path in files:
+def _span_lines(files: list[tuple[str, str, Path]]) -> Iterator[bytes]:
+    """message_index.jsonl: each file's spans, in file order, under the file's final name.
+
+    The spans were written whole under the name the file had then, which is its final one
+    unless the renumbering changed it; `"file":"` cannot occur inside a JSON string (its quotes
+    would be escaped), so only the file's name is replaced.
+    """
+    for relpath, final, spans_path in files:
+        before, after = (orjson.dumps({"file": name})[1:-1] for name in (relpath, final))
         with open(spans_path, "rb") as spans:
-            for line in spans:
-                channel_id, offset, length, first_line, n = orjson.loads(line)
-                yield orjson.dumps(MessageSpan(channel_id, final, offset, length, first_line, n)) + b"\n"
+            if before == after:
+                yield from spans
+            else:
+                yield from (line.replace(before, after, 1) for line in spans)
 
 
 def _lines(bodies: Iterator[bytes]) -> Iterator[bytes]:
