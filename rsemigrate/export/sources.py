@@ -12,7 +12,7 @@ Zip reads are bounded by the declared size and checked against the CRC by `zipfi
 declared sizes checked here are the real ones; a lying or truncated entry raises mid-read, which
 `open()` turns into an `UnsafeInputError` naming the entry. A large entry is inflated by a thread
 a few blocks ahead of its reader: zlib lets go of the GIL while it inflates and checks the CRC,
-so that work (a sixth of a Yammer reader's time on a million messages) runs on the other core.
+so that work (a tenth of the Yammer reader's time) runs on another core.
 """
 
 from __future__ import annotations

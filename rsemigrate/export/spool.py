@@ -233,8 +233,8 @@ class Spool:
 
     def check(self) -> None:
         """Start reporting dangling references and counting what is left, in a thread with a
-        connection of its own: SQLite lets go of the GIL, so the scans (two seconds of a million
-        messages) run beside whatever the caller does next. Once `finish` ran, and after any
+        connection of its own: SQLite lets go of the GIL, so the scans (one to two seconds of a
+        million messages) run beside whatever the caller does next. Once `finish` ran, and after any
         fork: a child forked while a thread holds one of SQLite's locks would wait forever."""
         pool = ThreadPoolExecutor(1, thread_name_prefix="rsemigrate-spool-check")
         self._checks = pool.submit(self._dangling_and_totals)
@@ -314,8 +314,9 @@ class Spool:
         messages, deleted, first, last = db.execute(
             "SELECT count(*), coalesce(sum(deleted), 0), min(at), max(at) FROM message").fetchone()
         threads = db.execute("SELECT count(DISTINCT thread_id) FROM message").fetchone()[0]
-        private = sum(n for channel, n in db.execute("SELECT channel, count(*) FROM message GROUP BY 1")
-                      if channels[channel] == _PRIVATE)
+        # The kind of each message's channel looked up in the bytes themselves: no sort, no set.
+        private = db.execute("SELECT count(*) FROM message WHERE substr(?, channel + 1, 1) = ?",
+                             (bytes(channels), bytes([_PRIVATE]))).fetchone()[0]
         return _Totals(messages, deleted, threads, private, first, last)
 
     def entities(self, kind: str) -> Iterator[bytes]:
