@@ -10,7 +10,9 @@ the export, so it is done on disk with a fixed cache:
   stay small; the id index is built once after loading, which is far cheaper than keeping it up
   to date row by row;
 - the archive order is sorted by each process that writes message files, for its share of the
-  channels, so the sort runs on both cores; each body is read back with one `pread`.
+  channels, so the sort runs on both cores; each body is read back with one `pread`;
+- only de-duplication comes before that; the dangling references and the counts are found by a
+  thread while the message files are written (`check`).
 
 The spool lives in a folder of its own, deleted before the bag is sealed.
 """
