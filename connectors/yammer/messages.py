@@ -13,7 +13,7 @@ regex, and state (known channels, senders, conversations) is plain dicts and set
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -61,25 +61,17 @@ class _Conversation:
 
 #: a row's cells as a MessageRow without `_make`'s length check: `_pick` gives every field.
 _new_row = tuple.__new__
-#: whether a (column, cell) pair holds anything.
-_filled = itemgetter(1)
 
 
-def _getter(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
-    """The cells at `indexes`, always as a tuple (an itemgetter of one index gives the cell alone)."""
-    if len(indexes) > 1:
-        return itemgetter(*indexes)
-    return lambda cells: tuple(cells[i] for i in indexes)
-
-
-def _joined(known: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+def _joined(known: tuple[str, ...], more: Sequence[str]) -> tuple[str, ...]:
     """`known`, then the ids of `more` it lacks, in order of first appearance (most rows add none).
 
     The ids are interned: a network's conversations are among its few thousand people, and each
     row's cells are new strings, which tens of thousands of conversations would otherwise keep.
     """
-    new = [one for one in more if one not in known]
-    return (*known, *map(sys.intern, dict.fromkeys(new))) if new else known
+    if all(map(known.__contains__, more)):  # in C: no frame for the usual row
+        return known
+    return (*known, *map(sys.intern, dict.fromkeys(one for one in more if one not in known)))
 
 
 class MessageReader:
@@ -90,10 +82,7 @@ class MessageReader:
         self._directory = directory
         self._attachments = attachments
         self._pick = itemgetter(*(table.index(column) for column in wire.MessageRow._fields))
-        extras = [(c, i) for i, c in enumerate(table.header) if c not in wire.MESSAGE_CONSUMED]
-        #: the columns kept in `source` when not empty, and a getter of their cells.
-        self._extra_names = tuple(c for c, _ in extras)
-        self._extra_cells = _getter([i for _, i in extras])
+        self._extras = [(c, i) for i, c in enumerate(table.header) if c not in wire.MESSAGE_CONSUMED]
         self._census = census
         #: the columns the census counts: those the coverage does not declare (usually none).
         self._undeclared = [(c, i) for i, c in enumerate(table.header) if c not in MESSAGE_COLUMNS]
@@ -134,7 +123,7 @@ class MessageReader:
             self._census.see("message", cells_met, mid, table.where(line))
         thread_id = row.thread_id or mid
         created_at = table.timestamp(row.created_at, line, "created_at")
-        source = dict(filter(_filled, zip(self._extra_names, self._extra_cells(cells), strict=True)))
+        source = {name: cells[i] for name, i in self._extras if cells[i]}
         if not row.thread_id:
             self._pending.append(ReportEntry("degraded", "message", mid, "empty thread_id: taken as "
                                              "the root of its own thread", location=table.where(line)))
