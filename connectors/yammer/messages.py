@@ -12,7 +12,8 @@ regex, and state (known channels, senders, conversations) is plain dicts and set
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -58,10 +59,19 @@ class _Conversation:
     created: str = ""
 
 
-def _joined(known: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
-    """`known`, then the ids of `more` it lacks, in order of first appearance (most rows add none)."""
-    new = [one for one in dict.fromkeys(more) if one not in known]
-    return (*known, *new) if new else known
+#: a row's cells as a MessageRow without `_make`'s length check: `_pick` gives every field.
+_new_row = tuple.__new__
+
+
+def _joined(known: tuple[str, ...], more: Sequence[str]) -> tuple[str, ...]:
+    """`known`, then the ids of `more` it lacks, in order of first appearance (most rows add none).
+
+    The ids are interned: a network's conversations are among its few thousand people, and each
+    row's cells are new strings, which tens of thousands of conversations would otherwise keep.
+    """
+    if all(map(known.__contains__, more)):  # in C: no frame for the usual row
+        return known
+    return (*known, *map(sys.intern, dict.fromkeys(one for one in more if one not in known)))
 
 
 class MessageReader:
@@ -102,7 +112,7 @@ class MessageReader:
         yield from self._conversation_channels()
 
     def _build(self, line: int, cells: list[str]) -> Message | None:
-        row = wire.MessageRow._make(self._pick(cells))
+        row: wire.MessageRow = _new_row(wire.MessageRow, self._pick(cells))
         table = self._table
         if not row.created_at or not row.sender_id.strip():
             missing = "created_at" if not row.created_at else "sender_id"
@@ -134,7 +144,7 @@ class MessageReader:
             kind=_KINDS.get(row.message_type.lower()) or ("post" if mid == thread_id else "reply"),
             reply_to_id=row.replied_to_id or None,
             title=row.title or None,
-            deleted_at=table.timestamp(row.deleted_at, line, "deleted_at"),
+            deleted_at=table.timestamp(row.deleted_at, line, "deleted_at") if row.deleted_at else None,
             deleted_by_id=row.deleted_by_id or None,
             mentions=mentions,
             attachment_ids=attachment_ids,
@@ -166,8 +176,10 @@ class MessageReader:
         if conversation is None:
             conversation = self._conversations[thread_id] = _Conversation()
         users, others = participants(row.participants)
-        conversation.members = _joined(conversation.members, (*users, row.sender_id))
-        conversation.others = _joined(conversation.others, others)
+        users.append(row.sender_id)
+        conversation.members = _joined(conversation.members, users)
+        if others:
+            conversation.others = _joined(conversation.others, others)
         if root_created:
             conversation.created = root_created
         return PRIVATE_PREFIX + thread_id

@@ -167,14 +167,13 @@ _PARALLEL_FROM = 50_000
 
 
 def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
-    for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
-        writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
-    writer.write_payload(RECORD_FILES[ReportEntry], _lines(spool.report()))
-
     # Messages arrive grouped by channel, oldest first. On a large export, a worker process packs
     # every other channel into message files of its own while this one packs the rest: hashing
     # and writing use both cores. The files are numbered alternately, so the names never clash.
     # The worker sends its list once, at the end, so it never waits on this process to read.
+    # The spool's checks (dangling references, counts) run meanwhile, in a thread started after
+    # the fork; the report they complete is written after the message files, and recorded in
+    # the manifest before them, as ever.
     data, scratch = writer.data, spool.folder
     shares = 2 if spool.records >= _PARALLEL_FROM else 1
     def theirs() -> Iterator[list[tuple[str, str, int, Path]]]:
@@ -183,12 +182,16 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
     worker = in_child(theirs) if shares == 2 else nullcontext(iter(()))
     files, done = [], 0
     with worker as from_worker:
+        spool.check()
+        for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
+            writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
         for file in _message_files(data, scratch, spool.messages(0, shares), count(1, shares)):
             files.append(file)
             done += file[2]
             progress("write", done)
         for their_files in from_worker:
             files += their_files
+    writer.write_payload(RECORD_FILES[ReportEntry], _lines(spool.report()))
     # Renumbered 1, 2, 3… in order: a gap in the names (one process wrote more files than the
     # other) would look like a lost file to whoever lists the folder.
     finals = []
@@ -197,7 +200,7 @@ def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
         if relpath != (final := message_file(number)):
             os.rename(data / relpath, data / final)
         writer.record(final, digest, size)
-        finals.append((final, spans))
+        finals.append((relpath, final, spans))
     writer.write_payload(RECORD_FILES[MessageSpan], _span_lines(finals))
 
 
@@ -223,7 +226,8 @@ def _message_files(data: Path, scratch: Path, rows: Iterator[tuple[str, bytes]],
         for _, line in group:
             out.write(line)
             n += 1
-        spans.write(orjson.dumps((channel_id, offset, out.position - offset, next_line, n)) + b"\n")
+        span = MessageSpan(channel_id, relpath, offset, out.position - offset, next_line, n)
+        spans.write(orjson.dumps(span) + b"\n")
         next_line += n
         if out.position >= MESSAGE_FILE_SIZE:
             out.close()
@@ -236,13 +240,20 @@ def _message_files(data: Path, scratch: Path, rows: Iterator[tuple[str, bytes]],
         yield relpath, out.hexdigest(), out.size, spans_path
 
 
-def _span_lines(files: list[tuple[str, Path]]) -> Iterator[bytes]:
-    """message_index.jsonl: each file's spans, in file order, under the file's final name."""
-    for final, spans_path in files:
+def _span_lines(files: list[tuple[str, str, Path]]) -> Iterator[bytes]:
+    """message_index.jsonl: each file's spans, in file order, under the file's final name.
+
+    The spans were written whole under the name the file had then, which is its final one
+    unless the renumbering changed it; `"file":"` cannot occur inside a JSON string (its quotes
+    would be escaped), so only the file's name is replaced.
+    """
+    for relpath, final, spans_path in files:
+        before, after = (orjson.dumps({"file": name})[1:-1] for name in (relpath, final))
         with open(spans_path, "rb") as spans:
-            for line in spans:
-                channel_id, offset, length, first_line, n = orjson.loads(line)
-                yield orjson.dumps(MessageSpan(channel_id, final, offset, length, first_line, n)) + b"\n"
+            if before == after:
+                yield from spans
+            else:
+                yield from (line.replace(before, after, 1) for line in spans)
 
 
 def _lines(bodies: Iterator[bytes]) -> Iterator[bytes]:

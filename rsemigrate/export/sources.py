@@ -10,7 +10,9 @@ Names that differ only in case are refused in folders too: readers look files up
 
 Zip reads are bounded by the declared size and checked against the CRC by `zipfile`, so the
 declared sizes checked here are the real ones; a lying or truncated entry raises mid-read, which
-`open()` turns into an `UnsafeInputError` naming the entry.
+`open()` turns into an `UnsafeInputError` naming the entry. A large entry is inflated by a thread
+a few blocks ahead of its reader: zlib lets go of the GIL while it inflates and checks the CRC,
+so that work (a tenth of the Yammer reader's time) runs on another core.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import queue
 import stat
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -29,6 +34,10 @@ from typing import BinaryIO
 from ..errors import InputError, UnsafeInputError
 
 _CHUNK = 1 << 20
+#: entries at least this large are inflated ahead by a thread (a thread per small file would cost more).
+_READ_AHEAD_FROM = 16 << 20
+#: blocks of `_CHUNK` bytes inflated ahead of the reader at most.
+_READ_AHEAD_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,10 @@ class ZipSource(SourceTree):
         except (NotImplementedError, RuntimeError) as exc:  # a newer zip version, a method, encryption
             raise UnsafeInputError(f"{self.path}: entry {name!r} uses a zip feature this tool cannot read "
                                    f"({exc}); unpack it with another tool and export the folder") from exc
-        return io.BufferedReader(_GuardedStream(raw, f"{self.path}: entry {name!r}"), _CHUNK)
+        guarded = _GuardedStream(raw, f"{self.path}: entry {name!r}")
+        if self._infos[name].file_size >= _READ_AHEAD_FROM:
+            return io.BufferedReader(_ReadAhead(guarded), _CHUNK)
+        return io.BufferedReader(guarded, _CHUNK)
 
     def size(self, name: str) -> int:
         return self._infos[name].file_size
@@ -230,5 +242,54 @@ class _GuardedStream(io.RawIOBase):
         return len(data)
 
     def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _ReadAhead(io.RawIOBase):
+    """The blocks of `raw`, read by a thread up to `_READ_AHEAD_DEPTH` blocks ahead; its failure
+    (a corrupt entry) is raised here, where the block it could not read is asked for."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        self._raw = raw
+        self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(_READ_AHEAD_DEPTH)
+        self._block = memoryview(b"")
+        self._eof = False
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._fill, name="rsemigrate-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        try:
+            while not self._closing.is_set():
+                block = self._raw.read(_CHUNK)
+                self._blocks.put(block)
+                if not block:
+                    return
+        except BaseException as exc:  # the reader gets it instead of its next block
+            self._blocks.put(exc)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self._block and not self._eof:
+            block = self._blocks.get()
+            if isinstance(block, BaseException):
+                self._blocks.put(block)  # the thread has stopped: every later read fails alike
+                raise block
+            self._block, self._eof = memoryview(block), not block
+        n = min(len(buffer), len(self._block))
+        buffer[:n] = self._block[:n]
+        self._block = self._block[n:]
+        return n
+
+    def close(self) -> None:
+        """Stop the thread (it may be waiting for room in the queue) before closing the entry."""
+        self._closing.set()
+        while self._thread.is_alive():
+            with suppress(queue.Empty):
+                self._blocks.get_nowait()
+            self._thread.join(0.01)
         self._raw.close()
         super().close()

@@ -10,7 +10,9 @@ the export, so it is done on disk with a fixed cache:
   stay small; the id index is built once after loading, which is far cheaper than keeping it up
   to date row by row;
 - the archive order is sorted by each process that writes message files, for its share of the
-  channels, so the sort runs on both cores; each body is read back with one `pread`.
+  channels, so the sort runs on both cores; each body is read back with one `pread`;
+- only de-duplication comes before that; the dangling references and the counts are found by a
+  thread while the message files are written (`check`).
 
 The spool lives in a folder of its own, deleted before the bag is sealed.
 """
@@ -18,10 +20,12 @@ The spool lives in a folder of its own, deleted before the bag is sealed.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import sqlite3
+import threading
 from collections.abc import Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +35,11 @@ from ..archive import Attachment, Channel, Counts, Group, Message, ReportEntry, 
 
 _BATCH = 5000
 _LOG_BLOCK = 1 << 20
+#: blocks of the body log waiting for its writer thread at most.
+_LOG_DEPTH = 2
 _ENTITY_KINDS = {User: "user", Group: "group", Channel: "channel", Attachment: "attachment"}
+#: what the entities say of a channel number (see `Spool._channel_kinds`).
+_UNLISTED, _LISTED, _PRIVATE = 0, 1, 2
 
 _SCHEMA = """
 CREATE TABLE entity (kind TEXT, id TEXT, seq INTEGER, changed INTEGER DEFAULT 0,
@@ -55,6 +63,8 @@ class BodyLog:
 
     Bodies are gathered in a list and written a megabyte at a time: a `write` call per body
     cost 0.5 µs, a tenth of what the reader process spends on a message besides the connector.
+    A thread writes the blocks: the kernel's copy into the page cache (a second of a million
+    messages) then runs beside the reader, which is what the export waits for.
     """
 
     def __init__(self, path: Path) -> None:
@@ -62,6 +72,10 @@ class BodyLog:
         self.size = self._fh.tell()
         self._pending: list[bytes] = []
         self._flushed = self.size
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(_LOG_DEPTH)
+        self._failure: BaseException | None = None
+        self._writer = threading.Thread(target=self._write, name="rsemigrate-body-log", daemon=True)
+        self._writer.start()
 
     def append(self, body: bytes) -> int:
         """Write `body` and a line feed (`len(body) + 1` bytes); returns where they start."""
@@ -75,13 +89,30 @@ class BodyLog:
         return offset
 
     def _flush(self) -> None:
-        self._fh.write(b"".join(self._pending))
+        if self._failure is not None:
+            raise self._failure
+        self._blocks.put(b"".join(self._pending))
         self._pending.clear()
         self._flushed = self.size
 
+    def _write(self) -> None:
+        for block in iter(self._blocks.get, None):
+            if self._failure is None:  # after a failure (a full disk), the blocks are dropped
+                try:
+                    self._fh.write(block)
+                except BaseException as exc:  # raised in the preparing thread, at its next block
+                    self._failure = exc
+
     def close(self) -> None:
-        self._flush()
-        self._fh.close()
+        """Write what is left and wait for it; raises the writer's failure, if any."""
+        try:
+            self._flush()
+        finally:
+            self._blocks.put(None)
+            self._writer.join()
+            self._fh.close()
+        if self._failure is not None:
+            raise self._failure
 
 
 def prepare(record: User | Group | Channel | Attachment | Message | ReportEntry, log: BodyLog) -> Prepared:
@@ -132,6 +163,9 @@ class Spool:
         self._entities: list[tuple] = []
         self._messages: list[tuple] = []
         self._seq = 0
+        #: the running checks (see `check`), then what they counted.
+        self._checks: Future[tuple[_Totals, list[ReportEntry]]] | None = None
+        self._totals: _Totals | None = None
 
     @property
     def records(self) -> int:
@@ -181,7 +215,8 @@ class Spool:
         self._entities.clear()
 
     def finish(self) -> None:
-        """De-duplicate, report dangling references and count what is left."""
+        """De-duplicate: what writing the messages needs. The rest of the checks (dangling
+        references, counts) is `check`'s, which may run while the messages are written."""
         self._flush()
         db = self._db
         db.execute("CREATE INDEX message_id ON message (id)")
@@ -197,75 +232,94 @@ class Spool:
             self._report(ReportEntry("duplicate", kind, eid,
                                  f"listed {changed + 1} times with different content; the last was kept"))
         db.execute("COMMIT")
-        # The two costliest scans left run at once, one on a connection of its own in a thread:
-        # SQLite releases the GIL, so this takes both cores.
-        with ThreadPoolExecutor(1) as pool:
-            dangling = pool.submit(self._dangling_messages)
-            self._totals = self._message_totals()
-            entries = dangling.result() + self._dangling_entities()
-        for entry in entries:
-            self._report(entry)
 
-    def _dangling_messages(self) -> list[ReportEntry]:
-        """Thread roots and reply parents that are not in the export."""
-        entries = []
-        db = sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
+    def check(self) -> None:
+        """Start reporting dangling references and counting what is left, in a thread with a
+        connection of its own: SQLite lets go of the GIL, so the scans (one to two seconds of a
+        million messages) run beside whatever the caller does next. Once `finish` ran, and after any
+        fork: a child forked while a thread holds one of SQLite's locks would wait forever."""
+        pool = ThreadPoolExecutor(1, thread_name_prefix="rsemigrate-spool-check")
+        self._checks = pool.submit(self._dangling_and_totals)
+        pool.shutdown(wait=False)  # its thread ends with its work
+
+    def _checked(self) -> _Totals:
+        """The totals, once the checks are done and their report entries stored."""
+        if self._checks is None:
+            self.check()
+        if self._totals is None:
+            totals, entries = self._checks.result()  # type: ignore[union-attr]
+            for entry in entries:
+                self._report(entry)
+            self._totals = totals
+        return self._totals
+
+    def _read_only(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
+
+    def _dangling_and_totals(self) -> tuple[_Totals, list[ReportEntry]]:
+        db = self._read_only()
+        # Its memory adds to the message writers': a smaller cache than SQLite's 2 MB default.
+        db.execute("PRAGMA cache_size=-1000")
         try:
-            for ref, reason in (
-                ("thread_id", "is the root of a thread whose {n} message(s) were exported without it "
-                              "(outside the export window?); they are kept"),
-                ("reply_to_id", "is answered by {n} exported message(s) but is not in the export itself; "
-                                "the replies are kept"),
-            ):
-                for target, n in db.execute(
-                        f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL"
-                        f" AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{ref}) GROUP BY 1"):
-                    entries.append(ReportEntry("missing", "message", target,
-                                               f"message {target} " + reason.format(n=n)))
+            channels = self._channel_kinds(db)
+            entries = self._dangling_messages(db)
+            totals = self._message_totals(db, channels)
+            return totals, entries + self._dangling_entities(db, channels)
         finally:
             db.close()
+
+    def _channel_kinds(self, db: sqlite3.Connection) -> bytearray:
+        """By channel number: _UNLISTED, _LISTED or _PRIVATE (a direct or group_direct channel).
+
+        A byte per channel, not sets of ids: these checks run while the message files are
+        written, and sets of 100,000 private conversations' ids raised that peak by 12 MB.
+        """
+        numbers = self._channel_numbers
+        kinds = bytearray(len(numbers))  # _UNLISTED
+        for cid, attr in db.execute("SELECT id, attr FROM entity WHERE kind = 'channel'"):
+            if (number := numbers.get(cid)) is not None:
+                kinds[number] = _PRIVATE if attr in ("direct", "group_direct") else _LISTED
+        return kinds
+
+    def _dangling_messages(self, db: sqlite3.Connection) -> list[ReportEntry]:
+        """Thread roots and reply parents that are not in the export."""
+        entries = []
+        for ref, reason in (
+            ("thread_id", "is the root of a thread whose {n} message(s) were exported without it "
+                          "(outside the export window?); they are kept"),
+            ("reply_to_id", "is answered by {n} exported message(s) but is not in the export itself; "
+                            "the replies are kept"),
+        ):
+            for target, n in db.execute(
+                    f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL"
+                    f" AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{ref}) GROUP BY 1"):
+                entries.append(ReportEntry("missing", "message", target,
+                                           f"message {target} " + reason.format(n=n)))
         return entries
 
-    def _dangling_entities(self) -> list[ReportEntry]:
+    def _dangling_entities(self, db: sqlite3.Connection, channels: bytearray) -> list[ReportEntry]:
         """Authors and channels that are not in the export: only the few ids not among the entities
         are counted, in one pass. A candidate whose messages de-duplication all removed has no count."""
-        db = self._db
         entries = []
         users = {uid for (uid,) in db.execute("SELECT id FROM entity WHERE kind = 'user'")}
-        for author, n in sorted(self._count_by("author_id", self._authors - users).items()):
+        for author, n in sorted(_count_by(db, "author_id", self._authors - users).items()):
             entries.append(ReportEntry("missing", "user", author, f"user {author} wrote {n} message(s) "
                                        "but is not in the export's users"))
-        channels = {cid for (cid,) in db.execute("SELECT id FROM entity WHERE kind = 'channel'")}
-        unknown = {self._channel_numbers[cid]: cid for cid in self._channel_numbers.keys() - channels}
-        for channel_id, n in sorted((unknown[c], n) for c, n in self._count_by("channel", unknown).items()):
+        unknown = {number: cid for cid, number in self._channel_numbers.items()
+                   if channels[number] == _UNLISTED}
+        for channel_id, n in sorted((unknown[c], n) for c, n in _count_by(db, "channel", unknown).items()):
             entries.append(ReportEntry("missing", "channel", channel_id, f"channel {channel_id} holds {n} "
                                        "message(s) but is not in the export's channels"))
         return entries
 
-    def _message_totals(self) -> _Totals:
-        db = self._db
+    def _message_totals(self, db: sqlite3.Connection, channels: bytearray) -> _Totals:
         messages, deleted, first, last = db.execute(
             "SELECT count(*), coalesce(sum(deleted), 0), min(at), max(at) FROM message").fetchone()
-        numbers = self._channel_numbers
-        private = {numbers[cid] for (cid,) in db.execute(
-            "SELECT id FROM entity WHERE kind = 'channel' AND attr IN ('direct', 'group_direct')")
-            if cid in numbers}
         threads = db.execute("SELECT count(DISTINCT thread_id) FROM message").fetchone()[0]
-        private_messages = sum(self._count_by("channel", private).values())
-        return _Totals(messages, deleted, threads, private_messages, first, last)
-
-    def _count_by(self, column: str, values: Collection[object]) -> dict[object, int]:
-        """{value: messages with it} for the given values of `column`; values without any are left out."""
-        if not values:
-            return {}
-        db = self._db
-        db.execute("CREATE TEMP TABLE wanted (value PRIMARY KEY) WITHOUT ROWID")
-        try:
-            db.executemany("INSERT INTO temp.wanted VALUES (?)", ((v,) for v in values))
-            return dict(db.execute(f"SELECT {column}, count(*) FROM message WHERE {column} IN temp.wanted"
-                                   " GROUP BY 1"))
-        finally:
-            db.execute("DROP TABLE temp.wanted")
+        # The kind of each message's channel looked up in the bytes themselves: no sort, no set.
+        private = db.execute("SELECT count(*) FROM message WHERE substr(?, channel + 1, 1) = ?",
+                             (bytes(channels), bytes([_PRIVATE]))).fetchone()[0]
+        return _Totals(messages, deleted, threads, private, first, last)
 
     def entities(self, kind: str) -> Iterator[bytes]:
         for (body,) in self._db.execute("SELECT body FROM entity WHERE kind = ? ORDER BY seq", (kind,)):
@@ -279,7 +333,7 @@ class Spool:
         this safe in a forked process.
         """
         names = list(self._channel_numbers)  # number -> id (not a second dict: 100,000 channels)
-        db = sqlite3.connect(f"file:{self.folder / 'keys.sqlite'}?mode=ro", uri=True)
+        db = self._read_only()
         # The sorter keeps this much in memory before it spills to disk: 8 MB sorts as fast as 32 MB
         # (measured at 1M messages) and keeps the peak of each writing process 36 MB lower.
         db.execute("PRAGMA cache_size=-8000")
@@ -294,6 +348,7 @@ class Spool:
             db.close()
 
     def report(self) -> Iterator[bytes]:
+        self._checked()
         for (body,) in self._db.execute("SELECT body FROM report ORDER BY seq"):
             yield body
 
@@ -304,7 +359,7 @@ class Spool:
         def one(sql: str) -> int:
             return db.execute(sql).fetchone()[0]
 
-        totals = self._totals
+        totals = self._checked()
         return Counts(
             users=one("SELECT count(*) FROM entity WHERE kind='user'"),
             groups=one("SELECT count(*) FROM entity WHERE kind='group'"),
@@ -321,9 +376,23 @@ class Spool:
 
     def window(self) -> tuple[str | None, str | None]:
         """RFC 3339 times of the oldest and newest message; valid once `finish` ran."""
-        first, last = self._totals.first, self._totals.last
+        totals = self._checked()
+        first, last = totals.first, totals.last
         return (None, None) if first is None else (utc_of_key(first), utc_of_key(last))
 
     def close(self) -> None:
         self._db.close()
         shutil.rmtree(self.folder)
+
+
+def _count_by(db: sqlite3.Connection, column: str, values: Collection[object]) -> dict[object, int]:
+    """{value: messages with it} for the given values of `column`; values without any are left out."""
+    if not values:
+        return {}
+    db.execute("CREATE TEMP TABLE wanted (value PRIMARY KEY) WITHOUT ROWID")
+    try:
+        db.executemany("INSERT INTO temp.wanted VALUES (?)", ((v,) for v in values))
+        return dict(db.execute(f"SELECT {column}, count(*) FROM message WHERE {column} IN temp.wanted"
+                               " GROUP BY 1"))
+    finally:
+        db.execute("DROP TABLE temp.wanted")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import marshal
 import multiprocessing
 import os
 import signal
@@ -51,6 +52,20 @@ class Batch:
     stored: list[tuple[str, str, int]] = field(default_factory=list)
     #: what the connector said about the export, on the last batch.
     info: SourceInfo | None = None
+
+    def __reduce__(self) -> tuple[Callable[..., Batch], tuple[object, ...]]:
+        """Pickled with its items marshalled: tuples of strings, numbers and bytes, which marshal
+        writes and reads two to three times as fast as pickle (they cross once per record)."""
+        try:
+            items: bytes | list[Prepared] = marshal.dumps(self.items)
+        except ValueError:  # a value marshal does not know (a subclass of str…): pickle it then
+            items = self.items
+        return _batch, (items, self.stored, self.info)
+
+
+def _batch(items: bytes | list[Prepared], stored: list[tuple[str, str, int]],
+           info: SourceInfo | None) -> Batch:
+    return Batch(marshal.loads(items) if isinstance(items, bytes) else items, stored, info)
 
 
 def prepared_batches(records: Iterator[Record], files: FileStore, log_path: Path) -> Iterator[Batch]:

@@ -1,5 +1,7 @@
 """Tokens inside Yammer cells: mentions, attachment references, participants."""
 
+import pytest
+
 from connectors.yammer.markup import Token, attachment_tokens, link_card, participants, render
 from rsemigrate.archive.records import Mention
 
@@ -51,3 +53,12 @@ def test_an_unparsable_link_card_keeps_its_whole_value_as_id():
 
 def test_participants_split_users_from_other_tokens():
     assert participants(" user:1,user:22 ,group:3,") == (["1", "22"], ["group:3"])
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("user:1", (["1"], [])), ("user:1,user:22", (["1", "22"], [])), ("", ([], [])),
+    ("User:1,user:2", (["1", "2"], [])), ("user:1, user:2", (["1", "2"], [])),
+    ("user:,user:2", (["2"], ["user:"])), ("user:1,user:x", (["1", "x"], [])),
+])
+def test_participants_of_the_usual_form_and_of_any_other(cell, expected):
+    assert participants(cell) == expected

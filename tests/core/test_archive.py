@@ -236,9 +236,12 @@ def test_reader_refuses_another_major_format_version(archive):
         Archive(archive)
 
 
-def test_dangling_authors_and_channels_are_reported_with_their_counts(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_dangling_authors_and_channels_are_reported_with_their_counts(tmp_path, monkeypatch, workers):
     """An author or channel missing from the export is reported once, with how many messages
-    refer to it; a copy that de-duplication discarded does not count."""
+    refer to it; a copy that de-duplication discarded does not count. The checks run in a thread
+    beside the message writers, one of them a forked process with two workers."""
+    monkeypatch.setattr(exporter, "_PARALLEL_FROM", 1 if workers == 2 else 10**9)
     records = [*sample_records(),
                message("x1", author="u-gone"), message("x2", author="u-gone", at="2020-01-02T00:00:00Z"),
                message("y1", channel="c-gone"),

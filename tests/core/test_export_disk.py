@@ -19,6 +19,7 @@ from bench.yammer_synth import write_synthetic_export
 from rsemigrate.archive import bag
 from rsemigrate.errors import DiskFullError
 from rsemigrate.export import Connector, run_export
+from rsemigrate.export.spool import BodyLog
 from rsemigrate.testing import archive_from_records, run_cli
 
 from .samples import sample_records
@@ -88,3 +89,25 @@ def test_free_space_is_checked_before_sealing(tmp_path, monkeypatch):
     with pytest.raises(DiskFullError, match=r"1024 bytes free, \d+ needed to seal"):
         archive_from_records(tmp_path, sample_records())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
+
+
+def test_a_full_disk_under_the_body_log_reaches_the_preparing_thread(tmp_path):
+    """The body log's blocks are written by a thread: its failure must not stay there."""
+    log = BodyLog(tmp_path / "bodies")
+    file = log._fh
+
+    class Full:
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device", "spool/bodies")
+
+        def close(self) -> None:
+            file.close()
+
+    log._fh = Full()
+    with pytest.raises(OSError, match="No space left on device"):
+        try:
+            for _ in range(20_000):
+                log.append(b"x" * 1000)
+        finally:
+            log.close()
+    assert not log._writer.is_alive() and file.closed

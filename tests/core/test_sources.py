@@ -6,6 +6,7 @@ import zipfile
 import pytest
 
 from rsemigrate.errors import InputError, UnsafeInputError
+from rsemigrate.export import sources
 from rsemigrate.export.sources import SourceLimits, open_source
 
 
@@ -99,6 +100,43 @@ def test_corrupt_entry_data_fails_on_read_naming_the_entry(tmp_path):
     tree = open_source(z)
     with pytest.raises(UnsafeInputError, match="Messages.csv"):
         tree.open("Messages.csv").read()
+
+
+@pytest.fixture
+def read_ahead(monkeypatch):
+    """Every entry inflated ahead by a thread, in small blocks, as a large Messages.csv is."""
+    monkeypatch.setattr(sources, "_READ_AHEAD_FROM", 0)
+    monkeypatch.setattr(sources, "_CHUNK", 1000)
+
+
+def test_an_entry_read_ahead_reads_the_same_whole_or_line_by_line(tmp_path, read_ahead):
+    text = "".join(f"{i},texte {i} é\n" for i in range(20000)).encode()
+    tree = open_source(make_zip(tmp_path / "x.zip", {"Messages.csv": text}))
+    with tree.open("Messages.csv") as stream:
+        assert isinstance(stream.raw, sources._ReadAhead)
+        assert stream.read() == text and stream.read() == b""
+    with tree.open("Messages.csv") as stream:
+        assert b"".join(stream) == text
+
+
+def test_a_corrupt_entry_read_ahead_fails_on_read_naming_the_entry_every_time(tmp_path, read_ahead):
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": "".join(f"{i},text {i}\n" for i in range(50000))})
+    data = bytearray(z.read_bytes())
+    data[5000:5060] = b"\x00" * 60
+    z.write_bytes(bytes(data))
+    with open_source(z).open("Messages.csv") as stream:
+        for _ in range(2):
+            with pytest.raises(UnsafeInputError, match="Messages.csv' is corrupt or truncated"):
+                stream.read()
+
+
+def test_closing_an_entry_half_read_ahead_stops_its_thread(tmp_path, read_ahead):
+    tree = open_source(make_zip(tmp_path / "x.zip", {"big.csv": b"x\n" * 500_000}))
+    stream = tree.open("big.csv")
+    assert stream.read(10) == b"x\nx\nx\nx\nx\n"
+    thread = stream.raw._thread
+    stream.close()
+    assert not thread.is_alive()
 
 
 def test_duplicate_entry_names_are_refused(tmp_path):
