@@ -43,17 +43,18 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU time and that of its children that have ended (produce's workers)."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF,
+                                                                        resource.RUSAGE_CHILDREN)))
 
 
-def child_produce(archive: Path, target: Path) -> dict:
+def child_produce(archive: Path, target: Path, workers: int) -> dict:
     from rsemigrate.archive import Archive
     from rsemigrate.produce import produce
     from rsemigrate.search import Chosen, Selection
 
     started, cpu = time.perf_counter(), cpu_seconds()
-    done = produce(Archive(archive), target, Selection(), Chosen(None))
+    done = produce(Archive(archive), target, Selection(), Chosen(None), workers=workers)
     return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "files": done.counts.files,
             "events": done.counts.events, "messages": done.counts.messages, "bytes": done.counts.bytes}
 
@@ -150,10 +151,11 @@ def archive_of(shape: str, messages: int) -> Path:
     return archive
 
 
-def bench_rsmf(archive: Path, runs: int) -> None:
+def bench_rsmf(archive: Path, runs: int, workers: int) -> None:
     produced, per_slice, single = [], [], []
     for _ in range(runs):
-        produced.append(in_child("produce", str(archive), str(fresh(OUT / "bench-production"))))
+        produced.append(in_child("produce", str(archive), str(fresh(OUT / "bench-production")),
+                                 str(workers)))
         per_slice.append(in_child("baseline-slices", str(archive), str(fresh(OUT / "bench-jsonl"))))
         single.append(in_child("baseline-single", str(archive), str(fresh(OUT / "bench-jsonl"))))
     fresh(OUT / "bench-production")
@@ -161,7 +163,7 @@ def bench_rsmf(archive: Path, runs: int) -> None:
     last = produced[-1]
     print(f"RSMF production of {archive.name}: {last['messages']:,} messages -> {last['files']:,} .rsmf "
           f"files, {last['events']:,} events, {last['bytes'] / 1e6:.1f} MB")
-    print(f"  produce                                 wall {_spread(produced, 'seconds')} s; "
+    print(f"  produce, {workers} worker(s)                    wall {_spread(produced, 'seconds')} s; "
           f"cpu {_spread(produced, 'cpu')} s")
     for name, baseline in (("same slices as JSONL files", per_slice), ("one JSONL file", single)):
         print(f"  baseline: {name:<29} wall {_spread(baseline, 'seconds')} s; "
@@ -233,7 +235,7 @@ def main() -> None:
         if step == "publish":
             result = child_publish(Path(archive), Path(target), rest == ["True"])
         elif step == "produce":
-            result = child_produce(Path(archive), Path(target))
+            result = child_produce(Path(archive), Path(target), int(rest[0]))
         else:
             result = child_baseline(Path(archive), Path(target), per_slice=step == "baseline-slices")
         print(json.dumps(result))
@@ -246,16 +248,19 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, help="use this archive for RSMF instead of the cached one")
     parser.add_argument("--publish-archive", type=Path, help="use this archive for publish")
     parser.add_argument("--runs", type=int, default=3, help="produce/baseline pairs, alternated")
+    parser.add_argument("--workers", type=int, help="produce's worker processes (default: one per CPU)")
     parser.add_argument("--no-search", action="store_true", help="publish without the Pagefind index")
     parser.add_argument("--skip-rsmf", action="store_true")
     args = parser.parse_args()
     from realistic import realistic_archive
 
+    from rsemigrate.cpus import default_workers
+
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared: read ratios)")
     if not args.skip_rsmf:
         for archive in [args.archive] if args.archive else [archive_of(shape, args.messages)
                                                             for shape in args.shapes.split(",")]:
-            bench_rsmf(archive, args.runs)
+            bench_rsmf(archive, args.runs, args.workers or default_workers())
     if args.publish or args.publish_archive:
         bench_publish(args.publish_archive or realistic_archive(args.publish), not args.no_search)
 
