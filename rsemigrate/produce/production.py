@@ -7,8 +7,9 @@
       data/rsmf/PREFIX000001.rsmf
 
 The archive streams one channel at a time and one slice's events are in memory at a time (with
-the channel's thread roots, kept for context); its zip spills to a scratch file past 64 MB and
-is base64-encoded into the bag as it is read, so a file near 2 GB is never held whole. The bag
+the channel's thread roots, kept for context); a zip whose contents pass 64 MB is built in a
+scratch file, and it is base64-encoded into the bag as it is read, so a file near 2 GB is never
+held whole. With several workers, each process holds that much for the file it writes. The bag
 is built beside the target and renamed into place only when sealed, so a failure never leaves
 something that looks like a production.
 """
@@ -16,6 +17,7 @@ something that looks like a production.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import os
 import signal
@@ -43,7 +45,7 @@ FORMAT_NAME = "rsemigrate-production"
 FORMAT_VERSION = "1.0"
 RSMF_DIR = "rsmf"
 LOADFILE = "loadfile.csv"
-#: a slice's zip stays in memory up to this size, then spills to a file in the staging folder.
+#: a slice's zip is built in memory when its contents are smaller, else in a file in the staging folder.
 _IN_MEMORY = 64 << 20
 #: conversations go to a worker in batches of about this many messages: few enough that sending
 #: them costs nothing, small enough that the workers finish together.
@@ -96,8 +98,8 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
             for done in written:
                 number = loadfile.control_number(options.prefix, counts.files + 1)
                 relpath = f"{RSMF_DIR}/{number}.rsmf"
-                if done.path != writer.data / relpath:  # a worker's, written before it had a number
-                    os.rename(done.path, writer.data / relpath)
+                if done.path != (final := f"{writer.data}/{relpath}"):  # a worker's, not numbered yet
+                    os.rename(done.path, final)
                 writer.record(relpath, done.row.sha256, done.row.size)
                 rows.append(done.row._replace(control_number=number, path=f"data/{relpath}"))
                 _count(counts, done)
@@ -128,10 +130,9 @@ class _Job:
     #: the bag's staging folder: zips spill there, workers write their files there.
     staging: Path
 
-    def numbered(self, sequence: int) -> Path:
+    def numbered(self, sequence: int) -> str:
         """Where the file of this control number goes."""
-        number = loadfile.control_number(self.options.prefix, sequence)
-        return self.staging / "data" / RSMF_DIR / f"{number}.rsmf"
+        return f"{self.staging}/data/{RSMF_DIR}/{loadfile.control_number(self.options.prefix, sequence)}.rsmf"
 
     @property
     def unnumbered(self) -> Path:
@@ -143,7 +144,7 @@ class _Written(NamedTuple):
     """One `.rsmf` written: its load file row, whose control number and path are given in
     production order, and how many of its events are thread roots carried for context."""
 
-    path: Path
+    path: str
     row: loadfile.Row
     context: int
 
@@ -223,10 +224,10 @@ def _write_batch(batch: _Batch) -> tuple[int, list[_Written]]:
     assert _job is not None, "a worker's job is set when it starts"
     job, names = _job, itertools.count()
     return batch.index, list(_files(job, batch.channels,
-                                    lambda: job.unnumbered / f"{batch.index}-{next(names)}"))
+                                    lambda: f"{job.unnumbered}/{batch.index}-{next(names)}"))
 
 
-def _files(job: _Job, channels: Iterable[Channel], place: Callable[[], Path]) -> Iterator[_Written]:
+def _files(job: _Job, channels: Iterable[Channel], place: Callable[[], str]) -> Iterator[_Written]:
     """Each slice of each channel written as an `.rsmf` where `place()` says."""
     archive, options = job.archive, job.options
     for channel in channels:
@@ -236,7 +237,7 @@ def _files(job: _Job, channels: Iterable[Channel], place: Callable[[], Path]) ->
                             options.limits, job.source.attachments):
             built = build(piece, job.source)
             path = place()
-            with tempfile.SpooledTemporaryFile(_IN_MEMORY, dir=job.staging) as zipped:
+            with _zipped(built, job) as zipped:
                 digests = _write(path, _rsmf(piece, built, job, zipped))
             yield _Written(path, _row(piece, built, job, digests), len(piece.context))
 
@@ -248,7 +249,7 @@ class _Digests:
     size: int
 
 
-def _write(path: Path, chunks: Iterator[bytes]) -> _Digests:
+def _write(path: str, chunks: Iterator[bytes]) -> _Digests:
     """Write a file, taking on the way the MD5 the load file lists beside the SHA-256 the bag's
     manifest and the load file share (hashed once)."""
     md5 = hashlib.md5(usedforsecurity=False)
@@ -262,16 +263,32 @@ def _write(path: Path, chunks: Iterator[bytes]) -> _Digests:
     return _Digests(md5.hexdigest(), out.hexdigest(), out.size)
 
 
-def _rsmf(piece: Slice, built: Built, job: _Job, zipped: BinaryIO) -> Iterator[bytes]:
-    archive, options = job.archive, job.options
-    files = []
+def _zipped(built: Built, job: _Job) -> BinaryIO:
+    """The slice's zip: in memory, unless its contents (which deflate never grows by more than a
+    little) could pass _IN_MEMORY; then in a scratch file in the staging folder."""
+    archive = job.archive
+    manifest = orjson.dumps(built.manifest)
+    files, size = [], len(manifest)
     for stored in built.files:
         path = archive.file_path(stored.sha256)
-        if not path.is_file():
-            raise ArchiveError(f"{archive.path}: stored file {path.relative_to(archive.path)} is missing "
-                               f"(attachment {stored.name}); run `rsemigrate verify` on the archive")
+        try:
+            size += path.stat().st_size
+        except FileNotFoundError:
+            missing = path.relative_to(archive.path)
+            raise ArchiveError(f"{archive.path}: stored file {missing} is missing (attachment "
+                               f"{stored.name}); run `rsemigrate verify` on the archive") from None
         files.append((stored.name, path))
-    eml.write_zip(built.manifest, files, zipped)
+    out = io.BytesIO() if size < _IN_MEMORY else tempfile.TemporaryFile(dir=job.staging)
+    try:
+        eml.write_zip(manifest, files, out)
+    except BaseException:
+        out.close()
+        raise
+    return out
+
+
+def _rsmf(piece: Slice, built: Built, job: _Job, zipped: BinaryIO) -> Iterator[bytes]:
+    options = job.options
     headers = eml.Headers(
         version=VERSION, generator=job.generator, begin=built.begin, end=built.end,
         events=len(built.manifest["events"]), attachments=built.attachments,

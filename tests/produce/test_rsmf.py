@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from rsemigrate.archive import Archive, verify
 from rsemigrate.errors import ArchiveError
-from rsemigrate.produce import LOADFILE_COLUMNS, Limits, Options, check_rsmf, produce
+from rsemigrate.produce import LOADFILE_COLUMNS, Limits, Options, check_rsmf, produce, production
 from rsemigrate.search import Selection
 from tests.produce.conftest import (
     PDF,
@@ -176,6 +176,24 @@ def test_producing_twice_gives_identical_files(rich_archive, tmp_path):
     second = make(tmp_path, rich_archive, name="two")
     assert [r.path.read_bytes() for r in production_files(first)] == \
         [r.path.read_bytes() for r in production_files(second)]
+
+
+def test_a_zip_too_big_for_memory_is_built_in_a_scratch_file_with_the_same_bytes(rich_archive, tmp_path,
+                                                                                  monkeypatch):
+    in_memory = make(tmp_path, rich_archive, name="memory")
+    scratch = []
+
+    def spy(**kwargs):
+        scratch.append(production.tempfile.mkstemp(**kwargs)[1])
+        return open(scratch[-1], "w+b")
+
+    monkeypatch.setattr(production, "_IN_MEMORY", 100)
+    monkeypatch.setattr(production.tempfile, "TemporaryFile", spy)
+    on_disk = make(tmp_path, rich_archive, name="disk")
+    assert len(scratch) == len(production_files(on_disk)) > 1
+    assert all(Path(p).parent.name.startswith(".disk.partial-") for p in scratch)
+    assert [r.path.read_bytes() for r in production_files(on_disk)] == \
+        [r.path.read_bytes() for r in production_files(in_memory)]
 
 
 def test_load_file_rows_describe_each_file(rich_archive, tmp_path):
