@@ -184,6 +184,7 @@ def _in_pool(job: _Job, batches: list[_Batch], workers: int) -> Iterator[_Writte
             waiting[index] = written
             while ready in waiting:
                 yield from waiting.pop(ready)
+                os.rmdir(job.unnumbered / str(ready))  # its files have their numbers now
                 ready += 1
         pool.close()
         pool.join()
@@ -222,9 +223,9 @@ def _start_worker(job: _Job) -> None:
 
 def _write_batch(batch: _Batch) -> tuple[int, list[_Written]]:
     assert _job is not None, "a worker's job is set when it starts"
-    job, names = _job, itertools.count()
-    return batch.index, list(_files(job, batch.channels,
-                                    lambda: f"{job.unnumbered}/{batch.index}-{next(names)}"))
+    folder, names = _job.unnumbered / str(batch.index), itertools.count()
+    folder.mkdir()  # a folder per batch: workers creating files in one folder would wait on its lock
+    return batch.index, list(_files(_job, batch.channels, lambda: f"{folder}/{next(names)}"))
 
 
 def _files(job: _Job, channels: Iterable[Channel], place: Callable[[], str]) -> Iterator[_Written]:
