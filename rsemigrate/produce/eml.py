@@ -121,7 +121,8 @@ def quoted_printable(text: str) -> str:
     quoting a space that ends the line, and its soft breaks and its `=2E` for a dot alone on a
     line are taken out again), and the stdlib's cutting is applied to the lines that need it: those
     longer than a line or ending in a space or tab."""
-    quoted = binascii.b2a_qp("x\n".join(_LINE_BREAK.split(text)).encode("utf-8") + b"x")
+    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")  # str.split is 10x faster
+    quoted = binascii.b2a_qp("x\n".join(lines).encode("utf-8") + b"x")
     lines = quoted.replace(b"=\n", b"").replace(b"=2E", b".").decode("ascii").split("\n")
     return CRLF.join(_qp_cut(line[:-1]) if len(line) > _QP_LINE + 1 or line.endswith((" x", "\tx"))
                      else line[:-1] for line in lines)  # each line still ends in its sentinel
