@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import bagit
@@ -354,3 +354,15 @@ def test_quoted_printable_is_the_stdlib_body_encoding(text):
     utf8.body_encoding = charset.QP
     expected = re.sub(r"\r\n|\r|\n", CRLF, utf8.body_encode(text.encode())) if text else ""
     assert quoted_printable(text) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)))
+def test_the_date_header_is_the_stdlib_formatting(stamp):
+    from email.utils import format_datetime
+
+    from rsemigrate.archive import format_utc
+    from rsemigrate.produce.eml import rfc5322_date
+
+    utc = format_utc(stamp)
+    assert rfc5322_date(utc) == format_datetime(datetime.fromisoformat(utc))
