@@ -23,17 +23,18 @@ import os
 import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
 from ..archive import Archive, BagWriter, Channel, Group, HashingWriter, Tool, format_utc, tool
-from ..errors import ArchiveError
+from ..errors import ArchiveError, RsemigrateError
 from ..search import Chosen, Selection
 from . import eml, loadfile
 from .manifest import VERSION, Built, Slice, Source, build
@@ -175,19 +176,28 @@ def _written(job: _Job, workers: int) -> Iterator[_Written]:
 def _in_pool(job: _Job, batches: list[_Batch], workers: int) -> Iterator[_Written]:
     """Each worker writes its batches' files under provisional names; the batches are given back
     in order (those that come back early wait, as a few rows), so the files are numbered exactly
-    as one worker numbers them."""
+    as one worker numbers them.
+
+    On any failure (here, in a worker, or a worker killed) the batches not started are dropped and
+    the ones running end (a few seconds at most) before the caller removes the staging folder."""
     job.unnumbered.mkdir()
     waiting: dict[int, list[_Written]] = {}
     ready = 0
-    with Pool(min(workers, len(batches)), _start_worker, (job,)) as pool:
-        for index, written in pool.imap_unordered(_write_batch, _big_first(batches, workers)):
+    pool = ProcessPoolExecutor(min(workers, len(batches)), initializer=_start_worker, initargs=(job,))
+    try:
+        for done in as_completed([pool.submit(_write_batch, b) for b in _big_first(batches, workers)]):
+            try:
+                index, written = done.result()
+            except BrokenProcessPool:
+                raise RsemigrateError("a worker process writing the production ended abruptly (killed, or "
+                                      "out of memory?); nothing was written, try fewer --workers") from None
             waiting[index] = written
             while ready in waiting:
                 yield from waiting.pop(ready)
                 os.rmdir(job.unnumbered / str(ready))  # its files have their numbers now
                 ready += 1
-        pool.close()
-        pool.join()
+    finally:
+        pool.shutdown(cancel_futures=True)
     job.unnumbered.rmdir()
 
 
@@ -218,7 +228,7 @@ _job: _Job | None = None
 def _start_worker(job: _Job) -> None:
     global _job
     _job = job
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _write_batch(batch: _Batch) -> tuple[int, list[_Written]]:

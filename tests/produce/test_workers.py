@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import orjson
 import pytest
 
 from rsemigrate.archive import Archive, Attachment, Channel, Record, User, verify
-from rsemigrate.errors import ArchiveError
+from rsemigrate.errors import ArchiveError, RsemigrateError
 from rsemigrate.produce import Options, produce, production
 from rsemigrate.search import Chosen, Selection
 from tests.produce.conftest import PDF, production_files, schema_errors
@@ -87,5 +88,18 @@ def test_a_workers_error_fails_the_production_without_leaving_one(many, tmp_path
     archive.file_path(next(archive.attachments()).sha256).unlink()
     with pytest.raises(ArchiveError, match=r"stored file .* is missing \(attachment f1_report.pdf\)"):
         produce(archive, tmp_path / "prod", Selection(), Chosen(None), Options(), workers=2)
+    assert not (tmp_path / "prod").exists()
+    assert not list(tmp_path.glob(".prod.partial-*"))
+
+
+def die(batch) -> None:
+    os._exit(1)  # as a worker killed by the OOM killer
+
+
+def test_a_worker_that_dies_fails_the_production_instead_of_hanging(many, tmp_path, monkeypatch):
+    monkeypatch.setattr(production, "BATCH_MESSAGES", BATCH)
+    monkeypatch.setattr(production, "_write_batch", die)
+    with pytest.raises(RsemigrateError, match="worker process .* ended abruptly"):
+        produce(Archive(many), tmp_path / "prod", Selection(), Chosen(None), Options(), workers=2)
     assert not (tmp_path / "prod").exists()
     assert not list(tmp_path.glob(".prod.partial-*"))
