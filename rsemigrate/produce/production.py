@@ -98,11 +98,10 @@ def produce(archive: Archive, target: Path, selection: Selection, chosen: Chosen
         with closing(_written(job, workers)) as written:
             for done in written:
                 number = loadfile.control_number(options.prefix, counts.files + 1)
-                relpath = f"{RSMF_DIR}/{number}.rsmf"
-                if done.path != (final := f"{writer.data}/{relpath}"):  # a worker's, not numbered yet
+                if done.path != (final := job.numbered(number)):  # a worker's, not numbered yet
                     os.rename(done.path, final)
-                writer.record(relpath, done.row.sha256, done.row.size)
-                rows.append(done.row._replace(control_number=number, path=f"data/{relpath}"))
+                writer.record(_relpath(number), done.row.sha256, done.row.size)
+                rows.append(done.row._replace(control_number=number, path=f"data/{_relpath(number)}"))
                 _count(counts, done)
         writer.write_payload(LOADFILE, iter([loadfile.csv_bytes(rows)]))
         provenance = _provenance(archive, selection, options, counts, chosen, generator)
@@ -131,14 +130,19 @@ class _Job:
     #: the bag's staging folder: zips spill there, workers write their files there.
     staging: Path
 
-    def numbered(self, sequence: int) -> str:
+    def numbered(self, number: str) -> str:
         """Where the file of this control number goes."""
-        return f"{self.staging}/data/{RSMF_DIR}/{loadfile.control_number(self.options.prefix, sequence)}.rsmf"
+        return f"{self.staging}/data/{_relpath(number)}"
 
     @property
     def unnumbered(self) -> Path:
         """Where workers write files whose control numbers are not known yet."""
         return self.staging / "unnumbered"
+
+
+def _relpath(number: str) -> str:
+    """A file's path in the payload: its name is its control number."""
+    return f"{RSMF_DIR}/{number}.rsmf"
 
 
 class _Written(NamedTuple):
@@ -169,8 +173,10 @@ def _written(job: _Job, workers: int) -> Iterator[_Written]:
             yield from _in_pool(job, batches, workers)
             return
     sequence = itertools.count(1)
+    prefix = job.options.prefix
     for batch in batches:
-        yield from _files(job, batch.channels, lambda: job.numbered(next(sequence)))
+        yield from _files(job, batch.channels,
+                          lambda: job.numbered(loadfile.control_number(prefix, next(sequence))))
 
 
 def _in_pool(job: _Job, batches: list[_Batch], workers: int) -> Iterator[_Written]:
