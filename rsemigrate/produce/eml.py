@@ -123,9 +123,9 @@ def quoted_printable(text: str) -> str:
     longer than a line or ending in a space or tab."""
     lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")  # str.split is 10x faster
     quoted = binascii.b2a_qp("x\n".join(lines).encode("utf-8") + b"x")
-    lines = quoted.replace(b"=\n", b"").replace(b"=2E", b".").decode("ascii").split("\n")
+    quoted_lines = quoted.replace(b"=\n", b"").replace(b"=2E", b".").decode("ascii").split("\n")
     return CRLF.join(_qp_cut(line[:-1]) if len(line) > _QP_LINE + 1 or line.endswith((" x", "\tx"))
-                     else line[:-1] for line in lines)  # each line still ends in its sentinel
+                     else line[:-1] for line in quoted_lines)  # each line still ends in its sentinel
 
 
 def _qp_cut(line: str) -> str:
@@ -179,8 +179,8 @@ def fields(headers: Headers) -> dict[str, str | None]:
 
 
 def rfc5322_date(utc: str) -> str:
-    """`format_datetime` of an RFC 3339 UTC time (`…Z`), whose day part is the same for every
-    file of a day: formatting it once a day, not once a file, saves a tenth of the headers' time."""
+    """`format_datetime` of an RFC 3339 UTC time (`…Z`); its day part, the same for every file of a
+    day, is formatted once a day instead of once a file (a property test compares the two)."""
     return f"{_day(utc[:10])} {utc[11:19]} +0000"
 
 
