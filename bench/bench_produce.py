@@ -13,8 +13,9 @@ synthetic Yammer export's flat shape: 200 groups, 5% private threads; exported o
     BagIt bag: one JSONL file per slice (what RSMF itself adds: manifest, zip, MIME) and one JSONL
     file for everything (what one file per conversation-day adds on top). Each runs in a fresh
     process, alternated --runs times; the median and range of the ratios are reported, of wall
-    time and of CPU time (user + system; a second view when the machine is shared). Goal:
-    <= 3x against the JSONL files of the same slices.
+    time and of CPU time (user + system of the process and its workers; a second view when the
+    machine is shared). `produce` runs with --workers processes (default: one per CPU, as the
+    CLI), the baselines in one. Goal: <= 3x against the JSONL files of the same slices.
   - publish: one run in a fresh process; wall time, edition size and file count, the number of
     Pagefind indexes, and the peak RSS of the Python process (getrusage) and of the largest
     Pagefind run (sampled from /proc every 2 s: a child's own ru_maxrss starts from its parent's
@@ -43,17 +44,18 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU time and that of its children that have ended (produce's workers)."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF,
+                                                                        resource.RUSAGE_CHILDREN)))
 
 
-def child_produce(archive: Path, target: Path) -> dict:
+def child_produce(archive: Path, target: Path, workers: int) -> dict:
     from rsemigrate.archive import Archive
     from rsemigrate.produce import produce
     from rsemigrate.search import Chosen, Selection
 
     started, cpu = time.perf_counter(), cpu_seconds()
-    done = produce(Archive(archive), target, Selection(), Chosen(None))
+    done = produce(Archive(archive), target, Selection(), Chosen(None), workers=workers)
     return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "files": done.counts.files,
             "events": done.counts.events, "messages": done.counts.messages, "bytes": done.counts.bytes}
 
@@ -150,27 +152,32 @@ def archive_of(shape: str, messages: int) -> Path:
     return archive
 
 
-def bench_rsmf(archive: Path, runs: int) -> None:
-    produced, per_slice, single = [], [], []
+def bench_rsmf(archive: Path, runs: int, workers: list[int]) -> None:
+    produced: dict[int, list[dict]] = {w: [] for w in workers}
+    per_slice, single = [], []
     for _ in range(runs):
-        produced.append(in_child("produce", str(archive), str(fresh(OUT / "bench-production"))))
+        for w in workers:
+            produced[w].append(in_child("produce", str(archive), str(fresh(OUT / "bench-production")),
+                                        str(w)))
         per_slice.append(in_child("baseline-slices", str(archive), str(fresh(OUT / "bench-jsonl"))))
         single.append(in_child("baseline-single", str(archive), str(fresh(OUT / "bench-jsonl"))))
     fresh(OUT / "bench-production")
     fresh(OUT / "bench-jsonl")
-    last = produced[-1]
+    last = produced[workers[0]][-1]
     print(f"RSMF production of {archive.name}: {last['messages']:,} messages -> {last['files']:,} .rsmf "
           f"files, {last['events']:,} events, {last['bytes'] / 1e6:.1f} MB")
-    print(f"  produce                                 wall {_spread(produced, 'seconds')} s; "
-          f"cpu {_spread(produced, 'cpu')} s")
     for name, baseline in (("same slices as JSONL files", per_slice), ("one JSONL file", single)):
         print(f"  baseline: {name:<29} wall {_spread(baseline, 'seconds')} s; "
               f"cpu {_spread(baseline, 'cpu')} s; {baseline[-1]['files']:,} file(s)")
-        for measure in ("seconds", "cpu"):
-            ratios = [p[measure] / b[measure] for p, b in zip(produced, baseline, strict=True)]
-            goal = " (goal <= 3x)" if baseline is per_slice else ""
-            print(f"    produce / baseline, {'wall' if measure == 'seconds' else 'cpu '}{goal:<13}"
-                  f"       {_spread_of(ratios)} x")
+    for w, results in produced.items():
+        print(f"  produce, {w} worker(s){'':<19} wall {_spread(results, 'seconds')} s; "
+              f"cpu {_spread(results, 'cpu')} s")
+        for name, baseline in (("same slices as JSONL files", per_slice), ("one JSONL file", single)):
+            for measure in ("seconds", "cpu"):
+                ratios = [p[measure] / b[measure] for p, b in zip(results, baseline, strict=True)]
+                goal = " (goal <= 3x)" if baseline is per_slice else ""
+                print(f"    / {name}, {'wall' if measure == 'seconds' else 'cpu '}{goal:<13}"
+                      f"{_spread_of(ratios)} x")
 
 
 def _spread(results: list[dict], measure: str) -> str:
@@ -233,7 +240,7 @@ def main() -> None:
         if step == "publish":
             result = child_publish(Path(archive), Path(target), rest == ["True"])
         elif step == "produce":
-            result = child_produce(Path(archive), Path(target))
+            result = child_produce(Path(archive), Path(target), int(rest[0]))
         else:
             result = child_baseline(Path(archive), Path(target), per_slice=step == "baseline-slices")
         print(json.dumps(result))
@@ -246,16 +253,21 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, help="use this archive for RSMF instead of the cached one")
     parser.add_argument("--publish-archive", type=Path, help="use this archive for publish")
     parser.add_argument("--runs", type=int, default=3, help="produce/baseline pairs, alternated")
+    parser.add_argument("--workers", help="produce's worker processes, or several counts to compare "
+                                           "(1,2); default: one per CPU")
     parser.add_argument("--no-search", action="store_true", help="publish without the Pagefind index")
     parser.add_argument("--skip-rsmf", action="store_true")
     args = parser.parse_args()
     from realistic import realistic_archive
 
+    from rsemigrate.cpus import default_workers
+
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared: read ratios)")
     if not args.skip_rsmf:
         for archive in [args.archive] if args.archive else [archive_of(shape, args.messages)
                                                             for shape in args.shapes.split(",")]:
-            bench_rsmf(archive, args.runs)
+            bench_rsmf(archive, args.runs, [int(w) for w in args.workers.split(",")] if args.workers
+                       else [default_workers()])
     if args.publish or args.publish_archive:
         bench_publish(args.publish_archive or realistic_archive(args.publish), not args.no_search)
 

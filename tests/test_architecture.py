@@ -195,6 +195,7 @@ SHARED = {
     "rsemigrate.http",
     "rsemigrate.imports",
     "rsemigrate.lock",
+    "rsemigrate.cpus",
 }
 READER = {"rsemigrate.archive", "rsemigrate.search", "rsemigrate.migrate", "transforms", *SHARED}
 MAY_IMPORT = {
@@ -206,7 +207,7 @@ MAY_IMPORT = {
 }
 FREE = {"rsemigrate", "rsemigrate.__main__", "rsemigrate.cli", "rsemigrate.connector", "rsemigrate.testing",
         "rsemigrate.registry", "rsemigrate.errors", "rsemigrate.http",
-        "rsemigrate.imports", "rsemigrate.lock"}
+        "rsemigrate.imports", "rsemigrate.lock", "rsemigrate.cpus"}
 
 
 def stage(module: str) -> str:

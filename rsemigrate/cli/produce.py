@@ -79,10 +79,14 @@ INDEX = click.option("--index", "index_path", type=click.Path(path_type=Path, di
               show_default=True, help="One file per conversation per period (UTC).")
 @click.option("--custodian", help="Who the data was collected from (X-RSMF-Custodian).")
 @click.option("--prefix", default="RSMF", show_default=True, help="Control number prefix.")
+@click.option("--workers", type=click.IntRange(1, 256), metavar="N",
+              help="Processes writing files; the production is the same for any number.  "
+                   "[default: the number of CPUs this process may use]")
 @INDEX
 def produce(archive: Path, output: Path, fmt: str, query: str | None, channels: tuple[str, ...],
             people: tuple[str, ...], since: datetime | None, until: datetime | None, threads: str,
-            period: str, custodian: str | None, prefix: str, index_path: Path | None) -> None:
+            period: str, custodian: str | None, prefix: str, workers: int | None,
+            index_path: Path | None) -> None:
     """Write the selected conversations of ARCHIVE as RSMF 2.0 files with a load file, in a sealed bag.
 
     \b
@@ -91,6 +95,7 @@ def produce(archive: Path, output: Path, fmt: str, query: str | None, channels: 
       rsemigrate produce ARCHIVE -o prod --channel Finance --from 2019-01-01 --to 2019-03-31
     """
     from ..archive import Archive
+    from ..cpus import default_workers
     from ..produce import Limits, Options
     from ..produce import produce as run
 
@@ -98,7 +103,8 @@ def produce(archive: Path, output: Path, fmt: str, query: str | None, channels: 
     opened = Archive(archive)
     chosen = resolved(opened, selection, index_path)
     done = run(opened, output, selection, chosen,
-               Options(Limits(period), custodian, prefix))  # type: ignore[arg-type]
+               Options(Limits(period), custodian, prefix),  # type: ignore[arg-type]
+               workers or default_workers())
     counts = done.counts
     click.echo(f"{done.path}: {counts.files} RSMF file(s), {counts.conversations} conversation(s), "
                f"{counts.messages} message(s) (+{counts.context_events} thread root(s) as context), "

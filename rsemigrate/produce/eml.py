@@ -25,14 +25,12 @@ import shutil
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
-
-import orjson
 
 ZIP_NAME = "rsmf.zip"
 MANIFEST_NAME = "rsmf_manifest.json"
@@ -49,9 +47,6 @@ _BASE64_BLOCK = 57 * 16384
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile("( +)")
-#: a line quoted-printable leaves as it is: printable ASCII but `=`, at most 76 characters, the
-#: last not a space or tab.
-_QP_PLAIN = re.compile(r"(?:[\t !-<>-~]{0,75}[!-<>-~])?")
 #: quoted-printable's longest line (RFC 2045), soft break included.
 _QP_LINE = 76
 
@@ -72,7 +67,7 @@ class Headers:
     slice: str
 
 
-def write_zip(manifest: dict, files: Iterable[tuple[str, Path]], out: BinaryIO) -> None:
+def write_zip(manifest: bytes, files: Iterable[tuple[str, Path]], out: BinaryIO) -> None:
     """`rsmf_manifest.json` then every attachment, flat, deflated, streamed into `out`.
 
     The manifest is deflated at level 1: half the time of the default level 6 for a tenth more
@@ -80,7 +75,7 @@ def write_zip(manifest: dict, files: Iterable[tuple[str, Path]], out: BinaryIO) 
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         info = zipfile.ZipInfo(MANIFEST_NAME, ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, orjson.dumps(manifest), compresslevel=MANIFEST_LEVEL)
+        archive.writestr(info, manifest, compresslevel=MANIFEST_LEVEL)
         for name, path in files:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -122,12 +117,15 @@ def quoted_printable(text: str) -> str:
 
     The stdlib quotes every byte but printable ASCII other than `=` (and tab) with a translation
     table, character by character in Python, the costliest step of a file; here binascii's C
-    encoder does that quoting (a sentinel byte keeps it from quoting a space that ends the line,
-    and its soft breaks and its `=2E` for a dot alone on a line are taken out again), lines that
-    need nothing pass as they are, and the stdlib's cutting of long lines is applied as it is."""
-    return CRLF.join(line if _QP_PLAIN.fullmatch(line) else _qp_cut(
-        binascii.b2a_qp(line.encode("utf-8") + b"x").replace(b"=\n", b"").replace(b"=2E", b".")[:-1]
-        .decode("ascii")) for line in _LINE_BREAK.split(text))
+    encoder quotes the whole text in one call (a sentinel byte ending each line keeps it from
+    quoting a space that ends the line, and its soft breaks and its `=2E` for a dot alone on a
+    line are taken out again), and the stdlib's cutting is applied to the lines that need it: those
+    longer than a line or ending in a space or tab."""
+    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")  # str.split is 10x faster
+    quoted = binascii.b2a_qp("x\n".join(lines).encode("utf-8") + b"x")
+    quoted_lines = quoted.replace(b"=\n", b"").replace(b"=2E", b".").decode("ascii").split("\n")
+    return CRLF.join(_qp_cut(line[:-1]) if len(line) > _QP_LINE + 1 or line.endswith((" x", "\tx"))
+                     else line[:-1] for line in quoted_lines)  # each line still ends in its sentinel
 
 
 def _qp_cut(line: str) -> str:
@@ -164,7 +162,7 @@ def fields(headers: Headers) -> dict[str, str | None]:
         "From": _address(*sender),
         "To": ", ".join(_address(name, email) for name, email in headers.participants),
         "Subject": _clean(headers.subject),
-        "Date": format_datetime(datetime.fromisoformat(headers.begin)),
+        "Date": rfc5322_date(headers.begin),
         "X-RSMF-Version": headers.version,
         "X-RSMF-Generator": headers.generator,
         "X-RSMF-BeginDate": headers.begin,
@@ -178,6 +176,18 @@ def fields(headers: Headers) -> dict[str, str | None]:
         "X-RSMF-EventCollectionID": headers.collection_id,
         "X-RSMF-Slice": headers.slice,
     }
+
+
+def rfc5322_date(utc: str) -> str:
+    """`format_datetime` of an RFC 3339 UTC time (`…Z`); its day part, the same for every file of a
+    day, is formatted once a day instead of once a file (a property test compares the two)."""
+    return f"{_day(utc[:10])} {utc[11:19]} +0000"
+
+
+@lru_cache(maxsize=4096)
+def _day(day: str) -> str:
+    """`Mon, 04 Mar 2019`"""
+    return format_datetime(datetime.fromisoformat(day).replace(tzinfo=UTC))[:16]
 
 
 def header_line(name: str, value: str) -> str:

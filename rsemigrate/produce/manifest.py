@@ -259,5 +259,6 @@ def _custom(fields: list[tuple[str, object]]) -> Custom:
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:
-    """Without None values and empty lists: absent is what the schema means by 'not known'."""
-    return {k: v for k, v in record.items() if v is not None and v != []}
+    """Without None values and empty lists: absent is what the schema means by 'not known'.
+    (Not `v != []`, which builds a list to compare each value with, in every event.)"""
+    return {k: v for k, v in record.items() if v is not None and (v or type(v) is not list)}

@@ -14,10 +14,11 @@ It writes nothing into any archive; its only files are the index beside each arc
 access log (and, while it runs, a private directory holding the shared state). See docs/viewer.md.
 """
 
+from ..cpus import default_workers
 from .accesslog import AccessLog, default_location
 from .app import Viewer
 from .auth import Sessions, add_user, read_users
-from .server import LOOPBACK, check_exposure, default_workers, serve
+from .server import LOOPBACK, check_exposure, serve
 from .shelf import Shelved, open_shelf, verify_shelf
 from .state import SharedState, Verification
 

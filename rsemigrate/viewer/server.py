@@ -55,13 +55,6 @@ def check_exposure(host: str, signed_in: bool) -> None:
                          "(users with hashed passwords) too")
 
 
-def default_workers() -> int:
-    """One worker per CPU this process may run on (Linux knows which; elsewhere, every CPU)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def serve(app: Viewer, host: str, port: int, ready: Callable[[str], None], workers: int = 1) -> None:
     """Serve with `workers` processes until Ctrl-C or SIGTERM; `ready(url)` is called once the
     socket listens. The verify of each archive runs once, in the background."""

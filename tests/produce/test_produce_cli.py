@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from rsemigrate.archive import Archive
 from rsemigrate.cli import main
 from rsemigrate.export import run_export
-from rsemigrate.produce import check_rsmf
+from rsemigrate.produce import check_rsmf, production
 from rsemigrate.registry import source_connector
 from tests.produce.conftest import load_rows, production_files, schema_errors
 
@@ -71,3 +71,14 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(slack_archive, tmp_path
     assert result.exit_code == 2 and "already exists" in result.output
     result = run("produce", tmp_path / "nothing-here", "-o", tmp_path / "q")
     assert result.exit_code == 2 and "not a finished rsemigrate archive" in result.output
+
+
+def test_workers_write_the_same_production(slack_archive, tmp_path, monkeypatch):
+    monkeypatch.setattr(production, "BATCH_MESSAGES", 10)  # a batch per conversation or two
+    for workers in (1, 3):
+        result = run("produce", slack_archive, "-o", tmp_path / f"w{workers}", "--workers", workers)
+        assert result.exit_code == 0, result.output
+    assert load_rows(tmp_path / "w1") == load_rows(tmp_path / "w3")
+    assert (tmp_path / "w1" / "manifest-sha256.txt").read_bytes() == \
+        (tmp_path / "w3" / "manifest-sha256.txt").read_bytes()
+    assert run("produce", slack_archive, "-o", tmp_path / "w0", "--workers", 0).exit_code == 2

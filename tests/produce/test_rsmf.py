@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import bagit
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from rsemigrate.archive import Archive, verify
 from rsemigrate.errors import ArchiveError
-from rsemigrate.produce import LOADFILE_COLUMNS, Limits, Options, check_rsmf, produce
+from rsemigrate.produce import LOADFILE_COLUMNS, Limits, Options, check_rsmf, produce, production
 from rsemigrate.search import Selection
 from tests.produce.conftest import (
     PDF,
@@ -178,6 +178,24 @@ def test_producing_twice_gives_identical_files(rich_archive, tmp_path):
         [r.path.read_bytes() for r in production_files(second)]
 
 
+def test_a_zip_too_big_for_memory_is_built_in_a_scratch_file_with_the_same_bytes(rich_archive, tmp_path,
+                                                                                  monkeypatch):
+    in_memory = make(tmp_path, rich_archive, name="memory")
+    scratch = []
+
+    def spy(**kwargs):
+        scratch.append(production.tempfile.mkstemp(**kwargs)[1])
+        return open(scratch[-1], "w+b")
+
+    monkeypatch.setattr(production, "_IN_MEMORY", 100)
+    monkeypatch.setattr(production.tempfile, "TemporaryFile", spy)
+    on_disk = make(tmp_path, rich_archive, name="disk")
+    assert len(scratch) == len(production_files(on_disk)) > 1
+    assert all(Path(p).parent.name.startswith(".disk.partial-") for p in scratch)
+    assert [r.path.read_bytes() for r in production_files(on_disk)] == \
+        [r.path.read_bytes() for r in production_files(in_memory)]
+
+
 def test_load_file_rows_describe_each_file(rich_archive, tmp_path):
     production = make(tmp_path, rich_archive, prefix="ACME")
     rows = load_rows(production)
@@ -336,3 +354,15 @@ def test_quoted_printable_is_the_stdlib_body_encoding(text):
     utf8.body_encoding = charset.QP
     expected = re.sub(r"\r\n|\r|\n", CRLF, utf8.body_encode(text.encode())) if text else ""
     assert quoted_printable(text) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)))
+def test_the_date_header_is_the_stdlib_formatting(stamp):
+    from email.utils import format_datetime
+
+    from rsemigrate.archive import format_utc
+    from rsemigrate.produce.eml import rfc5322_date
+
+    utc = format_utc(stamp)
+    assert rfc5322_date(utc) == format_datetime(datetime.fromisoformat(utc))
