@@ -244,8 +244,9 @@ class _ArchiveRows:
         """The lookups alone, as `tables` fills them, for a reader process whose parent sends
         the tables: the same seqs, none of the folding."""
         for user_id in self._records(User, itemgetter("id")):
-            self.people[user_id] = len(self.people) + 1
-        self.channels = list(self._records(Channel, lambda r: (r["id"], r["kind"] in _PRIVATE_KINDS)))
+            self._number(user_id)
+        for channel_id, kind in self._records(Channel, itemgetter("id", "kind")):
+            self._listed(channel_id, kind)
 
     def messages(self) -> Iterator[Batch]:
         """The message rows in time order, preceded by the people first met as their authors."""
@@ -260,24 +261,32 @@ class _ArchiveRows:
         relpath = RECORD_FILES[cls]
         return _parsed(self.archive.lines(relpath), cls, relpath, row)
 
-    def _person(self, user_id: str, name: str, email: str | None) -> tuple:
+    def _number(self, user_id: str) -> int:
+        """The person's seq: users.jsonl's order, then the unknown authors' as they are met."""
         seq = self.people[user_id] = len(self.people) + 1
-        return seq, user_id, name, email, fold(name), fold(email) if email else None
+        return seq
+
+    def _listed(self, channel_id: str, kind: str) -> int:
+        """The channel's seq: channels.jsonl's order."""
+        self.channels.append((channel_id, kind in _PRIVATE_KINDS))
+        return len(self.channels)
+
+    def _person(self, user_id: str, name: str, email: str | None) -> tuple:
+        return self._number(user_id), user_id, name, email, fold(name), fold(email) if email else None
 
     def _author(self, user_id: str) -> int:
         """The person's seq; an author missing from users.jsonl is indexed under their id."""
         if (seq := self.people.get(user_id)) is None:
-            self.unknown_authors.append(self._person(user_id, user_id, None))
-            seq = len(self.people)
+            self.unknown_authors.append(person := self._person(user_id, user_id, None))
+            seq = person[0]
         return seq
 
     def _channels(self) -> Iterator[tuple]:
         groups = dict(self._records(Group, lambda r: (r["id"], r["name"])))
         for channel_id, kind, name, group_id in self._records(
                 Channel, lambda r: (r["id"], r["kind"], r["name"], r.get("group_id"))):
-            self.channels.append((channel_id, kind in _PRIVATE_KINDS))
             group = groups.get(group_id) if group_id else None
-            yield (len(self.channels), channel_id, kind, name, group_id, group, fold(name),
+            yield (self._listed(channel_id, kind), channel_id, kind, name, group_id, group, fold(name),
                    fold(group) if group else None)
 
     def _in_time_order(self) -> Iterator[list[tuple]]:
