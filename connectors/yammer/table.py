@@ -10,6 +10,7 @@ decoded here rather than by a text wrapper, so that:
 
 from __future__ import annotations
 
+import copy
 import csv
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
@@ -25,6 +26,11 @@ _FLAGS = {"true": True, "false": False, "": False}
 
 #: a good row: its first physical line, and its cells.
 Row = tuple[int, list[str]]
+#: a chunk of the file's rows, cut where a row ends: its first line's number, and its bytes.
+Chunk = tuple[int, bytes]
+#: a chunk with no cut that looks like a row's end in it goes on to this size at most (then the
+#: reader of the chunk finds its last row cut short, and the rest is read in one piece).
+MAX_CHUNK = 64 * 1024 * 1024
 
 
 class Table:
@@ -37,8 +43,12 @@ class Table:
         self._stream: BinaryIO = tree.open(path)
         #: physical lines of the record being parsed, for quarantine and error locations.
         self._record: list[str] = []
+        #: lines of the file before the first this table reads (a part of it, see `part`).
+        self._line0 = 0
+        #: whether the lines ran out: a row that comes after that was ended by the end of input.
+        self.exhausted = False
         csv.field_size_limit(FIELD_SIZE_LIMIT)
-        self._reader = csv.reader(self._lines())
+        self._reader = csv.reader(self._lines(self._stream, bom=True))
         try:
             header = next(self._reader, None)
         except csv.Error as exc:
@@ -58,6 +68,28 @@ class Table:
     def __exit__(self, *exc: object) -> None:
         self._stream.close()
 
+    def part(self, lines: Iterable[bytes], first_line: int) -> Table:
+        """This table over other physical lines of its file, the first of them numbered
+        `first_line`: a chunk of the rows (see messages.py), read with the header already known."""
+        part = copy.copy(self)
+        part._record, part._line0, part.exhausted = [], first_line - 1, False
+        part._reader = csv.reader(part._lines(iter(lines), bom=False))
+        return part
+
+    def blocks(self, size: int) -> Iterator[bytes]:
+        """The bytes of the file after the lines read so far (the header), `size` at a time."""
+        while block := self._stream.read(size):
+            yield block
+
+    @property
+    def next_line(self) -> int:
+        """The number of the first physical line not read yet."""
+        return self._line0 + self._reader.line_num + 1
+
+    def record_text(self) -> str:
+        """The physical lines of the row just read, as they were."""
+        return "".join(self._record)
+
     def index(self, column: str) -> int:
         """Position of `column` in a row, or `len(header)`: `rows()` pads each row with one ""."""
         return self.header.index(column) if column in self.header else len(self.header)
@@ -72,7 +104,8 @@ class Table:
         key_at = self.index(key)
         record = self._record
         reader = self._reader
-        start = reader.line_num + 1
+        line0 = self._line0
+        start = line0 + reader.line_num + 1
         try:
             for row in reader:
                 if len(row) != width:
@@ -84,7 +117,7 @@ class Table:
                     row.append("")
                     yield start, row
                 record.clear()
-                start = reader.line_num + 1
+                start = line0 + reader.line_num + 1
         except csv.Error as exc:
             raise self._malformed(exc) from None
 
@@ -101,7 +134,7 @@ class Table:
         """A report entry keeping the current record's original text. A record of many physical
         lines that does not fit the header is most likely rows joined by a quote left open: the
         reason says how many lines it swallowed, so that it is not read as one lost row."""
-        raw = "".join(self._record).rstrip("\r\n")
+        raw = self.record_text().rstrip("\r\n")
         if (lines := len(self._record)) > 2:
             reason += (f"; it spans {lines} physical lines ({line}-{line + lines - 1}): a quote left open "
                        "probably joined several rows into this one")
@@ -130,12 +163,11 @@ class Table:
                              file=self.name, line=line, column=column) from None
 
     def _malformed(self, exc: csv.Error) -> InputError:
-        return InputError(f"malformed CSV ({exc})", file=self.name, line=self._reader.line_num)
+        return InputError(f"malformed CSV ({exc})", file=self.name, line=self._line0 + self._reader.line_num)
 
-    def _lines(self) -> Iterator[str]:
-        stream = self._stream
+    def _lines(self, stream: Iterable[bytes], bom: bool) -> Iterator[str]:
         record = self._record
-        first = True
+        first = bom
         for raw in stream:
             try:
                 line = raw.decode("utf-8")
@@ -146,10 +178,11 @@ class Table:
                 first = False
             record.append(line)
             yield line
+        self.exhausted = True
 
     def _decode_error(self, raw: bytes, exc: UnicodeDecodeError) -> InputError:
         """Name the line (the one being fetched) and, when past the header, the CSV column."""
-        line = self._reader.line_num + 1
+        line = self._line0 + self._reader.line_num + 1
         before = raw[: exc.start].decode("utf-8")
         column = None
         if self.header:
@@ -157,3 +190,41 @@ class Table:
             column = self.header[max(len(cells), 1) - 1] if len(cells) <= len(self.header) else None
         return InputError(f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at character {len(before) + 1} "
                           "of the line); the export must be UTF-8", file=self.name, line=line, column=column)
+
+
+def chunks(blocks: Iterable[bytes], first_line: int, size: int) -> Iterator[Chunk]:
+    """The bytes of `blocks`, cut into chunks of whole lines of about `size` bytes.
+
+    A cut falls after a line feed with an even number of quotes before it: where a row of an RFC
+    4180 file ends, since quotes come in pairs (`"` opens and closes a cell, `""` is one quote
+    inside it) and a line feed inside a cell is between them. A stray quote in a malformed file
+    can mislead that count; the reader of the chunk then finds its last row cut short by the end
+    of the chunk, which is how such a cut is caught (see messages.py).
+    """
+    buffer = bytearray()
+    for block in blocks:
+        buffer += block
+        if len(buffer) >= size and (cut := _row_end(buffer) or _last_line_end(buffer)):
+            chunk = bytes(buffer[:cut])
+            del buffer[:cut]
+            yield first_line, chunk
+            first_line += chunk.count(b"\n")
+    if buffer:
+        yield first_line, bytes(buffer)
+
+
+def _row_end(buffer: bytearray) -> int:
+    """Where the last line of `buffer` with an even number of quotes before its end ends, or 0."""
+    quotes = buffer.count(b'"')
+    end = len(buffer)
+    while (feed := buffer.rfind(b"\n", 0, end)) >= 0:
+        quotes -= buffer.count(b'"', feed + 1, end)
+        if quotes % 2 == 0:
+            return feed + 1
+        end = feed
+    return 0
+
+
+def _last_line_end(buffer: bytearray) -> int:
+    """Past MAX_CHUNK, the end of the last whole line, even inside a quoted cell; else 0."""
+    return buffer.rfind(b"\n") + 1 if len(buffer) >= MAX_CHUNK else 0

@@ -6,6 +6,7 @@
     exporter.py   the order of work: read → spool → message files → header → seal
     spool.py      the scratch SQLite of keys: duplicates, dangling references, counts, order
     workers.py    the reader process that runs the connector and serialises its records
+    parallel.py   a connector's per-row work in worker processes, results in order (`in_workers`)
     census.py     what each connector maps of each source field; the undeclared ones, counted
     quarantine.py one unreadable record becomes a report entry, and the export goes on
 """
@@ -14,8 +15,11 @@ from .census import Census, Coverage, Field, coverage_markdown, ignored, kept, k
 from .connector import Connector, Option, collection_beside
 from .exporter import ExportInfo, leftover_partials, run_export
 from .jsonfile import dump_record, read_json
+from .parallel import in_workers
 from .quarantine import RECORD_ERRORS, container_time, failure, guarded
 from .sources import SourceLimits, SourceTree, open_source
+from .spool import Prepared
+from .workers import ready, ready_all
 
 __all__ = [
     "RECORD_ERRORS",
@@ -25,6 +29,7 @@ __all__ = [
     "ExportInfo",
     "Field",
     "Option",
+    "Prepared",
     "SourceLimits",
     "SourceTree",
     "collection_beside",
@@ -35,10 +40,13 @@ __all__ = [
     "failure",
     "guarded",
     "ignored",
+    "in_workers",
     "kept",
     "kept_all",
     "mapped",
     "open_source",
     "read_json",
+    "ready",
+    "ready_all",
     "run_export",
 ]

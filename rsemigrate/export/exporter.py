@@ -56,7 +56,7 @@ from .connector import Connector, ReadFn
 from .quarantine import strict_error
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
-from .workers import in_child, prepared_batches
+from .workers import expanded, in_child, prepared_batches
 
 #: progress(phase, amount done so far): records in phase "read", bytes in phase "write".
 Progress = Callable[[str, int], None]
@@ -149,12 +149,12 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
         for batch in batches:
             for stored in batch.stored:
                 writer.record(*stored)
-            for item in batch.items:
+            for item in expanded(batch.items):
                 if strict and item[0] == "r" and item[1] == "quarantined":
                     raise strict_error(item[2])
                 spool.add(item)
+                done += 1
             info = batch.info or info
-            done += len(batch.items)
             progress("read", done)
         input_sha256 = digest.result()
     spool.finish()

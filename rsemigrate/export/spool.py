@@ -6,7 +6,7 @@ one copy of each id, and every dangling reference reported. Doing that in memory
 the export, so it is done on disk with a fixed cache:
 
 - each message is serialised once, appended to a body log, and never parsed again;
-- SQLite holds only its keys (ids, channel, time, and the body's offset in the log), so inserts
+- SQLite holds only its keys (ids, channel, time, and the body's place in the logs), so inserts
   stay small; the id index is built once after loading, which is far cheaper than keeping it up
   to date row by row;
 - the archive order is sorted by each process that writes message files, for its share of the
@@ -57,9 +57,19 @@ CREATE TABLE report (seq INTEGER PRIMARY KEY, action TEXT, body BLOB);
 Prepared = tuple
 
 
+#: a body's place in the logs is one integer: the log's number above this bit, the offset below.
+_LOG_SHIFT = 48
+
+
+def body_log_path(folder: Path, number: int) -> Path:
+    """Log 0 is the reader process's; a connector's worker processes write logs 1, 2…"""
+    return folder / ("bodies" if number == 0 else f"bodies-{number}")
+
+
 class BodyLog:
-    """The append-only file of serialised message bodies, each ending in a line feed, so that
-    the archive's JSONL lines are read back whole. Written by whoever prepares them.
+    """An append-only file of serialised message bodies, each ending in a line feed, so that
+    the archive's JSONL lines are read back whole. Written by whoever prepares them: the
+    reader process, and each worker process a connector starts (see parallel.py).
 
     Bodies are gathered in a list and written a megabyte at a time: a `write` call per body
     cost 0.5 µs, a tenth of what the reader process spends on a message besides the connector.
@@ -67,9 +77,11 @@ class BodyLog:
     messages) then runs beside the reader, which is what the export waits for.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, number: int = 0) -> None:
+        self.path = path
         self._fh = open(path, "ab")
         self.size = self._fh.tell()
+        self._base = number << _LOG_SHIFT
         self._pending: list[bytes] = []
         self._flushed = self.size
         self._blocks: queue.Queue[bytes | None] = queue.Queue(_LOG_DEPTH)
@@ -79,7 +91,7 @@ class BodyLog:
 
     def append(self, body: bytes) -> int:
         """Write `body` and a line feed (`len(body) + 1` bytes); returns where they start."""
-        offset = self.size
+        offset = self._base + self.size
         pending = self._pending
         pending.append(body)
         pending.append(b"\n")
@@ -144,8 +156,8 @@ class Spool:
     def __init__(self, folder: Path) -> None:
         folder.mkdir()
         self.folder = folder
-        #: where `prepare` appends message bodies (see BodyLog).
-        self.log_path = folder / "bodies"
+        #: where the reader process appends message bodies (see BodyLog).
+        self.log_path = body_log_path(folder, 0)
         #: channel ids as small integers, numbered in insertion order: a cheaper sort key than
         #: the id strings, and `list()` of it maps a number back to its id.
         self._channel_numbers: dict[str, int] = {}
@@ -337,14 +349,19 @@ class Spool:
         # The sorter keeps this much in memory before it spills to disk: 8 MB sorts as fast as 32 MB
         # (measured at 1M messages) and keeps the peak of each writing process 36 MB lower.
         db.execute("PRAGMA cache_size=-8000")
-        fd = os.open(self.log_path, os.O_RDONLY)
+        fds: dict[int, int] = {}
+        mask = (1 << _LOG_SHIFT) - 1
         try:
-            for channel, offset, length in db.execute(
+            for channel, place, length in db.execute(
                     "SELECT channel, offset, length FROM message WHERE channel % ? = ?"
                     " ORDER BY channel, at, id", (shares, share)):
-                yield names[channel], os.pread(fd, length, offset)
+                fd = fds.get(log := place >> _LOG_SHIFT)
+                if fd is None:
+                    fd = fds[log] = os.open(body_log_path(self.folder, log), os.O_RDONLY)
+                yield names[channel], os.pread(fd, length, place & mask)
         finally:
-            os.close(fd)
+            for fd in fds.values():
+                os.close(fd)
             db.close()
 
     def report(self) -> Iterator[bytes]:

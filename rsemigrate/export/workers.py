@@ -47,7 +47,8 @@ T = TypeVar("T")
 
 @dataclass
 class Batch:
-    items: list[Prepared]
+    #: prepared records, and runs of them (`ready_all`) marshalled as one value.
+    items: list[Prepared | bytes]
     #: files the connector stored meanwhile: (payload path, sha256, size) for the manifest.
     stored: list[tuple[str, str, int]] = field(default_factory=list)
     #: what the connector said about the export, on the last batch.
@@ -68,27 +69,89 @@ def _batch(items: bytes | list[Prepared], stored: list[tuple[str, str, int]],
     return Batch(marshal.loads(items) if isinstance(items, bytes) else items, stored, info)
 
 
-def prepared_batches(records: Iterator[Record], files: FileStore, log_path: Path) -> Iterator[Batch]:
+def prepared_batches(records: Iterator[Record | Prepared], files: FileStore, log_path: Path
+                     ) -> Iterator[Batch]:
     """Prepared records in batches; message bodies go straight to the body log at `log_path`,
-    which is complete when the last batch is yielded."""
-    items: list[Prepared] = []
+    which is complete when the last batch is yielded. A record the connector prepared already
+    (`ready`, in a worker of its own) is a tuple, taken as it is."""
+    items: list[Prepared | bytes] = []
     info = None
     log = BodyLog(log_path)
     try:
-        for record in records:
-            if isinstance(record, SourceInfo):
-                info = record
-                continue
-            try:
-                items.append(prepare(record, log))
-            except orjson.JSONEncodeError as exc:  # read, but not writable as JSON (nested too deep)
-                items.append(prepare(unwritable(record, exc), log))
-            if len(items) >= _BATCH:
-                yield Batch(items, files.drain())
-                items = []
+        with preparing(log):
+            for record in records:
+                if record.__class__ is tuple:
+                    items.append(record)  # type: ignore[arg-type]
+                elif record.__class__ is bytes:  # a run (`ready_all`): a batch's worth on its own
+                    items.append(record)  # type: ignore[arg-type]
+                    yield Batch(items, files.drain())
+                    items = []
+                    continue
+                elif isinstance(record, SourceInfo):
+                    info = record
+                    continue
+                else:
+                    items.append(prepared(record, log))  # type: ignore[arg-type]
+                if len(items) >= _BATCH:
+                    yield Batch(items, files.drain())
+                    items = []
     finally:
         log.close()
     yield Batch(items, files.drain(), info)
+
+
+def prepared(record: Record, log: BodyLog) -> Prepared:
+    """`record` as the spool takes it; one the archive cannot hold as JSON is quarantined."""
+    try:
+        return prepare(record, log)  # type: ignore[arg-type]
+    except orjson.JSONEncodeError as exc:  # read, but not writable as JSON (nested too deep)
+        return prepare(unwritable(record, exc), log)
+
+
+#: the body log `ready` prepares into in this process, while an export runs here.
+_log: BodyLog | None = None
+
+
+def ready(record: Record) -> Record | Prepared:
+    """`record` serialised for the archive in this process while an export runs (a connector
+    passes the result on as it is: the export takes it), else `record` itself.
+
+    For a connector's worker processes (parallel.py): what they prepare goes into a body log of
+    their own, and only the small tuple travels back.
+    """
+    return record if _log is None else prepared(record, _log)
+
+
+def ready_all(records: list[Record]) -> list[Record | bytes]:
+    """`records` prepared at once, while an export runs: one run, marshalled, which the reader
+    process passes on without reading it (pass the list's items on as they are). Else `records`."""
+    if _log is None:
+        return list(records)
+    return [marshal.dumps([prepared(record, _log) for record in records])]
+
+
+def expanded(items: list[Prepared | bytes]) -> Iterator[Prepared]:
+    """The prepared records of a batch, its runs (`ready_all`) unpacked."""
+    for item in items:
+        if item.__class__ is bytes:
+            yield from marshal.loads(item)  # type: ignore[arg-type]
+        else:
+            yield item  # type: ignore[misc]
+
+
+def log_in_use() -> BodyLog | None:
+    return _log
+
+
+@contextmanager
+def preparing(log: BodyLog | None) -> Iterator[None]:
+    """While the block runs, `ready` prepares into `log`."""
+    global _log
+    _log, before = log, _log
+    try:
+        yield
+    finally:
+        _log = before
 
 
 @contextmanager
@@ -110,8 +173,10 @@ def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
     if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for several batches, so the child rarely
         with suppress(OSError):        # waits while this process is busy in SQLite
             fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    # Not a daemon: a daemon may not start processes, and the connector may (see parallel.py).
+    # The block's end stops it, and it dies with this process, so no exit handler has to.
     child = context.Process(target=_produce, args=(produce, sender, receiver, os.getpid()),
-                            name="rsemigrate-worker", daemon=True)
+                            name="rsemigrate-worker", daemon=False)
     child.start()
     sender.close()
     try:
@@ -140,13 +205,7 @@ def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -
 def _produce(produce: Callable[[], Iterator[T]], sender: Connection, receiver: Connection,
              parent: int) -> None:
     receiver.close()
-    _detach_stdio()
-    _die_with(parent)
-    # A reader allocates millions of short-lived objects. Collecting the young ones every 700
-    # allocations, and walking everything imported at each full collection, cost it 5-8% of its
-    # time (1M-message Yammer export); cycles are still collected, only less often.
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    in_process_setup(parent)
     try:
         for item in produce():
             sender.send(("item", item))
@@ -156,6 +215,17 @@ def _produce(produce: Callable[[], Iterator[T]], sender: Connection, receiver: C
             sender.send(("error", exc))
         except Exception:  # an exception that cannot be pickled still arrives, as text
             sender.send(("error", RsemigrateError(f"{type(exc).__name__}: {exc}")))
+
+
+def in_process_setup(parent: int) -> None:
+    """What a forked worker does first: let go of the caller's terminal, die with `parent`."""
+    _detach_stdio()
+    _die_with(parent)
+    # A reader allocates millions of short-lived objects. Collecting the young ones every 700
+    # allocations, and walking everything imported at each full collection, cost it 5-8% of its
+    # time (1M-message Yammer export); cycles are still collected, only less often.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _detach_stdio() -> None:

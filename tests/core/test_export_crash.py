@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.yammer_synth import write_synthetic_export
+from rsemigrate.cpus import default_workers
 from rsemigrate.lock import exclusive, is_held, lock_path
 from rsemigrate.testing import archive_from_records, run_cli
 
@@ -137,10 +138,14 @@ def _slack(tmp_path: Path) -> Path:
 
 
 def _children(pid: int) -> list[int]:
+    """Every process below `pid`: the reader, and the workers it starts in turn."""
     found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += map(int, (task / "children").read_text().split())
-    return found
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += map(int, (task / "children").read_text().split())
+    except FileNotFoundError:  # it ended meanwhile
+        return []
+    return found + [grandchild for child in found for grandchild in _children(child)]
 
 
 def _alive(pid: int) -> bool:
@@ -162,8 +167,12 @@ def test_a_killed_export_leaves_no_worker_behind_and_releases_its_caller(tmp_pat
     while not (workers := _children(run.pid)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert workers, "the export started no worker"
-    time.sleep(0.3)  # the worker is reading
+    expected = 3 if default_workers() > 1 else 1  # the reader, and its workers if it has CPUs for them
+    while len(_children(run.pid)) < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)  # they are reading
     workers = sorted({*workers, *_children(run.pid)})  # a loaded machine may be writing by now
+    assert len(workers) >= expected, f"expected the reader and its workers, found {workers}"
     run.send_signal(signal.SIGKILL)
     run.wait()
     # the caller reads stdout to its end: that must come, not block forever
