@@ -382,8 +382,7 @@ class _Speculation(MessageReader):
 
     def _render(self, body: str) -> tuple[str, list[Mention]]:
         text, mentions = render(body, self._directory.names)
-        users = self._users
-        if any(m.kind == "user" and m.target_id not in users for m in mentions):
+        if mentions and any(m.kind == "user" and m.target_id not in self._users for m in mentions):
             raise _Unsure
         return text, mentions
 

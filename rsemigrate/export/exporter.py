@@ -56,7 +56,7 @@ from .connector import Connector, ReadFn
 from .quarantine import strict_error
 from .sources import SourceLimits, SourceTree, open_source
 from .spool import Spool
-from .workers import expanded, in_child, prepared_batches
+from .workers import collecting_less, in_child, prepared_batches, unpacked
 
 #: progress(phase, amount done so far): records in phase "read", bytes in phase "write".
 Progress = Callable[[str, int], None]
@@ -142,18 +142,18 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
     info = None
     # The pool's thread starts at submit, after the fork, as threads must; on a failure the
     # worker is ended first, then the digest is waited for.
-    with ThreadPoolExecutor(1) as pool, \
+    with ThreadPoolExecutor(1) as pool, collecting_less(), \
             in_child(lambda: prepared_batches(read(tree, files), files, spool.log_path)) as batches:
         digest = pool.submit(tree.digest)
         done = 0
         for batch in batches:
             for stored in batch.stored:
                 writer.record(*stored)
-            for item in expanded(batch.items):
-                if strict and item[0] == "r" and item[1] == "quarantined":
-                    raise strict_error(item[2])
-                spool.add(item)
-                done += 1
+            for items in unpacked(batch.items):
+                if strict and (bad := [i for i in items if i[0] == "r" and i[1] == "quarantined"]):
+                    raise strict_error(bad[0][2])
+                spool.add_all(items)
+                done += len(items)
             info = batch.info or info
             progress("read", done)
         input_sha256 = digest.result()

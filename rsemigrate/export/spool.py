@@ -24,7 +24,7 @@ import queue
 import shutil
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,27 +186,32 @@ class Spool:
 
     def add(self, item: Prepared) -> None:
         """Store one prepared record; the order of calls is the source order (later wins)."""
-        self._seq += 1
-        if item[0] == "m":  # the hot path: once per message, so kept lean
-            _, mid, channel_id, thread_id, reply_to_id, author_id, utc, deleted, offset, size = item
-            numbers = self._channel_numbers
-            channel = numbers.get(channel_id)
-            if channel is None:
-                channel = numbers[channel_id] = len(numbers)
-            self._authors.add(author_id)
-            # The sort key is made here, not in `prepare`: this process has time to spare while
-            # the reader process, which runs `prepare`, is the one the export waits for.
-            self._messages.append((self._seq, mid, channel, thread_id, reply_to_id, author_id, sort_key(utc),
-                                   deleted, offset, size))
-            if len(self._messages) >= _BATCH:
-                self._flush()
-        elif item[0] == "r":
-            self._db.execute("INSERT INTO report (seq, action, body) VALUES (?, ?, ?)",
-                             (self._seq, item[1], item[2]))
-        else:
-            self._entities.append((item[1], item[2], self._seq, item[3], item[4]))
-            if len(self._entities) >= _BATCH:
-                self._flush()
+        self.add_all((item,))
+
+    def add_all(self, items: Iterable[Prepared]) -> None:
+        """`add` each of `items`, in one loop: it runs once per message, so it is kept lean."""
+        numbers, authors, messages = self._channel_numbers, self._authors, self._messages
+        seq = self._seq
+        for item in items:
+            seq += 1
+            if item[0] == "m":
+                _, mid, channel_id, thread_id, reply_to_id, author_id, utc, deleted, offset, size = item
+                channel = numbers.get(channel_id)
+                if channel is None:
+                    channel = numbers[channel_id] = len(numbers)
+                authors.add(author_id)
+                messages.append((seq, mid, channel, thread_id, reply_to_id, author_id, sort_key(utc),
+                                 deleted, offset, size))
+                if len(messages) >= _BATCH:
+                    self._flush()
+            elif item[0] == "r":
+                self._db.execute("INSERT INTO report (seq, action, body) VALUES (?, ?, ?)",
+                                 (seq, item[1], item[2]))
+            else:
+                self._entities.append((item[1], item[2], seq, item[3], item[4]))
+                if len(self._entities) >= _BATCH:
+                    self._flush()
+        self._seq = seq
 
     def _report(self, entry: ReportEntry) -> None:
         self._seq += 1
@@ -302,8 +307,9 @@ class Spool:
             ("reply_to_id", "is answered by {n} exported message(s) but is not in the export itself; "
                             "the replies are kept"),
         ):
+            # a thread's root names itself: it is there, and is not looked up (a third of a network)
             for target, n in db.execute(
-                    f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL"
+                    f"SELECT {ref}, count(*) FROM message m WHERE {ref} IS NOT NULL AND {ref} != m.id"
                     f" AND NOT EXISTS (SELECT 1 FROM message p WHERE p.id = m.{ref}) GROUP BY 1"):
                 entries.append(ReportEntry("missing", "message", target,
                                            f"message {target} " + reason.format(n=n)))
