@@ -110,7 +110,7 @@ def _export(connector: Connector, source: Path, output: Path, limits: SourceLimi
     assert connector.read is not None
     progress = progress or (lambda phase, n: None)
     read = partial(connector.read, **(options or {}))
-    with open_source(source, limits) as tree:
+    with open_source(source, limits) as tree, collecting_less():
         writer = BagWriter(output)
         try:
             spool, info, input_sha256 = _read_into_spool(read, tree, writer, progress, strict)
@@ -142,7 +142,7 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
     info = None
     # The pool's thread starts at submit, after the fork, as threads must; on a failure the
     # worker is ended first, then the digest is waited for.
-    with ThreadPoolExecutor(1) as pool, collecting_less(), \
+    with ThreadPoolExecutor(1) as pool, \
             in_child(lambda: prepared_batches(read(tree, files), files, spool.log_path)) as batches:
         digest = pool.submit(tree.digest)
         done = 0

@@ -236,7 +236,8 @@ def _collect_less() -> tuple[int, int, int]:
 
 @contextmanager
 def collecting_less() -> Iterator[None]:
-    """`_collect_less` for a block of this process: the one that spools what the readers send."""
+    """`_collect_less` for a block of this process: the export, which spools what the reader
+    process sends, then writes a million message lines."""
     before = _collect_less()
     try:
         yield

@@ -158,6 +158,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+@pytest.mark.skipif(default_workers() < 2, reason="one CPU: the export starts no worker")
 def test_a_killed_export_leaves_no_worker_behind_and_releases_its_caller(tmp_path):
     """kill -9 of the export while its reader worker runs: the worker dies too, at once, and
     nothing keeps the caller's stdout open (it used to hang forever, holding both)."""
@@ -167,7 +168,7 @@ def test_a_killed_export_leaves_no_worker_behind_and_releases_its_caller(tmp_pat
     while not (workers := _children(run.pid)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert workers, "the export started no worker"
-    expected = 3 if default_workers() > 1 else 1  # the reader, and its workers if it has CPUs for them
+    expected = 2  # its workers, which read Messages.csv a chunk at a time
     while len(_children(run.pid)) < expected and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.1)  # they are reading
