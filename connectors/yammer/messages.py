@@ -8,6 +8,13 @@ member list is the union of every row's `participants` (people can be added alon
 This is the only code that runs once per message, so it avoids per-row work that does not pay:
 cells are picked by one itemgetter built from the header, bodies without `[` skip the mention
 regex, and state (known channels, senders, conversations) is plain dicts and sets keyed by id.
+
+A million rows are more than one core reads in time, so the file is cut into chunks of whole
+rows (table.py, `chunks`), each read by a worker process (`_Speculation`) against the directory
+as it was before the messages: it builds and serialises each row's message, and sends back what
+the row changes of the state (the conversation it joins, the attachments it names). The reader
+applies those in the file's order, so the records and their order are those of one pass; a row
+whose reading depends on earlier rows is sent back whole and read here, in order.
 """
 
 from __future__ import annotations
@@ -108,9 +115,9 @@ class MessageReader:
         chunk boundary that turns out not to fall between rows, the rest is read here, in order.
         """
         table = self._table
-        held: deque[tuple[int, bytes]] = deque()  # chunks handed out, not yet applied
+        held: deque[Chunk] = deque()  # chunks handed out, not yet applied
 
-        def handed_out() -> Iterator[tuple[int, bytes]]:
+        def handed_out() -> Iterator[Chunk]:
             for chunk in chunks(table.blocks(CHUNK_SIZE), table.next_line, CHUNK_SIZE):
                 held.append(chunk)
                 yield chunk
@@ -121,7 +128,7 @@ class MessageReader:
                                                      first[0][0] if first else table.next_line))
             return
         join, announce, where = self._join, self._attachments.announce, table.where
-        restart: tuple[int, bytes] | None = None
+        restart: Chunk | None = None  # where the rest must be read in order
         with in_workers(_Speculation(self).read_chunk, chain(first, source)) as results:
             for result in results:
                 data = held.popleft()[1]
@@ -132,12 +139,11 @@ class MessageReader:
                             join(*conversation)
                         yield from item[1]
                     elif tag == "s":  # a row naming attachments: announced before its message
-                        _, message, conversation, tokens = item
+                        _, message, conversation, (line, tokens) = item
                         if conversation is not None:
                             join(*conversation)
-                        if tokens is not None:
-                            for token in tokens[1]:
-                                yield from announce(Token(*token), where(tokens[0]))
+                        for token in tokens:
+                            yield from announce(Token(*token), where(line))
                         yield message
                     elif tag == "q":
                         yield item[1]

@@ -7,10 +7,11 @@ serialised), the connector cuts its input into chunks and maps a function over t
 the chunks, so the connector still applies what must be sequential (who was seen first, in
 what order people joined a conversation) in source order, in the reader process.
 
-Inside a worker, `ready(record)` (workers.py) serialises a record for the archive there and then, into a body
-log of the worker's own, so the costliest step runs in parallel too and only small tuples
-travel back; the connector yields what `ready` returned, and the export takes it as it is.
-Outside an export (a connector's `read` called on its own) `ready` returns the record.
+Inside a worker, `ready(record)` and `ready_all(records)` (workers.py) serialise records for the
+archive there and then, into a body log of the worker's own, so the costliest step runs in
+parallel too and only small tuples travel back; the connector yields what they returned, and
+the export takes it as it is. Outside an export (a connector's `read` called on its own) they
+return the records.
 
 Workers follow the reader process's rules (see workers.py): they die with it, never hold the
 caller's terminal, and a failure in one arrives as the same exception, at its chunk's turn.

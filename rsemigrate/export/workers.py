@@ -8,6 +8,10 @@ in batches; the parent only indexes them. Where `fork` does not exist the
 same batches are made in-process. A failure in the child arrives in the parent as the same
 exception, and a child that dies is an error, never a silently short archive.
 
+`ready` and `ready_all` serialise records in whichever process makes them: a connector's own
+worker processes (parallel.py) then send back the small tuples, their bodies already in a body
+log of their own, and the reader process passes them on unread.
+
 A child never outlives its parent: it asks the kernel to kill it when the parent dies (Linux),
 else a thread watches for it, so a `kill -9` of an export leaves no worker behind. It closes
 its copy of the pipe's read end (holding it, a child whose parent died would block on a full

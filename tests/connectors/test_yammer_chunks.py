@@ -141,3 +141,11 @@ def test_an_export_read_in_chunks_writes_the_same_archive(yammer, tmp_path, monk
     assert result.exit_code == 0, result.output
     assert payload(tmp_path / "chunks") == payload(tmp_path / "whole")
     assert cli("verify", tmp_path / "chunks").exit_code == 0
+
+
+def test_the_real_attachment_cells_read_in_chunks_as_in_one_pass(real_data, tmp_path, monkeypatch,
+                                                                 two_workers):
+    export = real_data / "yammer-attachment-cells" / "export"
+    whole = read_export(export, tmp_path / "whole")
+    assert sum(type(r).__name__ == "Attachment" for r in whole) >= 4
+    assert _in_chunks(monkeypatch, export, tmp_path / "chunks", 100) == whole
