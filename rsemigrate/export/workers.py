@@ -135,9 +135,19 @@ def ready_all(records: list[Record]) -> list[Record | bytes]:
 
 
 def unpacked(items: list[Prepared | bytes]) -> Iterator[Sequence[Prepared]]:
-    """The prepared records of a batch, a run (`ready_all`) at a time, any other one alone."""
+    """The prepared records of a batch in order: each run (`ready_all`) unpacked, the records
+    between runs together."""
+    alone: list[Prepared] = []
     for item in items:
-        yield marshal.loads(item) if item.__class__ is bytes else (item,)  # type: ignore[misc]
+        if item.__class__ is bytes:
+            if alone:
+                yield alone
+                alone = []
+            yield marshal.loads(item)  # type: ignore[arg-type]
+        else:
+            alone.append(item)  # type: ignore[arg-type]
+    if alone:
+        yield alone
 
 
 def log_in_use() -> BodyLog | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +91,20 @@ def test_leaving_the_block_early_ends_the_workers_and_leaves_the_items_readable(
 
 def _first_slow(item: tuple[int, bytes]) -> tuple[int, int]:
     return _slow_on_evens(item[0])
+
+
+def test_a_batch_unpacks_its_runs_in_place():
+    from rsemigrate.export.spool import BodyLog
+    from rsemigrate.export.workers import preparing, ready_all, unpacked
+
+    from .samples import sample_records
+
+    records = [r for r in sample_records() if type(r).__name__ == "Message"][:3]
+    log = BodyLog(Path(tempfile.mkdtemp()) / "bodies")
+    with preparing(log):
+        (run,) = ready_all(records[1:])
+    log.close()
+    assert isinstance(run, bytes)
+    got = list(unpacked([("r", "a", b"{}"), ("r", "b", b"{}"), run, ("r", "c", b"{}")]))
+    assert [len(part) for part in got] == [2, 2, 1]
+    assert [item[1] for item in got[1]] == [m.id for m in records[1:]]
