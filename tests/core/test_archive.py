@@ -273,10 +273,10 @@ def test_a_failure_here_ends_the_reader_process_at_once(tmp_path, monkeypatch):
             n += 1
             yield message(f"m-{n}")
 
-    def failing_add(self, item):
+    def failing_add(self, items):
         raise OSError("disk full")
 
-    monkeypatch.setattr(Spool, "add", failing_add)
+    monkeypatch.setattr(Spool, "add_all", failing_add)
     try:
         archive_from_records(tmp_path, endless())
     except OSError as exc:  # checked while the failure is in flight, before anything is collected
