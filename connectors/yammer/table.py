@@ -163,7 +163,7 @@ class Table:
                              file=self.name, line=line, column=column) from None
 
     def _malformed(self, exc: csv.Error) -> InputError:
-        return InputError(f"malformed CSV ({exc})", file=self.name, line=self._line0 + self._reader.line_num)
+        return InputError(f"malformed CSV ({exc})", file=self.name, line=self.next_line - 1)
 
     def _lines(self, stream: Iterable[bytes], bom: bool) -> Iterator[str]:
         record = self._record
@@ -182,7 +182,7 @@ class Table:
 
     def _decode_error(self, raw: bytes, exc: UnicodeDecodeError) -> InputError:
         """Name the line (the one being fetched) and, when past the header, the CSV column."""
-        line = self._line0 + self._reader.line_num + 1
+        line = self.next_line
         before = raw[: exc.start].decode("utf-8")
         column = None
         if self.header:

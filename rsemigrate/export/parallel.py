@@ -35,7 +35,7 @@ from typing import TypeVar
 from ..cpus import default_workers
 from ..errors import RsemigrateError
 from .spool import BodyLog, body_log_path
-from .workers import in_process_setup, log_in_use, preparing
+from .workers import in_process_setup, log_in_use, preparing, stopped, travelling
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -131,10 +131,7 @@ class _Pool:
         try:
             data = self._outboxes[worker].recv_bytes()
         except EOFError:
-            process = self._processes[worker]
-            process.join(5)
-            raise RsemigrateError("an export worker process stopped unexpectedly "
-                                  f"(exit code {process.exitcode})") from None
+            raise stopped(self._processes[worker]) from None
         kind = data[:1]
         if kind == b"E":
             raise pickle.loads(data[1:])
@@ -168,16 +165,7 @@ def _serve(work: Callable[[T], R], inbox: Connection, outbox: Connection, parent
         outbox.send_bytes(b"D")
     except BaseException as exc:  # everything, Ctrl-C included, must reach the reader process
         with suppress(Exception):
-            outbox.send_bytes(b"E" + _pickled_error(exc))
-
-
-def _pickled_error(exc: BaseException) -> bytes:
-    try:
-        data = pickle.dumps(exc)
-        pickle.loads(data)
-        return data
-    except Exception:  # an exception that cannot travel still arrives, as text
-        return pickle.dumps(RsemigrateError(f"{type(exc).__name__}: {exc}"))
+            outbox.send_bytes(b"E" + pickle.dumps(travelling(exc)))
 
 
 def _pack(value: object) -> bytes:

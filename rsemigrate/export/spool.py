@@ -184,12 +184,9 @@ class Spool:
         """How many records were added, duplicates included."""
         return self._seq
 
-    def add(self, item: Prepared) -> None:
-        """Store one prepared record; the order of calls is the source order (later wins)."""
-        self.add_all((item,))
-
     def add_all(self, items: Iterable[Prepared]) -> None:
-        """`add` each of `items`, in one loop: it runs once per message, so it is kept lean."""
+        """Store prepared records; the order of calls and items is the source order (later wins).
+        One loop for all: it runs once per message, so it is kept lean."""
         numbers, authors, messages = self._channel_numbers, self._authors, self._messages
         seq = self._seq
         for item in items:
@@ -214,9 +211,7 @@ class Spool:
         self._seq = seq
 
     def _report(self, entry: ReportEntry) -> None:
-        self._seq += 1
-        self._db.execute("INSERT INTO report (seq, action, body) VALUES (?, ?, ?)",
-                         (self._seq, entry.action, orjson.dumps(entry)))
+        self.add_all((("r", entry.action, orjson.dumps(entry)),))
 
     def _flush(self) -> None:
         # An entity announced again unchanged is not a duplicate, a changed one is. Messages

@@ -26,6 +26,7 @@ import gc
 import marshal
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -204,8 +205,7 @@ def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -
         try:
             kind, payload = receiver.recv()
         except EOFError:
-            raise RsemigrateError("an export worker process stopped unexpectedly "
-                                  f"(exit code {child.join(5) or child.exitcode})") from None
+            raise stopped(child) from None
         if kind == "error":
             raise payload
         if kind == "done":
@@ -222,10 +222,23 @@ def _produce(produce: Callable[[], Iterator[T]], sender: Connection, receiver: C
             sender.send(("item", item))
         sender.send(("done", None))
     except BaseException as exc:  # everything, Ctrl-C included, must reach the parent
-        try:
-            sender.send(("error", exc))
-        except Exception:  # an exception that cannot be pickled still arrives, as text
-            sender.send(("error", RsemigrateError(f"{type(exc).__name__}: {exc}")))
+        sender.send(("error", travelling(exc)))
+
+
+def stopped(process: multiprocessing.process.BaseProcess) -> RsemigrateError:
+    """The error for a worker that died without a word: an error, never a short result."""
+    process.join(5)
+    return RsemigrateError(f"an export worker process stopped unexpectedly (exit code {process.exitcode})")
+
+
+def travelling(exc: BaseException) -> BaseException:
+    """`exc` if it survives pickling both ways, else the same failure as text: whatever a worker
+    raised must reach the process that waits for it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RsemigrateError(f"{type(exc).__name__}: {exc}")
 
 
 def in_process_setup(parent: int) -> None:
