@@ -8,11 +8,12 @@ caps), because a half-read malicious export must not leave a half-written archiv
 Names that differ only in case are refused in folders too: readers look files up ignoring case
 (export tools disagree on it), so a twin would make one of them silently pick a side.
 
-Zip reads are bounded by the declared size and checked against the CRC by `zipfile`, so the
-declared sizes checked here are the real ones; a lying or truncated entry raises mid-read, which
-`open()` turns into an `UnsafeInputError` naming the entry. A large entry is inflated by a thread
-a few blocks ahead of its reader: zlib lets go of the GIL while it inflates and checks the CRC,
-so that work (a tenth of the Yammer reader's time) runs on another core.
+Zip reads are bounded by the declared size and checked against the CRC, so the declared sizes
+checked here are the real ones; a lying or truncated entry raises mid-read, which `open()` turns
+into an `UnsafeInputError` naming the entry. A large entry (a million-row Messages.csv) is inflated
+by ISA-L, three times as fast as zlib (672 MB: 0.34 s of CPU against 0.94 s), in a thread a few
+blocks ahead of its reader: ISA-L lets go of the GIL, so that work runs on another core. `zipfile`
+still opens the entry first, so its checks (local header, name, encryption, method) are the same.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ import io
 import os
 import queue
 import stat
+import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+from isal import isal_zlib
 
 from ..errors import InputError, UnsafeInputError
 
@@ -181,10 +185,15 @@ class ZipSource(SourceTree):
         except (NotImplementedError, RuntimeError) as exc:  # a newer zip version, a method, encryption
             raise UnsafeInputError(f"{self.path}: entry {name!r} uses a zip feature this tool cannot read "
                                    f"({exc}); unpack it with another tool and export the folder") from exc
-        guarded = _GuardedStream(raw, f"{self.path}: entry {name!r}")
-        if self._infos[name].file_size >= _READ_AHEAD_FROM:
-            return io.BufferedReader(_ReadAhead(guarded), _CHUNK)
-        return io.BufferedReader(guarded, _CHUNK)
+        label, info = f"{self.path}: entry {name!r}", self._infos[name]
+        if info.file_size < _READ_AHEAD_FROM:
+            return io.BufferedReader(_GuardedStream(raw, label), _CHUNK)
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            raw.close()  # zipfile checked the entry; ISA-L inflates it
+            return io.BufferedReader(_ReadAhead(_inflated(self.path, info, label)), _CHUNK)
+        guarded = _GuardedStream(raw, label)
+        return io.BufferedReader(_ReadAhead(iter(lambda: guarded.read(_CHUNK), b""), guarded.close),
+                                 _CHUNK)
 
     def size(self, name: str) -> int:
         return self._infos[name].file_size
@@ -246,12 +255,50 @@ class _GuardedStream(io.RawIOBase):
         super().close()
 
 
-class _ReadAhead(io.RawIOBase):
-    """The blocks of `raw`, read by a thread up to `_READ_AHEAD_DEPTH` blocks ahead; its failure
-    (a corrupt entry) is raised here, where the block it could not read is asked for."""
+#: the local file header (APPNOTE.TXT 4.3.7): its fixed part, and where the lengths of the name and
+#: of the extra field that come between it and the entry's data are.
+_LOCAL_HEADER = 30
+_LOCAL_LENGTHS = struct.Struct("<HH")
+_LOCAL_LENGTHS_AT = 26
 
-    def __init__(self, raw: io.RawIOBase) -> None:
-        self._raw = raw
+
+def _inflated(path: Path, info: zipfile.ZipInfo, label: str) -> Iterator[bytes]:
+    """The blocks of a deflated entry, inflated by ISA-L and checked as `zipfile` checks them:
+    never more than the declared size, and at the end the declared size and CRC-32."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(info.header_offset + _LOCAL_LENGTHS_AT)
+            name_length, extra_length = _LOCAL_LENGTHS.unpack(fh.read(_LOCAL_LENGTHS.size))
+            fh.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+            inflater = isal_zlib.decompressobj(-15)  # a raw deflate stream, as in every zip
+            left, size, crc, pending = info.compress_size, 0, 0, b""
+            while not inflater.eof:
+                if not pending and left and (pending := fh.read(min(left, _CHUNK))):
+                    left -= len(pending)
+                # A block at most: what the inflater holds comes out with no more input given.
+                block = inflater.decompress(pending, _CHUNK)
+                if not (block or pending):
+                    break  # the data ended before the deflate stream did
+                pending = inflater.unconsumed_tail
+                size += len(block)
+                if size > info.file_size:
+                    break
+                crc = zlib.crc32(block, crc)
+                yield block
+    except (isal_zlib.error, OSError, struct.error) as exc:
+        raise UnsafeInputError(f"{label} is corrupt or truncated ({exc})") from exc
+    if not inflater.eof or size != info.file_size or crc != info.CRC:
+        raise UnsafeInputError(f"{label} is corrupt or truncated (inflates to {size:,} bytes with CRC "
+                               f"{crc:08x}; declared: {info.file_size:,} bytes, CRC {info.CRC:08x})")
+
+
+class _ReadAhead(io.RawIOBase):
+    """`blocks`, taken by a thread up to `_READ_AHEAD_DEPTH` blocks ahead; its failure (a corrupt
+    entry) is raised here, where the block it could not read is asked for. `close` (if given) is
+    called once the thread stopped."""
+
+    def __init__(self, blocks: Iterator[bytes], close: Callable[[], None] | None = None) -> None:
+        self._source, self._close_source = blocks, close
         self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(_READ_AHEAD_DEPTH)
         self._block = memoryview(b"")
         self._eof = False
@@ -261,11 +308,11 @@ class _ReadAhead(io.RawIOBase):
 
     def _fill(self) -> None:
         try:
-            while not self._closing.is_set():
-                block = self._raw.read(_CHUNK)
-                self._blocks.put(block)
-                if not block:
+            for block in self._source:
+                if self._closing.is_set():
                     return
+                self._blocks.put(block)
+            self._blocks.put(b"")
         except BaseException as exc:  # the reader gets it instead of its next block
             self._blocks.put(exc)
 
@@ -291,5 +338,6 @@ class _ReadAhead(io.RawIOBase):
             with suppress(queue.Empty):
                 self._blocks.get_nowait()
             self._thread.join(0.01)
-        self._raw.close()
+        if self._close_source is not None:
+            self._close_source()
         super().close()

@@ -130,6 +130,36 @@ def test_a_corrupt_entry_read_ahead_fails_on_read_naming_the_entry_every_time(tm
                 stream.read()
 
 
+def _lie_in_the_directory(z, offset, value):
+    """Overwrite a 4-byte field of the entry's central directory record (APPNOTE 4.3.12)."""
+    data = bytearray(z.read_bytes())
+    at = data.index(b"PK\x01\x02") + offset
+    data[at:at + 4] = value.to_bytes(4, "little")
+    z.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(("field", "offset", "value"), [("CRC-32", 16, 0x12345678), ("size", 24, 1000)])
+def test_an_entry_read_ahead_that_lies_about_its_crc_or_size_is_refused(tmp_path, read_ahead, field,
+                                                                         offset, value):
+    """ISA-L inflates large entries; the checks zipfile makes still hold: a wrong CRC, or data that
+    inflates past the declared size (a bomb that passed the size caps by lying), is refused."""
+    text = "".join(f"{i},texte {i}\n" for i in range(20000))
+    z = make_zip(tmp_path / "x.zip", {"Messages.csv": text})
+    _lie_in_the_directory(z, offset, value)
+    with open_source(z).open("Messages.csv") as stream, \
+            pytest.raises(UnsafeInputError, match="Messages.csv' is corrupt or truncated"):
+        stream.read()
+
+
+def test_a_stored_entry_read_ahead_reads_through_zipfile(tmp_path, read_ahead):
+    text = "".join(f"{i},texte {i}\n" for i in range(20000)).encode()
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("Messages.csv", text)
+    with open_source(z).open("Messages.csv") as stream:
+        assert isinstance(stream.raw, sources._ReadAhead) and stream.read() == text
+
+
 def test_closing_an_entry_half_read_ahead_stops_its_thread(tmp_path, read_ahead):
     tree = open_source(make_zip(tmp_path / "x.zip", {"big.csv": b"x\n" * 500_000}))
     stream = tree.open("big.csv")
