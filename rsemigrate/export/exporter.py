@@ -164,28 +164,33 @@ def _read_into_spool(read: ReadFn, tree: SourceTree, writer: BagWriter,
 
 #: below this many records, one process writes every message file: forking would cost more.
 _PARALLEL_FROM = 50_000
+#: the channels a worker writes the message files of, and this process, by number modulo 16. This
+#: one also writes the entity files and runs the checks' thread: an even split left it writing
+#: alone for half a second at the end of a million messages (docs/performance.md).
+_MODULUS, _THEIRS, _OURS = 16, range(7, 16), range(7)
 
 
 def _write_payload(writer: BagWriter, spool: Spool, progress: Progress) -> None:
     # Messages arrive grouped by channel, oldest first. On a large export, a worker process packs
-    # every other channel into message files of its own while this one packs the rest: hashing
-    # and writing use both cores. The files are numbered alternately, so the names never clash.
+    # 9 channels in 16 into message files of its own while this one packs the rest: hashing and
+    # writing use both cores. The files are numbered alternately, so the names never clash.
     # The worker sends its list once, at the end, so it never waits on this process to read.
     # The spool's checks (dangling references, counts) run meanwhile, in a thread started after
     # the fork; the report they complete is written after the message files, and recorded in
     # the manifest before them, as ever.
     data, scratch = writer.data, spool.folder
-    shares = 2 if spool.records >= _PARALLEL_FROM else 1
+    shared = spool.records >= _PARALLEL_FROM
     def theirs() -> Iterator[list[tuple[str, str, int, Path]]]:
-        return iter([list(_message_files(data, scratch, spool.messages(1, 2), count(2, 2)))])
+        return iter([list(_message_files(data, scratch, spool.messages(_THEIRS, _MODULUS), count(2, 2)))])
 
-    worker = in_child(theirs) if shares == 2 else nullcontext(iter(()))
+    worker = in_child(theirs) if shared else nullcontext(iter(()))
     files, done = [], 0
     with worker as from_worker:
         spool.check()
         for cls, kind in ((User, "user"), (Group, "group"), (Channel, "channel"), (Attachment, "attachment")):
             writer.write_payload(RECORD_FILES[cls], _lines(spool.entities(kind)))
-        for file in _message_files(data, scratch, spool.messages(0, shares), count(1, shares)):
+        ours = spool.messages(_OURS, _MODULUS) if shared else spool.messages()
+        for file in _message_files(data, scratch, ours, count(1, 2 if shared else 1)):
             files.append(file)
             done += file[2]
             progress("write", done)

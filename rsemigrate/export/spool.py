@@ -338,12 +338,12 @@ class Spool:
         for (body,) in self._db.execute("SELECT body FROM entity WHERE kind = ? ORDER BY seq", (kind,)):
             yield body
 
-    def messages(self, share: int = 0, shares: int = 1) -> Iterator[tuple[str, bytes]]:
+    def messages(self, share: range = range(1), modulus: int = 1) -> Iterator[tuple[str, bytes]]:
         """(channel id, the message's JSONL line), grouped by channel, oldest first, ties by id.
 
-        Only the channels of one share out of `shares`, so that several processes can write the
-        payload at once; each reads through its own read-only connection, which is what makes
-        this safe in a forked process.
+        Only the channels whose number modulo `modulus` is in `share`, so that several processes
+        can write the payload at once, each its share; each reads through its own read-only
+        connection, which is what makes this safe in a forked process.
         """
         names = list(self._channel_numbers)  # number -> id (not a second dict: 100,000 channels)
         db = self._read_only()
@@ -354,8 +354,8 @@ class Spool:
         mask = (1 << _LOG_SHIFT) - 1
         try:
             for channel, place, length in db.execute(
-                    "SELECT channel, offset, length FROM message WHERE channel % ? = ?"
-                    " ORDER BY channel, at, id", (shares, share)):
+                    "SELECT channel, offset, length FROM message WHERE channel % ? BETWEEN ? AND ?"
+                    " ORDER BY channel, at, id", (modulus, share.start, share.stop - 1)):
                 fd = fds.get(log := place >> _LOG_SHIFT)
                 if fd is None:
                     fd = fds[log] = os.open(body_log_path(self.folder, log), os.O_RDONLY)

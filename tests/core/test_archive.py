@@ -198,11 +198,11 @@ def _spans_tile_their_files(path: Path) -> list[MessageSpan]:
 def test_channels_are_packed_whole_into_numbered_message_files(tmp_path, monkeypatch, workers):
     """Thousands of conversations must not mean thousands of files: channels share message files,
     each channel contiguous, and a file is closed once it passes MESSAGE_FILE_SIZE. With two
-    writers, the odd channels (twice as long here) make more files: the names still run 1, 2, 3…"""
+    writers, the worker's channels (twice as long here) make more files: the names still run 1, 2…"""
     monkeypatch.setattr(exporter, "MESSAGE_FILE_SIZE", 2_000)
     monkeypatch.setattr(exporter, "_PARALLEL_FROM", 1 if workers == 2 else 10**9)
     channels = [Channel(f"dm-{n}", "direct", f"DM {n}", private=True) for n in range(40)]
-    lengths = {n: 3 if n % 2 == 0 else 6 for n in range(40)}
+    lengths = {n: 6 if n % exporter._MODULUS in exporter._THEIRS else 3 for n in range(40)}
     messages = [message(f"m{n}-{i}", channel=f"dm-{n}", at=f"2020-01-01T10:0{i}:00Z")
                 for i in range(6) for n in range(40) if i < lengths[n]]
     path = archive_from_records(tmp_path, [*sample_records()[:6], *channels, *messages]).path
