@@ -26,6 +26,30 @@ def test_orphan_reply_is_accepted_because_the_export_reported_its_root_missing(t
     assert problems(path) == []
 
 
+def test_each_missing_thread_root_and_reply_target_is_reported_once_with_its_count(tmp_path):
+    """Replies to their thread's root are looked up through the root (most replies are), the
+    others one by one: the counts are the same either way."""
+    records = sample_records() + [
+        message("t", at="2020-02-01T00:00:00Z"),
+        message("r1", thread="gone", reply_to="gone", at="2020-02-01T00:01:00Z"),
+        message("r2", thread="gone", reply_to="gone", at="2020-02-01T00:02:00Z"),
+        message("r3", thread="gone", reply_to="r1", at="2020-02-01T00:03:00Z"),
+        message("r4", thread="t", reply_to="lost", at="2020-02-01T00:04:00Z"),
+        message("r5", thread="t", reply_to="t", at="2020-02-01T00:05:00Z"),
+    ]
+    path = archive_from_records(tmp_path, records).path
+    missing = sorted(r.reason for r in Archive(path).report() if r.action == "missing")
+    assert missing == [
+        "message gone is answered by 2 exported message(s) but is not in the export itself; the "
+        "replies are kept",
+        "message gone is the root of a thread whose 3 message(s) were exported without it (outside the "
+        "export window?); they are kept",
+        "message lost is answered by 1 exported message(s) but is not in the export itself; the "
+        "replies are kept",
+    ]
+    assert problems(path) == []
+
+
 def rewrite_line(path, relpath, lineno, change):
     file = path / "data" / relpath
     lines = file.read_text().splitlines()
