@@ -79,9 +79,9 @@ class _ExportGroup(click.Group):
         return [name for name, c in connectors().items() if c.read is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        from ..registry import connectors
+        from ..registry import connector as named
 
-        connector = connectors().get(name)
+        connector = named(name)
         if connector is None or connector.read is None:
             return None
         return _export_command(connector)
@@ -225,9 +225,9 @@ class _CollectGroup(click.Group):
         return [name for name, c in connectors().items() if c.collect is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        from ..registry import connectors
+        from ..registry import connector as named
 
-        connector = connectors().get(name)
+        connector = named(name)
         if connector is None or connector.collect is None:
             return None
         return _collect_command(connector)
