@@ -46,6 +46,8 @@ from .quarantine import unwritable
 from .spool import BodyLog, Prepared, prepare
 
 _BATCH = 1000
+#: a run (`ready_all`) counts as this many bytes a record toward a batch: about its marshalled size.
+_RUN_BYTES_PER_RECORD = 128
 _PIPE_SIZE = 1 << 20
 T = TypeVar("T")
 
@@ -80,6 +82,7 @@ def prepared_batches(records: Iterator[Record | Prepared], files: FileStore, log
     which is complete when the last batch is yielded. A record the connector prepared already
     (`ready`, in a worker of its own) is a tuple, taken as it is."""
     items: list[Prepared | bytes] = []
+    weight = 0  # records in `items`, runs counted by their size: a batch crosses per _BATCH
     info = None
     log = BodyLog(log_path)
     try:
@@ -87,19 +90,21 @@ def prepared_batches(records: Iterator[Record | Prepared], files: FileStore, log
             for record in records:
                 if record.__class__ is tuple:
                     items.append(record)  # type: ignore[arg-type]
-                elif record.__class__ is bytes:  # a run (`ready_all`): a batch's worth on its own
+                    weight += 1
+                elif record.__class__ is bytes:  # a run (`ready_all`), passed on unread
+                    # Runs end at each row that names attachments: a batch per run was one per
+                    # 17 messages of a real network, and each batch costs both processes.
                     items.append(record)  # type: ignore[arg-type]
-                    yield Batch(items, files.drain())
-                    items = []
-                    continue
+                    weight += len(record) // _RUN_BYTES_PER_RECORD
                 elif isinstance(record, SourceInfo):
                     info = record
                     continue
                 else:
                     items.append(prepared(record, log))  # type: ignore[arg-type]
-                if len(items) >= _BATCH:
+                    weight += 1
+                if weight >= _BATCH:
                     yield Batch(items, files.drain())
-                    items = []
+                    items, weight = [], 0
     finally:
         log.close()
     yield Batch(items, files.drain(), info)
