@@ -205,7 +205,8 @@ def chunks(blocks: Iterable[bytes], first_line: int, size: int) -> Iterator[Chun
     for block in blocks:
         buffer += block
         if len(buffer) >= size and (cut := _row_end(buffer) or _last_line_end(buffer)):
-            chunk = bytes(buffer[:cut])
+            with memoryview(buffer) as whole:  # one copy of the chunk, not two (`buffer[:cut]`)
+                chunk = bytes(whole[:cut])
             del buffer[:cut]
             yield first_line, chunk
             first_line += chunk.count(b"\n")
