@@ -91,8 +91,9 @@ def test_free_space_is_checked_before_sealing(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive-source"]
 
 
-def test_a_full_disk_under_the_body_log_reaches_the_preparing_thread(tmp_path):
-    """The body log's blocks are written by a thread: its failure must not stay there."""
+def test_a_full_disk_under_the_body_log_is_raised_and_the_log_closed(tmp_path):
+    """A block the body log cannot write fails the export there and then: nothing is dropped
+    silently, and the file is closed all the same."""
     log = BodyLog(tmp_path / "bodies")
     file = log._fh
 
@@ -110,4 +111,4 @@ def test_a_full_disk_under_the_body_log_reaches_the_preparing_thread(tmp_path):
                 log.append(b"x" * 1000)
         finally:
             log.close()
-    assert not log._writer.is_alive() and file.closed
+    assert file.closed
