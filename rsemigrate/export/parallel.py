@@ -35,7 +35,7 @@ from typing import TypeVar
 from ..cpus import default_workers
 from ..errors import RsemigrateError
 from .spool import BodyLog, body_log_path
-from .workers import in_process_setup, log_in_use, preparing, stopped, travelling
+from .workers import in_process_setup, log_in_use, preparing, roomy_pipe, stopped, travelling
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,8 +81,8 @@ class _Pool:
         self._processes = []
         log = log_in_use()
         for _ in range(count):
-            inbox_read, inbox = context.Pipe(duplex=False)
-            outbox, outbox_write = context.Pipe(duplex=False)
+            inbox_read, inbox = roomy_pipe(context)
+            outbox, outbox_write = roomy_pipe(context)
             # each worker writes the bodies it prepares into a log of its own, beside this one's
             number = next(_numbers) if log is not None else 0
             log_path = body_log_path(log.path.parent, number) if log is not None else None

@@ -183,13 +183,9 @@ def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
     if "fork" not in multiprocessing.get_all_start_methods():
         yield produce()
         return
-    import fcntl  # where fork exists, so does fcntl
-
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for several batches, so the child rarely
-        with suppress(OSError):        # waits while this process is busy in SQLite
-            fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    # room for several batches, so the child rarely waits while this process is busy in SQLite
+    receiver, sender = roomy_pipe(context)
     # Not a daemon: a daemon may not start processes, and the connector may (see parallel.py).
     # The block's end stops it, and it dies with this process, so no exit handler has to.
     child = context.Process(target=_produce, args=(produce, sender, receiver, os.getpid()),
@@ -203,6 +199,17 @@ def in_child(produce: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+def roomy_pipe(context: multiprocessing.context.BaseContext) -> tuple[Connection, Connection]:
+    """A one-way pipe (read end, write end) of a megabyte where the system allows (Linux), not
+    the default 64 KB: a writer then rarely waits for its reader to come and read."""
+    receiver, sender = context.Pipe(duplex=False)
+    with suppress(ImportError, AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    return receiver, sender
 
 
 def _receive(child: multiprocessing.process.BaseProcess, receiver: Connection) -> Iterator[T]:
