@@ -80,7 +80,18 @@ class HashingWriter:
 
     def close(self) -> None:
         self._flush()
+        self._fh.flush()
+        _start_writeback(self._fh.fileno())
         self._fh.close()
+
+
+def _start_writeback(fd: int) -> None:
+    """Start writing a finished file to disk now, without waiting: the seal's sync, which makes the
+    bag durable before its rename, then finds little left to write (a gigabyte of message files
+    took it up to 1.5 s). On Linux, POSIX_FADV_DONTNEED starts the writeback (PostgreSQL flushes
+    its data files this way where sync_file_range is missing); elsewhere this does nothing."""
+    with suppress(AttributeError, OSError):
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 class BagWriter:
