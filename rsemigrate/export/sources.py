@@ -190,7 +190,8 @@ class ZipSource(SourceTree):
             return io.BufferedReader(_GuardedStream(raw, label), _CHUNK)
         if info.compress_type == zipfile.ZIP_DEFLATED:
             raw.close()  # zipfile checked the entry; ISA-L inflates it
-            return io.BufferedReader(_ReadAhead(_inflated(self.path, info, label)), _CHUNK)
+            blocks = _inflated(self.path, info, label)
+            return io.BufferedReader(_ReadAhead(blocks, blocks.close), _CHUNK)
         guarded = _GuardedStream(raw, label)
         return io.BufferedReader(_ReadAhead(iter(lambda: guarded.read(_CHUNK), b""), guarded.close),
                                  _CHUNK)
