@@ -121,7 +121,6 @@ def _export_command(connector: Connector) -> click.Command:
     def command(src: Path | None, output: Path, as_json: bool, clean_partials: bool, max_unpacked: float,
                 max_ratio: float, strict: bool, **values: Any) -> None:
         from ..export import SourceLimits, collection_beside, run_export
-        from ..registry import source_connector
         from .progress import export_progress
 
         options = _option_values(connector.options, values)
@@ -145,7 +144,7 @@ def _export_command(connector: Connector) -> click.Command:
         assert src is not None
         with export_progress(enabled=not as_json) as progress:
             limits = SourceLimits(max_total_bytes=int(max_unpacked * 1024**3), max_ratio=max_ratio)
-            info = run_export(source_connector(name), src, output, progress=progress, options=options,
+            info = run_export(connector, src, output, progress=progress, options=options,
                               limits=limits, clean_partials=clean_partials, strict=strict)
         leftovers = [str(folder) for folder in info.leftovers]
         if as_json:

@@ -19,7 +19,6 @@ caller's terminal, and a failure in one arrives as the same exception, at its ch
 
 from __future__ import annotations
 
-import marshal
 import multiprocessing
 import os
 import pickle
@@ -35,7 +34,16 @@ from typing import TypeVar
 from ..cpus import default_workers
 from ..errors import RsemigrateError
 from .spool import BodyLog, body_log_path
-from .workers import in_process_setup, log_in_use, preparing, roomy_pipe, stopped, travelling
+from .workers import (
+    in_process_setup,
+    log_in_use,
+    marshalled,
+    preparing,
+    roomy_pipe,
+    stopped,
+    travelling,
+    unmarshalled,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -120,7 +128,7 @@ class _Pool:
             for i, item in enumerate(items):
                 worker = i % len(self._inboxes)
                 self._sent.put(worker)
-                self._inboxes[worker].send_bytes(_pack(item))
+                self._inboxes[worker].send_bytes(marshalled(item))
         except BaseException as exc:  # reading the items failed, or a worker died: raised at the
             self._sent.put(exc)       # turn of the item it stopped at (a dead worker says EOF first)
         else:
@@ -135,7 +143,7 @@ class _Pool:
         kind = data[:1]
         if kind == b"E":
             raise pickle.loads(data[1:])
-        return kind, (_unpack(data[1:]) if kind == b"R" else None)
+        return kind, (unmarshalled(data[1:]) if kind == b"R" else None)
 
     def stop(self) -> None:
         # Workers first: a feeder blocked writing to one then fails at once (a broken pipe), and
@@ -158,7 +166,7 @@ def _serve(work: Callable[[T], R], inbox: Connection, outbox: Connection, parent
         try:
             with preparing(log):
                 while data := inbox.recv_bytes():
-                    outbox.send_bytes(b"R" + _pack(work(_unpack(data))))  # type: ignore[arg-type]
+                    outbox.send_bytes(b"R" + marshalled(work(unmarshalled(data))))  # type: ignore[arg-type]
         finally:
             if log is not None:
                 log.close()
@@ -167,15 +175,3 @@ def _serve(work: Callable[[T], R], inbox: Connection, outbox: Connection, parent
         with suppress(Exception):
             outbox.send_bytes(b"E" + pickle.dumps(travelling(exc)))
 
-
-def _pack(value: object) -> bytes:
-    """marshal where it can (tuples of strings, numbers and bytes: two to three times as fast as
-    pickle), else pickle (records, outside an export)."""
-    try:
-        return b"M" + marshal.dumps(value)
-    except ValueError:
-        return b"P" + pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-
-
-def _unpack(data: bytes) -> object:
-    return marshal.loads(memoryview(data)[1:]) if data[:1] == b"M" else pickle.loads(memoryview(data)[1:])

@@ -62,18 +62,28 @@ class Batch:
     info: SourceInfo | None = None
 
     def __reduce__(self) -> tuple[Callable[..., Batch], tuple[object, ...]]:
-        """Pickled with its items marshalled: tuples of strings, numbers and bytes, which marshal
-        writes and reads two to three times as fast as pickle (they cross once per record)."""
-        try:
-            items: bytes | list[Prepared] = marshal.dumps(self.items)
-        except ValueError:  # a value marshal does not know (a subclass of str…): pickle it then
-            items = self.items
-        return _batch, (items, self.stored, self.info)
+        """Pickled with its items marshalled (see `marshalled`): they cross once per record."""
+        return _batch, (marshalled(self.items), self.stored, self.info)
 
 
-def _batch(items: bytes | list[Prepared], stored: list[tuple[str, str, int]],
-           info: SourceInfo | None) -> Batch:
-    return Batch(marshal.loads(items) if isinstance(items, bytes) else items, stored, info)
+def _batch(items: bytes, stored: list[tuple[str, str, int]], info: SourceInfo | None) -> Batch:
+    return Batch(unmarshalled(items), stored, info)  # type: ignore[arg-type]
+
+
+def marshalled(value: object) -> bytes:
+    """`value` as bytes: marshalled where it can be (tuples of strings, numbers and bytes, which
+    marshal writes and reads two to three times as fast as pickle), else pickled (records, or a
+    value marshal does not know, such as a subclass of str)."""
+    try:
+        return b"M" + marshal.dumps(value)
+    except ValueError:
+        return b"P" + pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def unmarshalled(data: bytes) -> object:
+    """The value `marshalled` made `data` of."""
+    body = memoryview(data)[1:]
+    return marshal.loads(body) if data[:1] == b"M" else pickle.loads(body)
 
 
 def prepared_batches(records: Iterator[Record | Prepared], files: FileStore, log_path: Path
