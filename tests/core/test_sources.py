@@ -160,6 +160,20 @@ def test_a_stored_entry_read_ahead_reads_through_zipfile(tmp_path, read_ahead):
         assert isinstance(stream.raw, sources._ReadAhead) and stream.read() == text
 
 
+@pytest.mark.parametrize("export", ["slackdump-source-export/source_export.zip",
+                                    "slack-export-viewer-testarchive/testarchive.zip"])
+def test_real_zips_read_ahead_by_isal_as_zipfile_reads_them(real_data, read_ahead, export):
+    """Zips other tools wrote (shared/real-data): every deflated entry, inflated by ISA-L, holds
+    the bytes zipfile gives."""
+    path = real_data / export
+    with zipfile.ZipFile(path) as zf, open_source(path) as tree:
+        deflated = [i for i in zf.infolist() if i.compress_type == zipfile.ZIP_DEFLATED and not i.is_dir()]
+        assert deflated
+        for info in deflated:
+            with tree.open(info.filename.replace("\\", "/")) as stream:
+                assert isinstance(stream.raw, sources._ReadAhead) and stream.read() == zf.read(info)
+
+
 def test_closing_an_entry_half_read_ahead_stops_its_thread(tmp_path, read_ahead):
     tree = open_source(make_zip(tmp_path / "x.zip", {"big.csv": b"x\n" * 500_000}))
     stream = tree.open("big.csv")
